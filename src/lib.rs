@@ -1,0 +1,4 @@
+//! fabctl: Terraform for PLC registers.
+
+pub mod manifest;
+pub mod register;

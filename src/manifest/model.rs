@@ -1,0 +1,88 @@
+//! The validated, resolved form of a manifest that the engine and the simulator use:
+//! defaults applied, the original operator's shorthand expanded, each register paired
+//! with its [`Codec`] and its place in the source file.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::manifest::spec::Mode;
+use crate::register::{Codec, RegisterKind, Value};
+
+/// A place in a manifest file (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceLoc {
+    pub file: Arc<PathBuf>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for SourceLoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// One PLC, validated and ready to be planned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plc {
+    pub namespace: String,
+    pub name: String,
+    /// Host name or IP address.
+    pub host: String,
+    pub port: u16,
+    pub unit_id: u8,
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+    pub auto_correct: bool,
+    pub registers: Vec<Register>,
+    /// Where the document starts.
+    pub source: SourceLoc,
+}
+
+impl Plc {
+    /// `namespace/name`, how output and logs identify the PLC.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// `host:port`, the TCP endpoint.
+    pub fn endpoint(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// One register of a PLC, validated: its desired value encodes within its type and
+/// lies within its bounds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Register {
+    pub name: String,
+    pub address: u16,
+    pub kind: RegisterKind,
+    pub codec: Codec,
+    /// Desired engineering value, as the manifest wrote it.
+    pub desired: Value,
+    pub tolerance: f64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mode: Mode,
+    /// Where the register is declared.
+    pub source: SourceLoc,
+}
+
+impl Register {
+    /// Number of words (or bits) the register occupies.
+    pub fn width(&self) -> u16 {
+        self.codec.value_type.width()
+    }
+
+    /// Whether fabctl may write this register: enforce mode on a writable kind.
+    pub fn is_enforced(&self) -> bool {
+        self.mode == Mode::Enforce && self.kind.is_writable()
+    }
+}

@@ -1,0 +1,193 @@
+//! The `IndustrialPLC` custom resource: the one Rust type that is the Kubernetes CRD,
+//! the JSON Schema of a manifest, and what `fabctl plan` loads.
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::register::{RegisterKind, Value, ValueType, WordOrder};
+
+/// API group of the resource.
+pub const GROUP: &str = "fabgitops.io";
+/// API version of the resource.
+pub const VERSION: &str = "v1";
+/// `apiVersion` as written in manifests.
+pub const API_VERSION: &str = "fabgitops.io/v1";
+/// `kind` as written in manifests.
+pub const KIND: &str = "IndustrialPLC";
+
+/// Desired state of one PLC: where it is and which register values it must hold.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "fabgitops.io",
+    version = "v1",
+    kind = "IndustrialPLC",
+    plural = "industrialplcs",
+    singular = "industrialplc",
+    shortname = "plc",
+    namespaced,
+    status = "IndustrialPLCStatus",
+    doc = "A PLC whose Modbus register values are managed declaratively by fabctl",
+    printcolumn(name = "Device", type_ = "string", json_path = ".spec.deviceAddress"),
+    printcolumn(name = "Register", type_ = "integer", json_path = ".spec.targetRegister"),
+    printcolumn(name = "Desired", type_ = "integer", json_path = ".spec.targetValue"),
+    printcolumn(name = "Actual", type_ = "integer", json_path = ".status.currentValue"),
+    printcolumn(name = "In Sync", type_ = "boolean", json_path = ".status.inSync"),
+    printcolumn(name = "Status", type_ = "string", json_path = ".status.phase"),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IndustrialPLCSpec {
+    /// Host name or IP address of the PLC (or of the Modbus gateway in front of it).
+    pub device_address: String,
+    /// Modbus TCP port.
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// Modbus unit id (slave id) of the PLC behind the address.
+    #[serde(default = "default_unit_id")]
+    pub unit_id: u8,
+    /// Timeout of one Modbus request, in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    #[schemars(range(min = 1, max = 600000))]
+    pub timeout_ms: u32,
+    /// How often the agent re-reads the PLC, in seconds.
+    #[serde(default = "default_poll_interval_secs")]
+    #[schemars(range(min = 1, max = 86400))]
+    pub poll_interval_secs: u32,
+    /// Whether reconcile and the agent write corrections (false: observe only).
+    #[serde(default = "default_true")]
+    pub auto_correct: bool,
+    /// Free-form tags for categorization.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Registers whose values are managed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registers: Vec<RegisterSpec>,
+    /// Shorthand of the original operator: the address of one u16 holding register
+    /// (named `target`) whose desired value is `targetValue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_register: Option<u16>,
+    /// Shorthand of the original operator: the desired value of `targetRegister`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_value: Option<i64>,
+}
+
+/// One managed register (or coil).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterSpec {
+    /// Unique within the PLC; lowercase letters, digits, `_` and `-`.
+    #[schemars(length(min = 1, max = 63))]
+    pub name: String,
+    /// Zero-based protocol (PDU) address.
+    pub address: u16,
+    /// The Modbus table: holding (default), coil, input or discrete.
+    #[serde(default)]
+    pub kind: RegisterKind,
+    /// Data type; default u16 (bool for coil and discrete).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<ValueType>,
+    /// Order of the words of multi-word types: big (ABCD, default) or little (CDAB).
+    #[serde(default)]
+    pub word_order: WordOrder,
+    /// engineering value = raw * scale + offset.
+    #[serde(default = "default_scale")]
+    pub scale: f64,
+    /// engineering value = raw * scale + offset.
+    #[serde(default)]
+    pub offset: f64,
+    /// Desired engineering value.
+    pub value: Value,
+    /// |live - desired| <= tolerance counts as in sync.
+    #[serde(default)]
+    pub tolerance: f64,
+    /// Lowest desired value allowed (safety bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Highest desired value allowed (safety bound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// enforce (write corrections) or observe (report drift, never write).
+    #[serde(default)]
+    pub mode: Mode,
+}
+
+impl RegisterSpec {
+    /// The declared type, or the default for the register's kind.
+    pub fn value_type(&self) -> ValueType {
+        self.value_type.unwrap_or(if self.kind.is_bit() {
+            ValueType::Bool
+        } else {
+            ValueType::U16
+        })
+    }
+}
+
+/// Whether drift of a register is corrected or only reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Enforce,
+    Observe,
+}
+
+/// Observed state, written by `fabctl agent`. Keeps the original operator's fields.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IndustrialPLCStatus {
+    /// Pending, Connecting, Connected, DriftDetected, Correcting or Failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    /// RFC 3339 time of the last status update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update: Option<String>,
+    /// Live value of the `target` register (the original operator's single register).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_value: Option<i64>,
+    /// Whether every register was within tolerance at the last reconcile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_sync: Option<bool>,
+    /// Number of drifts detected so far.
+    #[serde(default)]
+    pub drift_events: i64,
+    /// Number of corrections written and verified so far.
+    #[serde(default)]
+    pub corrections_applied: i64,
+    /// The last error, if the last reconcile failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Human-readable summary of the last reconcile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Lifecycle phase, as the original operator reported it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Phase {
+    Pending,
+    Connecting,
+    Connected,
+    DriftDetected,
+    Correcting,
+    Failed,
+}
+
+fn default_port() -> u16 {
+    502
+}
+fn default_unit_id() -> u8 {
+    1
+}
+fn default_timeout_ms() -> u32 {
+    1000
+}
+fn default_poll_interval_secs() -> u32 {
+    5
+}
+fn default_true() -> bool {
+    true
+}
+fn default_scale() -> f64 {
+    1.0
+}
