@@ -1,1 +1,20 @@
-fn main() {}
+//! The `fabctl` binary: parse arguments, run, and choose the exit code in one place.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = fabctl::cli::Cli::parse();
+    fabctl::logging::init(cli.global.verbose, cli.global.quiet);
+    match fabctl::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            if error.is_broken_pipe() {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {error}");
+            error.exit_code()
+        }
+    }
+}

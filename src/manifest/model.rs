@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::manifest::spec::Mode;
 use crate::register::{Codec, RegisterKind, Value};
 
-/// A place in a manifest file (1-based line and column).
+/// A place in a manifest file (1-based line and column; line 0 means the whole file).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceLoc {
     pub file: Arc<PathBuf>,
@@ -20,7 +20,11 @@ pub struct SourceLoc {
 
 impl fmt::Display for SourceLoc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        if self.line == 0 {
+            write!(f, "{}", self.file.display())
+        } else {
+            write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+        }
     }
 }
 

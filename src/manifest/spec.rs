@@ -29,12 +29,20 @@ pub const KIND: &str = "IndustrialPLC";
     status = "IndustrialPLCStatus",
     doc = "A PLC whose Modbus register values are managed declaratively by fabctl",
     printcolumn(name = "Device", type_ = "string", json_path = ".spec.deviceAddress"),
-    printcolumn(name = "Register", type_ = "integer", json_path = ".spec.targetRegister"),
+    printcolumn(
+        name = "Register",
+        type_ = "integer",
+        json_path = ".spec.targetRegister"
+    ),
     printcolumn(name = "Desired", type_ = "integer", json_path = ".spec.targetValue"),
     printcolumn(name = "Actual", type_ = "integer", json_path = ".status.currentValue"),
     printcolumn(name = "In Sync", type_ = "boolean", json_path = ".status.inSync"),
     printcolumn(name = "Status", type_ = "string", json_path = ".status.phase"),
-    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
 )]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IndustrialPLCSpec {

@@ -1,0 +1,50 @@
+//! The top-level error: every way a command can fail, with the context a user needs,
+//! and the exit code each maps to.
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A command failure that ends the process.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Manifests were invalid; the diagnostics were already printed.
+    #[error("{count} problem(s) found in the manifests; nothing was sent to any device")]
+    InvalidManifests { count: usize },
+    #[error("cannot write output: {source}")]
+    Output {
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    WriteFile {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot start the async runtime: {source}")]
+    Runtime {
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot serialize {what}: {message}")]
+    Serialize { what: &'static str, message: String },
+}
+
+impl Error {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(1)
+    }
+
+    /// A closed stdout (`fabctl plan | head`) is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Output { source } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(source: io::Error) -> Self {
+        Error::Output { source }
+    }
+}

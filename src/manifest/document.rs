@@ -1,0 +1,312 @@
+//! One YAML document: deciding whether it is ours, checking its envelope
+//! (apiVersion, kind, metadata) and structure, and turning it into the typed resource.
+
+use super::IndustrialPLC;
+use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean, edit_distance};
+use super::node::{Node, NodeValue};
+use super::spec::{API_VERSION, GROUP, KIND};
+use super::structure;
+
+/// What a document turned out to be.
+pub enum Classified {
+    /// An `IndustrialPLC`, structurally valid.
+    Plc(Box<IndustrialPLC>),
+    /// Ours, but with problems (already reported).
+    Invalid,
+    /// Someone else's kind (a ConfigMap next to the manifests), or an empty document.
+    Skipped,
+}
+
+const ROOT_FIELDS: [&str; 5] = ["apiVersion", "kind", "metadata", "spec", "status"];
+const METADATA_FIELDS: [&str; 14] = [
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "finalizers",
+    "managedFields",
+    "ownerReferences",
+    "generateName",
+];
+
+/// Classifies and checks one document.
+pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classified {
+    let loc = file.loc(&doc.referenced);
+    let entries = match &doc.value {
+        NodeValue::Null => return Classified::Skipped,
+        NodeValue::Map(entries) => entries,
+        other => {
+            diags.push(
+                Diagnostic::error(loc, format!("a manifest must be a mapping, got {}", structure::describe(other)))
+                    .with_hint("start the document with `apiVersion: fabgitops.io/v1` and `kind: IndustrialPLC`"),
+            );
+            return Classified::Invalid;
+        }
+    };
+    let api_version = doc.value.get("apiVersion").and_then(|n| n.value.as_str());
+    let kind = doc.value.get("kind").and_then(|n| n.value.as_str());
+    if !is_ours(api_version, kind, doc, file, diags) {
+        return Classified::Skipped;
+    }
+    if api_version != Some(API_VERSION) || kind != Some(KIND) {
+        return Classified::Invalid;
+    }
+    let before = diags.error_count();
+    for (key, _) in entries {
+        if !ROOT_FIELDS.contains(&key.value.as_str()) {
+            let mut d = Diagnostic::error(
+                file.loc(&key.referenced),
+                format!("unknown field `{}` at the top of the document", key.value),
+            );
+            if let Some(s) = did_you_mean(&key.value, ROOT_FIELDS) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            }
+            diags.push(d);
+        }
+    }
+    check_metadata(doc, file, diags);
+    let schema = super::schema::document_schema();
+    match doc.value.get("spec") {
+        Some(spec) => {
+            if let Some(spec_schema) = schema.pointer("/properties/spec") {
+                structure::check(spec, spec_schema, "spec", file, diags);
+            }
+        }
+        None => diags.push(
+            Diagnostic::error(loc.clone(), "missing required field `spec`")
+                .with_hint("add a `spec:` with at least `deviceAddress` and registers"),
+        ),
+    }
+    if let (Some(status), Some(status_schema)) = (
+        doc.value.get("status"),
+        schema.pointer("/properties/status"),
+    ) {
+        structure::check(status, status_schema, "status", file, diags);
+    }
+    if diags.error_count() > before {
+        return Classified::Invalid;
+    }
+    match serde_json::from_value::<IndustrialPLC>(doc.value.to_json()) {
+        Ok(plc) => Classified::Plc(Box::new(plc)),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                loc,
+                format!("invalid IndustrialPLC: {e}"),
+            ));
+            Classified::Invalid
+        }
+    }
+}
+
+/// Whether the document is meant to be an IndustrialPLC. Exact matches are ours; near
+/// misses (a typo in kind or apiVersion, another version of our group) are errors; other
+/// kinds are skipped with a note.
+fn is_ours(
+    api_version: Option<&str>,
+    kind: Option<&str>,
+    doc: &Node,
+    file: &FileRef,
+    diags: &mut Diagnostics,
+) -> bool {
+    let loc = file.loc(&doc.referenced);
+    let at = |key: &str| {
+        doc.value
+            .get(key)
+            .map(|n| file.loc(&n.referenced))
+            .unwrap_or_else(|| loc.clone())
+    };
+    let kind_close = kind.is_some_and(|k| {
+        k != KIND && edit_distance(&k.to_ascii_lowercase(), &KIND.to_ascii_lowercase()) <= 3
+    });
+    let api_close = api_version.is_some_and(|a| {
+        a != API_VERSION
+            && (a.split('/').next() == Some(GROUP) || edit_distance(a, API_VERSION) <= 3)
+    });
+    match (api_version, kind) {
+        (Some(API_VERSION), Some(KIND)) => true,
+        (Some(API_VERSION), k) => {
+            let d = match k {
+                None => Diagnostic::error(loc, "missing `kind`")
+                    .with_hint(format!("add `kind: {KIND}`")),
+                Some(k) => Diagnostic::error(
+                    at("kind"),
+                    format!("unknown kind `{k}` for apiVersion {API_VERSION}"),
+                )
+                .with_hint(format!("did you mean `{KIND}`?")),
+            };
+            diags.push(d);
+            true
+        }
+        (a, Some(KIND)) => {
+            let d = match a {
+                None => Diagnostic::error(loc, "missing `apiVersion`")
+                    .with_hint(format!("add `apiVersion: {API_VERSION}`")),
+                Some(a) => Diagnostic::error(
+                    at("apiVersion"),
+                    format!("unsupported apiVersion `{a}` for kind {KIND}"),
+                )
+                .with_hint(format!("use `apiVersion: {API_VERSION}`")),
+            };
+            diags.push(d);
+            true
+        }
+        _ if kind_close || api_close => {
+            let (what, value, key, fix) = if kind_close {
+                ("kind", kind.unwrap_or_default(), "kind", KIND)
+            } else {
+                (
+                    "apiVersion",
+                    api_version.unwrap_or_default(),
+                    "apiVersion",
+                    API_VERSION,
+                )
+            };
+            diags.push(
+                Diagnostic::error(at(key), format!("unknown {what} `{value}`"))
+                    .with_hint(format!("did you mean `{fix}`?")),
+            );
+            true
+        }
+        _ => {
+            let what = match (api_version, kind) {
+                (Some(a), Some(k)) => format!("{a} {k}"),
+                (None, Some(k)) => k.to_owned(),
+                (Some(a), None) => a.to_owned(),
+                (None, None) => "document without apiVersion or kind".to_owned(),
+            };
+            diags.push(Diagnostic::note(
+                loc,
+                format!("skipping {what} (not an {KIND})"),
+            ));
+            false
+        }
+    }
+}
+
+fn check_metadata(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
+    let Some(meta) = doc.value.get("metadata") else {
+        diags.push(
+            Diagnostic::error(file.loc(&doc.referenced), "missing `metadata`")
+                .with_hint("add `metadata:` with a `name:`"),
+        );
+        return;
+    };
+    let NodeValue::Map(entries) = &meta.value else {
+        diags.push(Diagnostic::error(
+            file.loc(&meta.referenced),
+            format!(
+                "`metadata` must be a mapping, got {}",
+                structure::describe(&meta.value)
+            ),
+        ));
+        return;
+    };
+    for (key, value) in entries {
+        let loc = file.loc(&value.referenced);
+        match key.value.as_str() {
+            "name" => match &value.value {
+                NodeValue::Str(name) => {
+                    if !is_dns_name(name) {
+                        diags.push(
+                            Diagnostic::error(loc, format!("`metadata.name` `{name}` is not a valid resource name"))
+                                .with_hint("use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253 characters)"),
+                        );
+                    }
+                }
+                other => diags.push(Diagnostic::error(
+                    loc,
+                    format!(
+                        "`metadata.name` must be a string, got {}",
+                        structure::describe(other)
+                    ),
+                )),
+            },
+            "namespace" => match &value.value {
+                NodeValue::Str(ns) if is_dns_label(ns) => {}
+                NodeValue::Str(ns) => diags.push(
+                    Diagnostic::error(
+                        loc,
+                        format!("`metadata.namespace` `{ns}` is not a valid namespace"),
+                    )
+                    .with_hint("use lowercase letters, digits and '-' (at most 63 characters)"),
+                ),
+                other => diags.push(Diagnostic::error(
+                    loc,
+                    format!(
+                        "`metadata.namespace` must be a string, got {}",
+                        structure::describe(other)
+                    ),
+                )),
+            },
+            "labels" | "annotations" => check_string_map(&key.value, value, file, diags),
+            field if METADATA_FIELDS.contains(&field) => {}
+            field => {
+                let mut d = Diagnostic::error(
+                    file.loc(&key.referenced),
+                    format!("unknown field `{field}` in `metadata`"),
+                );
+                if let Some(s) = did_you_mean(field, METADATA_FIELDS) {
+                    d = d.with_hint(format!("did you mean `{s}`?"));
+                }
+                diags.push(d);
+            }
+        }
+    }
+    if meta.value.get("name").is_none() {
+        diags.push(
+            Diagnostic::error(file.loc(&meta.referenced), "missing `metadata.name`")
+                .with_hint("every IndustrialPLC needs a name, unique in its namespace"),
+        );
+    }
+}
+
+fn check_string_map(field: &str, node: &Node, file: &FileRef, diags: &mut Diagnostics) {
+    match &node.value {
+        NodeValue::Map(entries) => {
+            for (key, value) in entries {
+                if !matches!(value.value, NodeValue::Str(_)) {
+                    diags.push(
+                        Diagnostic::error(
+                            file.loc(&value.referenced),
+                            format!(
+                                "`metadata.{field}.{}` must be a string, got {}",
+                                key.value,
+                                structure::describe(&value.value)
+                            ),
+                        )
+                        .with_hint("quote the value"),
+                    );
+                }
+            }
+        }
+        NodeValue::Null => {}
+        other => diags.push(Diagnostic::error(
+            file.loc(&node.referenced),
+            format!(
+                "`metadata.{field}` must be a mapping, got {}",
+                structure::describe(other)
+            ),
+        )),
+    }
+}
+
+/// A Kubernetes DNS-1123 subdomain (resource names).
+fn is_dns_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+/// A Kubernetes DNS-1123 label (namespaces, parts of names).
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}

@@ -1,0 +1,375 @@
+//! Semantic validation of one `IndustrialPLC`: the rules a schema cannot express
+//! (names, the shorthand, types per kind, encodability of values, bounds, read-only
+//! kinds) and the resolution into the engine's [`Plc`] model.
+
+use std::time::Duration;
+
+use super::diagnostic::{Diagnostic, Diagnostics, FileRef};
+use super::node::{Node, NodeValue};
+use super::spec::{Mode, RegisterSpec};
+use super::{IndustrialPLC, Plc, Register, SourceLoc};
+use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder};
+
+/// Name of the register the original operator's shorthand declares.
+pub const SHORTHAND_REGISTER: &str = "target";
+
+/// Validates a structurally valid resource; `None` when any rule failed (reported).
+pub fn resolve(
+    plc: &IndustrialPLC,
+    doc: &Node,
+    file: &FileRef,
+    diags: &mut Diagnostics,
+) -> Option<Plc> {
+    let before = diags.error_count();
+    let spec = &plc.spec;
+    let spec_node = doc.value.get("spec");
+    let at_spec = |field: &str| -> SourceLoc {
+        spec_node
+            .and_then(|s| s.value.get(field))
+            .or(spec_node)
+            .map(|n| file.loc(&n.referenced))
+            .unwrap_or_else(|| file.loc(&doc.referenced))
+    };
+
+    if spec.device_address.trim().is_empty() || spec.device_address.chars().any(char::is_whitespace)
+    {
+        diags.push(
+            Diagnostic::error(
+                at_spec("deviceAddress"),
+                format!(
+                    "`spec.deviceAddress` {:?} is not a host name or IP address",
+                    spec.device_address
+                ),
+            )
+            .with_hint(
+                "write a host name such as plc-1.plant.local or an IP address such as 10.0.0.5",
+            ),
+        );
+    }
+    if spec.port == 0 {
+        diags.push(Diagnostic::error(
+            at_spec("port"),
+            "`spec.port` must be between 1 and 65535, got 0",
+        ));
+    }
+
+    let mut registers = Vec::with_capacity(spec.registers.len() + 1);
+    match (spec.target_register, spec.target_value) {
+        (Some(address), Some(value)) => {
+            let loc = at_spec("targetValue");
+            if !(0..=i64::from(u16::MAX)).contains(&value) {
+                diags.push(
+                    Diagnostic::error(loc.clone(), format!("`spec.targetValue` {value} is out of range for a u16 holding register (0..=65535)"))
+                        .with_hint("use `registers:` with a wider `type` for larger values"),
+                );
+            }
+            registers.push(Register {
+                name: SHORTHAND_REGISTER.to_owned(),
+                address,
+                kind: RegisterKind::Holding,
+                codec: Codec {
+                    value_type: ValueType::U16,
+                    word_order: WordOrder::Big,
+                    scale: 1.0,
+                    offset: 0.0,
+                },
+                desired: Value::Int(value.into()),
+                tolerance: 0.0,
+                min: None,
+                max: None,
+                mode: Mode::Enforce,
+                source: at_spec("targetRegister"),
+            });
+        }
+        (Some(_), None) => diags.push(
+            Diagnostic::error(
+                at_spec("targetRegister"),
+                "`spec.targetRegister` is set but `spec.targetValue` is not",
+            )
+            .with_hint("add `targetValue:` (the desired value), or use `registers:`"),
+        ),
+        (None, Some(_)) => diags.push(
+            Diagnostic::error(
+                at_spec("targetValue"),
+                "`spec.targetValue` is set but `spec.targetRegister` is not",
+            )
+            .with_hint("add `targetRegister:` (the register address), or use `registers:`"),
+        ),
+        (None, None) => {}
+    }
+
+    let register_nodes: &[Node] = match spec_node
+        .and_then(|s| s.value.get("registers"))
+        .map(|n| &n.value)
+    {
+        Some(NodeValue::Seq(items)) => items,
+        _ => &[],
+    };
+    for (i, reg) in spec.registers.iter().enumerate() {
+        let node = register_nodes.get(i);
+        if let Some(r) = resolve_register(reg, i, node, file, diags) {
+            registers.push(r);
+        }
+    }
+    if registers.is_empty() && diags.error_count() == before {
+        diags.push(
+            Diagnostic::error(at_spec("registers"), "the PLC declares no registers")
+                .with_hint("add `registers:` (or the shorthand `targetRegister` + `targetValue`)"),
+        );
+    }
+    check_duplicate_names(&registers, diags);
+
+    if diags.error_count() > before {
+        return None;
+    }
+    Some(Plc {
+        namespace: plc
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_owned()),
+        name: plc.metadata.name.clone().unwrap_or_default(),
+        host: spec.device_address.clone(),
+        port: spec.port,
+        unit_id: spec.unit_id,
+        timeout: Duration::from_millis(spec.timeout_ms.into()),
+        poll_interval: Duration::from_secs(spec.poll_interval_secs.into()),
+        auto_correct: spec.auto_correct,
+        registers,
+        source: file.loc(&doc.referenced),
+    })
+}
+
+/// For a document with structural errors: runs the register rules on every register
+/// entry that is itself well-formed (problems only; nothing is resolved).
+pub fn salvage_registers(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
+    let Some(NodeValue::Seq(items)) = doc
+        .value
+        .get("spec")
+        .and_then(|s| s.value.get("registers"))
+        .map(|n| &n.value)
+    else {
+        return;
+    };
+    let mut registers = Vec::new();
+    for (i, node) in items.iter().enumerate() {
+        if let Ok(reg) = serde_json::from_value::<RegisterSpec>(node.value.to_json()) {
+            registers.extend(resolve_register(&reg, i, Some(node), file, diags));
+        }
+    }
+    check_duplicate_names(&registers, diags);
+}
+
+fn resolve_register(
+    reg: &RegisterSpec,
+    index: usize,
+    node: Option<&Node>,
+    file: &FileRef,
+    diags: &mut Diagnostics,
+) -> Option<Register> {
+    let before = diags.error_count();
+    let entry_loc = node
+        .map(|n| file.loc(&n.referenced))
+        .unwrap_or_else(|| file.whole());
+    let at = |field: &str| -> SourceLoc {
+        node.and_then(|n| n.value.get(field))
+            .map(|n| file.loc(&n.referenced))
+            .unwrap_or_else(|| entry_loc.clone())
+    };
+    let explicit = |field: &str| node.and_then(|n| n.value.get(field)).is_some();
+    let label = format!("register `{}`", reg.name);
+
+    if !reg
+        .name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
+        diags.push(
+            Diagnostic::error(at("name"), format!("register name `{}` (spec.registers[{index}]) may only hold lowercase letters, digits, '_' and '-'", reg.name))
+                .with_hint(format!("try `{}`", suggest_name(&reg.name))),
+        );
+    }
+    let value_type = reg.value_type();
+    if reg.kind.is_bit() && value_type != ValueType::Bool {
+        diags.push(
+            Diagnostic::error(
+                at("type"),
+                format!(
+                    "{label} is a {} and holds one bit, so its type must be bool, not {value_type}",
+                    reg.kind
+                ),
+            )
+            .with_hint("remove `type:` (bool is the default for coils and discrete inputs)"),
+        );
+        return None;
+    }
+    let last = u32::from(reg.address) + u32::from(value_type.width()) - 1;
+    if last > u32::from(u16::MAX) {
+        diags.push(
+            Diagnostic::error(
+                at("address"),
+                format!(
+                    "{label}: {value_type} at address {} needs {} registers and runs past 65535",
+                    reg.address,
+                    value_type.width()
+                ),
+            )
+            .with_hint(format!(
+                "move it to address {} or lower",
+                65536 - u32::from(value_type.width())
+            )),
+        );
+    }
+    if !reg.kind.is_writable() && reg.mode == Mode::Enforce && explicit("mode") {
+        diags.push(
+            Diagnostic::error(
+                at("mode"),
+                format!(
+                    "{label} is a read-only {} register and cannot be enforced",
+                    reg.kind
+                ),
+            )
+            .with_hint("use `mode: observe` (read-only registers are asserted, never written)"),
+        );
+    }
+    if !reg.scale.is_finite() || reg.scale == 0.0 {
+        diags.push(Diagnostic::error(
+            at("scale"),
+            format!(
+                "{label}: scale must be a finite, non-zero number, got {}",
+                reg.scale
+            ),
+        ));
+    }
+    if !reg.offset.is_finite() {
+        diags.push(Diagnostic::error(
+            at("offset"),
+            format!(
+                "{label}: offset must be a finite number, got {}",
+                reg.offset
+            ),
+        ));
+    }
+    if !reg.tolerance.is_finite() || reg.tolerance < 0.0 {
+        diags.push(
+            Diagnostic::error(
+                at("tolerance"),
+                format!(
+                    "{label}: tolerance must be zero or positive, got {}",
+                    reg.tolerance
+                ),
+            )
+            .with_hint("tolerance is the largest |live - desired| still counted as in sync"),
+        );
+    }
+    if let (Some(min), Some(max)) = (reg.min, reg.max) {
+        if min > max {
+            diags.push(Diagnostic::error(
+                at("min"),
+                format!("{label}: min {min} is greater than max {max}"),
+            ));
+        }
+    }
+    if diags.error_count() > before {
+        return None;
+    }
+
+    let codec = Codec {
+        value_type,
+        word_order: reg.word_order,
+        scale: reg.scale,
+        offset: reg.offset,
+    };
+    if let Err(e) = codec.encode(&reg.value) {
+        diags.push(
+            Diagnostic::error(at("value"), format!("{label}: {e}")).with_hint(range_hint(&codec)),
+        );
+        return None;
+    }
+    if let Some(v) = reg.value.as_f64() {
+        if let Some(min) = reg.min.filter(|m| v < *m) {
+            diags.push(
+                Diagnostic::error(
+                    at("value"),
+                    format!("{label}: value {} is below its min {min}", reg.value),
+                )
+                .with_hint("fix the value, or the bound if the machine allows it"),
+            );
+        }
+        if let Some(max) = reg.max.filter(|m| v > *m) {
+            diags.push(
+                Diagnostic::error(
+                    at("value"),
+                    format!("{label}: value {} is above its max {max}", reg.value),
+                )
+                .with_hint("fix the value, or the bound if the machine allows it"),
+            );
+        }
+    }
+    if diags.error_count() > before {
+        return None;
+    }
+    Some(Register {
+        name: reg.name.clone(),
+        address: reg.address,
+        kind: reg.kind,
+        codec,
+        desired: reg.value,
+        tolerance: reg.tolerance,
+        min: reg.min,
+        max: reg.max,
+        mode: if reg.kind.is_writable() {
+            reg.mode
+        } else {
+            Mode::Observe
+        },
+        source: entry_loc,
+    })
+}
+
+fn range_hint(codec: &Codec) -> String {
+    match codec.range() {
+        Some(_) if codec.value_type.is_float() => {
+            format!("{} holds finite numbers", codec.value_type)
+        }
+        Some((lo, hi)) => format!(
+            "{} with this scale and offset holds {lo} to {hi}",
+            codec.value_type
+        ),
+        None => "bool registers hold true or false".to_owned(),
+    }
+}
+
+fn suggest_name(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            'A'..='Z' => c.to_ascii_lowercase(),
+            'a'..='z' | '0'..='9' | '_' | '-' => c,
+            _ => '_',
+        })
+        .collect()
+}
+
+fn check_duplicate_names(registers: &[Register], diags: &mut Diagnostics) {
+    for (i, r) in registers.iter().enumerate() {
+        if let Some(first) = registers[..i].iter().find(|p| p.name == r.name) {
+            let hint = if r.name == SHORTHAND_REGISTER {
+                format!(
+                    "`targetRegister` declares a register named `{SHORTHAND_REGISTER}`; rename this one"
+                )
+            } else {
+                format!(
+                    "first declared at {}; register names must be unique within a PLC",
+                    first.source
+                )
+            };
+            diags.push(
+                Diagnostic::error(
+                    r.source.clone(),
+                    format!("duplicate register name `{}`", r.name),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+}

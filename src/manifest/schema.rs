@@ -1,0 +1,21 @@
+//! The OpenAPI schema of `IndustrialPLC` as kube derives it from the Rust type: the
+//! single source for the CRD, for `fabctl schema`, and for structural validation.
+
+use std::sync::OnceLock;
+
+use kube::CustomResourceExt;
+
+use super::IndustrialPLC;
+
+/// The `openAPIV3Schema` of the CRD (inlined, structural).
+pub fn document_schema() -> serde_json::Value {
+    static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let crd = serde_json::to_value(IndustrialPLC::crd()).unwrap_or_default();
+            crd.pointer("/spec/versions/0/schema/openAPIV3Schema")
+                .cloned()
+                .unwrap_or_default()
+        })
+        .clone()
+}
