@@ -28,6 +28,33 @@ pub fn manifest_schema() -> serde_json::Value {
             "http://json-schema.org/draft-07/schema#".into(),
         );
         obj.insert("title".into(), "IndustrialPLC".into());
+        obj.insert(
+            "required".into(),
+            serde_json::json!(["apiVersion", "kind", "metadata", "spec"]),
+        );
+        if let Some(props) = obj.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            props.insert(
+                "apiVersion".into(),
+                serde_json::json!({ "type": "string", "const": crate::manifest::spec::API_VERSION }),
+            );
+            props.insert(
+                "kind".into(),
+                serde_json::json!({ "type": "string", "const": crate::manifest::spec::KIND }),
+            );
+            props.insert(
+                "metadata".into(),
+                serde_json::json!({
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": { "type": "string", "description": "Unique per namespace" },
+                        "namespace": { "type": "string", "description": "Default: default" },
+                        "labels": { "type": "object", "additionalProperties": { "type": "string" } },
+                        "annotations": { "type": "object", "additionalProperties": { "type": "string" } }
+                    }
+                }),
+            );
+        }
     }
     schema
 }

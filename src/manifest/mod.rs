@@ -79,8 +79,8 @@ pub fn load_report(paths: &[PathBuf]) -> Report {
     for path in &files {
         load_file(path, &mut report);
     }
-    check_unique_plcs(&report.plcs, &mut report.diagnostics);
-    check_overlaps(&report.plcs, &mut report.diagnostics);
+    let unique = check_unique_plcs(&report.plcs, &mut report.diagnostics);
+    check_overlaps(&unique, &mut report.diagnostics);
     report.diagnostics.sort();
     report
 }
@@ -106,7 +106,7 @@ fn load_file(path: &std::path::Path, report: &mut Report) {
         }
     };
     for doc in &docs {
-        if let Some(d) = wide_integer(doc, &file) {
+        if let Some(d) = wide_integer(doc, &text, &file) {
             report.diagnostics.push(d);
             continue;
         }
@@ -136,27 +136,50 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     }
 }
 
-/// Integers beyond 64 bits cannot be any register value or field: refuse them
-/// rather than round them.
-fn wide_integer(doc: &node::Node, file: &FileRef) -> Option<Diagnostic> {
+/// Integers beyond 64 bits cannot be any register value or field: refuse them rather
+/// than round them. The YAML parser turns such literals into floats, so the source
+/// text of every float is checked for an integer literal.
+fn wide_integer(doc: &node::Node, text: &str, file: &FileRef) -> Option<Diagnostic> {
     use node::NodeValue;
+    let too_wide = |literal: &str| {
+        Some(
+            Diagnostic::error(
+                file.loc(&doc.referenced),
+                format!("integer {literal} does not fit in 64 bits"),
+            )
+            .with_hint("the widest registers are u64 (0 to 18446744073709551615) and i64"),
+        )
+    };
     match &doc.value {
         NodeValue::Int(i) if i64::try_from(*i).is_err() && u64::try_from(*i).is_err() => {
-            Some(Diagnostic::error(
-                file.loc(&doc.referenced),
-                format!("integer {i} does not fit in 64 bits"),
-            ))
+            too_wide(&i.to_string())
         }
-        NodeValue::Seq(items) => items.iter().find_map(|n| wide_integer(n, file)),
-        NodeValue::Map(entries) => entries.iter().find_map(|(_, n)| wide_integer(n, file)),
+        NodeValue::Float(_) => {
+            let span = doc.referenced.span();
+            let start = usize::try_from(span.byte_offset()?).ok()?;
+            let len = usize::try_from(span.byte_len()?).ok()?;
+            let literal = text.get(start..start.checked_add(len)?)?.trim();
+            let digits = literal.strip_prefix(['-', '+']).unwrap_or(literal);
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+                too_wide(literal)
+            } else {
+                None
+            }
+        }
+        NodeValue::Seq(items) => items.iter().find_map(|n| wide_integer(n, text, file)),
+        NodeValue::Map(entries) => entries
+            .iter()
+            .find_map(|(_, n)| wide_integer(n, text, file)),
         _ => None,
     }
 }
 
-fn check_unique_plcs(plcs: &[Plc], diags: &mut Diagnostics) {
+/// Reports PLCs declared twice; returns the first declaration of each.
+fn check_unique_plcs<'a>(plcs: &'a [Plc], diags: &mut Diagnostics) -> Vec<&'a Plc> {
     let mut seen: HashMap<(&str, &str), &Plc> = HashMap::new();
+    let mut unique = Vec::with_capacity(plcs.len());
     for plc in plcs {
-        if let Some(first) = seen.insert((&plc.namespace, &plc.name), plc) {
+        if let Some(&first) = seen.get(&(plc.namespace.as_str(), plc.name.as_str())) {
             diags.push(
                 Diagnostic::error(
                     plc.source.clone(),
@@ -167,16 +190,20 @@ fn check_unique_plcs(plcs: &[Plc], diags: &mut Diagnostics) {
                     first.source
                 )),
             );
+        } else {
+            seen.insert((&plc.namespace, &plc.name), plc);
+            unique.push(plc);
         }
     }
+    unique
 }
 
 /// Two registers of the same device (endpoint and unit id) and kind may not share an
 /// address: writing one would change the other.
-fn check_overlaps(plcs: &[Plc], diags: &mut Diagnostics) {
+fn check_overlaps(plcs: &[&Plc], diags: &mut Diagnostics) {
     type Key = (String, u16, u8, RegisterKind);
     let mut groups: HashMap<Key, Vec<(&Plc, &Register)>> = HashMap::new();
-    for plc in plcs {
+    for &plc in plcs {
         for reg in &plc.registers {
             let key = (
                 plc.host.to_ascii_lowercase(),

@@ -332,9 +332,20 @@ fn range_hint(codec: &Codec) -> String {
         Some(_) if codec.value_type.is_float() => {
             format!("{} holds finite numbers", codec.value_type)
         }
+        Some(_) if codec.scale == 1.0 && codec.offset == 0.0 => {
+            let (lo, hi): (i128, i128) = match codec.value_type {
+                ValueType::U16 => (0, u16::MAX.into()),
+                ValueType::I16 => (i16::MIN.into(), i16::MAX.into()),
+                ValueType::U32 => (0, u32::MAX.into()),
+                ValueType::I32 => (i32::MIN.into(), i32::MAX.into()),
+                ValueType::U64 => (0, u64::MAX.into()),
+                _ => (i64::MIN.into(), i64::MAX.into()),
+            };
+            format!("{} holds whole numbers from {lo} to {hi}", codec.value_type)
+        }
         Some((lo, hi)) => format!(
-            "{} with this scale and offset holds {lo} to {hi}",
-            codec.value_type
+            "{} with scale {} and offset {} holds {lo} to {hi}",
+            codec.value_type, codec.scale, codec.offset
         ),
         None => "bool registers hold true or false".to_owned(),
     }

@@ -47,9 +47,11 @@ pub const KIND: &str = "IndustrialPLC";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IndustrialPLCSpec {
     /// Host name or IP address of the PLC (or of the Modbus gateway in front of it).
+    #[schemars(length(min = 1, max = 253))]
     pub device_address: String,
     /// Modbus TCP port.
     #[serde(default = "default_port")]
+    #[schemars(range(min = 1))]
     pub port: u16,
     /// Modbus unit id (slave id) of the PLC behind the address.
     #[serde(default = "default_unit_id")]
