@@ -1,0 +1,208 @@
+//! An in-memory [`Connector`]: devices as maps of words, for unit tests of the engine.
+//! Unknown addresses answer IllegalDataAddress like a real PLC; endpoints can be made
+//! unreachable and units can be made to answer an exception.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::{Connector, Exception, IoResult, RegisterIo, TransportError};
+use crate::register::RegisterKind;
+
+#[derive(Default, Debug)]
+struct State {
+    /// (endpoint, unit, kind) -> address -> word
+    tables: HashMap<(String, u8, RegisterKind), BTreeMap<u16, u16>>,
+    unreachable: HashSet<String>,
+    /// Every request, as (endpoint, unit, function code, start, count).
+    requests: Vec<(String, u8, u8, u16, u16)>,
+    /// Writes to these (endpoint, unit) answer with the exception.
+    write_exception: HashMap<(String, u8), Exception>,
+    /// FC06 answers IllegalFunction (a device that only knows FC16).
+    no_fc06: bool,
+}
+
+/// Shared fake plant; clones see the same state.
+#[derive(Clone, Default, Debug)]
+pub struct MemoryConnector {
+    state: Arc<Mutex<State>>,
+}
+
+fn key(host: &str, port: u16) -> String {
+    format!("{host}:{port}")
+}
+
+impl MemoryConnector {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Declares words (or bits, 0/1) starting at `address`.
+    pub fn set(
+        &self,
+        host: &str,
+        port: u16,
+        unit: u8,
+        kind: RegisterKind,
+        address: u16,
+        words: &[u16],
+    ) {
+        let mut state = self.state();
+        let table = state
+            .tables
+            .entry((key(host, port), unit, kind))
+            .or_default();
+        for (i, w) in words.iter().enumerate() {
+            table.insert(address + i as u16, *w);
+        }
+    }
+
+    /// Reads words directly.
+    pub fn get(
+        &self,
+        host: &str,
+        port: u16,
+        unit: u8,
+        kind: RegisterKind,
+        address: u16,
+        count: u16,
+    ) -> Option<Vec<u16>> {
+        let state = self.state();
+        let table = state.tables.get(&(key(host, port), unit, kind))?;
+        (0..count)
+            .map(|i| table.get(&(address + i)).copied())
+            .collect()
+    }
+
+    pub fn set_unreachable(&self, host: &str, port: u16) {
+        self.state().unreachable.insert(key(host, port));
+    }
+
+    pub fn fail_writes(&self, host: &str, port: u16, unit: u8, exception: Exception) {
+        self.state()
+            .write_exception
+            .insert((key(host, port), unit), exception);
+    }
+
+    pub fn refuse_fc06(&self) {
+        self.state().no_fc06 = true;
+    }
+
+    /// Requests seen so far: (endpoint, unit, function code, start, count).
+    pub fn requests(&self) -> Vec<(String, u8, u8, u16, u16)> {
+        self.state().requests.clone()
+    }
+}
+
+/// A connection to one endpoint of the fake plant.
+pub struct MemoryIo {
+    endpoint: String,
+    connector: MemoryConnector,
+}
+
+impl Connector for MemoryConnector {
+    type Io = MemoryIo;
+
+    async fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        _timeout: Duration,
+    ) -> Result<MemoryIo, TransportError> {
+        let endpoint = key(host, port);
+        if self.state().unreachable.contains(&endpoint) {
+            return Err(TransportError::Connect {
+                endpoint,
+                reason: "Connection refused (os error 111)".into(),
+            });
+        }
+        Ok(MemoryIo {
+            endpoint,
+            connector: self.clone(),
+        })
+    }
+}
+
+impl MemoryIo {
+    fn write(
+        &mut self,
+        unit: u8,
+        function: u8,
+        kind: RegisterKind,
+        start: u16,
+        words: &[u16],
+    ) -> IoResult<()> {
+        let mut state = self.connector.state();
+        state.requests.push((
+            self.endpoint.clone(),
+            unit,
+            function,
+            start,
+            words.len() as u16,
+        ));
+        if function == 6 && state.no_fc06 {
+            return Ok(Err(Exception::ILLEGAL_FUNCTION));
+        }
+        if let Some(e) = state.write_exception.get(&(self.endpoint.clone(), unit)) {
+            return Ok(Err(*e));
+        }
+        let Some(table) = state.tables.get_mut(&(self.endpoint.clone(), unit, kind)) else {
+            return Ok(Err(Exception::ILLEGAL_DATA_ADDRESS));
+        };
+        if (0..words.len()).any(|i| !table.contains_key(&(start + i as u16))) {
+            return Ok(Err(Exception::ILLEGAL_DATA_ADDRESS));
+        }
+        for (i, w) in words.iter().enumerate() {
+            table.insert(start + i as u16, *w);
+        }
+        Ok(Ok(()))
+    }
+}
+
+impl RegisterIo for MemoryIo {
+    async fn read(
+        &mut self,
+        unit: u8,
+        kind: RegisterKind,
+        start: u16,
+        count: u16,
+    ) -> IoResult<Vec<u16>> {
+        let function = match kind {
+            RegisterKind::Coil => 1,
+            RegisterKind::Discrete => 2,
+            RegisterKind::Holding => 3,
+            RegisterKind::Input => 4,
+        };
+        let mut state = self.connector.state();
+        state
+            .requests
+            .push((self.endpoint.clone(), unit, function, start, count));
+        let Some(table) = state.tables.get(&(self.endpoint.clone(), unit, kind)) else {
+            return Ok(Err(Exception::ILLEGAL_DATA_ADDRESS));
+        };
+        match (0..count)
+            .map(|i| table.get(&(start + i)).copied())
+            .collect::<Option<Vec<u16>>>()
+        {
+            Some(words) => Ok(Ok(words)),
+            None => Ok(Err(Exception::ILLEGAL_DATA_ADDRESS)),
+        }
+    }
+
+    async fn write_single_register(&mut self, unit: u8, address: u16, word: u16) -> IoResult<()> {
+        self.write(unit, 6, RegisterKind::Holding, address, &[word])
+    }
+
+    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<()> {
+        self.write(unit, 16, RegisterKind::Holding, start, words)
+    }
+
+    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<()> {
+        self.write(unit, 5, RegisterKind::Coil, address, &[u16::from(bit)])
+    }
+
+    async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<()> {
+        let words: Vec<u16> = bits.iter().map(|b| u16::from(*b)).collect();
+        self.write(unit, 15, RegisterKind::Coil, start, &words)
+    }
+}

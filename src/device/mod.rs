@@ -1,0 +1,132 @@
+//! Device I/O: the one small trait through which the engine reaches PLCs, its Modbus
+//! TCP implementation, an in-memory implementation for tests, read batching, and the
+//! session that adds timeouts, retries and reconnects.
+//!
+//! Transport failures (no connection, timeout, broken frame) and device exceptions
+//! (the PLC answered "no") are different types all the way up: an exception is an
+//! answer and is never retried.
+
+pub mod batch;
+pub mod memory;
+pub mod modbus;
+mod session;
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+pub use session::{RetryPolicy, Session};
+
+use crate::register::RegisterKind;
+
+/// A Modbus exception code returned by a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Exception(pub u8);
+
+impl Exception {
+    pub const ILLEGAL_FUNCTION: Exception = Exception(0x01);
+    pub const ILLEGAL_DATA_ADDRESS: Exception = Exception(0x02);
+    pub const ILLEGAL_DATA_VALUE: Exception = Exception(0x03);
+    pub const SERVER_DEVICE_FAILURE: Exception = Exception(0x04);
+    pub const SERVER_DEVICE_BUSY: Exception = Exception(0x06);
+    pub const GATEWAY_PATH_UNAVAILABLE: Exception = Exception(0x0A);
+    pub const GATEWAY_TARGET_FAILED: Exception = Exception(0x0B);
+
+    /// The standard name of the code.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0x01 => "IllegalFunction",
+            0x02 => "IllegalDataAddress",
+            0x03 => "IllegalDataValue",
+            0x04 => "ServerDeviceFailure",
+            0x05 => "Acknowledge",
+            0x06 => "ServerDeviceBusy",
+            0x08 => "MemoryParityError",
+            0x0A => "GatewayPathUnavailable",
+            0x0B => "GatewayTargetDeviceFailedToRespond",
+            _ => "UnknownException",
+        }
+    }
+}
+
+impl fmt::Display for Exception {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (exception 0x{:02X})", self.name(), self.0)
+    }
+}
+
+/// A failure to talk to a device at all: the request may or may not have arrived.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot connect to {endpoint}: {reason}")]
+    Connect { endpoint: String, reason: String },
+    #[error("no answer within {} ms", timeout.as_millis())]
+    Timeout { timeout: Duration },
+    #[error("connection lost: {reason}")]
+    Io { reason: String },
+    #[error("malformed response: {reason}")]
+    Protocol { reason: String },
+}
+
+/// The result of one Modbus request: transport failure, device exception, or data.
+pub type IoResult<T> = Result<Result<T, Exception>, TransportError>;
+
+/// One open connection to an endpoint (host:port), shared by every unit id behind it.
+/// One request is in flight at a time. Bit tables (coils, discrete inputs) use one
+/// word per bit, 0 or 1.
+pub trait RegisterIo: Send {
+    /// FC01/FC02/FC03/FC04 depending on `kind`.
+    fn read(
+        &mut self,
+        unit: u8,
+        kind: RegisterKind,
+        start: u16,
+        count: u16,
+    ) -> impl Future<Output = IoResult<Vec<u16>>> + Send;
+
+    /// FC06.
+    fn write_single_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        word: u16,
+    ) -> impl Future<Output = IoResult<()>> + Send;
+
+    /// FC16.
+    fn write_registers(
+        &mut self,
+        unit: u8,
+        start: u16,
+        words: &[u16],
+    ) -> impl Future<Output = IoResult<()>> + Send;
+
+    /// FC05.
+    fn write_single_coil(
+        &mut self,
+        unit: u8,
+        address: u16,
+        bit: bool,
+    ) -> impl Future<Output = IoResult<()>> + Send;
+
+    /// FC15.
+    fn write_coils(
+        &mut self,
+        unit: u8,
+        start: u16,
+        bits: &[bool],
+    ) -> impl Future<Output = IoResult<()>> + Send;
+}
+
+/// Opens connections. The engine is generic over it, so it runs against real
+/// devices or the in-memory fake.
+pub trait Connector: Send + Sync {
+    type Io: RegisterIo;
+
+    /// Connects to `host:port` within `timeout`.
+    fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Self::Io, TransportError>> + Send;
+}

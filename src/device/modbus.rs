@@ -1,0 +1,137 @@
+//! [`RegisterIo`] over Modbus TCP, with tokio-modbus as the client.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio_modbus::client::{Context, Reader, Writer};
+use tokio_modbus::prelude::SlaveContext;
+use tokio_modbus::{ExceptionCode, Slave};
+
+use super::{Connector, Exception, IoResult, RegisterIo, TransportError};
+use crate::register::RegisterKind;
+
+/// Connects with tokio-modbus over TCP.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ModbusConnector;
+
+/// One Modbus TCP connection.
+pub struct ModbusIo {
+    ctx: Context,
+}
+
+impl Connector for ModbusConnector {
+    type Io = ModbusIo;
+
+    async fn connect(
+        &self,
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<ModbusIo, TransportError> {
+        let endpoint = format!("{host}:{port}");
+        let connect = async {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+                .await
+                .map_err(|e| format!("cannot resolve {host}: {e}"))?
+                .collect();
+            let mut last = format!("{host} resolves to no address");
+            for addr in addrs {
+                match tokio::net::TcpStream::connect(addr).await {
+                    Ok(stream) => {
+                        let _ = stream.set_nodelay(true);
+                        return Ok(tokio_modbus::client::tcp::attach(stream));
+                    }
+                    Err(e) => last = e.to_string(),
+                }
+            }
+            Err(last)
+        };
+        match tokio::time::timeout(timeout, connect).await {
+            Ok(Ok(ctx)) => Ok(ModbusIo { ctx }),
+            Ok(Err(reason)) => Err(TransportError::Connect { endpoint, reason }),
+            Err(_) => Err(TransportError::Connect {
+                endpoint,
+                reason: format!("no connection within {} ms", timeout.as_millis()),
+            }),
+        }
+    }
+}
+
+fn convert<T>(r: tokio_modbus::Result<T>) -> IoResult<T> {
+    match r {
+        Ok(Ok(v)) => Ok(Ok(v)),
+        Ok(Err(code)) => Ok(Err(exception(code))),
+        Err(tokio_modbus::Error::Transport(e)) => Err(TransportError::Io {
+            reason: e.to_string(),
+        }),
+        Err(tokio_modbus::Error::Protocol(e)) => Err(TransportError::Protocol {
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn exception(code: ExceptionCode) -> Exception {
+    Exception(u8::from(code))
+}
+
+fn bits_to_words(bits: Vec<bool>) -> Vec<u16> {
+    bits.into_iter().map(u16::from).collect()
+}
+
+impl RegisterIo for ModbusIo {
+    async fn read(
+        &mut self,
+        unit: u8,
+        kind: RegisterKind,
+        start: u16,
+        count: u16,
+    ) -> IoResult<Vec<u16>> {
+        self.ctx.set_slave(Slave(unit));
+        let mut result = match kind {
+            RegisterKind::Holding => convert(self.ctx.read_holding_registers(start, count).await),
+            RegisterKind::Input => convert(self.ctx.read_input_registers(start, count).await),
+            RegisterKind::Coil => convert(
+                self.ctx
+                    .read_coils(start, count)
+                    .await
+                    .map(|r| r.map(bits_to_words)),
+            ),
+            RegisterKind::Discrete => convert(
+                self.ctx
+                    .read_discrete_inputs(start, count)
+                    .await
+                    .map(|r| r.map(bits_to_words)),
+            ),
+        };
+        // Bit reads come back padded to whole bytes.
+        if let Ok(Ok(words)) = &mut result {
+            if words.len() < usize::from(count) {
+                return Err(TransportError::Protocol {
+                    reason: format!("asked for {count} values, got {}", words.len()),
+                });
+            }
+            words.truncate(usize::from(count));
+        }
+        result
+    }
+
+    async fn write_single_register(&mut self, unit: u8, address: u16, word: u16) -> IoResult<()> {
+        self.ctx.set_slave(Slave(unit));
+        convert(self.ctx.write_single_register(address, word).await)
+    }
+
+    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<()> {
+        self.ctx.set_slave(Slave(unit));
+        convert(self.ctx.write_multiple_registers(start, words).await)
+    }
+
+    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<()> {
+        self.ctx.set_slave(Slave(unit));
+        convert(self.ctx.write_single_coil(address, bit).await)
+    }
+
+    async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<()> {
+        self.ctx.set_slave(Slave(unit));
+        convert(self.ctx.write_multiple_coils(start, bits).await)
+    }
+}
