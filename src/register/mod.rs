@@ -10,8 +10,20 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The Modbus data table a register lives in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RegisterKind {
     /// Read/write 16-bit registers (FC03 read, FC06/FC16 write).
@@ -54,8 +66,7 @@ impl fmt::Display for RegisterKind {
 }
 
 /// How the words of a register are interpreted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ValueType {
     U16,
@@ -108,8 +119,7 @@ impl fmt::Display for ValueType {
 
 /// Order of the 16-bit words of a multi-word value. Bytes within a word are always
 /// big-endian, as Modbus specifies.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WordOrder {
     /// Most significant word first (ABCD).
@@ -122,5 +132,5 @@ pub enum WordOrder {
 mod codec;
 mod value;
 
-pub use codec::{Codec, DecodeError, EncodeError};
+pub use codec::{Codec, DecodeError, EncodeError, in_sync};
 pub use value::Value;
