@@ -1,12 +1,17 @@
 //! fabctl: Terraform for PLC registers.
 
+pub mod apply;
 pub mod cli;
 pub mod cmd;
 pub mod device;
 pub mod error;
 pub mod logging;
 pub mod manifest;
+pub mod observe;
+pub mod plan;
+pub mod modbus;
 pub mod register;
+pub mod sim;
 
 use std::io::Write;
 use std::process::ExitCode;

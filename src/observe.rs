@@ -1,0 +1,236 @@
+//! Reading live values: one session per endpoint for the whole run (shared by the
+//! unit ids behind it), endpoints in parallel up to a bound, registers coalesced into
+//! as few reads as the protocol allows. One device's failure is recorded as data and
+//! never stops the others.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::device::batch::{self, ReadSpan};
+use crate::device::{Connector, Exception, RetryPolicy, Session, TransportError};
+use crate::manifest::Plc;
+
+/// Default number of endpoints talked to at once: PLCs are independent devices, and
+/// a fleet of hundreds should be read in one wave.
+pub const DEFAULT_PARALLELISM: usize = 128;
+
+/// What was read for one register.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reading {
+    /// The register's words (bits as 0/1).
+    Words(Vec<u16>),
+    /// The device refused the read of this register.
+    Exception(Exception),
+}
+
+/// Why a whole device could not be read.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum DeviceError {
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    /// A gateway answered for the unit: usually a wrong `unitId`.
+    #[error("unit {unit} did not answer through the gateway: {exception}; check spec.unitId")]
+    Gateway { unit: u8, exception: Exception },
+}
+
+/// One PLC's readings, parallel to its `registers`, or why it could not be read.
+pub type PlcReadings = Result<Vec<Reading>, DeviceError>;
+
+/// How reading is done.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    pub parallelism: usize,
+    pub retry: RetryPolicy,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            parallelism: DEFAULT_PARALLELISM,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Request and connection counts of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IoStats {
+    pub requests: u64,
+    pub connections: u64,
+}
+
+/// Called as PLCs finish, with the number of registers done.
+pub trait Progress: Sync {
+    fn advance(&self, registers: u64);
+}
+
+impl Progress for () {
+    fn advance(&self, _: u64) {}
+}
+
+/// Endpoint key: PLCs with the same host and port share one connection.
+pub fn endpoint_key(plc: &Plc) -> (String, u16) {
+    (plc.host.to_ascii_lowercase(), plc.port)
+}
+
+/// Groups PLC indices by endpoint, in a stable order.
+pub fn by_endpoint<'a>(plcs: impl IntoIterator<Item = (usize, &'a Plc)>) -> Vec<Vec<usize>> {
+    let mut groups: BTreeMap<(String, u16), Vec<usize>> = BTreeMap::new();
+    for (i, plc) in plcs {
+        groups.entry(endpoint_key(plc)).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// Reads every register of every PLC. The result is parallel to `plcs`.
+pub async fn read_all<C: Connector>(
+    connector: &C,
+    plcs: &[Plc],
+    options: ReadOptions,
+    progress: &dyn Progress,
+) -> (Vec<PlcReadings>, IoStats) {
+    let groups = by_endpoint(plcs.iter().enumerate());
+    let mut results: Vec<Option<PlcReadings>> = vec![None; plcs.len()];
+    let mut stats = IoStats::default();
+    let mut stream = futures::stream::iter(groups)
+        .map(|group| async move {
+            let first = &plcs[group[0]];
+            let mut session = Session::new(connector, &first.host, first.port, options.retry);
+            let mut out = Vec::with_capacity(group.len());
+            for i in group {
+                let plc = &plcs[i];
+                let items: Vec<(u16, u16, crate::register::RegisterKind)> = plc
+                    .registers
+                    .iter()
+                    .map(|r| (r.address, r.width(), r.kind))
+                    .collect();
+                let readings = read_registers(&mut session, plc.unit_id, &items, plc.timeout).await;
+                progress.advance(plc.registers.len() as u64);
+                out.push((i, readings));
+            }
+            (
+                out,
+                IoStats {
+                    requests: session.requests,
+                    connections: session.connections,
+                },
+            )
+        })
+        .buffer_unordered(options.parallelism.max(1));
+    while let Some((out, s)) = stream.next().await {
+        stats.requests += s.requests;
+        stats.connections += s.connections;
+        for (i, r) in out {
+            results[i] = Some(r);
+        }
+    }
+    let results = results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(DeviceError::Transport(TransportError::Io {
+                    reason: "not read".into(),
+                }))
+            })
+        })
+        .collect();
+    (results, stats)
+}
+
+/// Reads the given registers (address, width, kind) of one unit, coalesced. If a
+/// bridged read is refused with IllegalDataAddress, the registers it covered are read
+/// again without bridging, then one by one, so every register gets its own answer.
+pub async fn read_registers<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    items: &[(u16, u16, crate::register::RegisterKind)],
+    timeout: Duration,
+) -> PlcReadings {
+    let mut readings: Vec<Option<Reading>> = vec![None; items.len()];
+    let spans = batch::coalesce(items.iter().map(|&(a, w, k)| (k, a, w)), true);
+    for span in spans {
+        read_span(session, unit, items, span, timeout, &mut readings, 0).await?;
+    }
+    Ok(readings
+        .into_iter()
+        .map(|r| r.unwrap_or(Reading::Exception(Exception::ILLEGAL_DATA_ADDRESS)))
+        .collect())
+}
+
+async fn read_span<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    items: &[(u16, u16, crate::register::RegisterKind)],
+    span: ReadSpan,
+    timeout: Duration,
+    readings: &mut [Option<Reading>],
+    depth: u8,
+) -> Result<(), DeviceError> {
+    let inside: Vec<usize> = (0..items.len())
+        .filter(|&i| span.covers(items[i].2, items[i].0, items[i].1))
+        .collect();
+    match session
+        .read(unit, span.kind, span.start, span.count, timeout)
+        .await?
+    {
+        Ok(words) if words.len() == usize::from(span.count) => {
+            for i in inside {
+                let offset = usize::from(items[i].0 - span.start);
+                readings[i] = Some(Reading::Words(
+                    words[offset..offset + usize::from(items[i].1)].to_vec(),
+                ));
+            }
+            Ok(())
+        }
+        Ok(words) => Err(DeviceError::Transport(TransportError::Protocol {
+            reason: format!(
+                "asked for {} values at {}, got {}",
+                span.count,
+                span.start,
+                words.len()
+            ),
+        })),
+        Err(
+            exception @ (Exception::GATEWAY_PATH_UNAVAILABLE | Exception::GATEWAY_TARGET_FAILED),
+        ) => Err(DeviceError::Gateway { unit, exception }),
+        Err(Exception::ILLEGAL_DATA_ADDRESS) if inside.len() > 1 && depth < 2 => {
+            let narrower = batch::coalesce(
+                inside.iter().map(|&i| (items[i].2, items[i].0, items[i].1)),
+                false,
+            );
+            let narrower = if depth == 0 && narrower.len() > 1 {
+                narrower
+            } else {
+                inside
+                    .iter()
+                    .map(|&i| ReadSpan {
+                        kind: items[i].2,
+                        start: items[i].0,
+                        count: items[i].1,
+                    })
+                    .collect()
+            };
+            for s in narrower {
+                Box::pin(read_span(
+                    session,
+                    unit,
+                    items,
+                    s,
+                    timeout,
+                    readings,
+                    depth + 1,
+                ))
+                .await?;
+            }
+            Ok(())
+        }
+        Err(exception) => {
+            for i in inside {
+                readings[i] = Some(Reading::Exception(exception));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! The plan: a pure function of desired and observed values. For every register it
+//! says whether it is in sync, will change, drifted but will not be written (observe
+//! mode, read-only kind, or autoCorrect off), or could not be read.
+//!
+//! A [`Plan`] is self-contained: it carries each device's identity, each register's
+//! codec, bounds, desired words and the live words seen, so a saved plan can be
+//! applied (and checked) without the manifests.
+
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::{Mode, Plc, Register};
+use crate::observe::{PlcReadings, Reading};
+use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, in_sync};
+
+/// A whole plan, PLC by PLC in manifest order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub plcs: Vec<PlcPlan>,
+}
+
+/// The plan of one PLC.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlcPlan {
+    pub namespace: String,
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub unit_id: u8,
+    pub timeout_ms: u64,
+    pub auto_correct: bool,
+    /// Why the PLC could not be read; `registers` is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub registers: Vec<RegisterPlan>,
+}
+
+impl PlcPlan {
+    /// `namespace/name`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// `host:port`.
+    pub fn endpoint(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// The plan of one register.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegisterPlan {
+    pub name: String,
+    pub kind: RegisterKind,
+    pub address: u16,
+    #[serde(rename = "type")]
+    pub value_type: ValueType,
+    pub word_order: WordOrder,
+    pub scale: f64,
+    pub offset: f64,
+    pub mode: Mode,
+    pub tolerance: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Desired engineering value, as declared.
+    pub desired: Value,
+    /// The words that represent it on the device.
+    pub desired_words: Vec<u16>,
+    /// The live value decoded from `live_words`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<Value>,
+    /// The words read at plan time (compare-and-set checks them before writing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_words: Option<Vec<u16>>,
+    pub action: Action,
+}
+
+impl RegisterPlan {
+    pub fn codec(&self) -> Codec {
+        Codec {
+            value_type: self.value_type,
+            word_order: self.word_order,
+            scale: self.scale,
+            offset: self.offset,
+        }
+    }
+
+    pub fn width(&self) -> u16 {
+        self.value_type.width()
+    }
+}
+
+/// What will happen to a register.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Within tolerance.
+    InSync,
+    /// Will be written (`~`).
+    Change,
+    /// Differs, but will not be written (`!`).
+    Drift { reason: DriftReason },
+    /// Could not be read or decoded (`✗`).
+    Error { message: String },
+}
+
+/// Why a drifted register is not written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftReason {
+    /// `mode: observe`.
+    Observe,
+    /// An input register or discrete input.
+    ReadOnly,
+    /// The PLC has `autoCorrect: false` (reconcile and agent only).
+    AutoCorrectOff,
+}
+
+impl DriftReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DriftReason::Observe => "observe only",
+            DriftReason::ReadOnly => "read-only",
+            DriftReason::AutoCorrectOff => "autoCorrect off",
+        }
+    }
+}
+
+/// Options of planning.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlanOptions {
+    /// Treat `autoCorrect: false` PLCs as observe-only (reconcile and agent).
+    pub respect_auto_correct: bool,
+}
+
+/// Counts of a plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub to_change: usize,
+    pub drifted: usize,
+    pub in_sync: usize,
+    /// Registers that could not be read, plus unreachable PLCs.
+    pub errors: usize,
+    /// PLCs that could not be read at all.
+    pub unreachable: usize,
+}
+
+impl Summary {
+    /// Any difference between live and desired (changes and drift).
+    pub fn has_diff(&self) -> bool {
+        self.to_change + self.drifted > 0
+    }
+}
+
+impl Plan {
+    /// Computes the plan from desired state and what was read. `readings` is parallel to `plcs`.
+    pub fn new(plcs: &[Plc], readings: &[PlcReadings], options: PlanOptions) -> Plan {
+        let plcs = plcs
+            .iter()
+            .zip(readings)
+            .map(|(plc, readings)| plan_plc(plc, readings, options))
+            .collect();
+        Plan { plcs }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for plc in &self.plcs {
+            if plc.error.is_some() {
+                s.unreachable += 1;
+                s.errors += 1;
+            }
+            for r in &plc.registers {
+                match r.action {
+                    Action::InSync => s.in_sync += 1,
+                    Action::Change => s.to_change += 1,
+                    Action::Drift { .. } => s.drifted += 1,
+                    Action::Error { .. } => s.errors += 1,
+                }
+            }
+        }
+        s
+    }
+
+    /// Registers that will be written, with their PLC.
+    pub fn changes(&self) -> impl Iterator<Item = (&PlcPlan, &RegisterPlan)> {
+        self.plcs
+            .iter()
+            .flat_map(|p| p.registers.iter().map(move |r| (p, r)))
+            .filter(|(_, r)| r.action == Action::Change)
+    }
+}
+
+fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
+    let (error, registers) = match readings {
+        Err(e) => (Some(e.to_string()), Vec::new()),
+        Ok(readings) => (
+            None,
+            plc.registers
+                .iter()
+                .zip(readings)
+                .map(|(reg, reading)| plan_register(plc, reg, reading, options))
+                .collect(),
+        ),
+    };
+    PlcPlan {
+        namespace: plc.namespace.clone(),
+        name: plc.name.clone(),
+        host: plc.host.clone(),
+        port: plc.port,
+        unit_id: plc.unit_id,
+        timeout_ms: u64::try_from(plc.timeout.as_millis()).unwrap_or(u64::MAX),
+        auto_correct: plc.auto_correct,
+        error,
+        registers,
+    }
+}
+
+fn plan_register(
+    plc: &Plc,
+    reg: &Register,
+    reading: &Reading,
+    options: PlanOptions,
+) -> RegisterPlan {
+    let codec = reg.codec;
+    let mut plan = RegisterPlan {
+        name: reg.name.clone(),
+        kind: reg.kind,
+        address: reg.address,
+        value_type: codec.value_type,
+        word_order: codec.word_order,
+        scale: codec.scale,
+        offset: codec.offset,
+        mode: reg.mode,
+        tolerance: reg.tolerance,
+        min: reg.min,
+        max: reg.max,
+        desired: reg.desired,
+        desired_words: Vec::new(),
+        live: None,
+        live_words: None,
+        action: Action::InSync,
+    };
+    plan.action = match (
+        codec.encode(&reg.desired),
+        codec.normalize(&reg.desired),
+        reading,
+    ) {
+        (Err(e), _, _) | (_, Err(e), _) => Action::Error {
+            message: format!("desired value: {e}"),
+        },
+        (_, _, Reading::Exception(e)) => Action::Error {
+            message: format!("read refused: {e}"),
+        },
+        (Ok(words), Ok(normalized), Reading::Words(live_words)) => {
+            plan.desired_words = words;
+            plan.live_words = Some(live_words.clone());
+            match codec.decode(live_words) {
+                Err(e) => Action::Error {
+                    message: format!("cannot decode live value: {e}"),
+                },
+                Ok(live) => {
+                    plan.live = Some(live);
+                    if in_sync(&live, &normalized, reg.tolerance) {
+                        Action::InSync
+                    } else if !reg.kind.is_writable() {
+                        Action::Drift {
+                            reason: DriftReason::ReadOnly,
+                        }
+                    } else if reg.mode == Mode::Observe {
+                        Action::Drift {
+                            reason: DriftReason::Observe,
+                        }
+                    } else if options.respect_auto_correct && !plc.auto_correct {
+                        Action::Drift {
+                            reason: DriftReason::AutoCorrectOff,
+                        }
+                    } else {
+                        Action::Change
+                    }
+                }
+            }
+        }
+    };
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::{Exception, TransportError};
+    use crate::observe::DeviceError;
+
+    fn plant() -> Vec<Plc> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: p, namespace: a}\nspec:\n  deviceAddress: 10.0.0.1\n  autoCorrect: false\n  registers:\n    - {name: speed, address: 0, type: f32, value: 12.5, tolerance: 0.1}\n    - {name: recipe, address: 10, value: 7, mode: observe}\n    - {name: temp, address: 0, kind: input, value: 40}\n    - {name: pump, address: 0, kind: coil, value: true}\n",
+        )
+        .unwrap();
+        crate::manifest::load(&[path]).unwrap()
+    }
+
+    fn words(v: &[u16]) -> Reading {
+        Reading::Words(v.to_vec())
+    }
+
+    #[test]
+    fn classifies_each_register() {
+        let plcs = plant();
+        // speed 12.55 (within 0.1), recipe 8 (observe), temp 41 (read-only), pump off (change)
+        let f = 12.55f32.to_bits();
+        let readings = vec![Ok(vec![
+            words(&[(f >> 16) as u16, f as u16]),
+            words(&[8]),
+            words(&[41]),
+            words(&[0]),
+        ])];
+        let plan = Plan::new(&plcs, &readings, PlanOptions::default());
+        let actions: Vec<_> = plan.plcs[0]
+            .registers
+            .iter()
+            .map(|r| r.action.clone())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                Action::InSync,
+                Action::Drift {
+                    reason: DriftReason::Observe
+                },
+                Action::Drift {
+                    reason: DriftReason::ReadOnly
+                },
+                Action::Change
+            ]
+        );
+        assert_eq!(
+            plan.summary(),
+            Summary {
+                to_change: 1,
+                drifted: 2,
+                in_sync: 1,
+                errors: 0,
+                unreachable: 0
+            }
+        );
+        let pump = &plan.plcs[0].registers[3];
+        assert_eq!(
+            (pump.live, pump.desired_words.as_slice()),
+            (Some(Value::Bool(false)), &[1u16][..])
+        );
+    }
+
+    #[test]
+    fn auto_correct_off_only_matters_when_asked() {
+        let plcs = plant();
+        let readings = vec![Ok(vec![
+            words(&[0, 0]),
+            words(&[7]),
+            words(&[40]),
+            words(&[1]),
+        ])];
+        let plan = Plan::new(
+            &plcs,
+            &readings,
+            PlanOptions {
+                respect_auto_correct: true,
+            },
+        );
+        assert_eq!(
+            plan.plcs[0].registers[0].action,
+            Action::Drift {
+                reason: DriftReason::AutoCorrectOff
+            }
+        );
+        let plan = Plan::new(&plcs, &readings, PlanOptions::default());
+        assert_eq!(plan.plcs[0].registers[0].action, Action::Change);
+    }
+
+    #[test]
+    fn unreadable_registers_and_devices_are_errors_not_diffs() {
+        let plcs = plant();
+        let readings = vec![Ok(vec![
+            Reading::Exception(Exception::ILLEGAL_DATA_ADDRESS),
+            words(&[7]),
+            words(&[40]),
+            words(&[1]),
+        ])];
+        let plan = Plan::new(&plcs, &readings, PlanOptions::default());
+        assert_eq!(
+            plan.summary(),
+            Summary {
+                to_change: 0,
+                drifted: 0,
+                in_sync: 3,
+                errors: 1,
+                unreachable: 0
+            }
+        );
+        assert!(!plan.summary().has_diff());
+
+        let down = vec![Err(DeviceError::Transport(TransportError::Timeout {
+            timeout: std::time::Duration::from_secs(1),
+        }))];
+        let plan = Plan::new(&plcs, &down, PlanOptions::default());
+        assert_eq!(
+            plan.plcs[0].error.as_deref(),
+            Some("no answer within 1000 ms")
+        );
+        assert_eq!(
+            plan.summary(),
+            Summary {
+                to_change: 0,
+                drifted: 0,
+                in_sync: 0,
+                errors: 1,
+                unreachable: 1
+            }
+        );
+    }
+}
