@@ -1,0 +1,236 @@
+//! Saved plans (`plan --out FILE`): a versioned JSON document holding the whole plan
+//! (desired values, live values seen, device identities) and a SHA-256 digest of it.
+//! A saved plan is the approval of exactly what it shows, so a file that was edited,
+//! truncated or written by a newer fabctl is refused.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::plan::Plan;
+
+/// Identifies the file type.
+pub const FORMAT: &str = "fabctl-plan";
+/// The format version this fabctl writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The file as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    format: String,
+    format_version: u32,
+    fabctl_version: String,
+    created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    manifests_commit: Option<String>,
+    digest: String,
+    plan: serde_json::Value,
+}
+
+/// A plan read back from a file, with what the file says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedPlan {
+    pub plan: Plan,
+    pub digest: String,
+    pub created_at: String,
+    pub manifests_commit: Option<String>,
+}
+
+/// Why a plan file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("cannot read plan file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write plan file {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a fabctl plan file (or it is truncated): {reason}", path.display())]
+    Malformed { path: PathBuf, reason: String },
+    #[error("{} was written by a newer fabctl (plan format {found}; this fabctl reads up to {FORMAT_VERSION}); upgrade fabctl or plan again", path.display())]
+    NewerFormat { path: PathBuf, found: u32 },
+    #[error("{} was modified after it was saved (digest mismatch); plan again instead of editing a plan", path.display())]
+    Tampered { path: PathBuf },
+}
+
+/// The digest of a plan: SHA-256 over its canonical JSON (keys sorted).
+pub fn digest(plan: &Plan) -> String {
+    let value = serde_json::to_value(plan).unwrap_or_default();
+    digest_value(&value)
+}
+
+fn digest_value(value: &serde_json::Value) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    let hash = Sha256::digest(&bytes);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Writes a plan file.
+pub fn save(
+    path: &Path,
+    plan: &Plan,
+    manifests_commit: Option<String>,
+) -> Result<String, PlanFileError> {
+    let value = serde_json::to_value(plan).map_err(|e| PlanFileError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    let digest = digest_value(&value);
+    let envelope = Envelope {
+        format: FORMAT.to_owned(),
+        format_version: FORMAT_VERSION,
+        fabctl_version: env!("CARGO_PKG_VERSION").to_owned(),
+        created_at: jiff::Timestamp::now().to_string(),
+        manifests_commit,
+        digest: digest.clone(),
+        plan: value,
+    };
+    let mut text = serde_json::to_string_pretty(&envelope).map_err(|e| PlanFileError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(|source| PlanFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(digest)
+}
+
+/// Reads and checks a plan file.
+pub fn load(path: &Path) -> Result<SavedPlan, PlanFileError> {
+    let malformed = |reason: String| PlanFileError::Malformed {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let raw: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+    if raw.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(malformed(format!("missing \"format\": \"{FORMAT}\"")));
+    }
+    let version = raw
+        .get("format_version")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| malformed("missing format_version".into()))?;
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(PlanFileError::NewerFormat {
+            path: path.to_path_buf(),
+            found: u32::try_from(version).unwrap_or(u32::MAX),
+        });
+    }
+    let envelope: Envelope = serde_json::from_value(raw).map_err(|e| malformed(e.to_string()))?;
+    if digest_value(&envelope.plan) != envelope.digest {
+        return Err(PlanFileError::Tampered {
+            path: path.to_path_buf(),
+        });
+    }
+    let plan: Plan = serde_json::from_value(envelope.plan).map_err(|e| malformed(e.to_string()))?;
+    Ok(SavedPlan {
+        plan,
+        digest: envelope.digest,
+        created_at: envelope.created_at,
+        manifests_commit: envelope.manifests_commit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Mode;
+    use crate::plan::{Action, PlcPlan, RegisterPlan};
+    use crate::register::{RegisterKind, Value, ValueType, WordOrder};
+
+    fn plan() -> Plan {
+        Plan {
+            plcs: vec![PlcPlan {
+                namespace: "a".into(),
+                name: "p".into(),
+                host: "127.0.0.1".into(),
+                port: 5502,
+                unit_id: 1,
+                timeout_ms: 1000,
+                auto_correct: true,
+                error: None,
+                registers: vec![RegisterPlan {
+                    name: "speed".into(),
+                    kind: RegisterKind::Holding,
+                    address: 4002,
+                    value_type: ValueType::F32,
+                    word_order: WordOrder::Big,
+                    scale: 0.1,
+                    offset: 0.0,
+                    mode: Mode::Enforce,
+                    tolerance: 0.05,
+                    min: Some(0.0),
+                    max: Some(30.0),
+                    desired: Value::Float(12.5),
+                    desired_words: vec![0x4148, 0],
+                    live: Some(Value::Float(11.8)),
+                    live_words: Some(vec![0x413c, 0xcccd]),
+                    action: Action::Change,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn round_trips_with_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let digest = save(&path, &plan(), Some("abc123".into())).unwrap();
+        let saved = load(&path).unwrap();
+        assert_eq!(saved.plan, plan());
+        assert_eq!(saved.digest, digest);
+        assert!(digest.starts_with("sha256:") && digest.len() == 71);
+        assert_eq!(saved.manifests_commit.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn an_edited_plan_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        save(&path, &plan(), None).unwrap();
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("12.5", "29.5");
+        std::fs::write(&path, text).unwrap();
+        assert!(matches!(load(&path), Err(PlanFileError::Tampered { .. })));
+    }
+
+    #[test]
+    fn a_truncated_plan_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        save(&path, &plan(), None).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+        assert!(matches!(load(&path), Err(PlanFileError::Malformed { .. })));
+    }
+
+    #[test]
+    fn a_plan_from_a_newer_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        save(&path, &plan(), None).unwrap();
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"format_version\": 1", "\"format_version\": 2");
+        std::fs::write(&path, text).unwrap();
+        let err = load(&path).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("written by a newer fabctl (plan format 2"),
+            "{err}"
+        );
+    }
+}
