@@ -75,8 +75,76 @@ pub enum Command {
     Crd,
     /// Print the JSON Schema of an IndustrialPLC manifest document
     Schema,
+    /// Read live registers and show what differs from the manifests
+    Plan(PlanArgs),
+    /// Plan, ask for approval, write the corrections and verify each by reading it back
+    Apply(ApplyArgs),
+    /// Render a saved plan file
+    Show(ShowArgs),
+    /// Run the whole story on an in-process simulated plant, no setup needed
+    Demo(DemoArgs),
+    /// Serve simulated PLCs over Modbus TCP
+    Sim(crate::sim::SimArgs),
     /// Print version information
     Version,
+}
+
+/// Flags shared by commands that talk to devices.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable
+    #[arg(long, value_name = "NAME[/REGISTER]")]
+    pub target: Vec<String>,
+    /// Endpoints (host:port) talked to at once
+    #[arg(long, value_name = "N", default_value_t = crate::observe::DEFAULT_PARALLELISM as u32,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub parallelism: u32,
+}
+
+/// `fabctl plan`.
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// Save the plan to FILE; `fabctl apply FILE` then writes exactly it, without a prompt
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when nothing differs, 2 when something differs, 1 on any error
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `fabctl apply`.
+#[derive(Args, Debug, Clone)]
+pub struct ApplyArgs {
+    /// A plan saved by `fabctl plan --out`; it is the approval, no prompt is shown
+    #[arg(value_name = "PLANFILE")]
+    pub planfile: Option<PathBuf>,
+    /// Write without asking (CronJobs, scripts)
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Append one JSON line per register write here ("-" for stderr)
+    /// [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
+    #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `fabctl show`.
+#[derive(Args, Debug, Clone)]
+pub struct ShowArgs {
+    /// A plan saved by `fabctl plan --out`
+    #[arg(value_name = "PLANFILE")]
+    pub planfile: PathBuf,
+}
+
+/// `fabctl demo`.
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Seed of the simulated drift (same seed, same story)
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[cfg(test)]
@@ -104,6 +172,51 @@ mod tests {
             Cli::try_parse_from(["fabctl", "-o", "json", "--color", "never", "validate"]).unwrap();
         assert_eq!(cli.global.output, OutputFormat::Json);
         assert_eq!(cli.global.color, ColorChoice::Never);
+    }
+
+    #[test]
+    fn plan_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "fabctl",
+            "plan",
+            "--out",
+            "p.json",
+            "--detailed-exitcode",
+            "--target",
+            "press-1",
+            "--target",
+            "oven-1/recipe",
+            "--parallelism",
+            "8",
+        ])
+        .unwrap();
+        let Command::Plan(args) = cli.command else {
+            panic!("plan expected")
+        };
+        assert_eq!(args.out, Some(PathBuf::from("p.json")));
+        assert!(args.detailed_exitcode);
+        assert_eq!(args.run.target, ["press-1", "oven-1/recipe"]);
+        assert_eq!(args.run.parallelism, 8);
+    }
+
+    #[test]
+    fn parallelism_defaults_to_fleet_size_and_rejects_zero() {
+        let cli = Cli::try_parse_from(["fabctl", "plan"]).unwrap();
+        let Command::Plan(args) = cli.command else {
+            panic!("plan expected")
+        };
+        assert_eq!(args.run.parallelism, 128);
+        assert!(Cli::try_parse_from(["fabctl", "plan", "--parallelism", "0"]).is_err());
+    }
+
+    #[test]
+    fn apply_takes_an_optional_plan_file() {
+        let cli = Cli::try_parse_from(["fabctl", "apply", "saved.json", "--auto-approve"]).unwrap();
+        let Command::Apply(args) = cli.command else {
+            panic!("apply expected")
+        };
+        assert_eq!(args.planfile, Some(PathBuf::from("saved.json")));
+        assert!(args.auto_approve);
     }
 
     #[test]

@@ -27,6 +27,30 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    #[error("{message}")]
+    Target { message: String },
+    #[error("{source}")]
+    PlanFile {
+        #[from]
+        source: crate::planfile::PlanFileError,
+    },
+    #[error(
+        "cannot ask for approval: standard input is not a terminal; pass --auto-approve, or save a plan with `fabctl plan --out FILE` and run `fabctl apply FILE`"
+    )]
+    NoApproval,
+    #[error(
+        "cannot open the audit log {target}: {source}; nothing was written (set --audit-log or FABCTL_AUDIT_LOG to a writable file)"
+    )]
+    Audit {
+        target: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("simulator: {source}")]
+    Sim {
+        #[from]
+        source: crate::sim::SimError,
+    },
     #[error("cannot serialize {what}: {message}")]
     Serialize { what: &'static str, message: String },
 }

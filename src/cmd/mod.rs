@@ -1,4 +1,59 @@
 //! One module per command: each turns parsed arguments into work and output.
 
+pub mod apply;
+pub mod demo;
 pub mod generate;
+pub mod plan;
+pub mod show;
 pub mod validate;
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::error::Error;
+use crate::manifest::{self, Plc};
+use crate::view::{self, View, ViewOptions};
+
+/// A multi-threaded tokio runtime for commands that talk to devices.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Runtime { source })
+}
+
+/// Loads and validates the manifests named by `-f`. On any problem every diagnostic
+/// is printed (human: stderr; JSON: stdout) and nothing else happens: no device is
+/// contacted.
+pub fn load_plcs(global: &GlobalArgs, out: &mut dyn Write) -> Result<Vec<Plc>, Error> {
+    let report = manifest::load_report(&global.manifest_paths());
+    let errors = report.diagnostics.error_count();
+    match global.output {
+        OutputFormat::Human => {
+            let mut err = std::io::stderr().lock();
+            for d in report.diagnostics.iter() {
+                if d.is_error() || global.verbose > 0 {
+                    writeln!(err, "{d}")?;
+                }
+            }
+        }
+        OutputFormat::Json => {
+            for d in report.diagnostics.iter().filter(|d| d.is_error()) {
+                writeln!(out, "{}", validate::diagnostic_json(d))?;
+            }
+        }
+    }
+    if errors > 0 {
+        return Err(Error::InvalidManifests { count: errors });
+    }
+    Ok(report.plcs)
+}
+
+/// The view `-o` asks for, writing to stdout.
+pub fn stdout_view<'a>(global: &GlobalArgs) -> Box<dyn View + 'a> {
+    let options = ViewOptions {
+        color: view::color_enabled(global.color, std::io::stdout().is_terminal()),
+        verbose: global.verbose > 0,
+    };
+    view::for_format(global.output, std::io::stdout(), options)
+}

@@ -1,0 +1,166 @@
+//! `fabctl apply [PLANFILE]`: plan (or load a saved plan), ask for approval as
+//! Terraform does, write, verify, and record every write in the audit log.
+
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use crate::apply::{self, ApplyReport, ResultSink};
+use crate::audit::{self, AuditLog};
+use crate::cli::{ApplyArgs, GlobalArgs, RunArgs};
+use crate::device::Connector;
+use crate::device::modbus::ModbusConnector;
+use crate::error::Error;
+use crate::observe::ReadOptions;
+use crate::plan::{Plan, PlanOptions};
+use crate::progress::Bar;
+
+/// Runs `apply`.
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
+    let interactive = args.planfile.is_none() && !args.auto_approve;
+    if interactive && !std::io::stdin().is_terminal() {
+        return Err(Error::NoApproval);
+    }
+    let runtime = super::runtime()?;
+    let (plan, commit) = match &args.planfile {
+        Some(path) => {
+            let saved = crate::planfile::load(path)?;
+            let plcs = crate::target::select(saved.plan.plcs, &args.run.target)
+                .map_err(|message| Error::Target { message })?;
+            (Plan { plcs }, saved.manifests_commit)
+        }
+        None => {
+            let plcs = super::load_plcs(global, &mut std::io::stdout())?;
+            let plcs = crate::target::select(plcs, &args.run.target)
+                .map_err(|message| Error::Target { message })?;
+            let (plan, _) = runtime.block_on(super::plan::make_plan(
+                &ModbusConnector,
+                &plcs,
+                &args.run,
+                PlanOptions::default(),
+            ));
+            let commit = global
+                .manifest_paths()
+                .first()
+                .and_then(|p| audit::git_commit(p));
+            (plan, commit)
+        }
+    };
+    let mut view = super::stdout_view(global);
+    view.plan(&plan)?;
+    let summary = plan.summary();
+    if summary.to_change == 0 {
+        view.apply_summary(&ApplyReport::default())?;
+        return Ok(if summary.errors > 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    if interactive && !confirm(&plan, &mut std::io::stdin().lock(), &mut std::io::stderr())? {
+        eprintln!("Apply cancelled.");
+        return Ok(ExitCode::FAILURE);
+    }
+
+    let target = audit::Target::resolve(args.audit_log.as_deref());
+    let context = audit::Context {
+        plan_digest: crate::planfile::digest(&plan),
+        git_commit: commit,
+    };
+    let audit = AuditLog::open(&target, context).map_err(|source| Error::Audit {
+        target: describe(&target),
+        source,
+    })?;
+    view.apply_start(&plan)?;
+    let report = runtime.block_on(apply_plan(&ModbusConnector, &plan, &args.run, &audit));
+    for result in &report.results {
+        view.apply_result(result)?;
+    }
+    view.apply_summary(&report)?;
+    if let Some(e) = audit.error() {
+        eprintln!(
+            "error: the audit log {} could not be written: {e}",
+            describe(&target)
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(if summary.errors == 0 && report.summary().is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Writes the plan's changes with a progress bar on slow runs.
+pub async fn apply_plan<C: Connector>(
+    connector: &C,
+    plan: &Plan,
+    run: &RunArgs,
+    sink: &dyn ResultSink,
+) -> ApplyReport {
+    let bar = Bar::start(plan.summary().to_change as u64, "writing");
+    let options = ReadOptions {
+        parallelism: run.parallelism as usize,
+        ..ReadOptions::default()
+    };
+    let report = apply::apply(connector, plan, options, sink, &bar).await;
+    bar.finish();
+    report
+}
+
+fn describe(target: &audit::Target) -> String {
+    match target {
+        audit::Target::File(p) => p.display().to_string(),
+        audit::Target::Stderr => "(stderr)".into(),
+    }
+}
+
+/// Terraform's prompt: only the exact answer `yes` approves.
+pub fn confirm(
+    plan: &Plan,
+    input: &mut dyn BufRead,
+    prompt: &mut dyn Write,
+) -> Result<bool, Error> {
+    let changes = plan.summary().to_change;
+    let plcs: HashSet<String> = plan.changes().map(|(p, _)| p.id()).collect();
+    write!(
+        prompt,
+        "\nDo you want to perform these actions?\n  fabctl will write {changes} {} on {} {}, as shown above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+        if changes == 1 {
+            "register"
+        } else {
+            "registers"
+        },
+        plcs.len(),
+        if plcs.len() == 1 { "PLC" } else { "PLCs" },
+    )?;
+    prompt.flush()?;
+    let mut answer = String::new();
+    input.read_line(&mut answer)?;
+    writeln!(prompt)?;
+    Ok(answer.trim_end_matches(['\r', '\n']) == "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_yes_approves() {
+        let plan = Plan { plcs: vec![] };
+        for (answer, approved) in [
+            ("yes\n", true),
+            ("y\n", false),
+            ("YES\n", false),
+            (" yes\n", false),
+            ("", false),
+            ("no\n", false),
+        ] {
+            let mut prompt = Vec::new();
+            let ok = confirm(&plan, &mut answer.as_bytes(), &mut prompt).unwrap();
+            assert_eq!(ok, approved, "answer {answer:?}");
+            let text = String::from_utf8(prompt).unwrap();
+            assert!(text.contains("Only 'yes' will be accepted to approve."));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! `fabctl plan`: read live registers, show what differs, optionally save the plan.
+
+use std::process::ExitCode;
+
+use crate::cli::{GlobalArgs, PlanArgs, RunArgs};
+use crate::device::Connector;
+use crate::device::modbus::ModbusConnector;
+use crate::error::Error;
+use crate::manifest::Plc;
+use crate::observe::{self, IoStats, ReadOptions};
+use crate::plan::{Plan, PlanOptions, Summary};
+use crate::progress::Bar;
+
+/// Runs `plan`.
+pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
+    let plcs = super::load_plcs(global, &mut std::io::stdout())?;
+    let plcs = crate::target::select(plcs, &args.run.target)
+        .map_err(|message| Error::Target { message })?;
+    let runtime = super::runtime()?;
+    let (plan, _) = runtime.block_on(make_plan(
+        &ModbusConnector,
+        &plcs,
+        &args.run,
+        PlanOptions::default(),
+    ));
+    let mut view = super::stdout_view(global);
+    view.plan(&plan)?;
+    if let Some(path) = &args.out {
+        let commit = global
+            .manifest_paths()
+            .first()
+            .and_then(|p| crate::audit::git_commit(p));
+        crate::planfile::save(path, &plan, commit)?;
+        eprintln!(
+            "Saved the plan to {}. To write exactly these changes, run: fabctl apply {}",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(exit_code(&plan.summary(), args.detailed_exitcode))
+}
+
+/// Reads the devices and computes the plan, with a progress bar on slow runs.
+pub async fn make_plan<C: Connector>(
+    connector: &C,
+    plcs: &[Plc],
+    run: &RunArgs,
+    options: PlanOptions,
+) -> (Plan, IoStats) {
+    let total = plcs.iter().map(|p| p.registers.len() as u64).sum();
+    let bar = Bar::start(total, "reading");
+    let read = ReadOptions {
+        parallelism: run.parallelism as usize,
+        ..ReadOptions::default()
+    };
+    let (readings, stats) = observe::read_all(connector, plcs, read, &bar).await;
+    bar.finish();
+    (Plan::new(plcs, &readings, options), stats)
+}
+
+/// 1 on any error; with `--detailed-exitcode`, 2 when something differs; else 0.
+pub fn exit_code(summary: &Summary, detailed: bool) -> ExitCode {
+    if summary.errors > 0 {
+        ExitCode::FAILURE
+    } else if detailed && summary.has_diff() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,15 @@
+//! `fabctl show PLANFILE`: render a saved plan.
+
+use std::process::ExitCode;
+
+use crate::cli::{GlobalArgs, ShowArgs};
+use crate::error::Error;
+
+pub fn run(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, Error> {
+    let saved = crate::planfile::load(&args.planfile)?;
+    if global.output == crate::cli::OutputFormat::Human {
+        eprintln!("Plan saved {} ({})", saved.created_at, saved.digest);
+    }
+    super::stdout_view(global).plan(&saved.plan)?;
+    Ok(ExitCode::SUCCESS)
+}
