@@ -1,17 +1,22 @@
 //! fabctl: Terraform for PLC registers.
 
 pub mod apply;
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod device;
 pub mod error;
 pub mod logging;
 pub mod manifest;
+pub mod modbus;
 pub mod observe;
 pub mod plan;
-pub mod modbus;
+pub mod planfile;
+pub mod progress;
 pub mod register;
 pub mod sim;
+pub mod target;
+pub mod view;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,6 +32,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Crd => cmd::generate::crd(&mut out).map(|()| ExitCode::SUCCESS)?,
         Command::Schema => cmd::generate::schema(&mut out).map(|()| ExitCode::SUCCESS)?,
         Command::Version => cmd::generate::version(&mut out).map(|()| ExitCode::SUCCESS)?,
+        Command::Plan(args) => cmd::plan::run(&cli.global, &args)?,
+        Command::Apply(args) => cmd::apply::run(&cli.global, &args)?,
+        Command::Show(args) => cmd::show::run(&cli.global, &args)?,
+        Command::Demo(args) => cmd::demo::run(&cli.global, &args)?,
+        Command::Sim(args) => {
+            cmd::runtime()?.block_on(sim::run(args))?;
+            ExitCode::SUCCESS
+        }
         Command::Validate => cmd::validate::run(
             &cli.global.manifest_paths(),
             cli.global.output,

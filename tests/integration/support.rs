@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: running the real binary.
 
-use std::path::Path;
 use std::process::{Command, Output};
 
 /// The `fabctl` binary cargo built for these tests.
@@ -17,15 +16,119 @@ pub fn run(args: &[&str]) -> Output {
     fabctl().args(args).output().expect("fabctl runs")
 }
 
-/// Runs `fabctl` in a directory.
-pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    fabctl().current_dir(dir).args(args).output().expect("fabctl runs")
-}
-
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A simulated plant for one test: manifests in a temp dir whose ports point at an
+/// in-process simulator on ephemeral loopback ports.
+pub struct Plant {
+    pub sim: fabctl::sim::SimHandle,
+    pub dir: tempfile::TempDir,
+    pub manifest: std::path::PathBuf,
+}
+
+impl Plant {
+    /// `template` is a manifest where every port is written `@name`; PLCs sharing a
+    /// placeholder share an endpoint. A placeholder `@closed` is a port nobody listens on.
+    pub async fn start(template: &str) -> Plant {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("plant.yaml");
+        let placeholders = placeholders(template);
+        let dummy: Vec<(String, u16)> = placeholders
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), 20001 + i as u16))
+            .collect();
+        std::fs::write(&manifest, substitute(template, &dummy)).unwrap();
+        let plcs = fabctl::manifest::load(std::slice::from_ref(&manifest)).unwrap();
+        let served: Vec<_> = plcs
+            .iter()
+            .filter(|p| p.port != closed_dummy(&dummy))
+            .cloned()
+            .collect();
+        let config = fabctl::sim::SimConfig::from_plcs(&served)
+            .unwrap()
+            .on_ephemeral_ports();
+        let sim = fabctl::sim::Simulator::start(config).await.unwrap();
+        let closed = closed_port();
+        let real: Vec<(String, u16)> = dummy
+            .iter()
+            .map(|(name, port)| {
+                if name == "closed" {
+                    return (name.clone(), closed);
+                }
+                let plc = plcs.iter().find(|p| p.port == *port).unwrap();
+                (name.clone(), sim.addr_of(&plc.id()).unwrap().port())
+            })
+            .collect();
+        std::fs::write(&manifest, substitute(template, &real)).unwrap();
+        Plant { sim, dir, manifest }
+    }
+
+    pub fn path(&self) -> &str {
+        self.manifest.to_str().unwrap()
+    }
+
+    /// Runs fabctl off the async runtime's threads.
+    pub async fn fabctl(&self, args: &[&str]) -> Output {
+        let mut cmd = fabctl();
+        cmd.args(args)
+            .arg("-f")
+            .arg(&self.manifest)
+            .env("FABCTL_AUDIT_LOG", self.dir.path().join("audit.jsonl"));
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    pub fn audit_lines(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.path().join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn placeholders(template: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in template.split('@').skip(1) {
+        let name: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn substitute(template: &str, ports: &[(String, u16)]) -> String {
+    let mut text = template.to_owned();
+    // Longest names first so `@a` never eats part of `@ab`.
+    let mut ports = ports.to_vec();
+    ports.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+    for (name, port) in ports {
+        text = text.replace(&format!("@{name}"), &port.to_string());
+    }
+    text
+}
+
+fn closed_dummy(dummy: &[(String, u16)]) -> u16 {
+    dummy
+        .iter()
+        .find(|(n, _)| n == "closed")
+        .map_or(0, |(_, p)| *p)
+}
+
+/// A loopback port with no listener (bound, then released).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }

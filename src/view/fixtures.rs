@@ -1,0 +1,185 @@
+//! Finished plans and apply reports for the views' tests.
+
+use crate::apply::{ApplyReport, Outcome, RegisterResult};
+use crate::manifest::Mode;
+use crate::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
+use crate::register::{RegisterKind, Value, ValueType, WordOrder};
+
+pub(crate) fn plc(name: &str, port: u16, registers: Vec<RegisterPlan>) -> PlcPlan {
+    PlcPlan {
+        namespace: "plant-a".into(),
+        name: name.into(),
+        host: "127.0.0.1".into(),
+        port,
+        unit_id: 1,
+        timeout_ms: 1000,
+        auto_correct: true,
+        error: None,
+        registers,
+    }
+}
+
+pub(crate) fn register(
+    name: &str,
+    kind: RegisterKind,
+    address: u16,
+    value_type: ValueType,
+    live: Option<Value>,
+    desired: Value,
+    action: Action,
+) -> RegisterPlan {
+    RegisterPlan {
+        name: name.into(),
+        kind,
+        address,
+        value_type,
+        word_order: WordOrder::Big,
+        scale: 1.0,
+        offset: 0.0,
+        mode: Mode::Enforce,
+        tolerance: 0.0,
+        min: None,
+        max: None,
+        desired,
+        desired_words: Vec::new(),
+        live,
+        live_words: live.map(|_| Vec::new()),
+        action,
+    }
+}
+
+/// The plan of DESIGN's example: one change, two drifts, one unreadable register,
+/// three registers in sync, and an unreachable PLC.
+pub(crate) fn plan() -> Plan {
+    use RegisterKind::{Coil, Holding, Input};
+    let drift = |reason| Action::Drift { reason };
+    let press = plc(
+        "press-1",
+        5502,
+        vec![
+            register(
+                "conveyor_speed",
+                Holding,
+                4002,
+                ValueType::F32,
+                Some(Value::Float(11.8)),
+                Value::Float(12.5),
+                Action::Change,
+            ),
+            register(
+                "guard_enabled",
+                Coil,
+                10,
+                ValueType::Bool,
+                Some(Value::Bool(true)),
+                Value::Bool(true),
+                Action::InSync,
+            ),
+            register(
+                "recipe",
+                Holding,
+                130,
+                ValueType::U16,
+                Some(Value::Int(8)),
+                Value::Int(7),
+                drift(DriftReason::Observe),
+            ),
+            register(
+                "oil_temperature",
+                Input,
+                30001,
+                ValueType::I16,
+                Some(Value::Float(52.1)),
+                Value::Int(45),
+                drift(DriftReason::ReadOnly),
+            ),
+            register(
+                "batch_size",
+                Holding,
+                4010,
+                ValueType::U32,
+                None,
+                Value::Int(500),
+                Action::Error {
+                    message: "read refused: IllegalDataAddress (exception 0x02)".into(),
+                },
+            ),
+            register(
+                "pressure_limit",
+                Holding,
+                4020,
+                ValueType::F64,
+                Some(Value::Float(180.25)),
+                Value::Float(180.25),
+                Action::InSync,
+            ),
+            register(
+                "line_speed",
+                Holding,
+                4030,
+                ValueType::I32,
+                Some(Value::Int(-3)),
+                Value::Int(-3),
+                Action::InSync,
+            ),
+        ],
+    );
+    let mut oven = plc("oven-1", 5504, Vec::new());
+    oven.error = Some("cannot connect to 127.0.0.1:5504: Connection refused (os error 111)".into());
+    Plan {
+        plcs: vec![press, oven],
+    }
+}
+
+/// A plan whose every register is in sync.
+pub(crate) fn in_sync_plan() -> Plan {
+    let reg = register(
+        "guard_enabled",
+        RegisterKind::Coil,
+        10,
+        ValueType::Bool,
+        Some(Value::Bool(true)),
+        Value::Bool(true),
+        Action::InSync,
+    );
+    let mut other = reg.clone();
+    other.name = "pump".into();
+    other.address = 11;
+    Plan {
+        plcs: vec![
+            plc("press-1", 5502, vec![reg]),
+            plc("press-2", 5503, vec![other]),
+        ],
+    }
+}
+
+pub(crate) fn result(register: &str, outcome: Outcome, error: Option<&str>) -> RegisterResult {
+    RegisterResult {
+        plc: "plant-a/press-1".into(),
+        register: register.into(),
+        kind: RegisterKind::Holding,
+        address: 4002,
+        value_type: ValueType::F32,
+        planned: Some(Value::Float(11.8)),
+        before: Some(Value::Float(11.8)),
+        desired: Value::Float(12.5),
+        after: (outcome == Outcome::Applied).then_some(Value::Float(12.5)),
+        outcome,
+        written: matches!(outcome, Outcome::Applied | Outcome::VerifyFailed),
+        error: error.map(str::to_owned),
+    }
+}
+
+/// One applied register and one stale one.
+pub(crate) fn report() -> ApplyReport {
+    let mut stale = result(
+        "batch_size",
+        Outcome::Stale,
+        Some("not written: live value changed since the plan (1 -> 5)"),
+    );
+    stale.before = Some(Value::Float(5.0));
+    ApplyReport {
+        results: vec![result("conveyor_speed", Outcome::Applied, None), stale],
+        stats: Default::default(),
+    }
+}

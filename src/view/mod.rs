@@ -1,0 +1,119 @@
+//! Views: how a finished [`Plan`] or [`ApplyReport`] is shown on stdout.
+//!
+//! Following Terraform's `internal/command/views`, a view only reads values the engine
+//! has already computed (actions, counts, outcomes) and writes them to an
+//! [`std::io::Write`]; it never decides anything. Two views implement [`View`]:
+//! [`HumanView`] (Terraform-like text, optionally colored) and [`JsonView`] (one JSON
+//! object per line, for machines). The command code picks one and calls it.
+
+use std::ffi::OsStr;
+use std::io::Write;
+
+use crate::apply::{ApplyReport, RegisterResult};
+use crate::cli::{ColorChoice, OutputFormat};
+use crate::plan::Plan;
+
+mod diff;
+mod human;
+mod json;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use human::HumanView;
+pub use json::JsonView;
+
+/// How a human view renders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// Emit ANSI colors (see [`color_enabled`]).
+    pub color: bool,
+    /// List in-sync registers too (`-v`).
+    pub verbose: bool,
+}
+
+/// Renders the results of `plan` and `apply`. Every method writes whole lines and
+/// flushes before returning, so output appears as it happens.
+pub trait View {
+    /// The plan: per-PLC blocks and the summary line.
+    fn plan(&mut self, plan: &Plan) -> std::io::Result<()>;
+    /// Before writing: which registers are about to be written.
+    fn apply_start(&mut self, plan: &Plan) -> std::io::Result<()>;
+    /// One register's outcome.
+    fn apply_result(&mut self, result: &RegisterResult) -> std::io::Result<()>;
+    /// The closing summary of an apply.
+    fn apply_summary(&mut self, report: &ApplyReport) -> std::io::Result<()>;
+}
+
+/// The view for `-o/--output`: [`HumanView`] or [`JsonView`] (which ignores `options`).
+pub fn for_format<'a, W: Write + 'a>(
+    format: OutputFormat,
+    out: W,
+    options: ViewOptions,
+) -> Box<dyn View + 'a> {
+    match format {
+        OutputFormat::Human => Box::new(HumanView::new(out, options)),
+        OutputFormat::Json => Box::new(JsonView::new(out)),
+    }
+}
+
+/// Whether to color output: `always` and `never` say so; `auto` colors only a
+/// terminal (`is_tty`) and only while the `NO_COLOR` environment variable is unset or
+/// empty (<https://no-color.org>).
+pub fn color_enabled(choice: ColorChoice, is_tty: bool) -> bool {
+    resolve_color(choice, is_tty, std::env::var_os("NO_COLOR").as_deref())
+}
+
+/// [`color_enabled`] with the value of `NO_COLOR` given.
+fn resolve_color(choice: ColorChoice, is_tty: bool, no_color: Option<&OsStr>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_tty && no_color.is_none_or(OsStr::is_empty),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn always_and_never_ignore_the_terminal_and_no_color() {
+        for tty in [false, true] {
+            for no_color in [None, Some(OsStr::new("1"))] {
+                assert!(resolve_color(ColorChoice::Always, tty, no_color));
+                assert!(!resolve_color(ColorChoice::Never, tty, no_color));
+            }
+        }
+    }
+
+    #[test]
+    fn auto_colors_a_terminal_unless_no_color_is_set() {
+        assert!(resolve_color(ColorChoice::Auto, true, None));
+        assert!(resolve_color(ColorChoice::Auto, true, Some(OsStr::new(""))));
+        assert!(!resolve_color(
+            ColorChoice::Auto,
+            true,
+            Some(OsStr::new("1"))
+        ));
+        assert!(!resolve_color(ColorChoice::Auto, false, None));
+    }
+
+    #[test]
+    fn for_format_picks_the_view() {
+        let plan = fixtures::plan();
+        let mut out = Vec::new();
+        for_format(OutputFormat::Json, &mut out, ViewOptions::default())
+            .plan(&plan)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.lines().all(|l| l.starts_with("{\"type\":")), "{text}");
+
+        let mut out = Vec::new();
+        for_format(OutputFormat::Human, &mut out, ViewOptions::default())
+            .plan(&plan)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("# plant-a/press-1 "), "{text}");
+    }
+}
