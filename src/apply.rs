@@ -187,8 +187,8 @@ pub fn guard(reg: &RegisterPlan) -> Result<(), String> {
         Ok(_) => return Err("the plan's desired words do not encode its desired value".into()),
         Err(e) => return Err(format!("desired value: {e}")),
     }
-    if let Some(v) = reg.desired.as_f64() {
-        if reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m) {
+    if let Some(v) = reg.desired.as_f64()
+        && (reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m)) {
             return Err(format!(
                 "desired value {} is outside the bounds {}..={}",
                 reg.desired,
@@ -196,7 +196,6 @@ pub fn guard(reg: &RegisterPlan) -> Result<(), String> {
                 reg.max.map_or("".into(), |m| m.to_string())
             ));
         }
-    }
     if reg.live_words.is_none() {
         return Err("the plan holds no live value to compare against".into());
     }
@@ -254,7 +253,7 @@ async fn apply_plc<C: Connector>(
                 plc,
                 reg,
                 Outcome::Refused,
-                Some(format!("refused: {why}")),
+                Some(format!("not written: {why}")),
             )),
         }
     }

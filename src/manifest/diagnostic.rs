@@ -153,7 +153,13 @@ pub fn did_you_mean<'a>(
     candidates
         .into_iter()
         .map(|c| (edit_distance(&word_lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= if c.len() >= 3 { (c.len() / 3).max(2) } else { 1 })
+        .filter(|(d, c)| {
+            *d <= if c.len() >= 3 {
+                (c.len() / 3).max(2)
+            } else {
+                1
+            }
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

@@ -219,8 +219,8 @@ fn check_overlaps(plcs: &[&Plc], diags: &mut Diagnostics) {
         let mut reach: Option<(u32, &Plc, &Register)> = None;
         for &(plc, reg) in regs.iter() {
             let end = u32::from(reg.address) + u32::from(reg.width()) - 1;
-            if let Some((prev_end, prev_plc, prev)) = reach {
-                if u32::from(reg.address) <= prev_end {
+            if let Some((prev_end, prev_plc, prev)) = reach
+                && u32::from(reg.address) <= prev_end {
                     let owner = if std::ptr::eq(prev_plc, plc) {
                         String::new()
                     } else {
@@ -245,7 +245,6 @@ fn check_overlaps(plcs: &[&Plc], diags: &mut Diagnostics) {
                         )),
                     );
                 }
-            }
             if reach.is_none_or(|(prev_end, _, _)| end > prev_end) {
                 reach = Some((end, plc, reg));
             }

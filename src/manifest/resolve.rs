@@ -262,14 +262,13 @@ fn resolve_register(
             .with_hint("tolerance is the largest |live - desired| still counted as in sync"),
         );
     }
-    if let (Some(min), Some(max)) = (reg.min, reg.max) {
-        if min > max {
+    if let (Some(min), Some(max)) = (reg.min, reg.max)
+        && min > max {
             diags.push(Diagnostic::error(
                 at("min"),
                 format!("{label}: min {min} is greater than max {max}"),
             ));
         }
-    }
     if diags.error_count() > before {
         return None;
     }

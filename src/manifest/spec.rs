@@ -1,6 +1,10 @@
 //! The `IndustrialPLC` custom resource: the one Rust type that is the Kubernetes CRD,
 //! the JSON Schema of a manifest, and what `fabctl plan` loads.
 
+// kube's `printcolumn(type_ = ...)` repeats keys by design; clippy reads them as
+// duplicated attributes.
+#![allow(clippy::duplicated_attributes)]
+
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
