@@ -50,12 +50,12 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
     view.plan(&plan)?;
     let summary = plan.summary();
     if summary.to_change == 0 {
+        if summary.errors > 0 {
+            report_unplanned(&summary);
+            return Ok(ExitCode::FAILURE);
+        }
         view.apply_summary(&ApplyReport::default())?;
-        return Ok(if summary.errors > 0 {
-            ExitCode::FAILURE
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(ExitCode::SUCCESS);
     }
     if interactive && !confirm(&plan, &mut std::io::stdin().lock(), &mut std::io::stderr())? {
         eprintln!("Apply cancelled.");
@@ -77,6 +77,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
         view.apply_result(result)?;
     }
     view.apply_summary(&report)?;
+    if summary.errors > 0 {
+        report_unplanned(&summary);
+    }
     if let Some(e) = audit.error() {
         eprintln!(
             "error: the audit log {} could not be written: {e}",
@@ -106,6 +109,18 @@ pub async fn apply_plan<C: Connector>(
     let report = apply::apply(connector, plan, options, sink, &bar).await;
     bar.finish();
     report
+}
+
+/// Says loudly that part of the fleet was not planned, so not applied.
+fn report_unplanned(summary: &crate::plan::Summary) {
+    let unreadable = summary.errors - summary.unreachable;
+    eprintln!(
+        "error: not everything could be planned: {} unreachable {}, {} unreadable {}; those were not applied (see the plan above)",
+        summary.unreachable,
+        if summary.unreachable == 1 { "PLC" } else { "PLCs" },
+        unreadable,
+        if unreadable == 1 { "register" } else { "registers" },
+    );
 }
 
 fn describe(target: &audit::Target) -> String {

@@ -277,6 +277,13 @@ async fn one_unreachable_device_does_not_stop_the_others() {
         plant.sim.read_words("plant/press", Holding, 120, 1),
         Some(vec![2500])
     );
+    assert!(
+        stderr(&apply).contains(
+            "error: not everything could be planned: 1 unreachable PLC, 0 unreadable registers; those were not applied"
+        ),
+        "{}",
+        stderr(&apply)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
