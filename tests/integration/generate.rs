@@ -6,7 +6,8 @@ use crate::support::{run, stdout};
 fn checked_in_crd_matches_the_rust_type() {
     let out = run(&["crd"]);
     assert!(out.status.success());
-    let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/k8s/crd.yaml")).unwrap();
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/k8s/crd.yaml")).unwrap();
     assert!(
         stdout(&out) == checked_in,
         "k8s/crd.yaml is stale: run `cargo run -- crd > k8s/crd.yaml`"
@@ -29,15 +30,40 @@ fn crd_keeps_the_original_operators_names_and_columns() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     for original in ["Device", "Register", "Desired", "Actual", "Status", "Age"] {
-        assert!(columns.contains(&original), "missing column {original}: {columns:?}");
+        assert!(
+            columns.contains(&original),
+            "missing column {original}: {columns:?}"
+        );
     }
     let spec = &version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"];
-    for field in ["deviceAddress", "port", "targetRegister", "targetValue", "pollIntervalSecs", "autoCorrect", "tags", "registers", "unitId"] {
+    for field in [
+        "deviceAddress",
+        "port",
+        "targetRegister",
+        "targetValue",
+        "pollIntervalSecs",
+        "autoCorrect",
+        "tags",
+        "registers",
+        "unitId",
+    ] {
         assert!(spec[field].is_object(), "spec.{field} missing from the CRD");
     }
     let status = &version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"];
-    for field in ["phase", "currentValue", "inSync", "driftEvents", "correctionsApplied", "lastError", "message", "lastUpdate"] {
-        assert!(status[field].is_object(), "status.{field} missing from the CRD");
+    for field in [
+        "phase",
+        "currentValue",
+        "inSync",
+        "driftEvents",
+        "correctionsApplied",
+        "lastError",
+        "message",
+        "lastUpdate",
+    ] {
+        assert!(
+            status[field].is_object(),
+            "status.{field} missing from the CRD"
+        );
     }
 }
 
@@ -47,8 +73,14 @@ fn schema_describes_a_whole_manifest_document() {
     assert!(out.status.success());
     let schema: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(schema["properties"]["kind"]["const"], "IndustrialPLC");
-    assert_eq!(schema["properties"]["apiVersion"]["const"], "fabgitops.io/v1");
-    assert!(schema["properties"]["spec"]["properties"]["registers"]["items"]["properties"]["wordOrder"].is_object());
+    assert_eq!(
+        schema["properties"]["apiVersion"]["const"],
+        "fabgitops.io/v1"
+    );
+    assert!(
+        schema["properties"]["spec"]["properties"]["registers"]["items"]["properties"]["wordOrder"]
+            .is_object()
+    );
 }
 
 #[test]
@@ -57,6 +89,9 @@ fn version_names_the_resource() {
     assert!(out.status.success());
     assert_eq!(
         stdout(&out),
-        format!("fabctl {}\nresource: IndustrialPLC (group fabgitops.io, version v1)\n", env!("CARGO_PKG_VERSION"))
+        format!(
+            "fabctl {}\nresource: IndustrialPLC (group fabgitops.io, version v1)\n",
+            env!("CARGO_PKG_VERSION")
+        )
     );
 }

@@ -7,7 +7,10 @@ use crate::support::{run, stderr, stdout};
 fn the_example_plant_is_valid() {
     let out = run(&["validate", "-f", "manifests/"]);
     assert_eq!(stderr(&out), "");
-    assert_eq!(stdout(&out), "Manifests valid: 5 PLCs, 17 registers in 3 files.\n");
+    assert_eq!(
+        stdout(&out),
+        "Manifests valid: 5 PLCs, 17 registers in 3 files.\n"
+    );
     assert!(out.status.success());
 }
 
@@ -15,7 +18,10 @@ fn the_example_plant_is_valid() {
 fn manifests_is_the_default_path() {
     let out = run(&["validate"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "Manifests valid: 5 PLCs, 17 registers in 3 files.\n");
+    assert_eq!(
+        stdout(&out),
+        "Manifests valid: 5 PLCs, 17 registers in 3 files.\n"
+    );
 }
 
 #[test]
@@ -24,7 +30,10 @@ fn the_original_operators_sample_loads_unchanged() {
     // operator's sample resources.
     let out = run(&["validate", "-f", "tests/fixtures/original-sample-plc.yaml"]);
     assert_eq!(stderr(&out), "");
-    assert_eq!(stdout(&out), "Manifest valid: 2 PLCs, 2 registers in 1 file.\n");
+    assert_eq!(
+        stdout(&out),
+        "Manifest valid: 2 PLCs, 2 registers in 1 file.\n"
+    );
     assert!(out.status.success());
 }
 
@@ -36,7 +45,9 @@ fn the_shorthand_means_one_u16_holding_register_named_target() {
     assert_eq!(plc.endpoint(), "mock-plc.default.svc.cluster.local:5502");
     assert_eq!(plc.poll_interval.as_secs(), 5);
     assert!(plc.auto_correct);
-    let [reg] = plc.registers.as_slice() else { panic!("one register expected") };
+    let [reg] = plc.registers.as_slice() else {
+        panic!("one register expected")
+    };
     assert_eq!(reg.name, "target");
     assert_eq!(reg.address, 4001);
     assert_eq!(reg.kind, fabctl::register::RegisterKind::Holding);
@@ -57,23 +68,41 @@ fn other_kinds_are_skipped_with_a_note() {
     assert!(out.status.success());
     assert_eq!(
         stderr(&out),
-        format!("{}:1:1: note: skipping v1 ConfigMap (not an IndustrialPLC)\n", path.display())
+        format!(
+            "{}:1:1: note: skipping v1 ConfigMap (not an IndustrialPLC)\n",
+            path.display()
+        )
     );
-    assert_eq!(stdout(&out), "Manifest valid: 1 PLC, 1 register in 1 file.\n");
+    assert_eq!(
+        stdout(&out),
+        "Manifest valid: 1 PLC, 1 register in 1 file.\n"
+    );
 }
 
 #[test]
 fn json_output_reports_each_problem_with_its_location() {
-    let out = run(&["validate", "-o", "json", "-f", "tests/invalid/unknown-field.yaml"]);
+    let out = run(&[
+        "validate",
+        "-o",
+        "json",
+        "-f",
+        "tests/invalid/unknown-field.yaml",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1]["type"], "diagnostic");
     assert_eq!(lines[1]["severity"], "error");
     assert_eq!(lines[1]["file"], "tests/invalid/unknown-field.yaml");
     assert_eq!(lines[1]["line"], 11);
     assert_eq!(lines[1]["column"], 7);
-    assert_eq!(lines[1]["message"], "unknown field `adress` in `spec.registers[0]`");
+    assert_eq!(
+        lines[1]["message"],
+        "unknown field `adress` in `spec.registers[0]`"
+    );
     assert_eq!(lines[1]["hint"], "did you mean `address`?");
     assert_eq!(lines[2]["type"], "validate_summary");
     assert_eq!(lines[2]["valid"], false);
@@ -84,7 +113,11 @@ fn json_output_reports_each_problem_with_its_location() {
 fn a_missing_path_is_an_error() {
     let out = run(&["validate", "-f", "no/such/dir"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("no/such/dir: error: cannot read: No such file or directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("no/such/dir: error: cannot read: No such file or directory"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Every `tests/invalid/NAME.yaml` fails validation with exactly the message in
@@ -101,7 +134,10 @@ fn every_invalid_manifest_is_rejected_with_its_whole_message() {
     assert!(cases.len() >= 15, "the corpus holds {} cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
-        let rel = format!("tests/invalid/{}", case.file_name().unwrap().to_str().unwrap());
+        let rel = format!(
+            "tests/invalid/{}",
+            case.file_name().unwrap().to_str().unwrap()
+        );
         let expected = std::fs::read_to_string(case.with_extension("expected"))
             .unwrap_or_else(|_| panic!("{rel} has no .expected file"));
         let out = run(&["validate", "-f", &rel]);
@@ -112,7 +148,10 @@ fn every_invalid_manifest_is_rejected_with_its_whole_message() {
                 stderr(&out)
             ));
         }
-        assert!(expected.starts_with(&format!("{rel}:")), "{rel}: the message names the file and line");
+        assert!(
+            expected.starts_with(&format!("{rel}:")),
+            "{rel}: the message names the file and line"
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
