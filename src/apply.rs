@@ -188,14 +188,15 @@ pub fn guard(reg: &RegisterPlan) -> Result<(), String> {
         Err(e) => return Err(format!("desired value: {e}")),
     }
     if let Some(v) = reg.desired.as_f64()
-        && (reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m)) {
-            return Err(format!(
-                "desired value {} is outside the bounds {}..={}",
-                reg.desired,
-                reg.min.map_or("".into(), |m| m.to_string()),
-                reg.max.map_or("".into(), |m| m.to_string())
-            ));
-        }
+        && (reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m))
+    {
+        return Err(format!(
+            "desired value {} is outside the bounds {}..={}",
+            reg.desired,
+            reg.min.map_or("".into(), |m| m.to_string()),
+            reg.max.map_or("".into(), |m| m.to_string())
+        ));
+    }
     if reg.live_words.is_none() {
         return Err("the plan holds no live value to compare against".into());
     }

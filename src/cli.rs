@@ -81,6 +81,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Render a saved plan file
     Show(ShowArgs),
+    /// Enforce the manifests once (--once, for CronJobs) or on a cron schedule
+    Reconcile(ReconcileArgs),
     /// Run the whole story on an in-process simulated plant, no setup needed
     Demo(DemoArgs),
     /// Serve simulated PLCs over Modbus TCP
@@ -125,6 +127,26 @@ pub struct ApplyArgs {
     pub auto_approve: bool,
     /// Append one JSON line per register write here ("-" for stderr)
     /// [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
+    #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `fabctl reconcile`.
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("when").required(true).args(["schedule", "once"])))]
+pub struct ReconcileArgs {
+    /// Cron schedule: 5 fields (minute hour dom month dow) or 6 with seconds first, UTC
+    #[arg(long, value_name = "CRON")]
+    pub schedule: Option<String>,
+    /// One tick, then exit with apply's exit codes (what the CronJob runs)
+    #[arg(long)]
+    pub once: bool,
+    /// Serve /metrics and /healthz here (e.g. 127.0.0.1:9090; 0.0.0.0:9090 in a pod)
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Append one JSON line per register write here ("-" for stderr)
     #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
     pub audit_log: Option<PathBuf>,
     #[command(flatten)]

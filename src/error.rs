@@ -29,6 +29,14 @@ pub enum Error {
     },
     #[error("{message}")]
     Target { message: String },
+    #[error("{message}")]
+    Usage { message: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: io::Error,
+    },
     #[error("{source}")]
     PlanFile {
         #[from]

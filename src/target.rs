@@ -75,12 +75,13 @@ pub fn parse<T: Targetable>(text: &str, plcs: &[T]) -> Result<Target, String> {
         ));
     }
     if let Some(reg) = &target.register
-        && !named.iter().any(|p| p.has_register(reg)) {
-            return Err(format!(
-                "--target {text:?}: PLC {} has no register named {reg}",
-                target.plc
-            ));
-        }
+        && !named.iter().any(|p| p.has_register(reg))
+    {
+        return Err(format!(
+            "--target {text:?}: PLC {} has no register named {reg}",
+            target.plc
+        ));
+    }
     Ok(target)
 }
 

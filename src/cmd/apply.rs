@@ -117,9 +117,17 @@ fn report_unplanned(summary: &crate::plan::Summary) {
     eprintln!(
         "error: not everything could be planned: {} unreachable {}, {} unreadable {}; those were not applied (see the plan above)",
         summary.unreachable,
-        if summary.unreachable == 1 { "PLC" } else { "PLCs" },
+        if summary.unreachable == 1 {
+            "PLC"
+        } else {
+            "PLCs"
+        },
         unreadable,
-        if unreadable == 1 { "register" } else { "registers" },
+        if unreadable == 1 {
+            "register"
+        } else {
+            "registers"
+        },
     );
 }
 

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod demo;
 pub mod generate;
 pub mod plan;
+pub mod reconcile;
 pub mod show;
 pub mod validate;
 

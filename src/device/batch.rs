@@ -217,9 +217,11 @@ mod tests {
             let mut out: Vec<(RegisterKind, u16, u16)> = Vec::new();
             for r in regs {
                 if let Some(last) = out.last()
-                    && last.0 == r.0 && u32::from(r.1) < u32::from(last.1) + u32::from(last.2) {
-                        continue;
-                    }
+                    && last.0 == r.0
+                    && u32::from(r.1) < u32::from(last.1) + u32::from(last.2)
+                {
+                    continue;
+                }
                 out.push(r);
             }
             out

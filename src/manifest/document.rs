@@ -219,13 +219,16 @@ fn check_metadata(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
                         );
                     }
                 }
-                other => diags.push(Diagnostic::error(
-                    loc,
-                    format!(
-                        "`metadata.name` must be a string, got {}",
-                        structure::describe(other)
-                    ),
-                )),
+                other => diags.push(
+                    Diagnostic::error(
+                        loc,
+                        format!(
+                            "`metadata.name` must be a string, got {}",
+                            structure::describe(other)
+                        ),
+                    )
+                    .with_hint("quote the name (YAML reads yes/no/on/off as booleans and digits as numbers)"),
+                ),
             },
             "namespace" => match &value.value {
                 NodeValue::Str(ns) if is_dns_label(ns) => {}

@@ -220,31 +220,32 @@ fn check_overlaps(plcs: &[&Plc], diags: &mut Diagnostics) {
         for &(plc, reg) in regs.iter() {
             let end = u32::from(reg.address) + u32::from(reg.width()) - 1;
             if let Some((prev_end, prev_plc, prev)) = reach
-                && u32::from(reg.address) <= prev_end {
-                    let owner = if std::ptr::eq(prev_plc, plc) {
-                        String::new()
-                    } else {
-                        format!(" of {}", prev_plc.id())
-                    };
-                    diags.push(
-                        Diagnostic::error(
-                            reg.source.clone(),
-                            format!(
-                                "register `{}` ({} {}) overlaps register `{}`{owner} ({} {})",
-                                reg.name,
-                                reg.kind,
-                                span(reg),
-                                prev.name,
-                                prev.kind,
-                                span(prev),
-                            ),
-                        )
-                        .with_hint(format!(
-                            "`{}` is declared at {}; give each register its own addresses",
-                            prev.name, prev.source
-                        )),
-                    );
-                }
+                && u32::from(reg.address) <= prev_end
+            {
+                let owner = if std::ptr::eq(prev_plc, plc) {
+                    String::new()
+                } else {
+                    format!(" of {}", prev_plc.id())
+                };
+                diags.push(
+                    Diagnostic::error(
+                        reg.source.clone(),
+                        format!(
+                            "register `{}` ({} {}) overlaps register `{}`{owner} ({} {})",
+                            reg.name,
+                            reg.kind,
+                            span(reg),
+                            prev.name,
+                            prev.kind,
+                            span(prev),
+                        ),
+                    )
+                    .with_hint(format!(
+                        "`{}` is declared at {}; give each register its own addresses",
+                        prev.name, prev.source
+                    )),
+                );
+            }
             if reach.is_none_or(|(prev_end, _, _)| end > prev_end) {
                 reach = Some((end, plc, reg));
             }

@@ -263,12 +263,13 @@ fn resolve_register(
         );
     }
     if let (Some(min), Some(max)) = (reg.min, reg.max)
-        && min > max {
-            diags.push(Diagnostic::error(
-                at("min"),
-                format!("{label}: min {min} is greater than max {max}"),
-            ));
-        }
+        && min > max
+    {
+        diags.push(Diagnostic::error(
+            at("min"),
+            format!("{label}: min {min} is greater than max {max}"),
+        ));
+    }
     if diags.error_count() > before {
         return None;
     }

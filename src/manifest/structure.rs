@@ -54,6 +54,16 @@ pub fn check(node: &Node, schema: &Json, path: &str, file: &FileRef, diags: &mut
             {
                 d = d.with_hint("remove the quotes");
             }
+            if ty == "string"
+                && matches!(
+                    other,
+                    NodeValue::Bool(_) | NodeValue::Int(_) | NodeValue::Float(_)
+                )
+            {
+                d = d.with_hint(
+                    "quote the value (YAML reads yes/no/on/off as booleans and digits as numbers)",
+                );
+            }
             diags.push(d);
         }
     }

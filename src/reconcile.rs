@@ -1,0 +1,138 @@
+//! Continuous enforcement: one reconcile tick is the same engine as `fabctl apply
+//! --auto-approve`, with `autoCorrect: false` PLCs and observe-only registers
+//! reported but never written. Used by `fabctl reconcile` and `fabctl agent`.
+
+use std::time::{Duration, Instant};
+
+use crate::apply::{self, ApplyReport, ResultSink};
+use crate::device::Connector;
+use crate::manifest::Plc;
+use crate::metrics::Metrics;
+use crate::observe::{self, ReadOptions};
+use crate::plan::{Plan, PlanOptions};
+
+/// What one tick saw and did.
+#[derive(Clone, Debug)]
+pub struct TickReport {
+    pub plan: Plan,
+    pub apply: ApplyReport,
+    pub duration: Duration,
+}
+
+impl TickReport {
+    /// Whether everything was reached, planned and, where allowed, corrected.
+    pub fn is_success(&self) -> bool {
+        self.plan.summary().errors == 0 && self.apply.summary().is_success()
+    }
+}
+
+/// One tick: read everything, plan with `autoCorrect` respected, write the enforced
+/// corrections, verify them, and update the metrics.
+pub async fn tick<C: Connector>(
+    connector: &C,
+    plcs: &[Plc],
+    read: ReadOptions,
+    sink: &dyn ResultSink,
+    metrics: Option<&Metrics>,
+) -> TickReport {
+    let started = Instant::now();
+    let (readings, _) = observe::read_all(connector, plcs, read, &()).await;
+    let plan = Plan::new(
+        plcs,
+        &readings,
+        PlanOptions {
+            respect_auto_correct: true,
+        },
+    );
+    let apply = apply::apply(connector, &plan, read, sink, &()).await;
+    let duration = started.elapsed();
+    if let Some(m) = metrics {
+        m.set_managed_plcs(plcs.len());
+        m.observe_plan(&plan);
+        m.observe_apply(&apply);
+        m.observe_duration(duration.as_secs_f64());
+    }
+    TickReport {
+        plan,
+        apply,
+        duration,
+    }
+}
+
+/// Normalizes a cron expression to the 6-field form (with seconds) that
+/// tokio-cron-scheduler wants: the standard 5-field form gets second 0.
+pub fn cron_expression(text: &str) -> Result<String, String> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    match fields.len() {
+        5 => Ok(format!("0 {}", fields.join(" "))),
+        6 => Ok(fields.join(" ")),
+        n => Err(format!(
+            "--schedule {text:?} has {n} fields; use the standard 5-field cron form (minute hour day-of-month month day-of-week, e.g. \"*/5 * * * *\") or 6 fields with seconds first (\"*/10 * * * * *\")"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::Outcome;
+    use crate::device::memory::MemoryConnector;
+    use crate::plan::{Action, DriftReason};
+    use crate::register::RegisterKind;
+
+    #[test]
+    fn five_field_cron_gets_second_zero() {
+        assert_eq!(cron_expression("*/5 * * * *").unwrap(), "0 */5 * * * *");
+        assert_eq!(cron_expression("* * * * * *").unwrap(), "* * * * * *");
+        assert!(
+            cron_expression("* * *")
+                .unwrap_err()
+                .contains("has 3 fields")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_tick_corrects_enforced_registers_only_where_auto_correct_allows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: auto}\nspec: {deviceAddress: a, registers: [{name: x, address: 0, value: 5}, {name: o, address: 1, value: 5, mode: observe}]}\n---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: manual}\nspec: {deviceAddress: b, autoCorrect: false, registers: [{name: x, address: 0, value: 5}]}\n",
+        )
+        .unwrap();
+        let plcs = crate::manifest::load(&[path]).unwrap();
+        let mem = MemoryConnector::default();
+        mem.set("a", 502, 1, RegisterKind::Holding, 0, &[1, 1]);
+        mem.set("b", 502, 1, RegisterKind::Holding, 0, &[1]);
+        let metrics = Metrics::new();
+        let report = tick(&mem, &plcs, ReadOptions::default(), &(), Some(&metrics)).await;
+        assert!(report.is_success());
+        assert_eq!(report.apply.results.len(), 1);
+        assert_eq!(report.apply.results[0].outcome, Outcome::Applied);
+        assert_eq!(
+            report.plan.plcs[1].registers[0].action,
+            Action::Drift {
+                reason: DriftReason::AutoCorrectOff
+            }
+        );
+        assert_eq!(
+            mem.get("a", 502, 1, RegisterKind::Holding, 0, 2),
+            Some(vec![5, 1])
+        );
+        assert_eq!(
+            mem.get("b", 502, 1, RegisterKind::Holding, 0, 1),
+            Some(vec![1])
+        );
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                r#"fabctl_corrections_total{namespace="default",plc="auto",register="x"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            r#"fabctl_drift_events_total{namespace="default",plc="manual",register="x"} 1"#
+        ));
+        assert!(text.contains("fabctl_managed_plcs 2"));
+    }
+}

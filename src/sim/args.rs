@@ -1,0 +1,260 @@
+//! `fabctl sim`: its flags ([`SimArgs`], each with its help text) and [`run`], which
+//! builds a [`SimConfig`] from them, serves until Ctrl-C or SIGTERM, and exits cleanly.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{SimConfig, SimError, Simulator};
+use crate::manifest;
+
+/// Flags of `fabctl sim`.
+#[derive(clap::Args, Debug, Clone, PartialEq)]
+pub struct SimArgs {
+    /// Manifest file or directory to simulate, one PLC per IndustrialPLC; repeatable
+    /// [default: manifests/]
+    #[arg(long = "from", value_name = "PATH", conflicts_with = "config")]
+    pub from: Vec<PathBuf>,
+    /// Scenario file (devices, unit ids, registers, faults), e.g. sim/gateway.yaml
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to bind manifest PLCs whose deviceAddress is not a loopback IP
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+    /// Start every writable register off its desired value (one drift each)
+    #[arg(long)]
+    pub drift: bool,
+    /// Drift random writable registers every --chaos-interval
+    #[arg(long)]
+    pub chaos: bool,
+    /// Time between chaos steps, e.g. 10s, 500ms, 2m
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub chaos_interval: Duration,
+    /// Largest drift of a value per step, in engineering units
+    #[arg(long, value_name = "AMOUNT", default_value_t = super::config::DEFAULT_MAX_DRIFT)]
+    pub max_drift: f64,
+    /// Seed for chaos and faults (same seed, same sequence) [default: random, logged]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Delay every reply by this many milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+    /// Probability of closing the connection instead of replying
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
+    pub drop_rate: f64,
+    /// Probability of replying ServerDeviceBusy or ServerDeviceFailure
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
+    pub exception_rate: f64,
+    /// Probability of a malformed reply (wrong transaction id or random bytes)
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
+    pub garbage_rate: f64,
+    /// PLC that accepts connections and reads requests but never replies; repeatable
+    #[arg(long, value_name = "NAME")]
+    pub silent: Vec<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+impl SimArgs {
+    /// The configuration these flags describe (loads manifests or the scenario file).
+    pub fn to_config(&self) -> Result<SimConfig, SimError> {
+        let mut config = match &self.config {
+            Some(path) => SimConfig::from_file(path)?,
+            None => {
+                let paths = if self.from.is_empty() {
+                    let default = Path::new("manifests");
+                    if !default.is_dir() {
+                        return Err(SimError::NothingToSimulate);
+                    }
+                    vec![default.to_path_buf()]
+                } else {
+                    self.from.clone()
+                };
+                let plcs = manifest::load(&paths).map_err(|e| SimError::Manifest {
+                    message: e.to_string().trim_end().to_owned(),
+                })?;
+                if plcs.is_empty() {
+                    return Err(SimError::NothingToSimulate);
+                }
+                SimConfig::from_plcs_on(&plcs, self.bind)?
+            }
+        };
+        config.faults.latency = Duration::from_millis(self.latency);
+        config.faults.drop_rate = self.drop_rate;
+        config.faults.exception_rate = self.exception_rate;
+        config.faults.garbage_rate = self.garbage_rate;
+        for name in &self.silent {
+            config.set_silent(name)?;
+        }
+        config.chaos.interval = self.chaos.then_some(self.chaos_interval);
+        config.chaos.max_drift = self.max_drift;
+        config.chaos.drift_at_start = self.drift;
+        config.seed = self.seed.unwrap_or_else(random_seed);
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// `fabctl sim`: serves until Ctrl-C or SIGTERM (then exits cleanly), printing one
+/// line per listener on stdout.
+pub async fn run(args: SimArgs) -> Result<(), SimError> {
+    let config = args.to_config()?;
+    tracing::info!(
+        seed = config.seed,
+        "simulator seed (pass --seed to repeat this run)"
+    );
+    let mut sim = Simulator::start(config).await?;
+    if let Some(addr) = args.metrics_addr {
+        let bound = sim.serve_metrics(addr).await?;
+        tracing::info!("metrics on http://{bound}/metrics");
+    }
+    for (addr, devices) in sim.endpoints() {
+        let devices: Vec<String> = devices
+            .iter()
+            .map(|(name, unit)| format!("{name} unit {unit}"))
+            .collect();
+        println!("listening on {addr} ({})", devices.join(", "));
+    }
+    let signal = shutdown_signal().await;
+    tracing::info!("shutting down");
+    sim.shutdown().await;
+    signal
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (how Kubernetes stops a pod).
+async fn shutdown_signal() -> Result<(), SimError> {
+    let to_error = |source| SimError::Signal { source };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).map_err(to_error)?;
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => interrupted.map_err(to_error),
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.map_err(to_error)
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// Parses `500ms`, `10s`, `2m`, `1h` (a bare number means seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 10s or 500ms"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}: use ms, s, m or h"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{text:?}: {e}"))
+}
+
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{text:?} is not a probability between 0 and 1")),
+    }
+}
+
+/// `IP:PORT`, or a bare port on 127.0.0.1.
+fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    text.parse()
+        .map_err(|_| format!("{text:?} is not IP:PORT or a port"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: SimArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<SimArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("sim").chain(args.iter().copied())).map(|c| c.sim)
+    }
+
+    #[test]
+    fn defaults_match_the_original_mock() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.chaos_interval, Duration::from_secs(10));
+        assert_eq!(args.max_drift, 500.0);
+        assert_eq!(args.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert!(!args.chaos && !args.drift && args.seed.is_none());
+    }
+
+    #[test]
+    fn fault_flags_parse_and_silent_repeats() {
+        let args = parse(&[
+            "--config",
+            "sim/gateway.yaml",
+            "--latency",
+            "50",
+            "--drop-rate",
+            "0.1",
+            "--exception-rate",
+            "1",
+            "--garbage-rate",
+            "0",
+            "--silent",
+            "a",
+            "--silent",
+            "b/c",
+            "--seed",
+            "9",
+        ])
+        .unwrap();
+        assert_eq!(
+            (args.latency, args.drop_rate, args.exception_rate),
+            (50, 0.1, 1.0)
+        );
+        assert_eq!(args.silent, ["a", "b/c"]);
+        assert_eq!(args.seed, Some(9));
+        assert!(parse(&["--drop-rate", "1.5"]).is_err());
+        assert!(
+            parse(&["--from", "m", "--config", "c"]).is_err(),
+            "--from and --config conflict"
+        );
+    }
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("10 parsecs").is_err());
+        assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn metrics_addr_defaults_to_loopback() {
+        let args = parse(&["--metrics-addr", "9464"]).unwrap();
+        assert_eq!(args.metrics_addr, Some("127.0.0.1:9464".parse().unwrap()));
+        assert!(parse(&["--metrics-addr", "nowhere"]).is_err());
+    }
+}

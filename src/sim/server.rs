@@ -1,0 +1,213 @@
+//! The TCP side of the simulator: one listener per endpoint, one task per connection.
+//!
+//! A connection reads into a fixed buffer, answers every complete frame in order
+//! (pipelined requests are fine; one is processed at a time), and writes the replies
+//! of a batch with one `write_all` — no allocation per request. A request for a unit id
+//! the endpoint does not serve gets GatewayTargetDeviceFailedToRespond at once. Faults
+//! are decided per request with a per-connection RNG derived from the seed. A frame
+//! whose header is not Modbus TCP closes that connection, never the server.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tracing::{debug, info, warn};
+
+use super::handle::{Endpoint, Shared, lock};
+use crate::modbus::frame::{Frame, MAX_FRAME_LEN, decode_frame};
+use crate::modbus::{ExceptionCode, Response};
+
+/// Read buffer per connection: many pipelined frames at once.
+const READ_BUFFER: usize = 16 * MAX_FRAME_LEN;
+
+/// Accepts connections on `listener` until the task is aborted (which aborts the
+/// connections too).
+pub(crate) async fn listen(listener: TcpListener, endpoint: Arc<Endpoint>, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let n = shared.metrics.count_connection();
+                    debug!(%peer, endpoint = %endpoint.addr, "connection accepted");
+                    let seed = shared.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    let connection = Connection {
+                        stream,
+                        peer,
+                        endpoint: Arc::clone(&endpoint),
+                        shared: Arc::clone(&shared),
+                        rng: SmallRng::seed_from_u64(seed),
+                        out: Vec::with_capacity(MAX_FRAME_LEN),
+                    };
+                    connections.spawn(connection.run());
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    warn!(%error, endpoint = %endpoint.addr, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// What to do after a request.
+enum Next {
+    Continue,
+    Close,
+}
+
+struct Connection {
+    stream: TcpStream,
+    peer: SocketAddr,
+    endpoint: Arc<Endpoint>,
+    shared: Arc<Shared>,
+    rng: SmallRng,
+    /// Replies not yet written.
+    out: Vec<u8>,
+}
+
+impl Connection {
+    async fn run(mut self) {
+        let _ = self.stream.set_nodelay(true);
+        let mut buf = vec![0u8; READ_BUFFER];
+        let mut filled = 0;
+        loop {
+            let mut start = 0;
+            loop {
+                match decode_frame(&buf[start..filled]) {
+                    Ok(Some((frame, used))) => {
+                        start += used;
+                        if let Next::Close = self.handle(frame).await {
+                            let _ = self.flush().await;
+                            return;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(error) => {
+                        warn!(peer = %self.peer, endpoint = %self.endpoint.addr, %error, "malformed frame; closing the connection");
+                        let _ = self.flush().await;
+                        return;
+                    }
+                }
+            }
+            if let Err(error) = self.flush().await {
+                debug!(peer = %self.peer, %error, "write failed; closing the connection");
+                return;
+            }
+            // Keep the incomplete frame (< MAX_FRAME_LEN bytes) at the front.
+            buf.copy_within(start..filled, 0);
+            filled -= start;
+            match self.stream.read(&mut buf[filled..]).await {
+                Ok(0) => {
+                    debug!(peer = %self.peer, "connection closed by the client");
+                    return;
+                }
+                Ok(n) => filled += n,
+                Err(error) => {
+                    debug!(peer = %self.peer, %error, "read failed; closing the connection");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// Answers one frame (or not, as faults decide) into `self.out`.
+    async fn handle(&mut self, frame: Frame<'_>) -> Next {
+        let header = frame.header;
+        let function = frame.pdu.first().copied().unwrap_or(0);
+        self.shared.metrics.count_request(function);
+        let Some(index) = self.endpoint.device_for(header.unit) else {
+            debug!(endpoint = %self.endpoint.addr, unit = header.unit, "request for a unit this endpoint does not serve");
+            let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
+            Response::Exception { function, code }.encode(header, &mut self.out);
+            return Next::Continue;
+        };
+        let shared = Arc::clone(&self.shared);
+        let Some(slot) = shared.devices.get(index) else {
+            return Next::Continue;
+        };
+        if slot.silent.load(Ordering::Relaxed) {
+            lock(&slot.device).count_request(function);
+            return Next::Continue;
+        }
+        let faults = &slot.faults;
+        if !faults.latency.is_zero() {
+            // Earlier replies are not held back by this one's delay.
+            if self.flush().await.is_err() {
+                return Next::Close;
+            }
+            tokio::time::sleep(faults.latency).await;
+        }
+        if self.roll(faults.drop_rate) {
+            lock(&slot.device).count_request(function);
+            info!(device = %slot.name, peer = %self.peer, "fault: dropping the connection instead of replying");
+            return Next::Close;
+        }
+        if self.roll(faults.exception_rate) {
+            lock(&slot.device).count_request(function);
+            let code = if self.rng.random_bool(0.5) {
+                ExceptionCode::ServerDeviceBusy
+            } else {
+                ExceptionCode::ServerDeviceFailure
+            };
+            debug!(device = %slot.name, %code, "fault: exception reply");
+            Response::Exception { function, code }.encode(header, &mut self.out);
+            return Next::Continue;
+        }
+        let garbage = self.roll(faults.garbage_rate);
+        let start = self.out.len();
+        let record = {
+            let mut device = lock(&slot.device);
+            device.count_request(function);
+            let (response, record) = device.execute(frame.pdu);
+            response.encode(header, &mut self.out);
+            record
+        };
+        if let Some(record) = record {
+            debug!(device = %slot.name, kind = %record.kind, address = record.address, old = ?record.old, new = ?record.new, "write");
+            shared.log_write(record);
+        }
+        if garbage {
+            debug!(device = %slot.name, "fault: malformed reply");
+            self.corrupt(start);
+        }
+        Next::Continue
+    }
+
+    /// True with probability `p` (never for 0, always for ≥ 1).
+    fn roll(&mut self, p: f64) -> bool {
+        p > 0.0 && self.rng.random::<f64>() < p
+    }
+
+    /// Corrupts the reply at `self.out[start..]`: a wrong transaction id, or random bytes.
+    fn corrupt(&mut self, start: usize) {
+        let Some(reply) = self.out.get_mut(start..) else {
+            return;
+        };
+        if self.rng.random_bool(0.5) {
+            if let Some(id) = reply.get_mut(..2) {
+                let wrong = u16::from_be_bytes([id[0], id[1]]).wrapping_add(1);
+                id.copy_from_slice(&wrong.to_be_bytes());
+            }
+        } else {
+            self.rng.fill(reply);
+        }
+    }
+}
