@@ -87,11 +87,46 @@ pub fn load_report(paths: &[PathBuf]) -> Report {
 
 fn load_file(path: &std::path::Path, report: &mut Report) {
     let file = FileRef::new(path);
-    let text = match files::read(path) {
-        Ok(text) => text,
-        Err(d) => return report.diagnostics.push(d),
-    };
-    let docs = match node::parse_documents(&text) {
+    match files::read(path) {
+        Ok(text) => load_text(&text, &file, report),
+        Err(d) => report.diagnostics.push(d),
+    }
+}
+
+/// Validates a resource read from the Kubernetes API with exactly the rules applied
+/// to files. Diagnostics name it `cluster:namespace/name` (JSON line numbers).
+pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
+    let id = format!(
+        "cluster:{}/{}",
+        resource.metadata.namespace.as_deref().unwrap_or("default"),
+        resource.metadata.name.as_deref().unwrap_or_default()
+    );
+    let file = FileRef::new(std::path::Path::new(&id));
+    let mut report = Report::default();
+    match serde_json::to_string_pretty(resource) {
+        // JSON is YAML: the same parser, the same locations.
+        Ok(text) => load_text(&text, &file, &mut report),
+        Err(e) => report.diagnostics.push(Diagnostic::error(
+            file.whole(),
+            format!("cannot serialize the resource: {e}"),
+        )),
+    }
+    if report.diagnostics.has_errors() {
+        return Err(report.diagnostics);
+    }
+    report.plcs.pop().ok_or_else(|| {
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error(
+            file.whole(),
+            "the resource is not an IndustrialPLC",
+        ));
+        d
+    })
+}
+
+fn load_text(text: &str, file: &FileRef, report: &mut Report) {
+    let file = file.clone();
+    let docs = match node::parse_documents(text) {
         Ok(docs) => docs,
         Err(e) => {
             let loc = e
@@ -106,7 +141,7 @@ fn load_file(path: &std::path::Path, report: &mut Report) {
         }
     };
     for doc in &docs {
-        if let Some(d) = wide_integer(doc, &text, &file) {
+        if let Some(d) = wide_integer(doc, text, &file) {
             report.diagnostics.push(d);
             continue;
         }

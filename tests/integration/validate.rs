@@ -155,3 +155,25 @@ fn every_invalid_manifest_is_rejected_with_its_whole_message() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_resource_from_the_cluster_is_validated_like_a_file() {
+    let text = std::fs::read_to_string("tests/fixtures/original-sample-plc.yaml").unwrap();
+    let docs: Vec<fabctl::manifest::IndustrialPLC> = serde_saphyr::from_multiple(&text).unwrap();
+    let plc = fabctl::manifest::from_resource(&docs[0]).unwrap();
+    assert_eq!(plc.id(), "default/production-line-1");
+    assert_eq!(plc.registers[0].name, "target");
+
+    let mut bad = docs[0].clone();
+    bad.spec.target_value = Some(70000);
+    let err = fabctl::manifest::from_resource(&bad).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with("cluster:default/production-line-1:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`spec.targetValue` 70000 is out of range for a u16 holding register"),
+        "{message}"
+    );
+}
