@@ -19,6 +19,9 @@ pub const VERSION: &str = "v1";
 pub const API_VERSION: &str = "fabgitops.io/v1";
 /// `kind` as written in manifests.
 pub const KIND: &str = "IndustrialPLC";
+/// Annotation `fabctl sync NAME` sets (to an RFC 3339 time) to make the agent
+/// reconcile the resource at once.
+pub const SYNC_ANNOTATION: &str = "fabgitops.io/sync-requested-at";
 
 /// Desired state of one PLC: where it is and which register values it must hold.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
