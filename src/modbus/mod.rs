@@ -32,6 +32,17 @@ pub mod function {
     /// FC16 Write Multiple Registers.
     pub const WRITE_MULTIPLE_REGISTERS: u8 = 0x10;
 
+    /// Whether the function code writes (FC05, FC06, FC15, FC16).
+    pub fn is_write(code: u8) -> bool {
+        matches!(
+            code,
+            WRITE_SINGLE_COIL
+                | WRITE_SINGLE_REGISTER
+                | WRITE_MULTIPLE_COILS
+                | WRITE_MULTIPLE_REGISTERS
+        )
+    }
+
     /// The snake_case name of a function code, as used in metric labels
     /// (`read_holding_registers`, ...); `other` for codes the simulator does not serve.
     pub fn name(code: u8) -> &'static str {

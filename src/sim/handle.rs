@@ -48,6 +48,9 @@ pub(crate) struct DeviceSlot {
     pub(crate) device: Mutex<Device>,
     pub(crate) faults: Faults,
     pub(crate) silent: AtomicBool,
+    /// When set, writes are refused with ServerDeviceFailure (a PLC whose program
+    /// locks its registers); reads still work. Toggled with `SimHandle::refuse_writes`.
+    pub(crate) refuse_writes: AtomicBool,
 }
 
 /// One bound listener and the units it serves.
@@ -152,6 +155,7 @@ impl Simulator {
                     name: device_config.name.clone(),
                     device: Mutex::new(device),
                     silent: AtomicBool::new(faults.silent),
+                    refuse_writes: AtomicBool::new(false),
                     faults,
                 });
             }
@@ -307,6 +311,16 @@ impl SimHandle {
         self.shared
             .slot(device)
             .map(|slot| slot.silent.store(silent, Ordering::Relaxed))
+            .is_some()
+    }
+
+    /// Makes `device` refuse (or accept again) every write with ServerDeviceFailure,
+    /// while still answering reads: a device that fails in the middle of an apply.
+    /// `false` for an unknown device.
+    pub fn refuse_writes(&self, device: &str, refuse: bool) -> bool {
+        self.shared
+            .slot(device)
+            .map(|slot| slot.refuse_writes.store(refuse, Ordering::Relaxed))
             .is_some()
     }
 

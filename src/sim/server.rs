@@ -171,6 +171,14 @@ impl Connection {
             Response::Exception { function, code }.encode(header, &mut self.out);
             return Next::Continue;
         }
+        if slot.refuse_writes.load(Ordering::Relaxed) && crate::modbus::function::is_write(function)
+        {
+            lock(&slot.device).count_request(function);
+            let code = ExceptionCode::ServerDeviceFailure;
+            debug!(device = %slot.name, %code, "fault: write refused");
+            Response::Exception { function, code }.encode(header, &mut self.out);
+            return Next::Continue;
+        }
         let garbage = self.roll(faults.garbage_rate);
         let start = self.out.len();
         let record = {

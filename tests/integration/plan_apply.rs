@@ -399,3 +399,57 @@ async fn the_human_plan_whole_output() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_refusing_writes_mid_apply_is_reported_per_register_and_audited() {
+    let plant = Plant::start(PLANT).await;
+    drift(&plant);
+    let planfile = plant.dir.path().join("plan.json");
+    let plan = plant
+        .fabctl(&["plan", "--out", planfile.to_str().unwrap()])
+        .await;
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    // Between plan and apply the press starts refusing writes (its reads still work).
+    assert!(plant.sim.refuse_writes("plant/press", true));
+
+    let apply = plant
+        .fabctl(&["apply", planfile.to_str().unwrap(), "--color", "never"])
+        .await;
+    assert_eq!(apply.status.code(), Some(1));
+    let out = stdout(&apply);
+    for register in ["speed", "count", "force", "guard"] {
+        assert!(
+            out.contains(&format!("plant/press/{register}: failed — write refused: ServerDeviceFailure (exception 0x04)")),
+            "{register}: {out}"
+        );
+    }
+    assert!(
+        out.contains("plant/oven/setpoint: applied (170 → 180)"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("Apply failed! 1 changed, 4 failed, 0 skipped.\n"),
+        "{out}"
+    );
+    assert_eq!(
+        plant.sim.read_words("plant/press", Holding, 120, 1),
+        Some(vec![2000])
+    );
+
+    let audit = plant.audit_lines();
+    assert_eq!(audit.len(), 5, "every attempted write is in the audit log");
+    let failed: Vec<_> = audit.iter().filter(|l| l["plc"] == "plant/press").collect();
+    assert_eq!(failed.len(), 4);
+    for line in failed {
+        assert_eq!(line["outcome"], "failed");
+        assert_eq!(line["written"], true, "the write request was sent");
+        assert_eq!(
+            line["error"],
+            "write refused: ServerDeviceFailure (exception 0x04)"
+        );
+        assert!(
+            line["after"].is_number() || line["after"].is_boolean(),
+            "the read-back value is recorded: {line}"
+        );
+    }
+}
