@@ -91,6 +91,13 @@ pub enum Command {
     Version,
 }
 
+impl Command {
+    /// Servers and schedulers log at info by default: what they do is the output.
+    pub fn is_long_running(&self) -> bool {
+        matches!(self, Command::Sim(_)) || matches!(self, Command::Reconcile(r) if !r.once)
+    }
+}
+
 /// Flags shared by commands that talk to devices.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {

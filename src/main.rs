@@ -6,7 +6,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = fabctl::cli::Cli::parse();
-    fabctl::logging::init(cli.global.verbose, cli.global.quiet);
+    fabctl::logging::init(
+        cli.global.verbose + u8::from(cli.command.is_long_running()),
+        cli.global.quiet,
+    );
     match fabctl::run(cli) {
         Ok(code) => code,
         Err(error) => {
