@@ -9,7 +9,10 @@ use std::process::ExitCode;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Manifests were invalid; the diagnostics were already printed.
-    #[error("{count} problem(s) found in the manifests; nothing was sent to any device")]
+    #[error(
+        "{count} {} found in the manifests; nothing was sent to any device",
+        if *count == 1 { "problem" } else { "problems" }
+    )]
     InvalidManifests { count: usize },
     #[error("cannot write output: {source}")]
     Output {

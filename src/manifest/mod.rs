@@ -133,16 +133,18 @@ fn load_text(text: &str, file: &FileRef, report: &mut Report) {
                 .location()
                 .map(|l| file.loc(&l))
                 .unwrap_or_else(|| file.whole());
-            report.diagnostics.push(
-                Diagnostic::error(loc, format!("invalid YAML: {}", yaml_message(&e)))
-                    .with_hint("fix the YAML syntax; nothing in this file was checked further"),
-            );
+            let (message, hint) = node::describe_error(&e);
+            report
+                .diagnostics
+                .push(Diagnostic::error(loc, format!("invalid YAML: {message}")).with_hint(hint));
             return;
         }
     };
     for doc in &docs {
-        if let Some(d) = wide_integer(doc, text, &file) {
-            report.diagnostics.push(d);
+        let mut problems = Vec::new();
+        unrepresentable(doc, text, &file, &mut problems);
+        if !problems.is_empty() {
+            report.diagnostics.0.extend(problems);
             continue;
         }
         match document::classify(doc, &file, &mut report.diagnostics) {
@@ -159,53 +161,58 @@ fn load_text(text: &str, file: &FileRef, report: &mut Report) {
     }
 }
 
-/// serde-saphyr renders a snippet; the first line carries the message.
-fn yaml_message(e: &serde_saphyr::Error) -> String {
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or_default();
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    // "line 2 column 4: unclosed bracket" -> the location is printed separately.
-    match first.split_once(": ") {
-        Some((head, rest)) if head.starts_with("line ") => rest.to_owned(),
-        _ => first.to_owned(),
-    }
-}
-
-/// Integers beyond 64 bits cannot be any register value or field: refuse them rather
-/// than round them. The YAML parser turns such literals into floats, so the source
-/// text of every float is checked for an integer literal.
-fn wide_integer(doc: &node::Node, text: &str, file: &FileRef) -> Option<Diagnostic> {
+/// Integers beyond 64 bits and non-finite floats (`.nan`, `.inf`) cannot be any
+/// register value or field: refuse them rather than round or drop them. The YAML
+/// parser turns wide integer literals into floats, so the source text of every float
+/// is checked for an integer literal.
+fn unrepresentable(doc: &node::Node, text: &str, file: &FileRef, out: &mut Vec<Diagnostic>) {
     use node::NodeValue;
     let too_wide = |literal: &str| {
-        Some(
-            Diagnostic::error(
-                file.loc(&doc.referenced),
-                format!("integer {literal} does not fit in 64 bits"),
-            )
-            .with_hint("the widest registers are u64 (0 to 18446744073709551615) and i64"),
+        Diagnostic::error(
+            file.loc(&doc.referenced),
+            format!("integer {literal} does not fit in 64 bits"),
         )
+        .with_hint("the widest registers are u64 (0 to 18446744073709551615) and i64")
     };
     match &doc.value {
         NodeValue::Int(i) if i64::try_from(*i).is_err() && u64::try_from(*i).is_err() => {
-            too_wide(&i.to_string())
+            out.push(too_wide(&i.to_string()));
         }
+        NodeValue::Float(f) if !f.is_finite() => out.push(
+            Diagnostic::error(
+                file.loc(&doc.referenced),
+                format!("{f} is not a finite number"),
+            )
+            .with_hint("register values, bounds, scales and tolerances must be finite numbers"),
+        ),
         NodeValue::Float(_) => {
             let span = doc.referenced.span();
-            let start = usize::try_from(span.byte_offset()?).ok()?;
-            let len = usize::try_from(span.byte_len()?).ok()?;
-            let literal = text.get(start..start.checked_add(len)?)?.trim();
+            let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) else {
+                return;
+            };
+            let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else {
+                return;
+            };
+            let Some(literal) = start.checked_add(len).and_then(|end| text.get(start..end)) else {
+                return;
+            };
+            let literal = literal.trim();
             let digits = literal.strip_prefix(['-', '+']).unwrap_or(literal);
             if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
-                too_wide(literal)
-            } else {
-                None
+                out.push(too_wide(literal));
             }
         }
-        NodeValue::Seq(items) => items.iter().find_map(|n| wide_integer(n, text, file)),
-        NodeValue::Map(entries) => entries
-            .iter()
-            .find_map(|(_, n)| wide_integer(n, text, file)),
-        _ => None,
+        NodeValue::Seq(items) => {
+            for n in items {
+                unrepresentable(n, text, file, out);
+            }
+        }
+        NodeValue::Map(entries) => {
+            for (_, n) in entries {
+                unrepresentable(n, text, file, out);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -133,9 +133,87 @@ impl<'de> Visitor<'de> for NodeVisitor {
     }
 }
 
-/// Parses every document of a YAML stream into nodes.
+/// Most nodes (scalars, lists, mappings) one file may hold, aliases expanded.
+pub const MAX_NODES: usize = 1_000_000;
+/// Most documents one file may hold.
+pub const MAX_DOCUMENTS: usize = 1_024;
+/// Deepest nesting of lists and mappings.
+pub const MAX_DEPTH: usize = 64;
+/// Most events aliases may replay in one file (alias bombs expand exponentially).
+pub const MAX_ALIAS_EVENTS: usize = 10_000;
+
+/// Parses every document of a YAML stream into nodes, within budgets that keep
+/// hostile input (alias bombs, deep nesting, document storms) bounded in time and
+/// memory. YAML 1.2 booleans only (`on`/`off`/`yes`/`no` stay strings); NaN and
+/// infinities parse, so the register rules can say why they are refused.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
-    serde_saphyr::from_str_multiple(text)
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
+    options.alias_limits.max_total_replayed_events = MAX_ALIAS_EVENTS;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = MAX_NODES;
+    budget.max_documents = MAX_DOCUMENTS;
+    budget.max_depth = MAX_DEPTH;
+    options.budget = Some(budget);
+    serde_saphyr::from_str_multiple_with_options(text, options)
+}
+
+/// A user-facing description of a parse error and a hint: the budget breaches say
+/// what limit was hit instead of the parser's internal names.
+pub fn describe_error(e: &serde_saphyr::Error) -> (String, &'static str) {
+    const SYNTAX: &str = "fix the YAML syntax; nothing in this file was checked further";
+    const LIMIT: &str =
+        "this limit keeps fabctl safe from hostile input; split the file or drop the aliases";
+    let message = describe(e);
+    let hint = if message.contains("limit")
+        || message.starts_with("more than")
+        || message.starts_with("nesting deeper")
+        || message.contains("YAML aliases")
+    {
+        LIMIT
+    } else {
+        SYNTAX
+    };
+    (message, hint)
+}
+
+fn describe(e: &serde_saphyr::Error) -> String {
+    use serde_saphyr::budget::BudgetBreach;
+    match e.without_snippet() {
+        serde_saphyr::Error::Budget { breach, .. } => match breach {
+            BudgetBreach::Documents { .. } => {
+                format!("more than {MAX_DOCUMENTS} documents in one file")
+            }
+            BudgetBreach::Nodes { .. } => {
+                format!("more than {MAX_NODES} values in one file (with aliases expanded)")
+            }
+            BudgetBreach::Depth { .. } => format!("nesting deeper than {MAX_DEPTH} levels"),
+            BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => {
+                "too many YAML aliases or anchors".to_owned()
+            }
+            other => format!("the file exceeds a parser limit ({other:?})"),
+        },
+        serde_saphyr::Error::AliasReplayLimitExceeded { .. }
+        | serde_saphyr::Error::AliasExpansionLimitExceeded { .. }
+        | serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => {
+            format!("YAML aliases expand to more than {MAX_ALIAS_EVENTS} values (an alias bomb?)")
+        }
+        _ => {
+            let text = e.to_string();
+            if text.contains("recursion limit exceeded") {
+                return format!("nesting deeper than {MAX_DEPTH} levels");
+            }
+            let first = text.lines().next().unwrap_or_default();
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            // "line 2 column 4: unclosed bracket" -> the location is printed separately.
+            match first.split_once(": ") {
+                Some((head, rest)) if head.starts_with("line ") => rest.to_owned(),
+                _ => first.to_owned(),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 // duplicated attributes.
 #![allow(clippy::duplicated_attributes)]
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -177,6 +178,60 @@ pub struct IndustrialPLCStatus {
     /// Human-readable summary of the last reconcile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The `metadata.generation` of the spec this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// The `fabgitops.io/sync-requested-at` annotation value the agent last handled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync_request: Option<String>,
+    /// Each register as observed at the last reconcile (empty when the PLC was not reached).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registers: Vec<RegisterStatus>,
+    /// `Ready`, `Reachable` and `InSync`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
+    pub conditions: Vec<Condition>,
+}
+
+/// One register as the agent observed it at the last reconcile.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterStatus {
+    /// The register's name in the spec.
+    pub name: String,
+    /// The Modbus table.
+    pub kind: RegisterKind,
+    /// Zero-based protocol (PDU) address.
+    pub address: u16,
+    /// Live engineering value (after a verified correction, the value read back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<Value>,
+    /// Desired engineering value.
+    pub desired: Value,
+    /// Whether the live value is within tolerance of the desired value.
+    pub in_sync: bool,
+    /// What the last reconcile did with the register.
+    pub action: RegisterAction,
+    /// Why the register is not in sync, when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// What the last reconcile did with a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum RegisterAction {
+    /// Within tolerance; nothing written.
+    InSync,
+    /// Drifted, written and verified by read-back.
+    Corrected,
+    /// Drifted and not written: observe mode, read-only kind, or `autoCorrect: false`.
+    Drifted,
+    /// Not written: the value changed between the read and the write (retried next poll).
+    Stale,
+    /// Written (or attempted) but not verified: the device refused or the read-back differs.
+    CorrectionFailed,
+    /// Could not be read or decoded.
+    ReadFailed,
 }
 
 /// Lifecycle phase, as the original operator reported it.

@@ -5,3 +5,4 @@ mod plan_apply;
 mod sim;
 mod support;
 mod validate;
+mod hostile;
