@@ -244,8 +244,14 @@ async fn apply_plc<C: Connector>(
         .collect();
     let mut results: Vec<RegisterResult> = Vec::with_capacity(changes.len());
     let mut allowed: Vec<usize> = Vec::new();
+    let window_open = plc.writes_allowed(jiff::Timestamp::now());
     for reg in &changes {
-        match guard(reg) {
+        let verdict = if window_open {
+            guard(reg)
+        } else {
+            Err("the PLC is outside its write windows (apply --ignore-windows to override)".into())
+        };
+        match verdict {
             Ok(()) => {
                 allowed.push(results.len());
                 results.push(result(plc, reg, Outcome::Applied, None));
@@ -258,6 +264,23 @@ async fn apply_plc<C: Connector>(
             )),
         }
     }
+
+    // One writer per device on this host: a concurrent fabctl waits, then its
+    // compare-and-set sees this one's values and reports them stale.
+    let _lock = if allowed.is_empty() {
+        None
+    } else {
+        match crate::lock::acquire(&plc.host, plc.port, plc.unit_id).await {
+            Ok(lock) => Some(lock),
+            Err(why) => {
+                for &i in &allowed {
+                    results[i].outcome = Outcome::Failed;
+                    results[i].error = Some(format!("not written: {why}"));
+                }
+                return results;
+            }
+        }
+    };
 
     // Compare-and-set: re-read just before writing.
     let items: Vec<_> = allowed
@@ -297,7 +320,14 @@ async fn apply_plc<C: Connector>(
 
     // Write, coalesced into runs of adjacent registers.
     to_write.sort_by_key(|&i| (changes[i].kind, changes[i].address));
+    let pacing = std::time::Duration::from_millis(plc.min_write_interval_ms);
+    let mut last_write: Option<tokio::time::Instant> = None;
     for run in runs(&to_write, &changes) {
+        // Pacing (`minWriteIntervalMs`): a slow device is never flooded.
+        if let Some(last) = last_write {
+            tokio::time::sleep_until(last + pacing).await;
+        }
+        last_write = Some(tokio::time::Instant::now());
         let outcome = write_run(session, plc.unit_id, &run, &changes, timeout).await;
         for &i in &run {
             results[i].written = true;

@@ -119,6 +119,9 @@ pub struct PlanArgs {
     /// Exit 0 when nothing differs, 2 when something differs, 1 on any error
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Plan changes even outside the PLCs' writeWindows
+    #[arg(long)]
+    pub ignore_windows: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -132,6 +135,12 @@ pub struct ApplyArgs {
     /// Write without asking (CronJobs, scripts)
     #[arg(long)]
     pub auto_approve: bool,
+    /// Write even outside the PLCs' writeWindows (a person takes responsibility)
+    #[arg(long)]
+    pub ignore_windows: bool,
+    /// Refuse to write anything if the plan would change more than N registers
+    #[arg(long, value_name = "N")]
+    pub max_changes: Option<usize>,
     /// Append one JSON line per register write here ("-" for stderr)
     /// [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
     #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]

@@ -34,6 +34,10 @@ pub enum Error {
     Target { message: String },
     #[error("{message}")]
     Usage { message: String },
+    #[error(
+        "the plan changes {changes} registers, more than --max-changes {max}; nothing was written"
+    )]
+    TooManyChanges { changes: usize, max: usize },
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,

@@ -28,13 +28,36 @@ pub struct PlcPlan {
     pub unit_id: u8,
     pub timeout_ms: u64,
     pub auto_correct: bool,
+    /// When writes are allowed (checked again when a saved plan is applied).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub write_windows: Vec<crate::manifest::spec::WriteWindowSpec>,
+    /// Least time between two write requests, in milliseconds.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_write_interval_ms: u64,
     /// Why the PLC could not be read; `registers` is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub registers: Vec<RegisterPlan>,
 }
 
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
 impl PlcPlan {
+    /// Whether the PLC's write windows allow writing at `now` (no windows: always).
+    pub fn writes_allowed(&self, now: jiff::Timestamp) -> bool {
+        let windows: Vec<crate::window::Window> = self
+            .write_windows
+            .iter()
+            .filter_map(|w| {
+                crate::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref()).ok()
+            })
+            .collect();
+        // A window that no longer parses (an edited plan) never opens.
+        windows.len() == self.write_windows.len() && crate::window::allowed(&windows, now)
+    }
+
     /// `namespace/name`.
     pub fn id(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
@@ -119,6 +142,8 @@ pub enum DriftReason {
     ReadOnly,
     /// The PLC has `autoCorrect: false` (reconcile and agent only).
     AutoCorrectOff,
+    /// Outside every `writeWindows` entry of the PLC.
+    OutsideWriteWindow,
 }
 
 impl DriftReason {
@@ -127,6 +152,7 @@ impl DriftReason {
             DriftReason::Observe => "observe only",
             DriftReason::ReadOnly => "read-only",
             DriftReason::AutoCorrectOff => "autoCorrect off",
+            DriftReason::OutsideWriteWindow => "outside write window",
         }
     }
 }
@@ -136,6 +162,9 @@ impl DriftReason {
 pub struct PlanOptions {
     /// Treat `autoCorrect: false` PLCs as observe-only (reconcile and agent).
     pub respect_auto_correct: bool,
+    /// Block changes outside the PLC's write windows, evaluated at this time
+    /// (`None`: windows ignored, as `--ignore-windows` asks).
+    pub windows_at: Option<jiff::Timestamp>,
 }
 
 /// Counts of a plan.
@@ -197,6 +226,16 @@ impl Plan {
 }
 
 fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
+    let windows: Vec<crate::window::Window> = plc
+        .write_windows
+        .iter()
+        .filter_map(|w| {
+            crate::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref()).ok()
+        })
+        .collect();
+    let blocked = options
+        .windows_at
+        .is_some_and(|now| !crate::window::allowed(&windows, now));
     let (error, registers) = match readings {
         Err(e) => (Some(e.to_string()), Vec::new()),
         Ok(readings) => (
@@ -204,7 +243,7 @@ fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan 
             plc.registers
                 .iter()
                 .zip(readings)
-                .map(|(reg, reading)| plan_register(plc, reg, reading, options))
+                .map(|(reg, reading)| plan_register(plc, reg, reading, options, blocked))
                 .collect(),
         ),
     };
@@ -216,6 +255,9 @@ fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan 
         unit_id: plc.unit_id,
         timeout_ms: u64::try_from(plc.timeout.as_millis()).unwrap_or(u64::MAX),
         auto_correct: plc.auto_correct,
+        write_windows: plc.write_windows.clone(),
+        min_write_interval_ms: u64::try_from(plc.min_write_interval.as_millis())
+            .unwrap_or(u64::MAX),
         error,
         registers,
     }
@@ -226,6 +268,7 @@ fn plan_register(
     reg: &Register,
     reading: &Reading,
     options: PlanOptions,
+    blocked: bool,
 ) -> RegisterPlan {
     let codec = reg.codec;
     let mut plan = RegisterPlan {
@@ -279,6 +322,10 @@ fn plan_register(
                     } else if options.respect_auto_correct && !plc.auto_correct {
                         Action::Drift {
                             reason: DriftReason::AutoCorrectOff,
+                        }
+                    } else if blocked {
+                        Action::Drift {
+                            reason: DriftReason::OutsideWriteWindow,
                         }
                     } else {
                         Action::Change
@@ -372,6 +419,7 @@ mod tests {
             &readings,
             PlanOptions {
                 respect_auto_correct: true,
+                windows_at: None,
             },
         );
         assert_eq!(

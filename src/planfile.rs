@@ -160,6 +160,8 @@ mod tests {
                 unit_id: 1,
                 timeout_ms: 1000,
                 auto_correct: true,
+                write_windows: vec![],
+                min_write_interval_ms: 0,
                 error: None,
                 registers: vec![RegisterPlan {
                     name: "speed".into(),

@@ -42,6 +42,7 @@ pub async fn tick<C: Connector>(
         &readings,
         PlanOptions {
             respect_auto_correct: true,
+            windows_at: Some(jiff::Timestamp::now()),
         },
     );
     let apply = apply::apply(connector, &plan, read, sink, &()).await;

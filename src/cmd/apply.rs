@@ -37,7 +37,10 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
                 &ModbusConnector,
                 &plcs,
                 &args.run,
-                PlanOptions::default(),
+                PlanOptions {
+                    respect_auto_correct: false,
+                    windows_at: (!args.ignore_windows).then(jiff::Timestamp::now),
+                },
             ));
             let commit = global
                 .manifest_paths()
@@ -46,9 +49,22 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
             (plan, commit)
         }
     };
+    let mut plan = plan;
+    if args.ignore_windows {
+        // The person at the prompt (or the saved plan's author) takes responsibility.
+        for plc in &mut plan.plcs {
+            plc.write_windows.clear();
+        }
+    }
     let mut view = super::stdout_view(global);
     view.plan(&plan)?;
     let summary = plan.summary();
+    if let Some(max) = args.max_changes.filter(|max| summary.to_change > *max) {
+        return Err(Error::TooManyChanges {
+            changes: summary.to_change,
+            max,
+        });
+    }
     if summary.to_change == 0 {
         if summary.errors > 0 {
             report_unplanned(&summary);

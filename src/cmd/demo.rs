@@ -103,8 +103,16 @@ async fn story(
         &mut out,
         "1. fabctl plan  (the PLCs hold what the manifests declare)",
     )?;
-    let (plan, _) =
-        super::plan::make_plan(&ModbusConnector, &plcs, &run, PlanOptions::default()).await;
+    let (plan, _) = super::plan::make_plan(
+        &ModbusConnector,
+        &plcs,
+        &run,
+        PlanOptions {
+            respect_auto_correct: false,
+            windows_at: Some(jiff::Timestamp::now()),
+        },
+    )
+    .await;
     view.plan(&plan)?;
 
     section(
@@ -125,8 +133,16 @@ async fn story(
         &mut out,
         "3. fabctl plan --detailed-exitcode  (exit code 2: drift found)",
     )?;
-    let (plan, _) =
-        super::plan::make_plan(&ModbusConnector, &plcs, &run, PlanOptions::default()).await;
+    let (plan, _) = super::plan::make_plan(
+        &ModbusConnector,
+        &plcs,
+        &run,
+        PlanOptions {
+            respect_auto_correct: false,
+            windows_at: Some(jiff::Timestamp::now()),
+        },
+    )
+    .await;
     view.plan(&plan)?;
 
     section(
@@ -160,8 +176,16 @@ async fn story(
     }
 
     section(&mut out, "5. fabctl plan  (back in sync)")?;
-    let (after, _) =
-        super::plan::make_plan(&ModbusConnector, &plcs, &run, PlanOptions::default()).await;
+    let (after, _) = super::plan::make_plan(
+        &ModbusConnector,
+        &plcs,
+        &run,
+        PlanOptions {
+            respect_auto_correct: false,
+            windows_at: Some(jiff::Timestamp::now()),
+        },
+    )
+    .await;
     view.plan(&after)?;
     sim.shutdown().await;
 

@@ -21,7 +21,10 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
         &ModbusConnector,
         &plcs,
         &args.run,
-        PlanOptions::default(),
+        PlanOptions {
+            respect_auto_correct: false,
+            windows_at: (!args.ignore_windows).then(jiff::Timestamp::now),
+        },
     ));
     let mut view = super::stdout_view(global);
     view.plan(&plan)?;

@@ -84,6 +84,8 @@ async fn scheduled(
     args: &ReconcileArgs,
     cron: String,
 ) -> Result<ExitCode, Error> {
+    let shutdown =
+        crate::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
     let metrics = Arc::new(Metrics::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(addr) = args.metrics_addr {
@@ -126,7 +128,7 @@ async fn scheduled(
         "reconciling on schedule {cron:?} (seconds minutes hours day-of-month month day-of-week, UTC); Ctrl-C or SIGTERM stops after the running tick"
     );
 
-    wait_for_signal().await;
+    shutdown.wait().await;
     let _ = scheduler.shutdown().await;
     while state.running.load(Ordering::Acquire) {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -134,28 +136,6 @@ async fn scheduled(
     let _ = stop_tx.send(true);
     eprintln!("stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// One scheduled tick; skipped (and logged) if the previous one still runs.

@@ -40,6 +40,10 @@ pub struct Plc {
     pub timeout: Duration,
     pub poll_interval: Duration,
     pub auto_correct: bool,
+    /// When writes are allowed (empty: always).
+    pub write_windows: Vec<crate::manifest::spec::WriteWindowSpec>,
+    /// Least time between two write requests.
+    pub min_write_interval: Duration,
     pub registers: Vec<Register>,
     /// Where the document starts.
     pub source: SourceLoc,

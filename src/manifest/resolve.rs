@@ -119,6 +119,29 @@ pub fn resolve(
     }
     check_duplicate_names(&registers, diags);
 
+    let window_nodes: &[Node] = match spec_node
+        .and_then(|s| s.value.get("writeWindows"))
+        .map(|n| &n.value)
+    {
+        Some(NodeValue::Seq(items)) => items,
+        _ => &[],
+    };
+    for (i, w) in spec.write_windows.iter().enumerate() {
+        if let Err(why) =
+            crate::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref())
+        {
+            let loc = window_nodes
+                .get(i)
+                .map(|n| file.loc(&n.referenced))
+                .unwrap_or_else(|| at_spec("writeWindows"));
+            diags.push(
+                Diagnostic::error(loc, format!("`spec.writeWindows[{i}]`: {why}")).with_hint(
+                    "e.g. {schedule: \"0 22 * * 1-5\", duration: 8h, timeZone: Europe/Berlin}",
+                ),
+            );
+        }
+    }
+
     if diags.error_count() > before {
         return None;
     }
@@ -135,6 +158,8 @@ pub fn resolve(
         timeout: Duration::from_millis(spec.timeout_ms.into()),
         poll_interval: Duration::from_secs(spec.poll_interval_secs.into()),
         auto_correct: spec.auto_correct,
+        write_windows: spec.write_windows.clone(),
+        min_write_interval: Duration::from_millis(spec.min_write_interval_ms.into()),
         registers,
         source: file.loc(&doc.referenced),
     })

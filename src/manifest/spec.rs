@@ -81,6 +81,15 @@ pub struct IndustrialPLCSpec {
     /// Registers whose values are managed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registers: Vec<RegisterSpec>,
+    /// When fabctl may write this PLC (cron schedule + duration + time zone); outside
+    /// every window, drift is reported as blocked and nothing is written. Empty: always.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub write_windows: Vec<WriteWindowSpec>,
+    /// Least time between two write requests to this PLC, in milliseconds, so a slow
+    /// device is never flooded (0: no pacing).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schemars(range(max = 600000))]
+    pub min_write_interval_ms: u32,
     /// Shorthand of the original operator: the address of one u16 holding register
     /// (named `target`) whose desired value is `targetValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,6 +97,19 @@ pub struct IndustrialPLCSpec {
     /// Shorthand of the original operator: the desired value of `targetRegister`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_value: Option<i64>,
+}
+
+/// A time when writes are allowed: from each start the schedule gives, for `duration`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WriteWindowSpec {
+    /// Standard 5-field cron: minute hour day-of-month month day-of-week, e.g. "0 22 * * 1-5".
+    pub schedule: String,
+    /// How long the window stays open, e.g. "8h", "30m".
+    pub duration: String,
+    /// IANA time zone of the schedule, e.g. "Europe/Berlin" (default UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// One managed register (or coil).
@@ -256,6 +278,9 @@ fn default_timeout_ms() -> u32 {
 }
 fn default_poll_interval_secs() -> u32 {
     5
+}
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 fn default_true() -> bool {
     true

@@ -51,6 +51,9 @@ pub(crate) struct DeviceSlot {
     /// When set, writes are refused with ServerDeviceFailure (a PLC whose program
     /// locks its registers); reads still work. Toggled with `SimHandle::refuse_writes`.
     pub(crate) refuse_writes: AtomicBool,
+    /// When set, writes are performed but the connection is closed instead of the
+    /// reply: the client cannot know whether its write arrived.
+    pub(crate) drop_after_write: AtomicBool,
 }
 
 /// One bound listener and the units it serves.
@@ -156,6 +159,7 @@ impl Simulator {
                     device: Mutex::new(device),
                     silent: AtomicBool::new(faults.silent),
                     refuse_writes: AtomicBool::new(false),
+                    drop_after_write: AtomicBool::new(false),
                     faults,
                 });
             }
@@ -321,6 +325,16 @@ impl SimHandle {
         self.shared
             .slot(device)
             .map(|slot| slot.refuse_writes.store(refuse, Ordering::Relaxed))
+            .is_some()
+    }
+
+    /// Makes `device` perform every write and then close the connection instead of
+    /// replying (or behave again): a connection lost in the middle of a write.
+    /// `false` for an unknown device.
+    pub fn drop_after_write(&self, device: &str, drop: bool) -> bool {
+        self.shared
+            .slot(device)
+            .map(|slot| slot.drop_after_write.store(drop, Ordering::Relaxed))
             .is_some()
     }
 

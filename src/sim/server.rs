@@ -188,9 +188,15 @@ impl Connection {
             response.encode(header, &mut self.out);
             record
         };
+        let written = record.is_some();
         if let Some(record) = record {
             debug!(device = %slot.name, kind = %record.kind, address = record.address, old = ?record.old, new = ?record.new, "write");
             shared.log_write(record);
+        }
+        if written && slot.drop_after_write.load(Ordering::Relaxed) {
+            self.out.truncate(start);
+            info!(device = %slot.name, peer = %self.peer, "fault: write performed, connection dropped before the reply");
+            return Next::Close;
         }
         if garbage {
             debug!(device = %slot.name, "fault: malformed reply");

@@ -14,6 +14,8 @@ pub(crate) fn plc(name: &str, port: u16, registers: Vec<RegisterPlan>) -> PlcPla
         unit_id: 1,
         timeout_ms: 1000,
         auto_correct: true,
+        write_windows: vec![],
+        min_write_interval_ms: 0,
         error: None,
         registers,
     }

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 pub fn fabctl() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabctl"));
     cmd.env_remove("RUST_LOG")
+        // Tests running under GitHub Actions must not see `plan` annotate their plants.
+        .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
@@ -36,6 +38,15 @@ impl Plant {
     /// `template` is a manifest where every port is written `@name`; PLCs sharing a
     /// placeholder share an endpoint. A placeholder `@closed` is a port nobody listens on.
     pub async fn start(template: &str) -> Plant {
+        Plant::start_with(template, |_| {}).await
+    }
+
+    /// Like [`Plant::start`], with a chance to change the simulator's configuration
+    /// (faults per device) before it starts.
+    pub async fn start_with(
+        template: &str,
+        configure: impl FnOnce(&mut fabctl::sim::SimConfig),
+    ) -> Plant {
         let dir = tempfile::tempdir().unwrap();
         let manifest = dir.path().join("plant.yaml");
         let placeholders = placeholders(template);
@@ -51,9 +62,10 @@ impl Plant {
             .filter(|p| p.port != closed_dummy(&dummy))
             .cloned()
             .collect();
-        let config = fabctl::sim::SimConfig::from_plcs(&served)
+        let mut config = fabctl::sim::SimConfig::from_plcs(&served)
             .unwrap()
             .on_ephemeral_ports();
+        configure(&mut config);
         let sim = fabctl::sim::Simulator::start(config).await.unwrap();
         let closed = closed_port();
         let real: Vec<(String, u16)> = dummy

@@ -35,6 +35,8 @@ fn plc(namespace: &str, name: &str, host: &str, port: u16, unit_id: u8) -> Plc {
         timeout: Duration::from_secs(1),
         poll_interval: Duration::from_secs(5),
         auto_correct: true,
+        write_windows: vec![],
+        min_write_interval: Duration::ZERO,
         registers: vec![Register {
             name: "target".into(),
             address: 4001,

@@ -1,0 +1,189 @@
+//! Device faults, injected with the simulator: each surfaces as an error naming the
+//! PLC and the cause, nothing waits longer than timeout × attempts, the other device
+//! is still planned and applied, and no unverified write is reported as done.
+
+use std::time::{Duration, Instant};
+
+use fabctl::register::RegisterKind::Holding;
+use fabctl::sim::{FaultOverrides, SimConfig};
+
+use crate::support::{Plant, stderr, stdout};
+
+/// `bad` is the device under test (timeout 200 ms, 3 attempts); `good` is healthy.
+const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: bad}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @bad\n  timeoutMs: 200\n  registers:\n    - {name: speed, address: 10, value: 5}\n    - {name: force, address: 11, value: 6}\n---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: good}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @good\n  registers:\n    - {name: speed, address: 10, value: 5}\n";
+
+/// timeout × attempts plus the backoff pauses, plus a wide margin for a busy machine.
+const CEILING: Duration = Duration::from_millis(3 * 200 + 150 + 2000);
+
+fn faults_of(config: &mut SimConfig, device: &str, faults: FaultOverrides) {
+    for endpoint in &mut config.endpoints {
+        for d in &mut endpoint.devices {
+            if d.name == device {
+                d.faults = faults.clone();
+            }
+        }
+    }
+}
+
+async fn drifted(configure: impl FnOnce(&mut SimConfig)) -> Plant {
+    let plant = Plant::start_with(PLANT, configure).await;
+    assert!(plant.sim.set_words("default/good", Holding, 10, &[1]));
+    plant
+}
+
+/// Runs `plan`, checks the shared expectations and returns stdout.
+async fn plan_fails_naming(plant: &Plant, cause: &str) -> String {
+    let started = Instant::now();
+    let out = plant.fabctl(&["plan", "--color", "never"]).await;
+    let elapsed = started.elapsed();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("# default/bad ("), "{text}");
+    assert!(text.contains(cause), "expected {cause:?} in:\n{text}");
+    assert!(
+        text.contains("  ~ speed  holding 10  u16  1 → 5"),
+        "the good PLC is still planned:\n{text}"
+    );
+    assert!(elapsed < CEILING, "took {elapsed:?}");
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latency_above_the_timeout() {
+    let plant = drifted(|c| {
+        faults_of(
+            c,
+            "default/bad",
+            FaultOverrides {
+                latency_ms: Some(500),
+                ..Default::default()
+            },
+        )
+    })
+    .await;
+    plan_fails_naming(&plant, "✗ unreachable: no answer within 200 ms").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_accepts_connections_but_never_answers() {
+    let plant = drifted(|_| {}).await;
+    assert!(plant.sim.set_silent("default/bad", true));
+    plan_fails_naming(&plant, "✗ unreachable: no answer within 200 ms").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_refused() {
+    let plant = Plant::start(&PLANT.replace("port: @bad", "port: @closed")).await;
+    assert!(plant.sim.set_words("default/good", Holding, 10, &[1]));
+    plan_fails_naming(&plant, "✗ unreachable: cannot connect to 127.0.0.1:").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_in_the_middle_of_a_read() {
+    let plant = drifted(|c| {
+        faults_of(
+            c,
+            "default/bad",
+            FaultOverrides {
+                drop_rate: Some(1.0),
+                ..Default::default()
+            },
+        )
+    })
+    .await;
+    plan_fails_naming(&plant, "✗ unreachable: connection lost").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_exception_codes() {
+    let plant = drifted(|c| {
+        faults_of(
+            c,
+            "default/bad",
+            FaultOverrides {
+                exception_rate: Some(1.0),
+                ..Default::default()
+            },
+        )
+    })
+    .await;
+    let text = plan_fails_naming(&plant, "✗ speed  holding 10  u16  read refused: Server").await;
+    assert!(
+        text.contains("✗ force  holding 11  u16  read refused: Server"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_and_wrong_transaction_ids() {
+    let plant = drifted(|c| {
+        faults_of(
+            c,
+            "default/bad",
+            FaultOverrides {
+                garbage_rate: Some(1.0),
+                ..Default::default()
+            },
+        )
+    })
+    .await;
+    let text = plan_fails_naming(&plant, "✗ unreachable: ").await;
+    let line = text.lines().find(|l| l.contains("✗ unreachable")).unwrap();
+    assert!(
+        line.contains("malformed response")
+            || line.contains("connection lost")
+            || line.contains("no answer within"),
+        "{line}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_in_the_middle_of_a_write_is_never_reported_done() {
+    let plant = Plant::start(PLANT).await;
+    assert!(plant.sim.set_words("default/bad", Holding, 10, &[1]));
+    assert!(plant.sim.set_words("default/good", Holding, 10, &[1]));
+    let planfile = plant.dir.path().join("plan.json");
+    assert_eq!(
+        plant
+            .fabctl(&["plan", "--out", planfile.to_str().unwrap()])
+            .await
+            .status
+            .code(),
+        Some(0)
+    );
+    // The device performs the write, then the connection drops before its reply.
+    assert!(plant.sim.drop_after_write("default/bad", true));
+    let started = Instant::now();
+    let out = plant
+        .fabctl(&["apply", planfile.to_str().unwrap(), "--color", "never"])
+        .await;
+    assert!(started.elapsed() < CEILING, "took {:?}", started.elapsed());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("default/bad/speed: failed — write may or may not have reached the device: connection lost"),
+        "{text}"
+    );
+    assert!(
+        text.contains("default/good/speed: applied (1 → 5)"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Apply failed! 1 changed, 1 failed, 0 skipped.\n"),
+        "{text}"
+    );
+    // The audit log says what is known: the request was sent, and the read-back value.
+    let line = plant
+        .audit_lines()
+        .into_iter()
+        .find(|l| l["plc"] == "default/bad")
+        .unwrap();
+    assert_eq!(
+        (line["outcome"].as_str(), line["written"].as_bool()),
+        (Some("failed"), Some(true))
+    );
+    assert_eq!(
+        line["after"], 5,
+        "the read-back shows the write did arrive: {line}"
+    );
+}
