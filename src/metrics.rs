@@ -178,14 +178,43 @@ impl Metrics {
         self.healthy.store(healthy, Ordering::Relaxed);
     }
 
-    /// The text exposition (OpenMetrics).
+    /// The text exposition, in the Prometheus text format.
     pub fn render(&self) -> String {
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut text, &self.registry);
-        text
+        prometheus_text(&text)
     }
 }
+
+/// Converts prometheus-client's OpenMetrics text to the Prometheus text format
+/// (version 0.0.4) that every scraper and `promtool check metrics` read: counter
+/// families are named with their `_total` suffix, and `# EOF` is dropped.
+pub fn prometheus_text(openmetrics: &str) -> String {
+    let counters: Vec<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|prefix| {
+            let rest = line.strip_prefix(prefix)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(&name)
+                .then(|| format!("{prefix}{name}_total {tail}"))
+        });
+        out.push_str(renamed.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
+}
+
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Serves `/metrics` and `/healthz` on `addr` until `shutdown` resolves. Returns the
 /// bound address (useful with port 0) and the server future to spawn.
@@ -202,15 +231,7 @@ pub async fn serve(
             "/metrics",
             get(move || {
                 let m = Arc::clone(&for_metrics);
-                async move {
-                    (
-                        [(
-                            CONTENT_TYPE,
-                            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                        )],
-                        m.render(),
-                    )
-                }
+                async move { ([(CONTENT_TYPE, CONTENT_TYPE_TEXT)], m.render()) }
             }),
         )
         .route(
@@ -315,6 +336,10 @@ mod tests {
         );
         assert!(text.contains(r#"fabctl_plc_up{namespace="plant-a",plc="press-1"} 1"#));
         assert!(text.contains("fabctl_managed_plcs 1"));
-        assert!(text.ends_with("# EOF\n"));
+        assert!(
+            text.contains("# TYPE fabctl_drift_events_total counter"),
+            "{text}"
+        );
+        assert!(!text.contains("# EOF"));
     }
 }

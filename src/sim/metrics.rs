@@ -102,7 +102,7 @@ impl Metrics {
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = encode(&mut text, &self.registry);
-        text
+        crate::metrics::prometheus_text(&text)
     }
 }
 
@@ -123,7 +123,7 @@ pub(crate) async fn serve(
         get(move || {
             let text = shared.metrics.render();
             async move {
-                let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+                let content_type = crate::metrics::CONTENT_TYPE_TEXT;
                 ([(CONTENT_TYPE, content_type)], text).into_response()
             }
         }),

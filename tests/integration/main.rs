@@ -4,6 +4,7 @@ mod faults;
 mod generate;
 mod guards;
 mod hostile;
+mod monitoring;
 mod plan_apply;
 mod sim;
 mod soak;
