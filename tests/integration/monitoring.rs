@@ -103,8 +103,8 @@ async fn simulator_metrics_are_valid_prometheus_exposition() {
 #[test]
 fn alert_rules_pass_promtool_and_their_unit_tests() {
     for args in [
-        &["check", "rules", "k8s/monitoring/alerts.yaml"][..],
-        &["test", "rules", "k8s/monitoring/rules-test.yaml"][..],
+        &["check", "rules", "monitoring/alerts.yaml"][..],
+        &["test", "rules", "monitoring/rules-test.yaml"][..],
     ] {
         let Some(mut cmd) = promtool() else { return };
         let out = cmd
@@ -126,7 +126,7 @@ async fn dashboard_and_alerts_only_use_exported_metrics() {
     let exported = metrics_after_a_tick().await;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dashboard: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("k8s/monitoring/grafana-dashboard.json")).unwrap(),
+        &std::fs::read_to_string(root.join("monitoring/grafana-dashboard.json")).unwrap(),
     )
     .unwrap();
     let mut exprs: Vec<String> = dashboard["panels"]
@@ -142,7 +142,7 @@ async fn dashboard_and_alerts_only_use_exported_metrics() {
         })
         .collect();
     let rules: serde_json::Value = serde_saphyr::from_str(
-        &std::fs::read_to_string(root.join("k8s/monitoring/alerts.yaml")).unwrap(),
+        &std::fs::read_to_string(root.join("monitoring/alerts.yaml")).unwrap(),
     )
     .unwrap();
     exprs.extend(
