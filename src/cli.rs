@@ -62,8 +62,10 @@ pub enum ColorChoice {
 pub enum OutputFormat {
     /// Terraform-like text
     Human,
-    /// One JSON object per line, each with a "type"
+    /// One JSON object per line: events with a "type"; get and describe: the resources
     Json,
+    /// YAML (get, describe and watch only)
+    Yaml,
 }
 
 /// The subcommands.
@@ -83,18 +85,40 @@ pub enum Command {
     Show(ShowArgs),
     /// Enforce the manifests once (--once, for CronJobs) or on a cron schedule
     Reconcile(ReconcileArgs),
+    /// Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status
+    Agent(AgentArgs),
     /// Run the whole story on an in-process simulated plant, no setup needed
     Demo(DemoArgs),
     /// Serve simulated PLCs over Modbus TCP
     Sim(crate::sim::SimArgs),
     /// Print version information
     Version,
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    Completions(CompletionsArgs),
+    /// List IndustrialPLC resources in the cluster with their status
+    #[command(visible_aliases = ["get-status", "list"])]
+    Get(GetArgs),
+    /// Show one IndustrialPLC in the cluster: spec, status, registers, conditions
+    Describe(DescribeArgs),
+    /// Refresh the `get` table until Ctrl-C
+    Watch(WatchArgs),
+    /// Ask the agent to reconcile an IndustrialPLC now (annotates the resource)
+    Sync(SyncArgs),
 }
 
 impl Command {
+    /// Whether `-o yaml` means something to this command.
+    pub fn supports_yaml(&self) -> bool {
+        matches!(
+            self,
+            Command::Get(_) | Command::Describe(_) | Command::Watch(_)
+        )
+    }
+
     /// Servers and schedulers log at info by default: what they do is the output.
     pub fn is_long_running(&self) -> bool {
-        matches!(self, Command::Sim(_)) || matches!(self, Command::Reconcile(r) if !r.once)
+        matches!(self, Command::Sim(_) | Command::Agent(_))
+            || matches!(self, Command::Reconcile(r) if !r.once)
     }
 }
 
@@ -122,6 +146,9 @@ pub struct PlanArgs {
     /// Plan changes even outside the PLCs' writeWindows
     #[arg(long)]
     pub ignore_windows: bool,
+    /// Also write a JUnit XML report to FILE: a test suite per PLC, a test case per register
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -169,12 +196,103 @@ pub struct ReconcileArgs {
     pub run: RunArgs,
 }
 
+/// Where the cluster commands look, and how long they wait.
+#[derive(Args, Debug, Clone)]
+pub struct ClusterArgs {
+    /// Namespace [default: the kubeconfig context's, or the pod's]
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Give up on a Kubernetes API request after SECS seconds
+    #[arg(long, value_name = "SECS", default_value_t = crate::cluster::DEFAULT_REQUEST_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+}
+
+/// `fabctl get` (alias `get-status`, `list`).
+#[derive(Args, Debug, Clone)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Every namespace (adds a NAMESPACE column)
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Only resources whose labels match, e.g. line=assembly-1,environment!=test
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+}
+
+/// `fabctl describe`.
+#[derive(Args, Debug, Clone)]
+pub struct DescribeArgs {
+    /// Name of the IndustrialPLC
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `fabctl watch`.
+#[derive(Args, Debug, Clone)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub get: GetArgs,
+    /// Seconds between refreshes
+    #[arg(long, value_name = "SECS", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub interval: u64,
+}
+
+/// `fabctl sync`.
+#[derive(Args, Debug, Clone)]
+pub struct SyncArgs {
+    /// Name of the IndustrialPLC
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Request again even if a request the agent has not handled yet is pending
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `fabctl agent`.
+#[derive(Args, Debug, Clone)]
+pub struct AgentArgs {
+    /// Watch only this namespace [default: every namespace]
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Watch every namespace (the default; needs a ClusterRole)
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+    /// Only resources whose labels match, e.g. shard=a: run one agent per shard of a large fleet
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Serve /metrics and /healthz here (127.0.0.1:9090 to keep them local)
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:9090")]
+    pub metrics_addr: std::net::SocketAddr,
+    /// Append one JSON line per register write here [default: "-", standard error]
+    #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
+    /// PLCs reconciled at once (PLCs behind one endpoint always take turns)
+    #[arg(long, value_name = "N", default_value_t = crate::observe::DEFAULT_PARALLELISM as u16,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+}
+
 /// `fabctl show`.
 #[derive(Args, Debug, Clone)]
 pub struct ShowArgs {
     /// A plan saved by `fabctl plan --out`
     #[arg(value_name = "PLANFILE")]
     pub planfile: PathBuf,
+}
+
+/// `fabctl completions`.
+#[derive(Args, Debug, Clone)]
+pub struct CompletionsArgs {
+    /// The shell to print the script for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `fabctl demo`.
@@ -255,6 +373,105 @@ mod tests {
         };
         assert_eq!(args.planfile, Some(PathBuf::from("saved.json")));
         assert!(args.auto_approve);
+    }
+
+    #[test]
+    fn get_has_the_original_operators_names_and_kubectl_flags() {
+        for name in ["get", "get-status", "list"] {
+            let cli = Cli::try_parse_from(["fabctl", name, "-A", "-l", "line=a"]).unwrap();
+            let Command::Get(args) = cli.command else {
+                panic!("{name} is get")
+            };
+            assert!(args.all_namespaces);
+            assert_eq!(args.selector.as_deref(), Some("line=a"));
+            assert_eq!(args.cluster.request_timeout, 10);
+        }
+        assert!(Cli::try_parse_from(["fabctl", "get", "-A", "-n", "x"]).is_err());
+    }
+
+    #[test]
+    fn yaml_output_parses_and_only_cluster_views_take_it() {
+        let cli = Cli::try_parse_from(["fabctl", "describe", "press-1", "-o", "yaml"]).unwrap();
+        assert_eq!(cli.global.output, OutputFormat::Yaml);
+        assert!(cli.command.supports_yaml());
+        let cli = Cli::try_parse_from(["fabctl", "-o", "yaml", "plan"]).unwrap();
+        assert!(!cli.command.supports_yaml());
+    }
+
+    #[test]
+    fn watch_and_sync_flags_parse() {
+        let cli =
+            Cli::try_parse_from(["fabctl", "watch", "-n", "plant-a", "--interval", "5"]).unwrap();
+        let Command::Watch(args) = cli.command else {
+            panic!("watch expected")
+        };
+        assert_eq!(args.interval, 5);
+        assert_eq!(args.get.cluster.namespace.as_deref(), Some("plant-a"));
+        assert!(Cli::try_parse_from(["fabctl", "watch", "--interval", "0"]).is_err());
+        let cli = Cli::try_parse_from(["fabctl", "sync", "press-1", "--force"]).unwrap();
+        let Command::Sync(args) = cli.command else {
+            panic!("sync expected")
+        };
+        assert_eq!(args.name, "press-1");
+        assert!(args.force);
+    }
+
+    #[test]
+    fn agent_flags_parse_with_pod_friendly_defaults() {
+        let cli = Cli::try_parse_from(["fabctl", "agent"]).unwrap();
+        let Command::Agent(args) = cli.command else {
+            panic!("agent expected")
+        };
+        assert_eq!((args.namespace, args.all_namespaces), (None, false));
+        assert_eq!(args.metrics_addr.to_string(), "0.0.0.0:9090");
+        assert_eq!(args.parallelism, 128);
+        let cli = Cli::try_parse_from([
+            "fabctl",
+            "agent",
+            "-n",
+            "plant-a",
+            "-l",
+            "shard=a",
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--audit-log",
+            "-",
+            "--parallelism",
+            "4",
+        ])
+        .unwrap();
+        let Command::Agent(args) = cli.command else {
+            panic!("agent expected")
+        };
+        assert_eq!(args.namespace.as_deref(), Some("plant-a"));
+        assert_eq!(args.selector.as_deref(), Some("shard=a"));
+        assert_eq!(args.audit_log, Some(PathBuf::from("-")));
+        assert_eq!(args.parallelism, 4);
+        assert!(Cli::try_parse_from(["fabctl", "agent", "-A", "-n", "x"]).is_err());
+        assert!(Cli::try_parse_from(["fabctl", "agent", "--parallelism", "0"]).is_err());
+    }
+
+    #[test]
+    fn plan_writes_junit_on_request_only() {
+        let cli = Cli::try_parse_from(["fabctl", "plan", "--junit", "report.xml"]).unwrap();
+        let Command::Plan(args) = cli.command else {
+            panic!("plan expected")
+        };
+        assert_eq!(args.junit, Some(PathBuf::from("report.xml")));
+        let Command::Plan(args) = Cli::try_parse_from(["fabctl", "plan"]).unwrap().command else {
+            panic!("plan expected")
+        };
+        assert_eq!(args.junit, None);
+    }
+
+    #[test]
+    fn completions_know_five_shells() {
+        for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+            let cli = Cli::try_parse_from(["fabctl", "completions", shell]).unwrap();
+            assert!(matches!(cli.command, Command::Completions(_)), "{shell}");
+        }
+        assert!(Cli::try_parse_from(["fabctl", "completions", "tcsh"]).is_err());
+        assert!(Cli::try_parse_from(["fabctl", "completions"]).is_err());
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub enum Error {
         #[from]
         source: crate::sim::SimError,
     },
+    /// The Kubernetes API could not be reached or refused a request.
+    #[error("{message}")]
+    Cluster { message: String },
     #[error("cannot serialize {what}: {message}")]
     Serialize { what: &'static str, message: String },
 }

@@ -1,8 +1,11 @@
 //! fabctl: Terraform for PLC registers.
 
+pub mod agent;
 pub mod apply;
 pub mod audit;
+pub mod ci;
 pub mod cli;
+pub mod cluster;
 pub mod cmd;
 pub mod device;
 pub mod duration;
@@ -35,9 +38,18 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
     // Commands that run async tasks print from several threads: none may hold the
     // stdout lock for the whole command.
     let stdout = std::io::stdout();
+    if cli.global.output == cli::OutputFormat::Yaml && !cli.command.supports_yaml() {
+        return Err(Error::Usage {
+            message:
+                "-o yaml is supported by get, describe and watch only; use -o human or -o json"
+                    .to_owned(),
+        });
+    }
     let code = match cli.command {
         Command::Crd => cmd::generate::crd(&mut stdout.lock()).map(|()| ExitCode::SUCCESS)?,
         Command::Schema => cmd::generate::schema(&mut stdout.lock()).map(|()| ExitCode::SUCCESS)?,
+        Command::Completions(args) => cmd::generate::completions(args.shell, &mut stdout.lock())
+            .map(|()| ExitCode::SUCCESS)?,
         Command::Version => {
             cmd::generate::version(&mut stdout.lock()).map(|()| ExitCode::SUCCESS)?
         }
@@ -50,8 +62,13 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Plan(args) => cmd::plan::run(&cli.global, &args)?,
         Command::Apply(args) => cmd::apply::run(&cli.global, &args)?,
         Command::Reconcile(args) => cmd::reconcile::run(&cli.global, &args)?,
+        Command::Agent(args) => cmd::agent::run(&cli.global, &args)?,
         Command::Show(args) => cmd::show::run(&cli.global, &args)?,
         Command::Demo(args) => cmd::demo::run(&cli.global, &args)?,
+        Command::Get(args) => cmd::cluster::get(&cli.global, &args)?,
+        Command::Describe(args) => cmd::cluster::describe(&cli.global, &args)?,
+        Command::Watch(args) => cmd::cluster::watch(&cli.global, &args)?,
+        Command::Sync(args) => cmd::cluster::sync(&cli.global, &args)?,
         Command::Sim(mut args) => {
             if args.from.is_empty() && args.config.is_none() {
                 args.from = cli.global.filename.clone();

@@ -1,8 +1,10 @@
-//! Generators and information: `crd`, `schema`, `version`.
+//! Generators and information: `crd`, `schema`, `completions`, `version`.
 
 use std::io::Write;
 
+use clap::CommandFactory;
 use kube::CustomResourceExt;
+use serde_json::{Value as Json, json};
 
 use crate::error::Error;
 use crate::manifest::IndustrialPLC;
@@ -19,9 +21,21 @@ pub fn crd_yaml() -> Result<String, Error> {
     ))
 }
 
-/// The JSON Schema of one manifest document (apiVersion, kind, metadata, spec).
+/// The JSON Schema (draft-07) of one manifest document (apiVersion, kind, metadata,
+/// spec, status), for editors (`# yaml-language-server: $schema=…`) and CI.
+///
+/// It is the CRD's `openAPIV3Schema` translated out of OpenAPI's dialect (see
+/// [`openapi_to_json_schema`]), the envelope `fabctl validate` checks by hand, and the
+/// register rules a JSON Schema can say ([`register_rules`]). It accepts every
+/// document `validate` accepts; the rules that need arithmetic or the whole file (a
+/// value encodable in its type after scaling, bounds, duplicates, overlaps) are only in
+/// `validate`.
 pub fn manifest_schema() -> serde_json::Value {
     let mut schema = crate::manifest::schema::document_schema();
+    openapi_to_json_schema(&mut schema);
+    if let Some(register) = schema.pointer_mut("/properties/spec/properties/registers/items") {
+        register_rules(register);
+    }
     if let Some(obj) = schema.as_object_mut() {
         obj.insert(
             "$schema".into(),
@@ -41,22 +55,121 @@ pub fn manifest_schema() -> serde_json::Value {
                 "kind".into(),
                 serde_json::json!({ "type": "string", "const": crate::manifest::spec::KIND }),
             );
-            props.insert(
-                "metadata".into(),
-                serde_json::json!({
-                    "type": "object",
-                    "required": ["name"],
-                    "properties": {
-                        "name": { "type": "string", "description": "Unique per namespace" },
-                        "namespace": { "type": "string", "description": "Default: default" },
-                        "labels": { "type": "object", "additionalProperties": { "type": "string" } },
-                        "annotations": { "type": "object", "additionalProperties": { "type": "string" } }
-                    }
-                }),
-            );
+            props.insert("metadata".into(), metadata_schema());
         }
     }
     schema
+}
+
+/// `metadata` as `fabctl validate` checks it: a DNS-1123 name, a DNS-1123 label as
+/// namespace, string labels and annotations, and the other fields Kubernetes puts there.
+fn metadata_schema() -> Json {
+    let strings = json!({
+        "type": ["object", "null"],
+        "additionalProperties": { "type": "string" }
+    });
+    json!({
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": false,
+        "properties": {
+            "name": {
+                "type": "string",
+                "description": "Unique per namespace: lowercase letters, digits, '-' and '.'",
+                "maxLength": 253,
+                "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+            },
+            "namespace": {
+                "type": "string",
+                "description": "Default: default",
+                "maxLength": 63,
+                "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+            },
+            "labels": strings,
+            "annotations": strings,
+            "uid": {},
+            "resourceVersion": {},
+            "generation": {},
+            "creationTimestamp": {},
+            "deletionTimestamp": {},
+            "deletionGracePeriodSeconds": {},
+            "finalizers": {},
+            "managedFields": {},
+            "ownerReferences": {},
+            "generateName": {}
+        }
+    })
+}
+
+/// Rules of `fabctl validate` on a register that a JSON Schema can say and the
+/// Kubernetes schema cannot: the name's characters, and the shape of `value` — true,
+/// false, 0 or 1 for coils, discrete inputs and `type: bool`; a number otherwise.
+fn register_rules(register: &mut Json) {
+    if let Some(name) = register.pointer_mut("/properties/name")
+        && let Some(name) = name.as_object_mut()
+    {
+        name.insert("pattern".into(), "^[a-z0-9_-]*$".into());
+    }
+    if let Some(obj) = register.as_object_mut() {
+        obj.insert(
+            "allOf".into(),
+            json!([{
+                "if": {
+                    "anyOf": [
+                        { "required": ["kind"], "properties": { "kind": { "enum": ["coil", "discrete"] } } },
+                        { "required": ["type"], "properties": { "type": { "const": "bool" } } }
+                    ]
+                },
+                "then": {
+                    "properties": { "value": { "anyOf": [{ "type": "boolean" }, { "enum": [0, 1] }] } }
+                },
+                "else": { "properties": { "value": { "type": "number" } } }
+            }]),
+        );
+    }
+}
+
+/// Rewrites a Kubernetes structural schema (OpenAPI v3) into plain JSON Schema, the
+/// way `fabctl validate` reads it (`src/manifest/structure.rs`):
+/// - `nullable: true` becomes a type union with `"null"`;
+/// - a schema that is only `x-kubernetes-preserve-unknown-fields` is a register
+///   [`Value`](crate::register::Value): a number or a boolean;
+/// - an object with `properties` and no `additionalProperties` is closed
+///   (`additionalProperties: false`): unknown fields are errors;
+/// - other `x-kubernetes-*` keywords mean nothing outside Kubernetes and are dropped.
+fn openapi_to_json_schema(schema: &mut Json) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    let preserve = obj
+        .get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Json::as_bool)
+        .unwrap_or(false);
+    obj.retain(|key, _| !key.starts_with("x-kubernetes-"));
+    if obj.remove("nullable").and_then(|n| n.as_bool()) == Some(true)
+        && let Some(Json::String(ty)) = obj.get("type").cloned()
+    {
+        obj.insert("type".into(), json!([ty, "null"]));
+    }
+    if preserve && !obj.contains_key("type") {
+        obj.insert("type".into(), json!(["number", "boolean"]));
+    }
+    if !preserve && obj.contains_key("properties") && !obj.contains_key("additionalProperties") {
+        obj.insert("additionalProperties".into(), Json::Bool(false));
+    }
+    if let Some(Json::Object(properties)) = obj.get_mut("properties") {
+        properties.values_mut().for_each(openapi_to_json_schema);
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(sub) = obj.get_mut(key) {
+            openapi_to_json_schema(sub);
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Json::Array(subs)) = obj.get_mut(key) {
+            subs.iter_mut().for_each(openapi_to_json_schema);
+        }
+    }
 }
 
 pub fn crd(out: &mut dyn Write) -> Result<(), Error> {
@@ -73,6 +186,25 @@ pub fn schema(out: &mut dyn Write) -> Result<(), Error> {
     Ok(())
 }
 
+/// The completion script of `shell` (what `completions/` holds, one file per shell).
+pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut crate::cli::Cli::command(),
+        "fabctl",
+        &mut script,
+    );
+    script
+}
+
+/// `fabctl completions SHELL`. The script is built in memory first: clap_complete
+/// panics on a failed write, and a closed pipe is not a failure here.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> Result<(), Error> {
+    out.write_all(&completion_script(shell))?;
+    Ok(())
+}
+
 pub fn version(out: &mut dyn Write) -> Result<(), Error> {
     writeln!(out, "fabctl {}", env!("CARGO_PKG_VERSION"))?;
     writeln!(
@@ -83,4 +215,56 @@ pub fn version(out: &mut dyn Write) -> Result<(), Error> {
         crate::manifest::spec::VERSION
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openapi_dialect_becomes_json_schema() {
+        let mut schema = json!({
+            "type": "object",
+            "properties": {
+                "min": { "type": "number", "nullable": true },
+                "value": { "x-kubernetes-preserve-unknown-fields": true },
+                "tags": { "type": "array", "items": { "type": "string" } },
+                "conditions": {
+                    "type": "array",
+                    "x-kubernetes-list-type": "map",
+                    "items": { "type": "object", "properties": { "type": { "type": "string" } } }
+                },
+                "labels": { "type": "object", "additionalProperties": { "type": "string" } }
+            }
+        });
+        openapi_to_json_schema(&mut schema);
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "min": { "type": ["number", "null"] },
+                    "value": { "type": ["number", "boolean"] },
+                    "tags": { "type": "array", "items": { "type": "string" } },
+                    "conditions": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "properties": { "type": { "type": "string" } }
+                        }
+                    },
+                    "labels": { "type": "object", "additionalProperties": { "type": "string" } }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn the_schema_has_no_kubernetes_keywords_left() {
+        let text = serde_json::to_string(&manifest_schema()).unwrap();
+        assert!(!text.contains("x-kubernetes-"), "{text}");
+        assert!(!text.contains("\"nullable\""), "{text}");
+    }
 }

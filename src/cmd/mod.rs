@@ -1,6 +1,8 @@
 //! One module per command: each turns parsed arguments into work and output.
 
+pub mod agent;
 pub mod apply;
+pub mod cluster;
 pub mod demo;
 pub mod generate;
 pub mod plan;
@@ -38,7 +40,7 @@ pub fn load_plcs(global: &GlobalArgs, out: &mut dyn Write) -> Result<Vec<Plc>, E
                 }
             }
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::Yaml => {
             for d in report.diagnostics.iter().filter(|d| d.is_error()) {
                 writeln!(out, "{}", validate::diagnostic_json(d))?;
             }

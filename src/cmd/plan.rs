@@ -28,6 +28,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
     ));
     let mut view = super::stdout_view(global);
     view.plan(&plan)?;
+    crate::ci::publish(&plan, &plcs, args.junit.as_deref())?;
     if let Some(path) = &args.out {
         let commit = global
             .manifest_paths()

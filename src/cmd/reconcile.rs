@@ -246,7 +246,7 @@ fn summarize(state: &State, report: &TickReport) {
 fn print_line(global: &GlobalArgs, json: &serde_json::Value, text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = match global.output {
-        OutputFormat::Json => writeln!(out, "{json}"),
+        OutputFormat::Json | OutputFormat::Yaml => writeln!(out, "{json}"),
         OutputFormat::Human => writeln!(out, "{text}"),
     };
     let _ = out.flush();

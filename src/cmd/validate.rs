@@ -20,7 +20,7 @@ pub fn run(
     let report = manifest::load_report(paths);
     match format {
         OutputFormat::Human => render_human(&report, out, err)?,
-        OutputFormat::Json => render_json(&report, out)?,
+        OutputFormat::Json | OutputFormat::Yaml => render_json(&report, out)?,
     }
     Ok(if report.diagnostics.has_errors() {
         ExitCode::FAILURE

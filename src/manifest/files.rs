@@ -1,5 +1,6 @@
 //! Finding and reading manifest files: files and directories (recursive,
-//! `*.yaml`/`*.yml`, in a stable order), with limits on what is read.
+//! `*.yaml`/`*.yml`, hidden entries skipped, in a stable order), with limits on what
+//! is read.
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         .collect();
     entries.sort();
     for path in entries {
+        // Hidden entries are skipped: a ConfigMap volume holds every file three times
+        // (`name.yaml` -> `..data/name.yaml` -> `..<timestamp>/name.yaml`).
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
         if path.is_dir() {
             walk(&path, out)?;
         } else if matches!(

@@ -53,7 +53,7 @@ pub fn for_format<'a, W: Write + 'a>(
 ) -> Box<dyn View + 'a> {
     match format {
         OutputFormat::Human => Box::new(HumanView::new(out, options)),
-        OutputFormat::Json => Box::new(JsonView::new(out)),
+        OutputFormat::Json | OutputFormat::Yaml => Box::new(JsonView::new(out)),
     }
 }
 

@@ -1,9 +1,14 @@
 //! Integration tests: the real `fabctl` binary and the in-process simulator on 127.0.0.1:0.
 
+mod agent;
+mod ci;
+mod cluster;
 mod faults;
 mod generate;
+mod generated;
 mod guards;
 mod hostile;
+mod k8s;
 mod monitoring;
 mod plan_apply;
 mod sim;

@@ -1,0 +1,477 @@
+//! What every reconcile shares: the Kubernetes client and event recorder, the device
+//! connector, metrics, the audit sink, the retry policy, a clock, and the little the
+//! agent remembers about each object between reconciles (keyed by UID).
+//!
+//! The memory is what makes the agent behave under watch events it causes itself: a
+//! status patch produces a watch event and so a reconcile, which must not poll the
+//! device again before `pollIntervalSecs` (or the backoff) has passed. A new
+//! generation (spec change) or a new `fabctl sync` annotation always runs at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kube::Client;
+use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::reflector::Store;
+
+use super::backoff::Backoff;
+use crate::apply::ResultSink;
+use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, Plc};
+use crate::metrics::Metrics;
+use crate::observe::ReadOptions;
+
+/// Field manager of the status server-side apply; also the events' reporting controller.
+pub const MANAGER: &str = "fabctl-agent";
+
+/// A trigger this much before the due time counts as due (timer granularity).
+const DUE_SLACK: Duration = Duration::from_millis(5);
+
+/// How often forgotten objects are pruned from the memory.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Shared by all reconciles. `C` is the device connector: Modbus TCP in production,
+/// the same over the in-process simulator in tests.
+pub struct Context<C> {
+    pub client: Client,
+    pub recorder: Recorder,
+    pub connector: C,
+    pub metrics: Arc<Metrics>,
+    pub audit: Arc<dyn ResultSink + Send>,
+    /// Retries and parallelism of device requests within one reconcile.
+    pub read: ReadOptions,
+    /// Retry policy after failed reconciles.
+    pub backoff: Backoff,
+    /// Wall clock for `lastUpdate` and condition transition times.
+    pub clock: fn() -> jiff::Timestamp,
+    /// The controller's cache of watched objects: sizes `fabctl_managed_plcs` and
+    /// lets the memory forget deleted objects. `None` in tests.
+    pub store: Option<Store<IndustrialPLC>>,
+    memory: Memory,
+    endpoints: EndpointLocks,
+}
+
+impl<C> Context<C> {
+    /// A context with the default policy: 5 s to 5 min backoff with jitter.
+    pub fn new(
+        client: Client,
+        connector: C,
+        metrics: Arc<Metrics>,
+        audit: Arc<dyn ResultSink + Send>,
+    ) -> Self {
+        let recorder = Recorder::new(
+            client.clone(),
+            Reporter {
+                controller: MANAGER.into(),
+                instance: instance_name(),
+            },
+        );
+        Context {
+            client,
+            recorder,
+            connector,
+            metrics,
+            audit,
+            read: ReadOptions::default(),
+            backoff: Backoff::default(),
+            clock: jiff::Timestamp::now,
+            store: None,
+            memory: Memory::default(),
+            endpoints: EndpointLocks::default(),
+        }
+    }
+
+    /// Serializes reconciles of PLCs behind one endpoint (host:port): a Modbus
+    /// gateway serves one request at a time, and DESIGN.md wants one connection per
+    /// endpoint. PLCs on other endpoints are never delayed by it.
+    pub async fn lock_endpoint(&self, plc: &Plc) -> tokio::sync::OwnedMutexGuard<()> {
+        self.endpoints.lock(plc).await
+    }
+
+    pub(crate) fn memory(&self) -> &Memory {
+        &self.memory
+    }
+
+    /// Number of objects to report as managed.
+    pub fn managed(&self) -> usize {
+        match &self.store {
+            Some(store) => store.len(),
+            None => self.memory.len(),
+        }
+    }
+
+    /// Forgets objects no longer in the store, at most every ten minutes.
+    pub fn prune(&self) {
+        if let Some(store) = &self.store
+            && self.memory.prune_due(Instant::now())
+        {
+            let live: std::collections::HashSet<String> = store
+                .state()
+                .iter()
+                .filter_map(|o| o.metadata.uid.clone())
+                .collect();
+            self.memory.retain(|uid| live.contains(uid));
+        }
+    }
+}
+
+/// The reporting instance of events: the pod name when the Deployment passes it,
+/// else the host name (a pod's host name is its name).
+fn instance_name() -> Option<String> {
+    std::env::var("POD_NAME")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .filter(|s| !s.is_empty())
+}
+
+/// Drift and correction counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub drift_events: i64,
+    pub corrections: i64,
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            drift_events: self.drift_events.saturating_add(o.drift_events),
+            corrections: self.corrections.saturating_add(o.corrections),
+        }
+    }
+}
+
+impl Counts {
+    /// The running totals a status holds.
+    pub fn of(status: Option<&IndustrialPLCStatus>) -> Counts {
+        status.map_or_else(Counts::default, |s| Counts {
+            drift_events: s.drift_events,
+            corrections: s.corrections_applied,
+        })
+    }
+}
+
+/// What the agent remembers about one object.
+#[derive(Debug, Default)]
+struct ObjectMemory {
+    /// The status last written successfully.
+    written: Option<IndustrialPLCStatus>,
+    /// Counts of ticks whose status patch failed: added to the next one that succeeds.
+    pending: Counts,
+    /// Consecutive failed reconciles (for the backoff).
+    failures: u32,
+    /// When the next poll is due; `None`: at once.
+    due: Option<Instant>,
+    /// The generation last reconciled.
+    generation: Option<i64>,
+    /// The sync annotation value last handled.
+    sync: Option<String>,
+}
+
+/// Whether a triggered reconcile talks to the device.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Start {
+    /// Poll now. `sync` is a newly requested `fabctl sync` (the backoff was reset).
+    Run { sync: Option<String> },
+    /// Nothing changed since the last poll and it is not due yet: requeue after this.
+    NotDue(Duration),
+}
+
+/// The per-UID memory.
+#[derive(Debug, Default)]
+pub(crate) struct Memory {
+    objects: Mutex<HashMap<String, ObjectMemory>>,
+    pruned: Mutex<Option<Instant>>,
+}
+
+impl Memory {
+    fn with<T>(&self, uid: &str, f: impl FnOnce(&mut ObjectMemory) -> T) -> T {
+        let mut map = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        f(map.entry(uid.to_owned()).or_default())
+    }
+
+    fn len(&self) -> usize {
+        self.objects.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Decides whether this trigger polls the device. A new generation, a new sync
+    /// annotation, or the due time having come means yes. A new sync annotation
+    /// also resets the backoff. `status` is the object's status as the cache holds it
+    /// (used after a restart, when nothing is remembered).
+    pub(crate) fn start(
+        &self,
+        uid: &str,
+        generation: Option<i64>,
+        sync: Option<&str>,
+        status: Option<&IndustrialPLCStatus>,
+        now: Instant,
+    ) -> Start {
+        self.with(uid, |m| {
+            let handled = m
+                .sync
+                .as_deref()
+                .or_else(|| status.and_then(|s| s.last_sync_request.as_deref()));
+            let new_sync = sync.filter(|s| Some(*s) != handled).map(str::to_owned);
+            // `due` is only set once a reconcile has run.
+            match m.due {
+                Some(due)
+                    if new_sync.is_none()
+                        && m.generation == generation
+                        && now + DUE_SLACK < due =>
+                {
+                    Start::NotDue(due - now)
+                }
+                _ => {
+                    if new_sync.is_some() {
+                        m.failures = 0;
+                    }
+                    m.generation = generation;
+                    if let Some(s) = sync {
+                        m.sync = Some(s.to_owned());
+                    }
+                    // Until this reconcile ends, a new trigger runs.
+                    m.due = None;
+                    Start::Run { sync: new_sync }
+                }
+            }
+        })
+    }
+
+    /// The status the next one builds on: the last written, else the cached one.
+    pub(crate) fn previous(
+        &self,
+        uid: &str,
+        cached: Option<&IndustrialPLCStatus>,
+    ) -> (Option<IndustrialPLCStatus>, Counts) {
+        self.with(uid, |m| {
+            let previous = m.written.clone().or_else(|| cached.cloned());
+            let base = Counts::of(previous.as_ref());
+            (previous, base + m.pending)
+        })
+    }
+
+    /// The status patch succeeded: it carries every pending count.
+    pub(crate) fn written(&self, uid: &str, status: IndustrialPLCStatus) {
+        self.with(uid, |m| {
+            m.written = Some(status);
+            m.pending = Counts::default();
+        });
+    }
+
+    /// The status patch failed: keep this tick's counts for the next patch.
+    pub(crate) fn unwritten(&self, uid: &str, tick: Counts) {
+        self.with(uid, |m| m.pending = m.pending + tick);
+    }
+
+    /// The reconcile succeeded: reset the backoff, poll again after `interval`.
+    pub(crate) fn succeeded(&self, uid: &str, interval: Duration, now: Instant) {
+        self.with(uid, |m| {
+            m.failures = 0;
+            m.due = Some(now + interval);
+        });
+    }
+
+    /// Poll again after `delay` without touching the backoff (invalid spec).
+    pub(crate) fn wait(&self, uid: &str, delay: Duration, now: Instant) {
+        self.with(uid, |m| m.due = Some(now + delay));
+    }
+
+    /// The reconcile failed: one more failure; returns the delay before the retry.
+    pub(crate) fn failed(&self, uid: &str, backoff: &Backoff, now: Instant) -> Duration {
+        self.with(uid, |m| {
+            m.failures = m.failures.saturating_add(1);
+            let delay = backoff.delay(m.failures);
+            m.due = Some(now + delay);
+            delay
+        })
+    }
+
+    /// Consecutive failures so far.
+    #[cfg(test)]
+    pub(crate) fn failures(&self, uid: &str) -> u32 {
+        self.with(uid, |m| m.failures)
+    }
+
+    fn prune_due(&self, now: Instant) -> bool {
+        let mut last = self.pruned.lock().unwrap_or_else(|e| e.into_inner());
+        match *last {
+            // The first call starts the clock: the cache may still be filling.
+            None => {
+                *last = Some(now);
+                false
+            }
+            Some(t) if now.duration_since(t) < PRUNE_EVERY => false,
+            Some(_) => {
+                *last = Some(now);
+                true
+            }
+        }
+    }
+
+    fn retain(&self, keep: impl Fn(&str) -> bool) {
+        let mut map = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|uid, _| keep(uid));
+    }
+}
+
+/// Host (lowercase) and port.
+type Endpoint = (String, u16);
+
+/// One async mutex per endpoint, dropped when nobody holds it any more.
+#[derive(Default)]
+struct EndpointLocks {
+    locks: Mutex<HashMap<Endpoint, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl EndpointLocks {
+    async fn lock(&self, plc: &Plc) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+            // Amortized cleanup: only endpoints someone is using (or queued for) stay.
+            if map.len() >= 64 {
+                map.retain(|_, l| Arc::strong_count(l) > 1);
+            }
+            Arc::clone(
+                map.entry((plc.host.to_ascii_lowercase(), plc.port))
+                    .or_default(),
+            )
+        };
+        lock.lock_owned().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_with_sync(value: &str) -> IndustrialPLCStatus {
+        IndustrialPLCStatus {
+            last_sync_request: Some(value.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_trigger_before_the_poll_interval_does_not_poll_again() {
+        let m = Memory::default();
+        let t0 = Instant::now();
+        assert_eq!(
+            m.start("u", Some(1), None, None, t0),
+            Start::Run { sync: None }
+        );
+        m.succeeded("u", Duration::from_secs(5), t0);
+        // Our own status patch comes back as a watch event.
+        assert_eq!(
+            m.start("u", Some(1), None, None, t0 + Duration::from_secs(1)),
+            Start::NotDue(Duration::from_secs(4))
+        );
+        assert_eq!(
+            m.start("u", Some(1), None, None, t0 + Duration::from_secs(5)),
+            Start::Run { sync: None }
+        );
+    }
+
+    #[test]
+    fn a_spec_change_runs_at_once() {
+        let m = Memory::default();
+        let t0 = Instant::now();
+        m.start("u", Some(1), None, None, t0);
+        m.succeeded("u", Duration::from_secs(60), t0);
+        assert_eq!(
+            m.start("u", Some(2), None, None, t0 + Duration::from_secs(1)),
+            Start::Run { sync: None }
+        );
+    }
+
+    #[test]
+    fn a_new_sync_request_runs_at_once_and_resets_the_backoff() {
+        let m = Memory::default();
+        let t0 = Instant::now();
+        let backoff = Backoff {
+            jitter: false,
+            ..Backoff::default()
+        };
+        m.start("u", Some(1), Some("t1"), None, t0);
+        m.failed("u", &backoff, t0);
+        m.failed("u", &backoff, t0);
+        assert_eq!(m.failures("u"), 2);
+        // The same request again is not new.
+        assert!(matches!(
+            m.start("u", Some(1), Some("t1"), None, t0),
+            Start::NotDue(_)
+        ));
+        assert_eq!(
+            m.start("u", Some(1), Some("t2"), None, t0),
+            Start::Run {
+                sync: Some("t2".into())
+            }
+        );
+        assert_eq!(m.failures("u"), 0);
+        assert_eq!(m.failed("u", &backoff, t0), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn after_a_restart_the_handled_sync_request_comes_from_the_status() {
+        let m = Memory::default();
+        let status = status_with_sync("t1");
+        assert_eq!(
+            m.start("u", Some(1), Some("t1"), Some(&status), Instant::now()),
+            Start::Run { sync: None }
+        );
+    }
+
+    #[test]
+    fn counts_of_failed_patches_wait_for_the_next_successful_one() {
+        let m = Memory::default();
+        let cached = IndustrialPLCStatus {
+            drift_events: 10,
+            corrections_applied: 4,
+            ..Default::default()
+        };
+        let (_, base) = m.previous("u", Some(&cached));
+        assert_eq!(
+            base,
+            Counts {
+                drift_events: 10,
+                corrections: 4
+            }
+        );
+        m.unwritten(
+            "u",
+            Counts {
+                drift_events: 1,
+                corrections: 1,
+            },
+        );
+        let (_, base) = m.previous("u", Some(&cached));
+        assert_eq!(
+            base,
+            Counts {
+                drift_events: 11,
+                corrections: 5
+            }
+        );
+        m.written(
+            "u",
+            IndustrialPLCStatus {
+                drift_events: 12,
+                corrections_applied: 6,
+                ..Default::default()
+            },
+        );
+        // The cache may still hold the old status: the written one wins.
+        let (_, base) = m.previous("u", Some(&cached));
+        assert_eq!(
+            base,
+            Counts {
+                drift_events: 12,
+                corrections: 6
+            }
+        );
+    }
+}

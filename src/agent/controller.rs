@@ -1,0 +1,224 @@
+//! The reconciler: `reconcile(obj, ctx) -> Result<Action, Error>`, its error policy,
+//! and the kube-runtime `Controller` that calls them for every watched
+//! `IndustrialPLC`.
+//!
+//! One reconcile: decide whether the trigger polls the device (see
+//! [`Context`](super::Context)); validate the spec with the file rules (invalid:
+//! status only, zero device traffic); run one tick of the same engine as `fabctl
+//! apply --auto-approve` for this PLC (enforced registers written only with
+//! `autoCorrect`); publish events; write `.status` by server-side apply; requeue after
+//! `pollIntervalSecs`, or fail so the error policy backs off.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::StreamExt;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::controller::{self, Action, Controller};
+use kube::runtime::watcher;
+use kube::{Client, ResourceExt};
+
+use super::context::{Context, MANAGER, Start};
+use super::error::Error;
+use super::events;
+use super::status::{self, Assessment, Inputs, Observation};
+use crate::device::Connector;
+use crate::manifest::spec::{API_VERSION, KIND, SYNC_ANNOTATION};
+use crate::manifest::{self, IndustrialPLC, IndustrialPLCStatus};
+
+/// Identity of the object being reconciled.
+struct Key {
+    namespace: String,
+    name: String,
+    uid: String,
+}
+
+impl Key {
+    fn of(obj: &IndustrialPLC) -> Result<Key, Error> {
+        let field = |v: &Option<String>, field| v.clone().ok_or(Error::Metadata { field });
+        Ok(Key {
+            namespace: field(&obj.metadata.namespace, "namespace")?,
+            name: field(&obj.metadata.name, "name")?,
+            uid: field(&obj.metadata.uid, "uid")?,
+        })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+/// Reconciles one `IndustrialPLC`.
+pub async fn reconcile<C: Connector + 'static>(
+    obj: Arc<IndustrialPLC>,
+    ctx: Arc<Context<C>>,
+) -> Result<Action, Error> {
+    let key = Key::of(&obj)?;
+    let generation = obj.metadata.generation;
+    let sync = obj.annotations().get(SYNC_ANNOTATION).map(String::as_str);
+    let memory = ctx.memory();
+    match memory.start(
+        &key.uid,
+        generation,
+        sync,
+        obj.status.as_ref(),
+        Instant::now(),
+    ) {
+        Start::NotDue(after) => return Ok(Action::requeue(after)),
+        Start::Run {
+            sync: Some(requested),
+        } => {
+            tracing::info!("{key}: sync requested at {requested}; reconciling now");
+        }
+        Start::Run { sync: None } => {}
+    }
+    ctx.prune();
+    ctx.metrics.set_managed_plcs(ctx.managed());
+
+    let (observation, poll) = match manifest::from_resource(&obj) {
+        Err(diagnostics) => {
+            let text: Vec<String> = diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(ToString::to_string)
+                .collect();
+            tracing::warn!(
+                "{key}: invalid spec, nothing sent to the device:\n{}",
+                text.join("\n")
+            );
+            (Observation::InvalidSpec(text.join("\n")), None)
+        }
+        Ok(plc) => {
+            let report = {
+                let _endpoint = ctx.lock_endpoint(&plc).await;
+                crate::reconcile::tick(
+                    &ctx.connector,
+                    std::slice::from_ref(&plc),
+                    ctx.read,
+                    &*ctx.audit,
+                    None,
+                )
+                .await
+            };
+            ctx.metrics.observe_plan(&report.plan);
+            ctx.metrics.observe_apply(&report.apply);
+            ctx.metrics.observe_duration(report.duration.as_secs_f64());
+            (
+                Observation::Tick(Assessment::of(&report)),
+                Some(plc.poll_interval),
+            )
+        }
+    };
+
+    let tick = match &observation {
+        Observation::Tick(a) => a.counts,
+        Observation::InvalidSpec(_) => Default::default(),
+    };
+    let (previous, base) = memory.previous(&key.uid, obj.status.as_ref());
+    let new_status = status::build(
+        &observation,
+        &Inputs {
+            previous: previous.as_ref(),
+            totals: base + tick,
+            generation,
+            sync: sync.map(str::to_owned),
+            now: (ctx.clock)(),
+        },
+    );
+    events::publish(
+        &ctx.recorder,
+        &obj,
+        &events::decide(&observation, previous.as_ref()),
+    )
+    .await;
+    if let Err(source) = patch_status(&ctx.client, &key, &new_status).await {
+        memory.unwritten(&key.uid, tick);
+        return Err(Error::Status {
+            plc: key.to_string(),
+            source,
+        });
+    }
+    memory.written(&key.uid, new_status);
+
+    match (&observation, poll) {
+        (Observation::Tick(a), Some(poll)) => match a.failure() {
+            Some(message) => Err(Error::Device {
+                plc: key.to_string(),
+                message,
+            }),
+            None => {
+                memory.succeeded(&key.uid, poll, Instant::now());
+                Ok(Action::requeue(poll))
+            }
+        },
+        // Invalid: a spec change triggers at once; look again after the longest backoff.
+        _ => {
+            memory.wait(&key.uid, ctx.backoff.max, Instant::now());
+            Ok(Action::requeue(ctx.backoff.max))
+        }
+    }
+}
+
+/// After a failed reconcile: retry after the object's next backoff delay.
+pub fn error_policy<C>(obj: Arc<IndustrialPLC>, error: &Error, ctx: Arc<Context<C>>) -> Action {
+    let Some(uid) = obj.metadata.uid.as_deref() else {
+        tracing::warn!("{error}");
+        return Action::requeue(ctx.backoff.max);
+    };
+    let delay = ctx.memory().failed(uid, &ctx.backoff, Instant::now());
+    tracing::warn!("{error}; retrying in {} ms", delay.as_millis());
+    Action::requeue(delay)
+}
+
+/// Writes the whole status with server-side apply, as the `fabctl-agent` field manager.
+async fn patch_status(
+    client: &Client,
+    key: &Key,
+    status: &IndustrialPLCStatus,
+) -> Result<IndustrialPLC, kube::Error> {
+    let api: Api<IndustrialPLC> = Api::namespaced(client.clone(), &key.namespace);
+    let patch = serde_json::json!({
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "status": status,
+    });
+    api.patch_status(
+        &key.name,
+        &PatchParams::apply(MANAGER).force(),
+        &Patch::Apply(&patch),
+    )
+    .await
+}
+
+/// Runs the controller until `shutdown` resolves; reconciles in flight then finish.
+/// At most `concurrency` PLCs are reconciled at once (0: unbounded); one object is
+/// never reconciled twice at the same time.
+pub async fn run<C: Connector + 'static>(
+    api: Api<IndustrialPLC>,
+    watch: watcher::Config,
+    mut ctx: Context<C>,
+    concurrency: u16,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let controller = Controller::new(api, watch)
+        .with_config(controller::Config::default().concurrency(concurrency));
+    ctx.store = Some(controller.store());
+    controller
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile::<C>, error_policy::<C>, Arc::new(ctx))
+        .for_each(|result| async move {
+            match result {
+                Ok((obj, action)) => tracing::debug!("reconciled {obj}: {action:?}"),
+                // Logged by the error policy.
+                Err(controller::Error::ReconcilerFailed(..)) => {}
+                Err(controller::Error::ObjectNotFound(obj)) => {
+                    tracing::debug!("{obj} was deleted before its reconcile");
+                }
+                Err(e) => tracing::warn!("{e}"),
+            }
+        })
+        .await;
+}

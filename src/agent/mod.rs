@@ -1,0 +1,39 @@
+//! `fabctl agent`: a Kubernetes controller that keeps every watched `IndustrialPLC`
+//! enforced and reports it in `.status`, events and metrics.
+//!
+//! Each reconcile runs the same engine as `fabctl apply --auto-approve` for one PLC
+//! ([`crate::reconcile::tick`]): enforced registers are corrected only when
+//! `autoCorrect` is true, observe-only and read-only registers are reported, every
+//! correction is verified by read-back and audited. Invalid specs are reported with
+//! zero device traffic.
+//!
+//! - [`controller`]: `reconcile`, `error_policy`, and the kube-runtime `Controller`.
+//! - [`context`]: what reconciles share (client, connector, metrics, audit, policy,
+//!   clock) and what the agent remembers per object (backoff, pending counts).
+//! - [`status`]: the status written (pure).
+//! - [`events`]: the events published (deciding is pure).
+//! - [`backoff`]: the retry policy.
+//!
+//! Scheduling: after a successful reconcile the PLC is polled again after
+//! `pollIntervalSecs`; after a failure after 5 s doubling to 5 min with jitter, per
+//! object, reset by a success or a new `fabctl sync` request. Watch events that
+//! change neither the generation nor the sync annotation (such as the agent's own
+//! status patches) do not poll early. PLCs are reconciled concurrently, except that
+//! PLCs behind one endpoint (a gateway) take turns.
+
+pub mod backoff;
+pub mod context;
+pub mod controller;
+mod error;
+pub mod events;
+pub mod status;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;
+
+pub use backoff::Backoff;
+pub use context::{Context, MANAGER};
+pub use controller::{error_policy, reconcile, run};
+pub use error::Error;

@@ -1,0 +1,562 @@
+//! `.status` from what one reconcile saw: a pure function of the tick's plan and apply
+//! report, the previous status, and the running totals. No I/O here.
+//!
+//! | situation | phase | Ready | Reachable | InSync |
+//! |---|---|---|---|---|
+//! | everything in sync (maybe after verified corrections) | Connected | True `Reconciled` | True | True `InSync`/`Corrected` |
+//! | drift left unwritten (observe, read-only, autoCorrect off, stale) | DriftDetected | False `Drifted` | True | False `Drifted` |
+//! | a register unreadable, or a correction not verified | Failed | False `ReadFailed`/`CorrectionFailed` | True | False or Unknown |
+//! | device unreachable | Failed | False `ConnectionFailed` | False `ConnectionFailed` | Unknown `Unreachable` |
+//! | spec invalid (no device traffic) | Failed | False `InvalidSpec` | Unknown `InvalidSpec` | Unknown `InvalidSpec` |
+//!
+//! Corrections are written and verified within one reconcile, so the `Correcting`
+//! phase of the original operator is never observable and not written.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+
+use super::context::Counts;
+use crate::apply::Outcome;
+use crate::manifest::SHORTHAND_REGISTER;
+use crate::manifest::spec::{IndustrialPLCStatus, Phase, RegisterAction, RegisterStatus};
+use crate::plan::Action;
+use crate::reconcile::TickReport;
+use crate::register::Value;
+
+pub const READY: &str = "Ready";
+pub const REACHABLE: &str = "Reachable";
+pub const IN_SYNC: &str = "InSync";
+
+/// One verified correction, for the `DriftCorrected` event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Correction {
+    pub register: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// What one tick of one PLC amounts to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assessment {
+    /// `host:port unit N`.
+    pub device: String,
+    /// Why the PLC could not be reached at all.
+    pub unreachable: Option<String>,
+    pub registers: Vec<RegisterStatus>,
+    pub corrections: Vec<Correction>,
+    /// Drift seen (written or not) and corrections verified in this tick.
+    pub counts: Counts,
+}
+
+/// What a reconcile observed: an invalid spec (no device traffic) or a tick.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Observation {
+    InvalidSpec(String),
+    Tick(Assessment),
+}
+
+impl Assessment {
+    /// Reads the tick report of one PLC.
+    pub fn of(report: &TickReport) -> Assessment {
+        let Some(plc) = report.plan.plcs.first() else {
+            return Assessment {
+                device: String::new(),
+                unreachable: Some("nothing was planned".into()),
+                registers: Vec::new(),
+                corrections: Vec::new(),
+                counts: Counts::default(),
+            };
+        };
+        let device = format!("{} unit {}", plc.endpoint(), plc.unit_id);
+        let mut counts = Counts::default();
+        let mut corrections = Vec::new();
+        let registers = plc
+            .registers
+            .iter()
+            .map(|r| {
+                let mut status = RegisterStatus {
+                    name: r.name.clone(),
+                    kind: r.kind,
+                    address: r.address,
+                    live: r.live,
+                    desired: r.desired,
+                    in_sync: false,
+                    action: RegisterAction::InSync,
+                    message: None,
+                };
+                if matches!(r.action, Action::Change | Action::Drift { .. }) {
+                    counts.drift_events += 1;
+                }
+                match &r.action {
+                    Action::InSync => status.in_sync = true,
+                    Action::Drift { reason } => {
+                        status.action = RegisterAction::Drifted;
+                        status.message = Some(format!("not written: {}", reason.describe()));
+                    }
+                    Action::Error { message } => {
+                        status.action = RegisterAction::ReadFailed;
+                        status.message = Some(message.clone());
+                    }
+                    Action::Change => {
+                        let result = report
+                            .apply
+                            .results
+                            .iter()
+                            .find(|x| x.register == r.name);
+                        match result {
+                            Some(x) if x.outcome == Outcome::Applied => {
+                                counts.corrections += 1;
+                                status.live = x.after.or(r.live);
+                                status.in_sync = true;
+                                status.action = RegisterAction::Corrected;
+                                corrections.push(Correction {
+                                    register: r.name.clone(),
+                                    before: x.before.or(r.live),
+                                    after: x.after,
+                                });
+                            }
+                            Some(x) if x.outcome == Outcome::Stale => {
+                                status.live = x.before.or(r.live);
+                                status.action = RegisterAction::Stale;
+                                status.message = Some(
+                                    "changed between the read and the write; retried at the next poll"
+                                        .into(),
+                                );
+                            }
+                            Some(x) => {
+                                status.live = x.after.or(x.before).or(r.live);
+                                status.action = RegisterAction::CorrectionFailed;
+                                status.message = Some(
+                                    x.error
+                                        .clone()
+                                        .unwrap_or_else(|| x.outcome.as_str().replace('_', " ")),
+                                );
+                            }
+                            None => {
+                                status.action = RegisterAction::CorrectionFailed;
+                                status.message = Some("the correction was not attempted".into());
+                            }
+                        }
+                    }
+                }
+                status
+            })
+            .collect();
+        Assessment {
+            device,
+            unreachable: plc.error.clone(),
+            registers,
+            corrections,
+            counts,
+        }
+    }
+
+    fn with(&self, action: RegisterAction) -> impl Iterator<Item = &RegisterStatus> {
+        self.registers.iter().filter(move |r| r.action == action)
+    }
+
+    /// Registers drifted and deliberately not written (observe, read-only, autoCorrect off).
+    pub fn drifted(&self) -> impl Iterator<Item = &RegisterStatus> {
+        self.with(RegisterAction::Drifted)
+    }
+
+    /// Registers whose correction was not verified.
+    pub fn correction_failures(&self) -> impl Iterator<Item = &RegisterStatus> {
+        self.with(RegisterAction::CorrectionFailed)
+    }
+
+    /// Whether the reconcile failed (unreachable, unreadable, or unverified): the
+    /// agent then retries with backoff instead of at the poll interval.
+    pub fn failure(&self) -> Option<String> {
+        if let Some(e) = &self.unreachable {
+            return Some(format!("unreachable: {e}"));
+        }
+        let problems: Vec<String> = self
+            .registers
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.action,
+                    RegisterAction::CorrectionFailed | RegisterAction::ReadFailed
+                )
+            })
+            .map(|r| {
+                format!(
+                    "register {}: {}",
+                    r.name,
+                    r.message.as_deref().unwrap_or("failed")
+                )
+            })
+            .collect();
+        (!problems.is_empty()).then(|| problems.join("; "))
+    }
+
+    /// `3 in sync, 1 corrected, 1 drifted (not written)`.
+    fn summary(&self) -> String {
+        let parts = [
+            (RegisterAction::InSync, "in sync"),
+            (RegisterAction::Corrected, "corrected"),
+            (RegisterAction::Drifted, "drifted (not written)"),
+            (RegisterAction::Stale, "stale (retried next poll)"),
+            (RegisterAction::CorrectionFailed, "correction failed"),
+            (RegisterAction::ReadFailed, "unreadable"),
+        ];
+        let text: Vec<String> = parts
+            .iter()
+            .filter_map(|(action, label)| {
+                let n = self.with(*action).count();
+                (n > 0).then(|| format!("{n} {label}"))
+            })
+            .collect();
+        if text.is_empty() {
+            "no registers".into()
+        } else {
+            text.join(", ")
+        }
+    }
+}
+
+/// Everything a status needs besides the observation.
+pub struct Inputs<'a> {
+    pub previous: Option<&'a IndustrialPLCStatus>,
+    /// Running totals including this tick.
+    pub totals: Counts,
+    pub generation: Option<i64>,
+    /// The sync annotation value handled by this reconcile, if any.
+    pub sync: Option<String>,
+    pub now: jiff::Timestamp,
+}
+
+/// The whole status a reconcile writes.
+pub fn build(observation: &Observation, inputs: &Inputs<'_>) -> IndustrialPLCStatus {
+    let now = inputs.now;
+    let condition = |type_: &str, status: &str, reason: &str, message: String| {
+        make_condition(type_, status, reason, message, inputs, now)
+    };
+    let mut s = IndustrialPLCStatus {
+        last_update: Some(rfc3339(now)),
+        drift_events: inputs.totals.drift_events,
+        corrections_applied: inputs.totals.corrections,
+        observed_generation: inputs.generation,
+        last_sync_request: inputs
+            .sync
+            .clone()
+            .or_else(|| inputs.previous.and_then(|p| p.last_sync_request.clone())),
+        ..IndustrialPLCStatus::default()
+    };
+    match observation {
+        Observation::InvalidSpec(message) => {
+            s.phase = Some(Phase::Failed);
+            s.last_error = Some(message.clone());
+            s.message = Some(format!(
+                "invalid spec: {}",
+                message.lines().next().unwrap_or_default()
+            ));
+            s.conditions = vec![
+                condition(READY, "False", "InvalidSpec", message.clone()),
+                condition(
+                    REACHABLE,
+                    "Unknown",
+                    "InvalidSpec",
+                    "not contacted: the spec is invalid".into(),
+                ),
+                condition(
+                    IN_SYNC,
+                    "Unknown",
+                    "InvalidSpec",
+                    "not checked: the spec is invalid".into(),
+                ),
+            ];
+        }
+        Observation::Tick(a) => {
+            if let Some(error) = &a.unreachable {
+                s.phase = Some(Phase::Failed);
+                s.last_error = Some(error.clone());
+                s.message = Some(format!("{} unreachable: {error}", a.device));
+                s.conditions = vec![
+                    condition(READY, "False", "ConnectionFailed", error.clone()),
+                    condition(REACHABLE, "False", "ConnectionFailed", error.clone()),
+                    condition(
+                        IN_SYNC,
+                        "Unknown",
+                        "Unreachable",
+                        "not read: the PLC is unreachable".into(),
+                    ),
+                ];
+                return s;
+            }
+            let summary = a.summary();
+            let total = a.registers.len();
+            let out_of_sync: Vec<&str> = a
+                .registers
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.action,
+                        RegisterAction::Drifted
+                            | RegisterAction::Stale
+                            | RegisterAction::CorrectionFailed
+                    )
+                })
+                .map(|r| r.name.as_str())
+                .collect();
+            let unread = a.with(RegisterAction::ReadFailed).count();
+            let in_sync = if !out_of_sync.is_empty() {
+                condition(
+                    IN_SYNC,
+                    "False",
+                    "Drifted",
+                    format!(
+                        "{} of {total} registers out of sync: {}",
+                        out_of_sync.len(),
+                        out_of_sync.join(", ")
+                    ),
+                )
+            } else if unread > 0 {
+                condition(
+                    IN_SYNC,
+                    "Unknown",
+                    "ReadFailed",
+                    format!("{unread} of {total} registers could not be read"),
+                )
+            } else if a.counts.corrections > 0 {
+                condition(IN_SYNC, "True", "Corrected", summary.clone())
+            } else {
+                condition(IN_SYNC, "True", "InSync", summary.clone())
+            };
+            let failure = a.failure();
+            let ready = if a.correction_failures().next().is_some() {
+                condition(
+                    READY,
+                    "False",
+                    "CorrectionFailed",
+                    failure.clone().unwrap_or_default(),
+                )
+            } else if unread > 0 {
+                condition(
+                    READY,
+                    "False",
+                    "ReadFailed",
+                    failure.clone().unwrap_or_default(),
+                )
+            } else if !out_of_sync.is_empty() {
+                condition(READY, "False", "Drifted", summary.clone())
+            } else {
+                condition(READY, "True", "Reconciled", summary.clone())
+            };
+            s.phase = Some(match (failure.is_some(), out_of_sync.is_empty()) {
+                (true, _) => Phase::Failed,
+                (false, false) => Phase::DriftDetected,
+                (false, true) => Phase::Connected,
+            });
+            s.in_sync = Some(out_of_sync.is_empty() && unread == 0);
+            s.current_value = a
+                .registers
+                .iter()
+                .find(|r| r.name == SHORTHAND_REGISTER)
+                .and_then(|r| match r.live? {
+                    Value::Int(i) => i64::try_from(i).ok(),
+                    Value::Bool(b) => Some(i64::from(b)),
+                    Value::Float(_) => None,
+                });
+            s.last_error = failure;
+            s.message = Some(format!("{}: {summary}", a.device));
+            s.registers = a.registers.clone();
+            s.conditions = vec![
+                ready,
+                condition(
+                    REACHABLE,
+                    "True",
+                    "Connected",
+                    format!("read {total} registers from {}", a.device),
+                ),
+                in_sync,
+            ];
+        }
+    }
+    s
+}
+
+/// A condition whose `lastTransitionTime` moves only when its status changes.
+fn make_condition(
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: String,
+    inputs: &Inputs<'_>,
+    now: jiff::Timestamp,
+) -> Condition {
+    let since = inputs
+        .previous
+        .and_then(|p| p.conditions.iter().find(|c| c.type_ == type_))
+        .filter(|c| c.status == status)
+        .map_or(Time(now), |c| c.last_transition_time.clone());
+    Condition {
+        type_: type_.into(),
+        status: status.into(),
+        reason: reason.into(),
+        message: truncate(message, 1024),
+        last_transition_time: since,
+        observed_generation: inputs.generation,
+    }
+}
+
+/// Finds a condition by type.
+pub fn find<'a>(status: Option<&'a IndustrialPLCStatus>, type_: &str) -> Option<&'a Condition> {
+    status?.conditions.iter().find(|c| c.type_ == type_)
+}
+
+/// RFC 3339 at second precision, as the original operator wrote `lastUpdate`.
+pub fn rfc3339(t: jiff::Timestamp) -> String {
+    t.round(jiff::Unit::Second).unwrap_or(t).to_string()
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary.
+pub fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max.saturating_sub(3);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("...");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::register::RegisterKind;
+
+    fn reg(name: &str, action: RegisterAction, live: i128) -> RegisterStatus {
+        RegisterStatus {
+            name: name.into(),
+            kind: RegisterKind::Holding,
+            address: 0,
+            live: Some(Value::Int(live)),
+            desired: Value::Int(5),
+            in_sync: matches!(action, RegisterAction::InSync | RegisterAction::Corrected),
+            action,
+            message: None,
+        }
+    }
+
+    fn assessment(registers: Vec<RegisterStatus>) -> Assessment {
+        Assessment {
+            device: "127.0.0.1:502 unit 1".into(),
+            unreachable: None,
+            registers,
+            corrections: Vec::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    fn at(second: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_750_000_000 + second).unwrap()
+    }
+
+    fn inputs(previous: Option<&IndustrialPLCStatus>, now: jiff::Timestamp) -> Inputs<'_> {
+        Inputs {
+            previous,
+            totals: Counts::default(),
+            generation: Some(3),
+            sync: None,
+            now,
+        }
+    }
+
+    fn cond<'a>(s: &'a IndustrialPLCStatus, t: &str) -> &'a Condition {
+        find(Some(s), t).unwrap()
+    }
+
+    #[test]
+    fn in_sync_plc_is_connected_and_ready() {
+        let obs = Observation::Tick(assessment(vec![reg("target", RegisterAction::InSync, 5)]));
+        let s = build(&obs, &inputs(None, at(0)));
+        assert_eq!(s.phase, Some(Phase::Connected));
+        assert_eq!(s.current_value, Some(5));
+        assert_eq!(s.in_sync, Some(true));
+        assert_eq!(s.observed_generation, Some(3));
+        assert_eq!(s.last_update.as_deref(), Some("2025-06-15T15:06:40Z"));
+        let types: Vec<(&str, &str, &str)> = s
+            .conditions
+            .iter()
+            .map(|c| (c.type_.as_str(), c.status.as_str(), c.reason.as_str()))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                ("Ready", "True", "Reconciled"),
+                ("Reachable", "True", "Connected"),
+                ("InSync", "True", "InSync")
+            ]
+        );
+        assert_eq!(
+            s.message.as_deref(),
+            Some("127.0.0.1:502 unit 1: 1 in sync")
+        );
+    }
+
+    #[test]
+    fn transition_time_moves_only_when_the_status_changes() {
+        let synced = Observation::Tick(assessment(vec![reg("a", RegisterAction::InSync, 5)]));
+        let drifted = Observation::Tick(assessment(vec![reg("a", RegisterAction::Drifted, 4)]));
+        let first = build(&synced, &inputs(None, at(0)));
+        let second = build(&synced, &inputs(Some(&first), at(10)));
+        assert_eq!(cond(&second, READY).last_transition_time, Time(at(0)));
+        assert_eq!(second.last_update.as_deref(), Some("2025-06-15T15:06:50Z"));
+        let third = build(&drifted, &inputs(Some(&second), at(20)));
+        assert_eq!(cond(&third, READY).last_transition_time, Time(at(20)));
+        assert_eq!(cond(&third, IN_SYNC).status, "False");
+        // Reachable stayed True throughout.
+        assert_eq!(cond(&third, REACHABLE).last_transition_time, Time(at(0)));
+        assert_eq!(third.phase, Some(Phase::DriftDetected));
+    }
+
+    #[test]
+    fn an_unreachable_plc_is_failed_with_unknown_sync() {
+        let mut a = assessment(Vec::new());
+        a.unreachable = Some("cannot connect to 127.0.0.1:1: refused".into());
+        let s = build(&Observation::Tick(a), &inputs(None, at(0)));
+        assert_eq!(s.phase, Some(Phase::Failed));
+        assert_eq!(cond(&s, REACHABLE).status, "False");
+        assert_eq!(cond(&s, IN_SYNC).status, "Unknown");
+        assert_eq!(
+            s.last_error.as_deref(),
+            Some("cannot connect to 127.0.0.1:1: refused")
+        );
+        assert!(s.registers.is_empty() && s.in_sync.is_none());
+    }
+
+    #[test]
+    fn a_failed_correction_fails_the_reconcile() {
+        let mut bad = reg("a", RegisterAction::CorrectionFailed, 4);
+        bad.message = Some("read back 4".into());
+        let a = assessment(vec![bad, reg("b", RegisterAction::InSync, 5)]);
+        assert_eq!(a.failure().as_deref(), Some("register a: read back 4"));
+        let s = build(&Observation::Tick(a), &inputs(None, at(0)));
+        assert_eq!(s.phase, Some(Phase::Failed));
+        assert_eq!(cond(&s, READY).reason, "CorrectionFailed");
+        assert_eq!(cond(&s, IN_SYNC).reason, "Drifted");
+    }
+
+    #[test]
+    fn the_handled_sync_request_is_kept() {
+        let obs = Observation::InvalidSpec("bad".into());
+        let mut i = inputs(None, at(0));
+        i.sync = Some("2025-01-01T00:00:00Z".into());
+        let first = build(&obs, &i);
+        assert_eq!(
+            first.last_sync_request.as_deref(),
+            Some("2025-01-01T00:00:00Z")
+        );
+        let second = build(&obs, &inputs(Some(&first), at(1)));
+        assert_eq!(second.last_sync_request, first.last_sync_request);
+    }
+
+    #[test]
+    fn long_messages_are_cut_on_a_character_boundary() {
+        let t = truncate("é".repeat(600), 1024);
+        assert!(t.len() <= 1024 && t.ends_with("..."));
+    }
+}

@@ -1,0 +1,290 @@
+//! Cluster views: `IndustrialPLC` resources read from the Kubernetes API (`fabctl get`,
+//! `describe`, `watch`) and sync requests written to it (`fabctl sync`).
+//!
+//! Every function takes a [`kube::Client`], so tests drive them against a mock API
+//! server; only [`connect`] looks at kubeconfig. Every request is bounded by a timeout,
+//! and every failure becomes an [`Error::Cluster`] that says what to do about it.
+//! Rendering lives in [`table`] and [`describe`] and never talks to the cluster.
+
+pub mod age;
+pub mod describe;
+pub mod table;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+pub(crate) mod mock;
+
+use std::error::Error as _;
+use std::future::Future;
+use std::io::Write;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::{Client, Config};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::Error;
+use crate::manifest::IndustrialPLC;
+use crate::manifest::spec::SYNC_ANNOTATION;
+
+/// How long one API request may take unless `--request-timeout` says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The field manager fabctl's writes are recorded under.
+pub const FIELD_MANAGER: &str = "fabctl";
+
+/// Which resources a list covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// `-n`; `None` is the kubeconfig context's namespace (the client's default).
+    pub namespace: Option<String>,
+    /// `-A`: every namespace (overrides `namespace`).
+    pub all_namespaces: bool,
+    /// `-l`: a label selector such as `line=assembly-1,tier!=test`.
+    pub selector: Option<String>,
+}
+
+/// Machine-readable formats of the cluster views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+/// A client for the cluster kubeconfig (or the pod's service account) points at.
+/// Connection and read timeouts are set to `timeout`.
+pub async fn connect(timeout: Duration) -> Result<Client, Error> {
+    let mut config = Config::infer().await.map_err(|e| {
+        let kubeconfig = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
+        Error::Cluster {
+            message: format!(
+                "cannot reach a Kubernetes cluster: no usable kubeconfig ({kubeconfig}) and not running inside a pod (set KUBECONFIG or run inside a pod)"
+            ),
+        }
+    })?;
+    config.connect_timeout = Some(timeout);
+    config.read_timeout = Some(timeout);
+    config.write_timeout = Some(timeout);
+    let server = config.cluster_url.to_string();
+    Client::try_from(config).map_err(|e| Error::Cluster {
+        message: format!("cannot reach a Kubernetes cluster at {server}: {e}"),
+    })
+}
+
+/// The resources in `scope`, sorted by namespace and name.
+pub async fn list(
+    client: &Client,
+    scope: &Scope,
+    timeout: Duration,
+) -> Result<Vec<IndustrialPLC>, Error> {
+    let api: Api<IndustrialPLC> = if scope.all_namespaces {
+        Api::all(client.clone())
+    } else {
+        Api::namespaced(
+            client.clone(),
+            namespace(client, scope.namespace.as_deref()),
+        )
+    };
+    let mut params = ListParams::default();
+    if let Some(selector) = &scope.selector {
+        params = params.labels(selector);
+    }
+    let list = bounded(timeout, api.list(&params))
+        .await
+        .map_err(|e| cluster_error(e, None))?;
+    let mut items = list.items;
+    items.sort_by(|a, b| {
+        (&a.metadata.namespace, &a.metadata.name).cmp(&(&b.metadata.namespace, &b.metadata.name))
+    });
+    Ok(items)
+}
+
+/// One resource by name.
+pub async fn get(
+    client: &Client,
+    namespace_flag: Option<&str>,
+    name: &str,
+    timeout: Duration,
+) -> Result<IndustrialPLC, Error> {
+    let ns = namespace(client, namespace_flag);
+    let api: Api<IndustrialPLC> = Api::namespaced(client.clone(), ns);
+    bounded(timeout, api.get(name))
+        .await
+        .map_err(|e| cluster_error(e, Some((ns, name))))
+}
+
+/// What `fabctl sync` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// The annotation now holds `at`; the agent reconciles at once.
+    Requested { plc: String, at: String },
+    /// A request the agent has not handled yet is already there; nothing was sent.
+    Pending { plc: String, since: String },
+}
+
+/// Asks the agent to reconcile `name` now: a merge patch setting
+/// [`SYNC_ANNOTATION`] to `now` (RFC 3339). Without `force`, a request the agent has
+/// not handled yet is left alone.
+pub async fn request_sync(
+    client: &Client,
+    namespace_flag: Option<&str>,
+    name: &str,
+    force: bool,
+    now: Timestamp,
+    timeout: Duration,
+) -> Result<SyncOutcome, Error> {
+    let ns = namespace(client, namespace_flag);
+    let plc = format!("{ns}/{name}");
+    let api: Api<IndustrialPLC> = Api::namespaced(client.clone(), ns);
+    if !force {
+        let current = bounded(timeout, api.get(name))
+            .await
+            .map_err(|e| cluster_error(e, Some((ns, name))))?;
+        if let Some(since) = pending_sync(&current) {
+            return Ok(SyncOutcome::Pending { plc, since });
+        }
+    }
+    let at = now.to_string();
+    let patch = json!({"metadata": {"annotations": {SYNC_ANNOTATION: at}}});
+    let params = PatchParams {
+        field_manager: Some(FIELD_MANAGER.to_owned()),
+        ..PatchParams::default()
+    };
+    bounded(timeout, api.patch(name, &params, &Patch::Merge(&patch)))
+        .await
+        .map_err(|e| cluster_error(e, Some((ns, name))))?;
+    Ok(SyncOutcome::Requested { plc, at })
+}
+
+/// The sync request still waiting for the agent, if any: the annotation's value when
+/// it differs from the last request the agent reports having handled.
+fn pending_sync(plc: &IndustrialPLC) -> Option<String> {
+    let requested = plc.metadata.annotations.as_ref()?.get(SYNC_ANNOTATION)?;
+    let handled = plc
+        .status
+        .as_ref()
+        .and_then(|s| s.last_sync_request.as_ref());
+    (handled != Some(requested)).then(|| requested.clone())
+}
+
+/// The namespace `-n` names, or the client's default (kubeconfig context, pod).
+pub fn namespace<'a>(client: &'a Client, flag: Option<&'a str>) -> &'a str {
+    flag.unwrap_or_else(|| client.default_namespace())
+}
+
+/// Writes `items` as a kubectl-style `List` (JSON on one line, or YAML), without
+/// `managedFields`.
+pub fn write_list(
+    format: Format,
+    items: &[IndustrialPLC],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let items: Vec<IndustrialPLC> = items.iter().map(without_managed_fields).collect();
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": items});
+    write_object(format, &list, out)
+}
+
+/// Writes one resource (JSON on one line, or YAML), without `managedFields`.
+pub fn write_resource(
+    format: Format,
+    plc: &IndustrialPLC,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    write_object(format, &without_managed_fields(plc), out)
+}
+
+fn write_object<T: Serialize>(format: Format, value: &T, out: &mut dyn Write) -> Result<(), Error> {
+    let serialize = |message: String| Error::Serialize {
+        what: "IndustrialPLC",
+        message,
+    };
+    match format {
+        Format::Json => {
+            let text = serde_json::to_string(value).map_err(|e| serialize(e.to_string()))?;
+            writeln!(out, "{text}")?;
+        }
+        Format::Yaml => {
+            let text = serde_saphyr::to_string(value).map_err(|e| serialize(e.to_string()))?;
+            write!(out, "{text}")?;
+            if !text.ends_with('\n') {
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn without_managed_fields(plc: &IndustrialPLC) -> IndustrialPLC {
+    let mut plc = plc.clone();
+    plc.metadata.managed_fields = None;
+    plc
+}
+
+/// Runs one request, giving up after `timeout`.
+async fn bounded<T>(
+    timeout: Duration,
+    request: impl Future<Output = kube::Result<T>>,
+) -> Result<T, Failure> {
+    match tokio::time::timeout(timeout, request).await {
+        Ok(result) => result.map_err(Failure::Api),
+        Err(_) => Err(Failure::Timeout(timeout)),
+    }
+}
+
+/// Why one request failed.
+#[derive(Debug)]
+enum Failure {
+    Api(kube::Error),
+    Timeout(Duration),
+}
+
+/// One clear error for a failed request; `object` (namespace, name) names the
+/// resource a single-object request was about.
+fn cluster_error(failure: Failure, object: Option<(&str, &str)>) -> Error {
+    let message = match failure {
+        Failure::Timeout(t) => format!(
+            "the Kubernetes API server did not answer within {}s (raise --request-timeout, or check the cluster)",
+            t.as_secs()
+        ),
+        Failure::Api(kube::Error::Api(status)) => match (status.code, object) {
+            (404, Some((ns, name))) => {
+                format!("industrialplc \"{name}\" not found in namespace \"{ns}\"")
+            }
+            (404, None) => "the IndustrialPLC resource type is not installed in this cluster (kubectl apply -f k8s/crd.yaml)".to_owned(),
+            (401 | 403, _) => format!(
+                "the Kubernetes API refused the request: {} (check your credentials and RBAC)",
+                status.message
+            ),
+            (code, _) => format!(
+                "the Kubernetes API answered {code} {}: {}",
+                status.reason, status.message
+            ),
+        },
+        Failure::Api(e @ (kube::Error::HyperError(_) | kube::Error::Service(_))) => {
+            format!("cannot reach the Kubernetes API server: {}", causes(&e))
+        }
+        Failure::Api(e) => format!("Kubernetes API request failed: {e}"),
+    };
+    Error::Cluster { message }
+}
+
+/// The causes under kube's wrapper, outermost first, repeats dropped:
+/// `client error (Connect): tcp connect error: Connection refused (os error 111)`.
+fn causes(e: &kube::Error) -> String {
+    let mut texts: Vec<String> = Vec::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if texts.last() != Some(&text) {
+            texts.push(text);
+        }
+        source = s.source();
+    }
+    if texts.is_empty() {
+        texts.push(e.to_string());
+    }
+    texts.join(": ")
+}

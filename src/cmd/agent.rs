@@ -1,0 +1,127 @@
+//! `fabctl agent`: run the Kubernetes controller until SIGTERM/Ctrl-C.
+//!
+//! Defaults suit a pod: every namespace (`-n` narrows it to one), `/metrics` and
+//! `/healthz` on 0.0.0.0:9090, audit lines on standard error (the root filesystem
+//! is read-only; the log collector keeps them). The cluster comes from kubeconfig or
+//! the pod's service account; the agent lists the resources once before watching, so
+//! a missing cluster, CRD or permission is a clear error at start, not a log loop.
+
+use std::error::Error as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kube::api::Api;
+use kube::runtime::watcher;
+use kube::{Client, Config};
+
+use crate::agent::{self, Context};
+use crate::audit::{self, AuditLog};
+use crate::cli::{AgentArgs, GlobalArgs};
+use crate::cluster::Scope;
+use crate::device::modbus::ModbusConnector;
+use crate::error::Error;
+use crate::manifest::IndustrialPLC;
+use crate::metrics::Metrics;
+
+/// How long the start-up check may wait for the API server.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode, Error> {
+    super::runtime()?.block_on(agent(args))
+}
+
+async fn agent(args: &AgentArgs) -> Result<ExitCode, Error> {
+    // Before anything announces itself: a SIGTERM from then on is always graceful.
+    let signals = crate::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
+    let client = connect().await?;
+    let scope = Scope {
+        namespace: args.namespace.clone(),
+        all_namespaces: args.namespace.is_none(),
+        selector: args.selector.clone(),
+    };
+    let found = crate::cluster::list(&client, &scope, STARTUP_TIMEOUT)
+        .await?
+        .len();
+    let api: Api<IndustrialPLC> = match &args.namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
+    let mut watch = watcher::Config::default();
+    if let Some(selector) = &args.selector {
+        watch = watch.labels(selector);
+    }
+
+    let metrics = Arc::new(Metrics::new());
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (bound, server) = crate::metrics::serve(args.metrics_addr, Arc::clone(&metrics), async {
+        let _ = metrics_stopped.await;
+    })
+    .await
+    .map_err(|source| Error::Listen {
+        addr: args.metrics_addr,
+        source,
+    })?;
+    let server = tokio::spawn(server);
+    let audit = open_audit(args)?;
+    let context = Context::new(client, ModbusConnector, metrics, Arc::new(audit));
+
+    let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        signals.wait().await;
+        let _ = signalled.send(());
+    });
+    let shutdown = async move {
+        let _ = signal.await;
+        tracing::info!("stopping: waiting for the reconciles in flight");
+    };
+    let place = match &args.namespace {
+        Some(ns) => format!("namespace {ns}"),
+        None => "all namespaces".to_owned(),
+    };
+    let selector = args
+        .selector
+        .as_deref()
+        .map(|s| format!(" matching {s}"))
+        .unwrap_or_default();
+    eprintln!(
+        "agent: watching IndustrialPLCs in {place}{selector} ({found} now); metrics on http://{bound}/metrics; Ctrl-C or SIGTERM stops after the reconciles in flight"
+    );
+    agent::run(api, watch, context, args.parallelism, shutdown).await;
+    let _ = stop_metrics.send(());
+    let _ = server.await;
+    eprintln!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A client for kubeconfig's cluster or the pod's, with kube's default timeouts
+/// (long enough for watches).
+async fn connect() -> Result<Client, Error> {
+    let config = Config::infer().await.map_err(|e| {
+        let why = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
+        Error::Cluster {
+            message: format!(
+                "cannot reach a Kubernetes cluster: no usable kubeconfig ({why}) and not running inside a pod (set KUBECONFIG or run inside a pod)"
+            ),
+        }
+    })?;
+    let server = config.cluster_url.to_string();
+    Client::try_from(config).map_err(|e| Error::Cluster {
+        message: format!("cannot reach a Kubernetes cluster at {server}: {e}"),
+    })
+}
+
+/// `--audit-log`, default standard error.
+fn open_audit(args: &AgentArgs) -> Result<AuditLog, Error> {
+    let path = args.audit_log.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let target = audit::Target::resolve(Some(&path));
+    let context = audit::Context {
+        plan_digest: "agent".into(),
+        git_commit: None,
+    };
+    AuditLog::open(&target, context).map_err(|source| Error::Audit {
+        target: path.display().to_string(),
+        source,
+    })
+}
