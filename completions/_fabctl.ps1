@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Serve simulated PLCs over Modbus TCP')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print version information')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script: bash, zsh, fish, powershell or elvish')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read a running PLC and write a manifest with its live values as desired values')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List IndustrialPLC resources in the cluster with their status')
             [CompletionResult]::new('get-status', 'get-status', [CompletionResultType]::ParameterValue, 'List IndustrialPLC resources in the cluster with their status')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List IndustrialPLC resources in the cluster with their status')
@@ -289,6 +290,34 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'fabctl;import' {
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT')
+            [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Modbus unit id')
+            [CompletionResult]::new('--holding', '--holding', [CompletionResultType]::ParameterName, 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Input register ranges (imported as observe-only assertions)')
+            [CompletionResult]::new('--coils', '--coils', [CompletionResultType]::ParameterName, 'Coil ranges')
+            [CompletionResult]::new('--discrete', '--discrete', [CompletionResultType]::ParameterName, 'Discrete input ranges (imported as observe-only assertions)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Type of the holding and input registers (multi-word types take consecutive registers)')
+            [CompletionResult]::new('--word-order', '--word-order', [CompletionResultType]::ParameterName, 'Word order of multi-word types: big or little')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'metadata.name of the manifest [default: derived from the device]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'metadata.namespace of the manifest')
+            [CompletionResult]::new('--timeout-ms', '--timeout-ms', [CompletionResultType]::ParameterName, 'Request timeout in milliseconds')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the manifest here instead of stdout')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto = on a terminal and NO_COLOR unset')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: -v lists in-sync registers and logs info, -vv logs debug')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: -v lists in-sync registers and logs info, -vv logs debug')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'fabctl;get' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace [default: the kubeconfig context''s, or the pod''s]')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace [default: the kubeconfig context''s, or the pod''s]')
@@ -434,6 +463,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Serve simulated PLCs over Modbus TCP')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print version information')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script: bash, zsh, fish, powershell or elvish')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Read a running PLC and write a manifest with its live values as desired values')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'List IndustrialPLC resources in the cluster with their status')
             [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show one IndustrialPLC in the cluster: spec, status, registers, conditions')
             [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Refresh the `get` table until Ctrl-C')
@@ -475,6 +505,9 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             break
         }
         'fabctl;help;completions' {
+            break
+        }
+        'fabctl;help;import' {
             break
         }
         'fabctl;help;get' {

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand sim 'Serve simulated PLCs over Modbus TCP'
             cand version 'Print version information'
             cand completions 'Print a shell completion script: bash, zsh, fish, powershell or elvish'
+            cand import 'Read a running PLC and write a manifest with its live values as desired values'
             cand get 'List IndustrialPLC resources in the cluster with their status'
             cand get-status 'List IndustrialPLC resources in the cluster with their status'
             cand list 'List IndustrialPLC resources in the cluster with their status'
@@ -273,6 +274,33 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'fabctl;import'= {
+            cand --device 'The device: HOST:PORT'
+            cand --unit 'Modbus unit id'
+            cand --holding 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)'
+            cand --input 'Input register ranges (imported as observe-only assertions)'
+            cand --coils 'Coil ranges'
+            cand --discrete 'Discrete input ranges (imported as observe-only assertions)'
+            cand --type 'Type of the holding and input registers (multi-word types take consecutive registers)'
+            cand --word-order 'Word order of multi-word types: big or little'
+            cand --name 'metadata.name of the manifest [default: derived from the device]'
+            cand --namespace 'metadata.namespace of the manifest'
+            cand --timeout-ms 'Request timeout in milliseconds'
+            cand --out 'Write the manifest here instead of stdout'
+            cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --color 'When to color output: auto = on a terminal and NO_COLOR unset'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand -v 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand --verbose 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'fabctl;get'= {
             cand -n 'Namespace [default: the kubeconfig context''s, or the pod''s]'
             cand --namespace 'Namespace [default: the kubeconfig context''s, or the pod''s]'
@@ -412,6 +440,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand sim 'Serve simulated PLCs over Modbus TCP'
             cand version 'Print version information'
             cand completions 'Print a shell completion script: bash, zsh, fish, powershell or elvish'
+            cand import 'Read a running PLC and write a manifest with its live values as desired values'
             cand get 'List IndustrialPLC resources in the cluster with their status'
             cand describe 'Show one IndustrialPLC in the cluster: spec, status, registers, conditions'
             cand watch 'Refresh the `get` table until Ctrl-C'
@@ -441,6 +470,8 @@ set edit:completion:arg-completer[fabctl] = {|@words|
         &'fabctl;help;version'= {
         }
         &'fabctl;help;completions'= {
+        }
+        &'fabctl;help;import'= {
         }
         &'fabctl;help;get'= {
         }

@@ -47,6 +47,7 @@ complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "demo" -d 'Run the who
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "sim" -d 'Serve simulated PLCs over Modbus TCP'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "version" -d 'Print version information'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "completions" -d 'Print a shell completion script: bash, zsh, fish, powershell or elvish'
+complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "import" -d 'Read a running PLC and write a manifest with its live values as desired values'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "get" -d 'List IndustrialPLC resources in the cluster with their status'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "get-status" -d 'List IndustrialPLC resources in the cluster with their status'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "list" -d 'List IndustrialPLC resources in the cluster with their status'
@@ -225,6 +226,29 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbo
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l unit -d 'Modbus unit id' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l holding -d 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l input -d 'Input register ranges (imported as observe-only assertions)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l coils -d 'Coil ranges' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l discrete -d 'Discrete input ranges (imported as observe-only assertions)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l type -d 'Type of the holding and input registers (multi-word types take consecutive registers)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l word-order -d 'Word order of multi-word types: big or little' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l name -d 'metadata.name of the manifest [default: derived from the device]' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l namespace -d 'metadata.namespace of the manifest' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l timeout-ms -d 'Request timeout in milliseconds' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l out -d 'Write the manifest here instead of stdout' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
+json\t'One JSON object per line: events with a "type"; get and describe: the resources'
+yaml\t'YAML (get, describe and watch only)'"
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s q -l quiet -d 'Only errors on stderr'
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s n -l namespace -d 'Namespace [default: the kubeconfig context\'s, or the pod\'s]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
@@ -313,20 +337,21 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s v -l verbose -d '
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s V -l version -d 'Print version'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "validate" -d 'Check manifests offline (exit 0 valid, 1 invalid)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "crd" -d 'Print the IndustrialPLC CustomResourceDefinition (YAML)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "schema" -d 'Print the JSON Schema of an IndustrialPLC manifest document'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "plan" -d 'Read live registers and show what differs from the manifests'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "apply" -d 'Plan, ask for approval, write the corrections and verify each by reading it back'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "show" -d 'Render a saved plan file'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "reconcile" -d 'Enforce the manifests once (--once, for CronJobs) or on a cron schedule'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "agent" -d 'Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "demo" -d 'Run the whole story on an in-process simulated plant, no setup needed'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "sim" -d 'Serve simulated PLCs over Modbus TCP'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "version" -d 'Print version information'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "completions" -d 'Print a shell completion script: bash, zsh, fish, powershell or elvish'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "get" -d 'List IndustrialPLC resources in the cluster with their status'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "describe" -d 'Show one IndustrialPLC in the cluster: spec, status, registers, conditions'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "watch" -d 'Refresh the `get` table until Ctrl-C'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "sync" -d 'Ask the agent to reconcile an IndustrialPLC now (annotates the resource)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions get describe watch sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "validate" -d 'Check manifests offline (exit 0 valid, 1 invalid)'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "crd" -d 'Print the IndustrialPLC CustomResourceDefinition (YAML)'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "schema" -d 'Print the JSON Schema of an IndustrialPLC manifest document'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "plan" -d 'Read live registers and show what differs from the manifests'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "apply" -d 'Plan, ask for approval, write the corrections and verify each by reading it back'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "show" -d 'Render a saved plan file'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "reconcile" -d 'Enforce the manifests once (--once, for CronJobs) or on a cron schedule'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "agent" -d 'Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "demo" -d 'Run the whole story on an in-process simulated plant, no setup needed'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "sim" -d 'Serve simulated PLCs over Modbus TCP'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "version" -d 'Print version information'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "completions" -d 'Print a shell completion script: bash, zsh, fish, powershell or elvish'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "import" -d 'Read a running PLC and write a manifest with its live values as desired values'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "get" -d 'List IndustrialPLC resources in the cluster with their status'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "describe" -d 'Show one IndustrialPLC in the cluster: spec, status, registers, conditions'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "watch" -d 'Refresh the `get` table until Ctrl-C'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "sync" -d 'Ask the agent to reconcile an IndustrialPLC now (annotates the resource)'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -95,6 +95,8 @@ pub enum Command {
     Version,
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish
     Completions(CompletionsArgs),
+    /// Read a running PLC and write a manifest with its live values as desired values
+    Import(ImportArgs),
     /// List IndustrialPLC resources in the cluster with their status
     #[command(visible_aliases = ["get-status", "list"])]
     Get(GetArgs),
@@ -285,6 +287,47 @@ pub struct ShowArgs {
     /// A plan saved by `fabctl plan --out`
     #[arg(value_name = "PLANFILE")]
     pub planfile: PathBuf,
+}
+
+/// `fabctl import`.
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// The device: HOST:PORT
+    #[arg(long, value_name = "HOST:PORT")]
+    pub device: String,
+    /// Modbus unit id
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub unit: u8,
+    /// Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)
+    #[arg(long, value_name = "RANGES")]
+    pub holding: Option<String>,
+    /// Input register ranges (imported as observe-only assertions)
+    #[arg(long, value_name = "RANGES")]
+    pub input: Option<String>,
+    /// Coil ranges
+    #[arg(long, value_name = "RANGES")]
+    pub coils: Option<String>,
+    /// Discrete input ranges (imported as observe-only assertions)
+    #[arg(long, value_name = "RANGES")]
+    pub discrete: Option<String>,
+    /// Type of the holding and input registers (multi-word types take consecutive registers)
+    #[arg(long = "type", value_name = "TYPE", default_value = "u16")]
+    pub value_type: String,
+    /// Word order of multi-word types: big or little
+    #[arg(long, value_name = "ORDER", default_value = "big")]
+    pub word_order: String,
+    /// metadata.name of the manifest [default: derived from the device]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// metadata.namespace of the manifest
+    #[arg(long, value_name = "NS", default_value = "default")]
+    pub namespace: String,
+    /// Request timeout in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub timeout_ms: u32,
+    /// Write the manifest here instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `fabctl completions`.

@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Agent(args) => cmd::agent::run(&cli.global, &args)?,
         Command::Show(args) => cmd::show::run(&cli.global, &args)?,
         Command::Demo(args) => cmd::demo::run(&cli.global, &args)?,
+        Command::Import(args) => cmd::import::run(&args)?,
         Command::Get(args) => cmd::cluster::get(&cli.global, &args)?,
         Command::Describe(args) => cmd::cluster::describe(&cli.global, &args)?,
         Command::Watch(args) => cmd::cluster::watch(&cli.global, &args)?,

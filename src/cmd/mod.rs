@@ -5,6 +5,7 @@ pub mod apply;
 pub mod cluster;
 pub mod demo;
 pub mod generate;
+pub mod import;
 pub mod plan;
 pub mod reconcile;
 pub mod show;

@@ -8,6 +8,7 @@ mod generate;
 mod generated;
 mod guards;
 mod hostile;
+mod import;
 mod k8s;
 mod monitoring;
 mod plan_apply;

@@ -1,0 +1,90 @@
+//! `fabctl import`: a manifest from a running PLC, and a clean plan right after.
+
+use crate::support::{Plant, stderr, stdout};
+
+const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: site}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @site\n  registers:\n    - {name: a, address: 4000, value: 2500}\n    - {name: b, address: 4001, value: 7}\n    - {name: f, address: 4002, type: f32, value: 12.5}\n    - {name: c, address: 10, kind: coil, value: true}\n    - {name: t, address: 5, kind: input, value: 451}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_manifest_plans_clean() {
+    let plant = Plant::start(PLANT).await;
+    let addr = plant.sim.addr_of("default/site").unwrap();
+    let out_file = plant.dir.path().join("imported.yaml");
+    let mut cmd = crate::support::fabctl();
+    cmd.args([
+        "import",
+        "--device",
+        &addr.to_string(),
+        "--holding",
+        "4000-4003",
+        "--coils",
+        "10",
+        "--input",
+        "5",
+        "--name",
+        "site-1",
+        "--out",
+    ])
+    .arg(&out_file);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        manifest.contains("    - {name: hr_4000, address: 4000, kind: holding, value: 2500}\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("    - {name: coil_10, address: 10, kind: coil, value: true}\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest
+            .contains("    - {name: ir_5, address: 5, kind: input, mode: observe, value: 451}\n"),
+        "{manifest}"
+    );
+
+    let mut cmd = crate::support::fabctl();
+    cmd.args(["plan", "--detailed-exitcode", "--color", "never", "-f"])
+        .arg(&out_file);
+    let plan = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+    assert!(
+        stdout(&plan)
+            .ends_with("No changes. Your PLCs match the manifests (6 registers in sync).\n"),
+        "{}",
+        stdout(&plan)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undeclared_addresses_are_skipped_with_a_note() {
+    let plant = Plant::start(PLANT).await;
+    let addr = plant.sim.addr_of("default/site").unwrap();
+    let mut cmd = crate::support::fabctl();
+    cmd.args([
+        "import",
+        "--device",
+        &addr.to_string(),
+        "--holding",
+        "3999-4001",
+    ]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: skipped holding 3999: IllegalDataAddress (exception 0x02)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("name: hr_4001, address: 4001"));
+}
