@@ -1,6 +1,7 @@
 //! Integration tests: the real `fabctl` binary and the in-process simulator on 127.0.0.1:0.
 
 mod agent;
+mod attack;
 mod ci;
 mod cluster;
 mod faults;
@@ -12,6 +13,7 @@ mod import;
 mod k8s;
 mod monitoring;
 mod plan_apply;
+mod reconcile;
 mod sim;
 mod soak;
 mod support;
