@@ -108,8 +108,12 @@ impl ResultSink for AuditLog {
                 line.insert(k.clone(), v.clone());
             }
         }
+        // One write per line: `Value`'s Display would issue a write per token, and
+        // the file is unbuffered (a line must be on disk before the next PLC starts).
+        let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
+        bytes.push(b'\n');
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let written = writeln!(out, "{line}").and_then(|()| out.flush());
+        let written = out.write_all(&bytes).and_then(|()| out.flush());
         if let Err(e) = written {
             let mut failed = self.failed.lock().unwrap_or_else(|e| e.into_inner());
             failed.get_or_insert_with(|| e.to_string());

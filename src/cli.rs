@@ -131,7 +131,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME[/REGISTER]")]
     pub target: Vec<String>,
     /// Endpoints (host:port) talked to at once
-    #[arg(long, value_name = "N", default_value_t = crate::observe::DEFAULT_PARALLELISM as u32,
+    #[arg(long, value_name = "N", default_value_t = crate::observe::DEFAULT_FLEET_PARALLELISM as u32,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub parallelism: u32,
 }
@@ -404,7 +404,7 @@ mod tests {
         let Command::Plan(args) = cli.command else {
             panic!("plan expected")
         };
-        assert_eq!(args.run.parallelism, 128);
+        assert_eq!(args.run.parallelism, 512);
         assert!(Cli::try_parse_from(["fabctl", "plan", "--parallelism", "0"]).is_err());
     }
 

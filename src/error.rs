@@ -71,6 +71,11 @@ pub enum Error {
     Cluster { message: String },
     #[error("cannot serialize {what}: {message}")]
     Serialize { what: &'static str, message: String },
+    #[error("{source}")]
+    OpenFiles {
+        #[from]
+        source: crate::limits::LimitError,
+    },
 }
 
 impl Error {

@@ -16,6 +16,11 @@ use crate::manifest::Plc;
 /// a fleet of hundreds should be read in one wave.
 pub const DEFAULT_PARALLELISM: usize = 128;
 
+/// Default `--parallelism` of `plan`, `apply` and `reconcile`: 512 reads a fleet of
+/// 1,000 PLCs answering in 20 ms in two waves (128 took eight), and the descriptors it
+/// needs (~580) fit the common soft limit of 1,024 open files.
+pub const DEFAULT_FLEET_PARALLELISM: usize = 512;
+
 /// What was read for one register.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reading {
@@ -73,6 +78,14 @@ impl Progress for () {
 /// Endpoint key: PLCs with the same host and port share one connection.
 pub fn endpoint_key(plc: &Plc) -> (String, u16) {
     (plc.host.to_ascii_lowercase(), plc.port)
+}
+
+/// How many endpoints (connections) the PLCs are behind.
+pub fn endpoint_count(plcs: &[Plc]) -> usize {
+    plcs.iter()
+        .map(endpoint_key)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 /// Groups PLC indices by endpoint, in a stable order.

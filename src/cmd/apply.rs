@@ -27,12 +27,18 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
             let saved = crate::planfile::load(path)?;
             let plcs = crate::target::select(saved.plan.plcs, &args.run.target)
                 .map_err(|message| Error::Target { message })?;
+            let endpoints: std::collections::HashSet<(String, u16)> = plcs
+                .iter()
+                .map(|p| (p.host.to_ascii_lowercase(), p.port))
+                .collect();
+            super::plan::ensure_descriptors(endpoints.len(), &args.run)?;
             (Plan { plcs }, saved.manifests_commit)
         }
         None => {
             let plcs = super::load_plcs(global, &mut std::io::stdout())?;
             let plcs = crate::target::select(plcs, &args.run.target)
                 .map_err(|message| Error::Target { message })?;
+            super::plan::ensure_descriptors(crate::observe::endpoint_count(&plcs), &args.run)?;
             let (plan, _) = runtime.block_on(super::plan::make_plan(
                 &ModbusConnector,
                 &plcs,

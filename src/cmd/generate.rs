@@ -31,7 +31,7 @@ pub fn crd_yaml() -> Result<String, Error> {
 /// value encodable in its type after scaling, bounds, duplicates, overlaps) are only in
 /// `validate`.
 pub fn manifest_schema() -> serde_json::Value {
-    let mut schema = crate::manifest::schema::document_schema();
+    let mut schema = crate::manifest::schema::document_schema().clone();
     openapi_to_json_schema(&mut schema);
     if let Some(register) = schema.pointer_mut("/properties/spec/properties/registers/items") {
         register_rules(register);

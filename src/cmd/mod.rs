@@ -59,5 +59,8 @@ pub fn stdout_view<'a>(global: &GlobalArgs) -> Box<dyn View + 'a> {
         color: view::color_enabled(global.color, std::io::stdout().is_terminal()),
         verbose: global.verbose > 0,
     };
-    view::for_format(global.output, std::io::stdout(), options)
+    // Buffered: a plan of 100,000 registers is one write, not a syscall per line. Every
+    // view method flushes before returning, so output still appears as it happens.
+    let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+    view::for_format(global.output, out, options)
 }

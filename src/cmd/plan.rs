@@ -6,6 +6,7 @@ use crate::cli::{GlobalArgs, PlanArgs, RunArgs};
 use crate::device::Connector;
 use crate::device::modbus::ModbusConnector;
 use crate::error::Error;
+use crate::limits::Need;
 use crate::manifest::Plc;
 use crate::observe::{self, IoStats, ReadOptions};
 use crate::plan::{Plan, PlanOptions, Summary};
@@ -16,6 +17,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
     let plcs = super::load_plcs(global, &mut std::io::stdout())?;
     let plcs = crate::target::select(plcs, &args.run.target)
         .map_err(|message| Error::Target { message })?;
+    ensure_descriptors(observe::endpoint_count(&plcs), &args.run)?;
     let runtime = super::runtime()?;
     let (plan, _) = runtime.block_on(make_plan(
         &ModbusConnector,
@@ -42,6 +44,14 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
         );
     }
     Ok(exit_code(&plan.summary(), args.detailed_exitcode))
+}
+
+/// Raises the open-file limit for talking to `endpoints` endpoints, or fails (before
+/// any device is contacted) when the hard limit cannot allow it.
+pub fn ensure_descriptors(endpoints: usize, run: &RunArgs) -> Result<(), Error> {
+    let need = Need::clients(endpoints, run.parallelism as usize);
+    crate::limits::ensure(&need)?;
+    Ok(())
 }
 
 /// Reads the devices and computes the plan, with a progress bar on slow runs.

@@ -34,6 +34,7 @@ async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Err
     let plcs = super::load_plcs(global, &mut std::io::stdout())?;
     let plcs = crate::target::select(plcs, &args.run.target)
         .map_err(|message| Error::Target { message })?;
+    super::plan::ensure_descriptors(crate::observe::endpoint_count(&plcs), &args.run)?;
     let audit = open_audit(global, args)?;
     let read = ReadOptions {
         parallelism: args.run.parallelism as usize,
@@ -157,6 +158,7 @@ async fn run_tick(state: &State) {
         }
         None => state.metrics.set_healthy(false),
     }
+    reconcile::release_free_memory();
     state.running.store(false, Ordering::Release);
 }
 
@@ -176,6 +178,12 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
             return None;
         }
     };
+    // Each tick: the manifests (so the fleet) may have grown since the last one.
+    let endpoints = crate::observe::endpoint_count(&plcs);
+    if let Err(e) = super::plan::ensure_descriptors(endpoints, &state.args.run) {
+        tracing::error!("tick skipped: {e}; nothing was sent to any device");
+        return None;
+    }
     let read = ReadOptions {
         parallelism: state.args.run.parallelism as usize,
         ..ReadOptions::default()

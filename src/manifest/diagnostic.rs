@@ -138,9 +138,9 @@ impl FileRef {
         }
     }
 
-    /// The location of a spanned YAML value.
-    pub fn loc(&self, location: &serde_saphyr::Location) -> SourceLoc {
-        self.at(location.line(), location.column())
+    /// The location of a YAML node.
+    pub fn loc(&self, mark: &super::node::Mark) -> SourceLoc {
+        self.at(mark.line, mark.column)
     }
 }
 

@@ -71,28 +71,20 @@ pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classifi
         }
     }
     check_metadata(doc, file, diags);
-    let schema = super::schema::document_schema();
     match doc.value.get("spec") {
-        Some(spec) => {
-            if let Some(spec_schema) = schema.pointer("/properties/spec") {
-                structure::check(spec, spec_schema, "spec", file, diags);
-            }
-        }
+        Some(spec) => structure::check(spec, structure::spec_rules(), "spec", file, diags),
         None => diags.push(
             Diagnostic::error(loc.clone(), "missing required field `spec`")
                 .with_hint("add a `spec:` with at least `deviceAddress` and registers"),
         ),
     }
-    if let (Some(status), Some(status_schema)) = (
-        doc.value.get("status"),
-        schema.pointer("/properties/status"),
-    ) {
-        structure::check(status, status_schema, "status", file, diags);
+    if let Some(status) = doc.value.get("status") {
+        structure::check(status, structure::status_rules(), "status", file, diags);
     }
     if diags.error_count() > before {
         return Classified::Invalid;
     }
-    match serde_json::from_value::<IndustrialPLC>(doc.value.to_json()) {
+    match doc.value.deserialize::<IndustrialPLC>() {
         Ok(plc) => Classified::Plc(Box::new(plc)),
         Err(e) => {
             diags.push(Diagnostic::error(

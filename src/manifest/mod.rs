@@ -76,13 +76,51 @@ pub fn load_report(paths: &[PathBuf]) -> Report {
         }
     };
     report.files = files.len();
-    for path in &files {
-        load_file(path, &mut report);
+    for file in load_files(&files) {
+        report.plcs.extend(file.plcs);
+        report.diagnostics.0.extend(file.diagnostics.0);
     }
     let unique = check_unique_plcs(&report.plcs, &mut report.diagnostics);
     check_overlaps(&unique, &mut report.diagnostics);
     report.diagnostics.sort();
     report
+}
+
+/// Files below this count are loaded on the calling thread alone.
+const FILES_PER_WORKER: usize = 16;
+
+/// Loads every file, in parallel on the machine's cores: parsing YAML is most of the
+/// cost of loading a fleet, and files are independent. Results keep the order of
+/// `files`, so the outcome is exactly that of loading them one by one.
+fn load_files(files: &[PathBuf]) -> Vec<Report> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = cores.min(files.len() / FILES_PER_WORKER).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(path) = files.get(i) else {
+                return done;
+            };
+            let mut report = Report::default();
+            load_file(path, &mut report);
+            done.push((i, report));
+        }
+    };
+    let mut slots: Vec<Option<Report>> = (0..files.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mine = work();
+        let theirs = helpers.into_iter().map(|h| match h.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        });
+        for (i, report) in std::iter::once(mine).chain(theirs).flatten() {
+            slots[i] = Some(report);
+        }
+    });
+    slots.into_iter().flatten().collect()
 }
 
 fn load_file(path: &std::path::Path, report: &mut Report) {
@@ -131,7 +169,7 @@ fn load_text(text: &str, file: &FileRef, report: &mut Report) {
         Err(e) => {
             let loc = e
                 .location()
-                .map(|l| file.loc(&l))
+                .map(|l| file.loc(&node::Mark::from(&l)))
                 .unwrap_or_else(|| file.whole());
             let (message, hint) = node::describe_error(&e);
             report
@@ -186,8 +224,8 @@ fn unrepresentable(doc: &node::Node, text: &str, file: &FileRef, out: &mut Vec<D
             .with_hint("register values, bounds, scales and tolerances must be finite numbers"),
         ),
         NodeValue::Float(_) => {
-            let span = doc.referenced.span();
-            let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) else {
+            let mark = doc.referenced;
+            let (Some(start), Some(len)) = (mark.byte_offset, mark.byte_len) else {
                 return;
             };
             let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else {

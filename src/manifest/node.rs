@@ -7,8 +7,64 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
+mod fast;
+mod typed;
+
+/// Where a node's text starts: 1-based line and column (in characters), and the byte
+/// range of a scalar's text when known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mark {
+    pub line: u64,
+    pub column: u64,
+    pub byte_offset: Option<u64>,
+    pub byte_len: Option<u64>,
+}
+
+impl From<&serde_saphyr::Location> for Mark {
+    fn from(l: &serde_saphyr::Location) -> Mark {
+        let span = l.span();
+        Mark {
+            line: l.line(),
+            column: l.column(),
+            byte_offset: span.byte_offset(),
+            byte_len: span.byte_len(),
+        }
+    }
+}
+
 /// A YAML node with its location.
-pub type Node = Spanned<NodeValue>;
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: NodeValue,
+    pub referenced: Mark,
+}
+
+/// A mapping key with its location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub value: String,
+    pub referenced: Mark,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<NodeValue>::deserialize(d)?;
+        Ok(Node {
+            referenced: Mark::from(&spanned.referenced),
+            value: spanned.value,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<String>::deserialize(d)?;
+        Ok(Key {
+            referenced: Mark::from(&spanned.referenced),
+            value: spanned.value,
+        })
+    }
+}
 
 /// The value of a YAML node.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +75,7 @@ pub enum NodeValue {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
-    Map(Vec<(Spanned<String>, Node)>),
+    Map(Vec<(Key, Node)>),
 }
 
 impl NodeValue {
@@ -39,8 +95,15 @@ impl NodeValue {
         }
     }
 
-    /// Converts to JSON for typed deserialization. Integers beyond 64 bits were
-    /// rejected by validation before this is called.
+    /// Deserializes a typed value (the resource, a register) straight from the tree,
+    /// exactly as `serde_json::from_value(self.to_json())` would.
+    pub fn deserialize<T: de::DeserializeOwned>(&self) -> Result<T, typed::Error> {
+        typed::deserialize(self)
+    }
+
+    /// Converts to JSON (tests compare [`Self::deserialize`] with this route). Integers beyond 64 bits were rejected by validation before
+    /// this is called.
+    #[cfg(test)]
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match self {
@@ -146,7 +209,19 @@ pub const MAX_ALIAS_EVENTS: usize = 10_000;
 /// hostile input (alias bombs, deep nesting, document storms) bounded in time and
 /// memory. YAML 1.2 booleans only (`on`/`off`/`yes`/`no` stay strings); NaN and
 /// infinities parse, so the register rules can say why they are refused.
+///
+/// Files in the common subset of YAML that manifests use are read by a fast parser
+/// ([`fast`]) with exactly the same result; everything else, errors included, by
+/// serde-saphyr.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
+    match fast::parse(text) {
+        Some(docs) => Ok(docs),
+        None => parse_full(text),
+    }
+}
+
+/// [`parse_documents`] with serde-saphyr alone.
+fn parse_full(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
@@ -226,7 +301,7 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let b = docs[0].value.get("b").unwrap();
         let c = b.value.get("c").unwrap();
-        assert_eq!((c.referenced.line(), c.referenced.column()), (3, 6));
+        assert_eq!((c.referenced.line, c.referenced.column), (3, 6));
         let NodeValue::Seq(items) = &c.value else {
             panic!("expected a list")
         };

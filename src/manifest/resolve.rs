@@ -178,7 +178,7 @@ pub fn salvage_registers(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
     };
     let mut registers = Vec::new();
     for (i, node) in items.iter().enumerate() {
-        if let Ok(reg) = serde_json::from_value::<RegisterSpec>(node.value.to_json()) {
+        if let Ok(reg) = node.value.deserialize::<RegisterSpec>() {
             registers.extend(resolve_register(&reg, i, Some(node), file, diags));
         }
     }
@@ -387,8 +387,12 @@ fn suggest_name(name: &str) -> String {
 }
 
 fn check_duplicate_names(registers: &[Register], diags: &mut Diagnostics) {
-    for (i, r) in registers.iter().enumerate() {
-        if let Some(first) = registers[..i].iter().find(|p| p.name == r.name) {
+    // Linear, not quadratic: a PLC may declare thousands of registers.
+    let mut first_of: std::collections::HashMap<&str, &Register> =
+        std::collections::HashMap::with_capacity(registers.len());
+    for r in registers {
+        let first = *first_of.entry(r.name.as_str()).or_insert(r);
+        if !std::ptr::eq(first, r) {
             let hint = if r.name == SHORTHAND_REGISTER {
                 format!(
                     "`targetRegister` declares a register named `{SHORTHAND_REGISTER}`; rename this one"

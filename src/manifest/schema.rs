@@ -7,15 +7,14 @@ use kube::CustomResourceExt;
 
 use super::IndustrialPLC;
 
-/// The `openAPIV3Schema` of the CRD (inlined, structural).
-pub fn document_schema() -> serde_json::Value {
+/// The `openAPIV3Schema` of the CRD (inlined, structural), built once per process:
+/// every manifest document is checked against it, so it is borrowed, never cloned.
+pub fn document_schema() -> &'static serde_json::Value {
     static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            let crd = serde_json::to_value(IndustrialPLC::crd()).unwrap_or_default();
-            crd.pointer("/spec/versions/0/schema/openAPIV3Schema")
-                .cloned()
-                .unwrap_or_default()
-        })
-        .clone()
+    SCHEMA.get_or_init(|| {
+        let crd = serde_json::to_value(IndustrialPLC::crd()).unwrap_or_default();
+        crd.pointer("/spec/versions/0/schema/openAPIV3Schema")
+            .cloned()
+            .unwrap_or_default()
+    })
 }

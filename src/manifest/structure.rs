@@ -3,26 +3,163 @@
 //! values and numeric ranges. Driven by the schema derived from the Rust type, so the
 //! rules cannot drift from what the CRD declares. Every problem is reported.
 
+use std::sync::OnceLock;
+
 use serde_json::Value as Json;
 
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean};
 use super::node::{Node, NodeValue};
 
-/// Checks `node` (found at `path`, e.g. `spec.registers[0]`) against `schema`.
-pub fn check(node: &Node, schema: &Json, path: &str, file: &FileRef, diags: &mut Diagnostics) {
-    let loc = file.loc(&node.referenced);
-    let nullable = schema
-        .get("nullable")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
-    let Some(ty) = schema.get("type").and_then(Json::as_str) else {
+/// Checks `node` (found at `path`, e.g. `spec.registers[0]`) against `rules`.
+pub fn check(node: &Node, rules: &Rules, path: &str, file: &FileRef, diags: &mut Diagnostics) {
+    check_at(node, rules, &Path::Root(path), file, diags);
+}
+
+/// The rules of `spec`, compiled once from the resource's schema.
+pub fn spec_rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| compile_at("/properties/spec"))
+}
+
+/// The rules of `status`, compiled once from the resource's schema.
+pub fn status_rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| compile_at("/properties/status"))
+}
+
+fn compile_at(pointer: &str) -> Rules {
+    super::schema::document_schema()
+        .pointer(pointer)
+        .map_or_else(Rules::default, Rules::compile)
+}
+
+/// One schema node, compiled from its JSON: looking keywords up in JSON maps for every
+/// YAML node was a fifth of the cost of validating a fleet.
+#[derive(Debug, Default)]
+pub struct Rules {
+    /// `type`; `None`: any value (x-kubernetes-preserve-unknown-fields).
+    ty: Option<String>,
+    nullable: bool,
+    /// `properties`, sorted by name (the order of the JSON map).
+    properties: Vec<(String, Rules)>,
+    preserve_unknown: bool,
+    /// `additionalProperties`: absent, a schema, or anything else (allows all).
+    additional: Additional,
+    required: Vec<String>,
+    items: Option<Box<Rules>>,
+    /// `enum` (its string values).
+    allowed: Option<Vec<String>>,
+    min_length: u64,
+    max_length: u64,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+enum Additional {
+    #[default]
+    Absent,
+    Schema(Box<Rules>),
+    Other,
+}
+
+impl Rules {
+    fn compile(schema: &Json) -> Rules {
+        let strings = |key: &str| {
+            schema.get(key).and_then(Json::as_array).map(|a| {
+                a.iter()
+                    .filter_map(Json::as_str)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+        };
+        Rules {
+            ty: schema.get("type").and_then(Json::as_str).map(str::to_owned),
+            nullable: schema
+                .get("nullable")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
+            properties: schema
+                .get("properties")
+                .and_then(Json::as_object)
+                .map(|p| {
+                    p.iter()
+                        .map(|(k, v)| (k.clone(), Rules::compile(v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            preserve_unknown: schema
+                .get("x-kubernetes-preserve-unknown-fields")
+                .and_then(Json::as_bool)
+                .unwrap_or(false),
+            additional: match schema.get("additionalProperties") {
+                None => Additional::Absent,
+                Some(a) if a.is_object() => Additional::Schema(Box::new(Rules::compile(a))),
+                Some(_) => Additional::Other,
+            },
+            required: strings("required").unwrap_or_default(),
+            items: schema.get("items").map(|i| Box::new(Rules::compile(i))),
+            allowed: strings("enum"),
+            min_length: schema.get("minLength").and_then(Json::as_u64).unwrap_or(0),
+            max_length: schema
+                .get("maxLength")
+                .and_then(Json::as_u64)
+                .unwrap_or(u64::MAX),
+            minimum: schema.get("minimum").and_then(Json::as_f64),
+            maximum: schema.get("maximum").and_then(Json::as_f64),
+        }
+    }
+
+    fn property(&self, name: &str) -> Option<&Rules> {
+        self.properties
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.properties[i].1)
+    }
+
+    fn property_names(&self) -> impl Iterator<Item = &str> {
+        self.properties.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+/// Where a node sits in the document (`spec.registers[3].name`). Formatted only when
+/// a problem is reported: a fleet's manifests hold hundreds of thousands of nodes,
+/// and building a string for each was a large part of validating them.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root(&'a str),
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn is_empty(&self) -> bool {
+        matches!(self, Path::Root(""))
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root(root) => f.write_str(root),
+            Path::Field(parent, key) if parent.is_empty() => f.write_str(key),
+            Path::Field(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+fn check_at(node: &Node, schema: &Rules, path: &Path<'_>, file: &FileRef, diags: &mut Diagnostics) {
+    let loc = || file.loc(&node.referenced);
+    let nullable = schema.nullable;
+    let Some(ty) = schema.ty.as_deref() else {
         // x-kubernetes-preserve-unknown-fields: any value; checked by the semantic rules.
         return;
     };
     if node.value == NodeValue::Null {
         if !nullable {
             diags.push(
-                Diagnostic::error(loc, format!("`{path}` is empty"))
+                Diagnostic::error(loc(), format!("`{path}` is empty"))
                     .with_hint(format!("give it {}, or remove the line", expected(ty))),
             );
         }
@@ -33,9 +170,9 @@ pub fn check(node: &Node, schema: &Json, path: &str, file: &FileRef, diags: &mut
             check_object(node, entries, schema, path, file, diags)
         }
         ("array", NodeValue::Seq(items)) => {
-            if let Some(item_schema) = schema.get("items") {
+            if let Some(item_schema) = schema.items.as_deref() {
                 for (i, item) in items.iter().enumerate() {
-                    check(item, item_schema, &format!("{path}[{i}]"), file, diags);
+                    check_at(item, item_schema, &Path::Index(path, i), file, diags);
                 }
             }
         }
@@ -46,7 +183,7 @@ pub fn check(node: &Node, schema: &Json, path: &str, file: &FileRef, diags: &mut
         ("boolean", NodeValue::Bool(_)) => {}
         (ty, other) => {
             let mut d = Diagnostic::error(
-                loc,
+                loc(),
                 format!("`{path}` must be {}, got {}", expected(ty), describe(other)),
             );
             if ty == "integer"
@@ -71,33 +208,19 @@ pub fn check(node: &Node, schema: &Json, path: &str, file: &FileRef, diags: &mut
 
 fn check_object(
     node: &Node,
-    entries: &[(serde_saphyr::Spanned<String>, Node)],
-    schema: &Json,
-    path: &str,
+    entries: &[(super::node::Key, Node)],
+    schema: &Rules,
+    path: &Path<'_>,
     file: &FileRef,
     diags: &mut Diagnostics,
 ) {
-    let empty = serde_json::Map::new();
-    let properties = schema
-        .get("properties")
-        .and_then(Json::as_object)
-        .unwrap_or(&empty);
-    let preserve = schema
-        .get("x-kubernetes-preserve-unknown-fields")
-        .and_then(Json::as_bool)
-        .unwrap_or(false);
-    let additional = schema.get("additionalProperties");
     for (key, value) in entries {
-        let child_path = if path.is_empty() {
-            key.value.clone()
-        } else {
-            format!("{path}.{}", key.value)
-        };
-        if let Some(prop) = properties.get(&key.value) {
-            check(value, prop, &child_path, file, diags);
-        } else if let Some(add) = additional.filter(|a| a.is_object()) {
-            check(value, add, &child_path, file, diags);
-        } else if !preserve && additional.is_none() {
+        let child_path = Path::Field(path, &key.value);
+        if let Some(prop) = schema.property(&key.value) {
+            check_at(value, prop, &child_path, file, diags);
+        } else if let Additional::Schema(add) = &schema.additional {
+            check_at(value, add, &child_path, file, diags);
+        } else if !schema.preserve_unknown && matches!(schema.additional, Additional::Absent) {
             let place = if path.is_empty() {
                 "the document".to_owned()
             } else {
@@ -107,83 +230,78 @@ fn check_object(
                 file.loc(&key.referenced),
                 format!("unknown field `{}` in {place}", key.value),
             );
-            d = match did_you_mean(&key.value, properties.keys().map(String::as_str)) {
+            d = match did_you_mean(&key.value, schema.property_names()) {
                 Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                 None => d.with_hint(format!(
                     "known fields: {}",
-                    properties
-                        .keys()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    schema.property_names().collect::<Vec<_>>().join(", ")
                 )),
             };
             diags.push(d);
         }
     }
-    if let Some(required) = schema.get("required").and_then(Json::as_array) {
-        for field in required.iter().filter_map(Json::as_str) {
-            if !entries.iter().any(|(k, _)| k.value == field) {
-                let place = if path.is_empty() {
-                    "the document".to_owned()
-                } else {
-                    format!("`{path}`")
-                };
-                diags.push(
-                    Diagnostic::error(
-                        file.loc(&node.referenced),
-                        format!("missing required field `{field}` in {place}"),
-                    )
-                    .with_hint(format!("add `{field}:`")),
-                );
-            }
+    for field in schema.required.iter().map(String::as_str) {
+        if !entries.iter().any(|(k, _)| k.value == field) {
+            let place = if path.is_empty() {
+                "the document".to_owned()
+            } else {
+                format!("`{path}`")
+            };
+            diags.push(
+                Diagnostic::error(
+                    file.loc(&node.referenced),
+                    format!("missing required field `{field}` in {place}"),
+                )
+                .with_hint(format!("add `{field}:`")),
+            );
         }
     }
 }
 
 fn check_string(
     s: &str,
-    schema: &Json,
-    path: &str,
-    loc: super::SourceLoc,
+    schema: &Rules,
+    path: &Path<'_>,
+    loc: impl Fn() -> super::SourceLoc,
     diags: &mut Diagnostics,
 ) {
-    if let Some(allowed) = schema.get("enum").and_then(Json::as_array) {
-        let allowed: Vec<&str> = allowed.iter().filter_map(Json::as_str).collect();
-        if !allowed.contains(&s) {
-            let mut d = Diagnostic::error(
-                loc,
-                format!("`{path}` must be one of {}, got `{s}`", allowed.join(", ")),
-            );
-            if let Some(near) = did_you_mean(s, allowed.iter().copied()) {
-                d = d.with_hint(format!("did you mean `{near}`?"));
-            }
-            diags.push(d);
-            return;
+    if let Some(allowed) = &schema.allowed
+        && !allowed.iter().any(|a| a == s)
+    {
+        let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+        let mut d = Diagnostic::error(
+            loc(),
+            format!("`{path}` must be one of {}, got `{s}`", allowed.join(", ")),
+        );
+        if let Some(near) = did_you_mean(s, allowed.iter().copied()) {
+            d = d.with_hint(format!("did you mean `{near}`?"));
         }
+        diags.push(d);
+        return;
     }
     let len = s.chars().count();
-    let min = schema.get("minLength").and_then(Json::as_u64).unwrap_or(0);
-    let max = schema
-        .get("maxLength")
-        .and_then(Json::as_u64)
-        .unwrap_or(u64::MAX);
+    let (min, max) = (schema.min_length, schema.max_length);
     if (len as u64) < min {
         diags.push(Diagnostic::error(
-            loc,
+            loc(),
             format!("`{path}` must not be empty"),
         ));
     } else if len as u64 > max {
         diags.push(Diagnostic::error(
-            loc,
+            loc(),
             format!("`{path}` is {len} characters long; at most {max} are allowed"),
         ));
     }
 }
 
-fn check_range(v: f64, schema: &Json, path: &str, loc: super::SourceLoc, diags: &mut Diagnostics) {
-    let min = schema.get("minimum").and_then(Json::as_f64);
-    let max = schema.get("maximum").and_then(Json::as_f64);
+fn check_range(
+    v: f64,
+    schema: &Rules,
+    path: &Path<'_>,
+    loc: impl Fn() -> super::SourceLoc,
+    diags: &mut Diagnostics,
+) {
+    let (min, max) = (schema.minimum, schema.maximum);
     if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
         let bounds = match (min, max) {
             (Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
@@ -192,7 +310,7 @@ fn check_range(v: f64, schema: &Json, path: &str, loc: super::SourceLoc, diags: 
             (None, None) => unreachable!("checked above"),
         };
         diags.push(Diagnostic::error(
-            loc,
+            loc(),
             format!("`{path}` must be {bounds}, got {v}"),
         ));
     }

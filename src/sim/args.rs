@@ -100,6 +100,7 @@ impl SimArgs {
 /// line per listener on stdout.
 pub async fn run(args: SimArgs) -> Result<(), SimError> {
     let config = args.to_config()?;
+    crate::limits::ensure(&crate::limits::Need::simulator(config.endpoints.len()))?;
     tracing::info!(
         seed = config.seed,
         "simulator seed (pass --seed to repeat this run)"

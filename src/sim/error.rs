@@ -11,6 +11,11 @@ use crate::register::RegisterKind;
 /// they are logged and the server carries on.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    #[error("{source}")]
+    OpenFiles {
+        #[from]
+        source: crate::limits::LimitError,
+    },
     #[error("cannot load manifests: {message}")]
     Manifest { message: String },
     #[error(
