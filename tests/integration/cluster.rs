@@ -47,36 +47,8 @@ fn without_kubeconfig_or_pod_every_cluster_command_says_how_to_fix_it() {
 
 #[test]
 fn an_api_server_nobody_listens_on_is_a_clear_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("config");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: http://127.0.0.1:{port}
-contexts:
-- name: local
-  context:
-    cluster: local
-    user: me
-    namespace: plant-a
-users:
-- name: me
-  user:
-    token: not-a-secret
-current-context: local
-"
-        ),
-    )
-    .unwrap();
+    let kubeconfig = crate::support::kubeconfig_to_closed_port(dir.path());
     let out = without_cluster(&["get"], &kubeconfig);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "");

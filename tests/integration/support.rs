@@ -144,3 +144,35 @@ fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// A kubeconfig (default namespace plant-a) pointing at a loopback port nobody
+/// listens on: every API request is refused.
+pub fn kubeconfig_to_closed_port(dir: &std::path::Path) -> std::path::PathBuf {
+    let port = closed_port();
+    let kubeconfig = dir.join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: http://127.0.0.1:{port}
+contexts:
+- name: local
+  context:
+    cluster: local
+    user: me
+    namespace: plant-a
+users:
+- name: me
+  user:
+    token: not-a-secret
+current-context: local
+"
+        ),
+    )
+    .unwrap();
+    kubeconfig
+}
