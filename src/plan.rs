@@ -47,15 +47,7 @@ fn is_zero(v: &u64) -> bool {
 impl PlcPlan {
     /// Whether the PLC's write windows allow writing at `now` (no windows: always).
     pub fn writes_allowed(&self, now: jiff::Timestamp) -> bool {
-        let windows: Vec<crate::window::Window> = self
-            .write_windows
-            .iter()
-            .filter_map(|w| {
-                crate::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref()).ok()
-            })
-            .collect();
-        // A window that no longer parses (an edited plan) never opens.
-        windows.len() == self.write_windows.len() && crate::window::allowed(&windows, now)
+        crate::window::specs_allow(&self.write_windows, now)
     }
 
     /// `namespace/name`.
@@ -226,16 +218,9 @@ impl Plan {
 }
 
 fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
-    let windows: Vec<crate::window::Window> = plc
-        .write_windows
-        .iter()
-        .filter_map(|w| {
-            crate::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref()).ok()
-        })
-        .collect();
     let blocked = options
         .windows_at
-        .is_some_and(|now| !crate::window::allowed(&windows, now));
+        .is_some_and(|now| !crate::window::specs_allow(&plc.write_windows, now));
     let (error, registers) = match readings {
         Err(e) => (Some(e.to_string()), Vec::new()),
         Ok(readings) => (

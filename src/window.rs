@@ -90,6 +90,17 @@ pub fn allowed(windows: &[Window], now: Timestamp) -> bool {
     windows.is_empty() || windows.iter().any(|w| w.is_open(now))
 }
 
+/// [`allowed`] for windows as a manifest or a plan file declares them. A window that
+/// does not parse (only possible in an edited plan: manifests are validated) never
+/// opens.
+pub fn specs_allow(specs: &[crate::manifest::spec::WriteWindowSpec], now: Timestamp) -> bool {
+    let windows: Option<Vec<Window>> = specs
+        .iter()
+        .map(|w| Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref()).ok())
+        .collect();
+    windows.is_some_and(|w| allowed(&w, now))
+}
+
 fn humanize(d: Duration) -> String {
     let s = d.as_secs();
     match (s / 3600, (s % 3600) / 60) {

@@ -233,54 +233,9 @@ pub(crate) mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::manifest::Mode;
-    use crate::plan::{DriftReason, PlcPlan};
-    use crate::register::{RegisterKind, Value, ValueType, WordOrder};
-
-    fn register(
-        name: &str,
-        kind: RegisterKind,
-        address: u16,
-        value_type: ValueType,
-        live: Option<Value>,
-        desired: Value,
-        action: Action,
-    ) -> RegisterPlan {
-        RegisterPlan {
-            name: name.into(),
-            kind,
-            address,
-            value_type,
-            word_order: WordOrder::Big,
-            scale: 1.0,
-            offset: 0.0,
-            mode: Mode::Enforce,
-            tolerance: 0.0,
-            min: None,
-            max: None,
-            desired,
-            desired_words: Vec::new(),
-            live,
-            live_words: live.map(|_| Vec::new()),
-            action,
-        }
-    }
-
-    fn plc(name: &str, port: u16, registers: Vec<RegisterPlan>) -> PlcPlan {
-        PlcPlan {
-            namespace: "plant-a".into(),
-            name: name.into(),
-            host: "127.0.0.1".into(),
-            port,
-            unit_id: 1,
-            timeout_ms: 1000,
-            auto_correct: true,
-            write_windows: Vec::new(),
-            min_write_interval_ms: 0,
-            error: None,
-            registers,
-        }
-    }
+    use crate::plan::DriftReason;
+    use crate::register::{RegisterKind, Value, ValueType};
+    use crate::view::fixtures::{plc, register};
 
     /// A small plan with one of everything: a change, a register in sync, an observed
     /// and a read-only drift, an unreadable register, and an unreachable PLC.

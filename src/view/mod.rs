@@ -18,7 +18,7 @@ mod human;
 mod json;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 pub use human::HumanView;
 pub use json::JsonView;
