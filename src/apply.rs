@@ -468,6 +468,7 @@ mod tests {
     use crate::device::memory::MemoryConnector;
     use crate::observe::read_all;
     use crate::plan::PlanOptions;
+    use crate::register::Words;
 
     const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: p, namespace: a}\nspec:\n  deviceAddress: 10.0.0.1\n  registers:\n    - {name: a, address: 0, value: 1}\n    - {name: b, address: 1, type: u32, value: 70000}\n    - {name: c, address: 3, value: 3, min: 0, max: 10}\n    - {name: d, address: 20, value: 4}\n    - {name: e, address: 0, kind: coil, value: true}\n    - {name: f, address: 1, kind: coil, value: true}\n    - {name: g, address: 30, value: 9, mode: observe}\n";
 
@@ -572,7 +573,7 @@ mod tests {
             .find(|r| r.name == "c")
             .unwrap();
         c.desired = Value::Int(99);
-        c.desired_words = vec![99];
+        c.desired_words = Words::from([99]);
         mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let c = report.results.iter().find(|r| r.register == "c").unwrap();

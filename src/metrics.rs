@@ -263,7 +263,7 @@ mod tests {
     use super::*;
     use crate::manifest::Mode;
     use crate::plan::{DriftReason, PlcPlan, RegisterPlan};
-    use crate::register::{RegisterKind, Value, ValueType, WordOrder};
+    use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
     fn reg(name: &str, action: Action, live: Value) -> RegisterPlan {
         RegisterPlan {
@@ -279,9 +279,9 @@ mod tests {
             min: None,
             max: None,
             desired: Value::Int(1),
-            desired_words: vec![1],
+            desired_words: Words::from([1]),
             live: Some(live),
-            live_words: Some(vec![0]),
+            live_words: Some(Words::from([0])),
             action,
         }
     }

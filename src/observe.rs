@@ -11,6 +11,7 @@ use futures::StreamExt;
 use crate::device::batch::{self, ReadSpan};
 use crate::device::{Connector, Exception, RetryPolicy, Session, TransportError};
 use crate::manifest::Plc;
+use crate::register::{RegisterKind, Words};
 
 /// Default number of endpoints talked to at once: PLCs are independent devices, and
 /// a fleet of hundreds should be read in one wave.
@@ -25,7 +26,7 @@ pub const DEFAULT_FLEET_PARALLELISM: usize = 512;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reading {
     /// The register's words (bits as 0/1).
-    Words(Vec<u16>),
+    Words(Words),
     /// The device refused the read of this register.
     Exception(Exception),
 }
@@ -98,6 +99,11 @@ pub fn by_endpoint<'a>(plcs: impl IntoIterator<Item = (usize, &'a Plc)>) -> Vec<
 }
 
 /// Reads every register of every PLC. The result is parallel to `plcs`.
+///
+/// Each endpoint's session runs as its own task, so a multi-threaded runtime spreads
+/// the fleet's connections and decoding over every core; at most
+/// `options.parallelism` sessions run at once. Dropping the returned future stops
+/// the sessions still running.
 pub async fn read_all<C: Connector>(
     connector: &C,
     plcs: &[Plc],
@@ -108,34 +114,35 @@ pub async fn read_all<C: Connector>(
     let mut results: Vec<Option<PlcReadings>> = vec![None; plcs.len()];
     let mut stats = IoStats::default();
     let mut stream = futures::stream::iter(groups)
-        .map(|group| async move {
+        .map(|group| {
             let first = &plcs[group[0]];
-            let mut session = Session::new(connector, &first.host, first.port, options.retry);
-            let mut out = Vec::with_capacity(group.len());
-            for i in group {
-                let plc = &plcs[i];
-                let items: Vec<(u16, u16, crate::register::RegisterKind)> = plc
-                    .registers
-                    .iter()
-                    .map(|r| (r.address, r.width(), r.kind))
-                    .collect();
-                let readings = read_registers(&mut session, plc.unit_id, &items, plc.timeout).await;
-                progress.advance(plc.registers.len() as u64);
-                out.push((i, readings));
-            }
-            (
-                out,
-                IoStats {
+            let (host, port) = (first.host.clone(), first.port);
+            let units: Vec<UnitRead> = group
+                .into_iter()
+                .map(|i| UnitRead::of(i, &plcs[i]))
+                .collect();
+            let connector = connector.clone();
+            AbortOnDrop(tokio::spawn(async move {
+                let mut session = Session::new(&connector, &host, port, options.retry);
+                let mut out = Vec::with_capacity(units.len());
+                for unit in units {
+                    let readings =
+                        read_registers(&mut session, unit.unit, &unit.items, unit.timeout).await;
+                    out.push((unit.index, unit.items.len(), readings));
+                }
+                let stats = IoStats {
                     requests: session.requests,
                     connections: session.connections,
-                },
-            )
+                };
+                (out, stats)
+            }))
         })
         .buffer_unordered(options.parallelism.max(1));
     while let Some((out, s)) = stream.next().await {
         stats.requests += s.requests;
         stats.connections += s.connections;
-        for (i, r) in out {
+        for (i, registers, r) in out {
+            progress.advance(registers as u64);
             results[i] = Some(r);
         }
     }
@@ -152,13 +159,64 @@ pub async fn read_all<C: Connector>(
     (results, stats)
 }
 
+/// What a session task needs to read one PLC (it owns it: tasks outlive borrows).
+struct UnitRead {
+    index: usize,
+    unit: u8,
+    timeout: Duration,
+    items: Vec<(u16, u16, RegisterKind)>,
+}
+
+impl UnitRead {
+    fn of(index: usize, plc: &Plc) -> UnitRead {
+        UnitRead {
+            index,
+            unit: plc.unit_id,
+            timeout: plc.timeout,
+            items: plc
+                .registers
+                .iter()
+                .map(|r| (r.address, r.width(), r.kind))
+                .collect(),
+        }
+    }
+}
+
+/// A spawned session that is aborted when its handle is dropped, so cancelling a
+/// read (a shutdown, a timeout around it) leaves no session talking to a device.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = T;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<T> {
+        std::pin::Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|joined| match joined {
+                Ok(value) => value,
+                // A session that panicked: the panic belongs to the caller.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("a device session was cancelled while being awaited: {e}"),
+            })
+    }
+}
+
 /// Reads the given registers (address, width, kind) of one unit, coalesced. If a
 /// bridged read is refused with IllegalDataAddress, the registers it covered are read
 /// again without bridging, then one by one, so every register gets its own answer.
 pub async fn read_registers<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
-    items: &[(u16, u16, crate::register::RegisterKind)],
+    items: &[(u16, u16, RegisterKind)],
     timeout: Duration,
 ) -> PlcReadings {
     let mut readings: Vec<Option<Reading>> = vec![None; items.len()];
@@ -175,7 +233,7 @@ pub async fn read_registers<C: Connector>(
 async fn read_span<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
-    items: &[(u16, u16, crate::register::RegisterKind)],
+    items: &[(u16, u16, RegisterKind)],
     span: ReadSpan,
     timeout: Duration,
     readings: &mut [Option<Reading>],
@@ -191,9 +249,9 @@ async fn read_span<C: Connector>(
         Ok(words) if words.len() == usize::from(span.count) => {
             for i in inside {
                 let offset = usize::from(items[i].0 - span.start);
-                readings[i] = Some(Reading::Words(
-                    words[offset..offset + usize::from(items[i].1)].to_vec(),
-                ));
+                let words = Words::try_from_slice(&words[offset..offset + usize::from(items[i].1)])
+                    .expect("a register is at most four words wide");
+                readings[i] = Some(Reading::Words(words));
             }
             Ok(())
         }

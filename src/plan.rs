@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::{Mode, Plc, Register};
 use crate::observe::{PlcReadings, Reading};
-use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, in_sync};
+use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, Words, in_sync};
 
 /// A whole plan, PLC by PLC in manifest order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,13 +85,13 @@ pub struct RegisterPlan {
     /// Desired engineering value, as declared.
     pub desired: Value,
     /// The words that represent it on the device.
-    pub desired_words: Vec<u16>,
+    pub desired_words: Words,
     /// The live value decoded from `live_words`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<Value>,
     /// The words read at plan time (compare-and-set checks them before writing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub live_words: Option<Vec<u16>>,
+    pub live_words: Option<Words>,
     pub action: Action,
 }
 
@@ -269,7 +269,7 @@ fn plan_register(
         min: reg.min,
         max: reg.max,
         desired: reg.desired,
-        desired_words: Vec::new(),
+        desired_words: Words::default(),
         live: None,
         live_words: None,
         action: Action::InSync,
@@ -287,7 +287,7 @@ fn plan_register(
         },
         (Ok(words), Ok(normalized), Reading::Words(live_words)) => {
             plan.desired_words = words;
-            plan.live_words = Some(live_words.clone());
+            plan.live_words = Some(*live_words);
             match codec.decode(live_words) {
                 Err(e) => Action::Error {
                     message: format!("cannot decode live value: {e}"),
@@ -340,7 +340,7 @@ mod tests {
     }
 
     fn words(v: &[u16]) -> Reading {
-        Reading::Words(v.to_vec())
+        Reading::Words(Words::try_from_slice(v).unwrap())
     }
 
     #[test]
@@ -385,7 +385,7 @@ mod tests {
         );
         let pump = &plan.plcs[0].registers[3];
         assert_eq!(
-            (pump.live, pump.desired_words.as_slice()),
+            (pump.live, &pump.desired_words[..]),
             (Some(Value::Bool(false)), &[1u16][..])
         );
     }

@@ -148,7 +148,7 @@ mod tests {
     use super::*;
     use crate::manifest::Mode;
     use crate::plan::{Action, PlcPlan, RegisterPlan};
-    use crate::register::{RegisterKind, Value, ValueType, WordOrder};
+    use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
     fn plan() -> Plan {
         Plan {
@@ -176,9 +176,9 @@ mod tests {
                     min: Some(0.0),
                     max: Some(30.0),
                     desired: Value::Float(12.5),
-                    desired_words: vec![0x4148, 0],
+                    desired_words: Words::from([0x4148, 0]),
                     live: Some(Value::Float(11.8)),
-                    live_words: Some(vec![0x413c, 0xcccd]),
+                    live_words: Some(Words::from([0x413c, 0xcccd])),
                     action: Action::Change,
                 }],
             }],

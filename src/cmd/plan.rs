@@ -43,7 +43,9 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
             path.display()
         );
     }
-    Ok(exit_code(&plan.summary(), args.detailed_exitcode))
+    let code = exit_code(&plan.summary(), args.detailed_exitcode);
+    super::release_at_exit((plcs, plan));
+    Ok(code)
 }
 
 /// Raises the open-file limit for talking to `endpoints` endpoints, or fails (before

@@ -22,11 +22,13 @@ pub fn run(
         OutputFormat::Human => render_human(&report, out, err)?,
         OutputFormat::Json | OutputFormat::Yaml => render_json(&report, out)?,
     }
-    Ok(if report.diagnostics.has_errors() {
+    let code = if report.diagnostics.has_errors() {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    super::release_at_exit(report);
+    Ok(code)
 }
 
 /// Diagnostics to stderr, the verdict to stdout.

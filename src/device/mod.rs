@@ -118,8 +118,9 @@ pub trait RegisterIo: Send {
 }
 
 /// Opens connections. The engine is generic over it, so it runs against real
-/// devices or the in-memory fake.
-pub trait Connector: Send + Sync {
+/// devices or the in-memory fake. Cheap to clone: every endpoint's session task
+/// holds its own.
+pub trait Connector: Clone + Send + Sync + 'static {
     type Io: RegisterIo;
 
     /// Connects to `host:port` within `timeout`.

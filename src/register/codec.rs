@@ -19,7 +19,7 @@
 
 use thiserror::Error;
 
-use super::{Value, ValueType, WordOrder};
+use super::{Value, ValueType, WordOrder, Words};
 
 /// A scaled value may sit this far (relative to the magnitudes involved) from a whole
 /// raw value and still count as one: enough to absorb binary noise such as
@@ -149,10 +149,16 @@ fn int_bounds(bits: u32, signed: bool) -> (i128, i128) {
 impl Codec {
     /// Converts an engineering value to the words to write (for `bool`: exactly one
     /// element, 0 or 1).
-    pub fn encode(&self, value: &Value) -> Result<Vec<u16>, EncodeError> {
+    pub fn encode(&self, value: &Value) -> Result<Words, EncodeError> {
         self.check_scaling()?;
         let bits = match Repr::of(self.value_type) {
-            Repr::Bool => return encode_bool(value).map(|b| vec![u16::from(b)]),
+            Repr::Bool => {
+                return encode_bool(value).map(|b| {
+                    let mut words = Words::default();
+                    words.push(u16::from(b));
+                    words
+                });
+            }
             Repr::Int { bits, signed } => {
                 let raw = self.int_raw(value, bits, signed)?;
                 // Two's complement, truncated to the type's width (the range check has
@@ -416,12 +422,12 @@ impl Codec {
     }
 
     /// Splits the low `16 * width` bits into words in this codec's word order.
-    fn split(self, bits: u64) -> Vec<u16> {
+    fn split(self, bits: u64) -> Words {
         let width = u32::from(self.value_type.width());
-        let mut words: Vec<u16> = (0..width)
-            .rev()
-            .map(|i| (bits >> (16 * i)) as u16)
-            .collect();
+        let mut words = Words::default();
+        for i in (0..width).rev() {
+            words.push((bits >> (16 * i)) as u16);
+        }
         if self.word_order == WordOrder::Little {
             words.reverse();
         }
@@ -561,7 +567,7 @@ mod tests {
         }
     }
 
-    fn enc(c: Codec, v: Value) -> Vec<u16> {
+    fn enc(c: Codec, v: Value) -> Words {
         c.encode(&v)
             .unwrap_or_else(|e| panic!("encode {v} as {c:?}: {e}"))
     }

@@ -131,6 +131,8 @@ pub enum WordOrder {
 
 mod codec;
 mod value;
+mod words;
 
 pub use codec::{Codec, DecodeError, EncodeError, in_sync};
 pub use value::Value;
+pub use words::Words;

@@ -15,7 +15,7 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 
 use super::device::Point;
-use crate::register::{RegisterKind, Value};
+use crate::register::{RegisterKind, Value, Words};
 
 /// Probability that a given writable point drifts in one step.
 pub const SHARE: f64 = 0.2;
@@ -53,7 +53,7 @@ pub(crate) fn drift(
     words: &[u16],
     max_drift: f64,
     rng: &mut SmallRng,
-) -> Option<(Value, Value, Vec<u16>)> {
+) -> Option<(Value, Value, Words)> {
     let codec = &point.codec;
     let old = codec.decode(words).ok()?;
     let target = match old {
@@ -76,7 +76,7 @@ pub(crate) fn drift(
         }
     };
     let new_words = codec.encode(&target).ok()?;
-    if new_words == words {
+    if *new_words == *words {
         return None;
     }
     let new = codec.decode(&new_words).ok()?;
@@ -128,7 +128,7 @@ mod tests {
         let (old, new, words) = drift(&coil, &[1], 500.0, &mut rng).unwrap();
         assert_eq!(
             (old, new, words),
-            (Value::Bool(true), Value::Bool(false), vec![0])
+            (Value::Bool(true), Value::Bool(false), Words::from([0]))
         );
     }
 

@@ -3,7 +3,7 @@
 use crate::apply::{ApplyReport, Outcome, RegisterResult};
 use crate::manifest::Mode;
 use crate::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
-use crate::register::{RegisterKind, Value, ValueType, WordOrder};
+use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
 pub(crate) fn plc(name: &str, port: u16, registers: Vec<RegisterPlan>) -> PlcPlan {
     PlcPlan {
@@ -43,9 +43,9 @@ pub(crate) fn register(
         min: None,
         max: None,
         desired,
-        desired_words: Vec::new(),
+        desired_words: Words::default(),
         live,
-        live_words: live.map(|_| Vec::new()),
+        live_words: live.map(|_| Words::default()),
         action,
     }
 }

@@ -88,8 +88,8 @@ async fn chaos_soak() {
                 .read_words(&plc.id(), reg.kind, reg.address, reg.width())
                 .unwrap();
             assert_eq!(
-                words,
-                reg.codec.encode(&reg.desired).unwrap(),
+                words[..],
+                reg.codec.encode(&reg.desired).unwrap()[..],
                 "{}/{} not back in sync",
                 plc.id(),
                 reg.name
