@@ -59,7 +59,7 @@ pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classifi
     }
     let before = diags.error_count();
     for (key, _) in entries {
-        if !ROOT_FIELDS.contains(&key.value.as_str()) {
+        if !ROOT_FIELDS.contains(&key.value.as_ref()) {
             let mut d = Diagnostic::error(
                 file.loc(&key.referenced),
                 format!("unknown field `{}` at the top of the document", key.value),
@@ -201,7 +201,7 @@ fn check_metadata(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
     };
     for (key, value) in entries {
         let loc = file.loc(&value.referenced);
-        match key.value.as_str() {
+        match key.value.as_ref() {
             "name" => match &value.value {
                 NodeValue::Str(name) => {
                     if !is_dns_name(name) {

@@ -187,7 +187,7 @@ fn load_text(text: &str, file: &FileRef, report: &mut Report) {
         }
         match document::classify(doc, &file, &mut report.diagnostics) {
             Classified::Plc(plc) => {
-                if let Some(resolved) = resolve::resolve(&plc, doc, &file, &mut report.diagnostics)
+                if let Some(resolved) = resolve::resolve(*plc, doc, &file, &mut report.diagnostics)
                 {
                     report.plcs.push(resolved);
                 }

@@ -1,6 +1,7 @@
 //! A YAML document as a tree of nodes that remember where they came from, so every
 //! validation problem can point at file:line:column.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
@@ -42,8 +43,59 @@ pub struct Node {
 /// A mapping key with its location.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    pub value: String,
+    /// The field names of manifests are shared, not allocated for every entry.
+    pub value: Cow<'static, str>,
     pub referenced: Mark,
+}
+
+/// The name of a mapping key: one of the manifest format's field names is borrowed
+/// (a fleet's manifests repeat `name`, `address`, `value` hundreds of thousands of
+/// times); anything else is copied.
+pub fn key_name(name: &str) -> Cow<'static, str> {
+    macro_rules! borrow_fields {
+        ($($field:literal),* $(,)?) => {
+            match name {
+                $($field => Cow::Borrowed($field),)*
+                _ => Cow::Owned(name.to_owned()),
+            }
+        };
+    }
+    borrow_fields!(
+        "address",
+        "annotations",
+        "apiVersion",
+        "autoCorrect",
+        "deviceAddress",
+        "duration",
+        "kind",
+        "labels",
+        "max",
+        "metadata",
+        "min",
+        "minWriteIntervalMs",
+        "mode",
+        "name",
+        "namespace",
+        "offset",
+        "pollIntervalSecs",
+        "port",
+        "registers",
+        "scale",
+        "schedule",
+        "spec",
+        "status",
+        "tags",
+        "targetRegister",
+        "targetValue",
+        "timeZone",
+        "timeoutMs",
+        "tolerance",
+        "type",
+        "unitId",
+        "value",
+        "wordOrder",
+        "writeWindows",
+    )
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -61,7 +113,7 @@ impl<'de> Deserialize<'de> for Key {
         let spanned = Spanned::<String>::deserialize(d)?;
         Ok(Key {
             referenced: Mark::from(&spanned.referenced),
-            value: spanned.value,
+            value: Cow::Owned(spanned.value),
         })
     }
 }
@@ -124,7 +176,7 @@ impl NodeValue {
             NodeValue::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.value.clone(), v.value.to_json()))
+                    .map(|(k, v)| (k.value.to_string(), v.value.to_json()))
                     .collect(),
             ),
         }
@@ -307,6 +359,34 @@ mod tests {
         };
         assert_eq!(items[1].value, NodeValue::Float(2.5));
         assert_eq!(docs[1].value.get("d").unwrap().value, NodeValue::Bool(true));
+    }
+
+    #[test]
+    fn every_field_of_the_spec_is_a_borrowed_key() {
+        fn fields(schema: &serde_json::Value, out: &mut Vec<String>) {
+            if let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) {
+                for (name, sub) in properties {
+                    out.push(name.clone());
+                    fields(sub, out);
+                }
+            }
+            for nested in ["items", "additionalProperties"] {
+                if let Some(sub) = schema.get(nested) {
+                    fields(sub, out);
+                }
+            }
+        }
+        let schema = crate::manifest::schema::document_schema();
+        let mut names = vec!["apiVersion".to_owned(), "kind".to_owned()];
+        fields(&schema["properties"]["spec"], &mut names);
+        assert!(names.len() > 20, "{names:?}");
+        for name in names {
+            assert!(
+                matches!(key_name(&name), Cow::Borrowed(_)),
+                "add {name:?} to key_name's fields"
+            );
+        }
+        assert!(matches!(key_name("adress"), Cow::Owned(s) if s == "adress"));
     }
 
     #[test]

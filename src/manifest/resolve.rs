@@ -15,12 +15,13 @@ pub const SHORTHAND_REGISTER: &str = "target";
 
 /// Validates a structurally valid resource; `None` when any rule failed (reported).
 pub fn resolve(
-    plc: &IndustrialPLC,
+    mut plc: IndustrialPLC,
     doc: &Node,
     file: &FileRef,
     diags: &mut Diagnostics,
 ) -> Option<Plc> {
     let before = diags.error_count();
+    let register_specs = std::mem::take(&mut plc.spec.registers);
     let spec = &plc.spec;
     let spec_node = doc.value.get("spec");
     let at_spec = |field: &str| -> SourceLoc {
@@ -53,7 +54,7 @@ pub fn resolve(
         ));
     }
 
-    let mut registers = Vec::with_capacity(spec.registers.len() + 1);
+    let mut registers = Vec::with_capacity(register_specs.len() + 1);
     match (spec.target_register, spec.target_value) {
         (Some(address), Some(value)) => {
             let loc = at_spec("targetValue");
@@ -105,7 +106,7 @@ pub fn resolve(
         Some(NodeValue::Seq(items)) => items,
         _ => &[],
     };
-    for (i, reg) in spec.registers.iter().enumerate() {
+    for (i, reg) in register_specs.into_iter().enumerate() {
         let node = register_nodes.get(i);
         if let Some(r) = resolve_register(reg, i, node, file, diags) {
             registers.push(r);
@@ -179,14 +180,14 @@ pub fn salvage_registers(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
     let mut registers = Vec::new();
     for (i, node) in items.iter().enumerate() {
         if let Ok(reg) = node.value.deserialize::<RegisterSpec>() {
-            registers.extend(resolve_register(&reg, i, Some(node), file, diags));
+            registers.extend(resolve_register(reg, i, Some(node), file, diags));
         }
     }
     check_duplicate_names(&registers, diags);
 }
 
 fn resolve_register(
-    reg: &RegisterSpec,
+    reg: RegisterSpec,
     index: usize,
     node: Option<&Node>,
     file: &FileRef,
@@ -202,7 +203,7 @@ fn resolve_register(
             .unwrap_or_else(|| entry_loc.clone())
     };
     let explicit = |field: &str| node.and_then(|n| n.value.get(field)).is_some();
-    let label = format!("register `{}`", reg.name);
+    let label = Label(&reg.name);
 
     if !reg
         .name
@@ -335,7 +336,7 @@ fn resolve_register(
         return None;
     }
     Some(Register {
-        name: reg.name.clone(),
+        name: reg.name,
         address: reg.address,
         kind: reg.kind,
         codec,
@@ -350,6 +351,15 @@ fn resolve_register(
         },
         source: entry_loc,
     })
+}
+
+/// "register `name`", how messages name a register; formatted only when one is.
+struct Label<'a>(&'a str);
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "register `{}`", self.0)
+    }
 }
 
 fn range_hint(codec: &Codec) -> String {

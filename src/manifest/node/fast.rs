@@ -185,7 +185,7 @@ impl<'t> Parser<'t> {
                 return None;
             }
             let key = Key {
-                value: name.to_owned(),
+                value: super::key_name(name),
                 referenced: self.mark(self.col, Some(len))?,
             };
             // Past `key:` and the spaces after it.
@@ -315,7 +315,7 @@ impl<'t> Parser<'t> {
                         return None;
                     }
                     let key = Key {
-                        value: name.to_owned(),
+                        value: super::key_name(name),
                         referenced: self.mark(i, Some(len))?,
                     };
                     i += len + 1;

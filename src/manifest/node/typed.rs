@@ -187,7 +187,7 @@ impl<'de> MapAccess<'de> for NodeMap<'_> {
             Some((key, value)) => {
                 self.value = Some(&value.value);
                 let key: de::value::StrDeserializer<'_, Error> =
-                    key.value.as_str().into_deserializer();
+                    key.value.as_ref().into_deserializer();
                 seed.deserialize(key).map(Some)
             }
             None => Ok(None),
