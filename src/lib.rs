@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod modbus;
 pub mod observe;
+pub mod parallel;
 pub mod plan;
 pub mod planfile;
 pub mod progress;

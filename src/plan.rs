@@ -178,14 +178,17 @@ impl Summary {
     }
 }
 
+/// Below this many PLCs per core, planning stays on one thread.
+const PLCS_PER_WORKER: usize = 64;
+
 impl Plan {
     /// Computes the plan from desired state and what was read. `readings` is parallel to `plcs`.
     pub fn new(plcs: &[Plc], readings: &[PlcReadings], options: PlanOptions) -> Plan {
-        let plcs = plcs
-            .iter()
-            .zip(readings)
-            .map(|(plc, readings)| plan_plc(plc, readings, options))
-            .collect();
+        assert_eq!(plcs.len(), readings.len(), "one reading result per PLC");
+        // PLCs plan independently: a fleet's plan is made on every core.
+        let plcs = crate::parallel::map(plcs, PLCS_PER_WORKER, |i, plc| {
+            plan_plc(plc, &readings[i], options)
+        });
         Plan { plcs }
     }
 
@@ -274,18 +277,19 @@ fn plan_register(
         live_words: None,
         action: Action::InSync,
     };
-    plan.action = match (
-        codec.encode(&reg.desired),
-        codec.normalize(&reg.desired),
-        reading,
-    ) {
-        (Err(e), _, _) | (_, Err(e), _) => Action::Error {
+    // The desired value as the device will hold it (what `Codec::normalize` gives),
+    // from the words encoded once.
+    let desired = codec
+        .encode(&reg.desired)
+        .map(|words| (words, codec.decode_words(&words)));
+    plan.action = match (desired, reading) {
+        (Err(e), _) => Action::Error {
             message: format!("desired value: {e}"),
         },
-        (_, _, Reading::Exception(e)) => Action::Error {
+        (_, Reading::Exception(e)) => Action::Error {
             message: format!("read refused: {e}"),
         },
-        (Ok(words), Ok(normalized), Reading::Words(live_words)) => {
+        (Ok((words, normalized)), Reading::Words(live_words)) => {
             plan.desired_words = words;
             plan.live_words = Some(*live_words);
             match codec.decode(live_words) {

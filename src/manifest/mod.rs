@@ -93,34 +93,11 @@ const FILES_PER_WORKER: usize = 16;
 /// cost of loading a fleet, and files are independent. Results keep the order of
 /// `files`, so the outcome is exactly that of loading them one by one.
 fn load_files(files: &[PathBuf]) -> Vec<Report> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = cores.min(files.len() / FILES_PER_WORKER).max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(path) = files.get(i) else {
-                return done;
-            };
-            let mut report = Report::default();
-            load_file(path, &mut report);
-            done.push((i, report));
-        }
-    };
-    let mut slots: Vec<Option<Report>> = (0..files.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-        let mine = work();
-        let theirs = helpers.into_iter().map(|h| match h.join() {
-            Ok(done) => done,
-            Err(panic) => std::panic::resume_unwind(panic),
-        });
-        for (i, report) in std::iter::once(mine).chain(theirs).flatten() {
-            slots[i] = Some(report);
-        }
-    });
-    slots.into_iter().flatten().collect()
+    crate::parallel::map(files, FILES_PER_WORKER, |_, path| {
+        let mut report = Report::default();
+        load_file(path, &mut report);
+        report
+    })
 }
 
 fn load_file(path: &std::path::Path, report: &mut Report) {

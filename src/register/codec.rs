@@ -377,7 +377,7 @@ impl Codec {
     }
 
     /// Decodes words of the right length, with valid scaling.
-    fn decode_words(&self, words: &[u16]) -> Value {
+    pub(crate) fn decode_words(&self, words: &[u16]) -> Value {
         let bits = self.join(words);
         match Repr::of(self.value_type) {
             Repr::Bool => Value::Bool(bits != 0),
