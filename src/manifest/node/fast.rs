@@ -78,7 +78,7 @@ struct Line {
 }
 
 fn significant_lines(text: &str) -> Vec<Line> {
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let mut start = 0;
     for (number, raw) in text.split('\n').enumerate() {
         let end = start + raw.len();
