@@ -138,7 +138,10 @@ pub async fn read_all<C: Connector>(
             }))
         })
         .buffer_unordered(options.parallelism.max(1));
-    while let Some((out, s)) = stream.next().await {
+    // A session cancelled from outside (the runtime shutting down) leaves its PLCs
+    // unread: they are reported as not read below.
+    while let Some(done) = stream.next().await {
+        let Some((out, s)) = done else { continue };
         stats.requests += s.requests;
         stats.connections += s.connections;
         for (i, registers, r) in out {
@@ -184,6 +187,7 @@ impl UnitRead {
 
 /// A spawned session that is aborted when its handle is dropped, so cancelling a
 /// read (a shutdown, a timeout around it) leaves no session talking to a device.
+/// Yields `None` when the task was cancelled before it finished.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {
@@ -193,19 +197,19 @@ impl<T> Drop for AbortOnDrop<T> {
 }
 
 impl<T> std::future::Future for AbortOnDrop<T> {
-    type Output = T;
+    type Output = Option<T>;
 
     fn poll(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<T> {
+    ) -> std::task::Poll<Option<T>> {
         std::pin::Pin::new(&mut self.0)
             .poll(cx)
             .map(|joined| match joined {
-                Ok(value) => value,
+                Ok(value) => Some(value),
                 // A session that panicked: the panic belongs to the caller.
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(e) => panic!("a device session was cancelled while being awaited: {e}"),
+                Err(_) => None,
             })
     }
 }

@@ -187,3 +187,21 @@ async fn a_connection_dropped_in_the_middle_of_a_write_is_never_reported_done() 
         "the read-back shows the write did arrive: {line}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_read_stops_talking_to_the_device() {
+    use fabctl::device::modbus::ModbusConnector;
+    use fabctl::observe::{ReadOptions, read_all};
+
+    let plant = drifted(|_| {}).await;
+    assert!(plant.sim.set_silent("default/bad", true));
+    let fc03 = || plant.sim.counters("default/bad").unwrap().requests_for(3);
+    let plcs = fabctl::manifest::load(std::slice::from_ref(&plant.manifest)).unwrap();
+    // Left alone, the session would try 3 times, 200 ms each, 50 and 100 ms apart.
+    let read = read_all(&ModbusConnector, &plcs, ReadOptions::default(), &());
+    let cancelled = tokio::time::timeout(Duration::from_millis(100), read).await;
+    assert!(cancelled.is_err(), "a silent device cannot answer within 100 ms");
+    assert_eq!(fc03(), 1, "the first attempt was sent");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(fc03(), 1, "the session went on retrying after its read was dropped");
+}
