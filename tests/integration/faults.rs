@@ -200,8 +200,15 @@ async fn a_cancelled_read_stops_talking_to_the_device() {
     // Left alone, the session would try 3 times, 200 ms each, 50 and 100 ms apart.
     let read = read_all(&ModbusConnector, &plcs, ReadOptions::default(), &());
     let cancelled = tokio::time::timeout(Duration::from_millis(100), read).await;
-    assert!(cancelled.is_err(), "a silent device cannot answer within 100 ms");
+    assert!(
+        cancelled.is_err(),
+        "a silent device cannot answer within 100 ms"
+    );
     assert_eq!(fc03(), 1, "the first attempt was sent");
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(fc03(), 1, "the session went on retrying after its read was dropped");
+    assert_eq!(
+        fc03(),
+        1,
+        "the session went on retrying after its read was dropped"
+    );
 }
