@@ -14,8 +14,8 @@
 //! - `FABCTL_BIN`: the binary to measure (default: the one cargo built for this bench,
 //!   `target/release/fabctl`); point it at another build to compare before/after.
 //! - `FABCTL_BENCH_RUNS`: runs per row (default 7; 1 with `--quick`).
-//! - `FABCTL_BENCH_RECONCILE_REGISTERS`: registers per PLC in the reconcile memory
-//!   rows (default 10).
+//! - `FABCTL_BENCH_RECONCILE_REGISTERS`: registers per PLC in the reconcile and agent
+//!   memory rows (default 10).
 //!
 //! Speed targets are printed beside the figures and never asserted: this machine is
 //! shared, so a slow run is a fact to report, not a test failure.
@@ -33,6 +33,7 @@ const NET_APPLY: u8 = 2;
 const NET_RECONCILE: u8 = 3;
 const NET_LOAD: u8 = 4;
 const NET_SCALING: u8 = 5;
+const NET_AGENT: u8 = 6;
 const PORT: u16 = 5502;
 
 fn main() {
@@ -47,7 +48,7 @@ fn main() {
     );
     println!("wall: median [min-max] of the runs; RSS: peak of the measured process\n");
     let mut rows: Vec<Row> = Vec::new();
-    let all: [(&str, RowsFn); 8] = [
+    let all: [(&str, RowsFn); 9] = [
         ("validate", validate_rows),
         ("plan", plan_rows),
         ("scaling", scaling_rows),
@@ -55,6 +56,7 @@ fn main() {
         ("throughput", throughput_rows),
         ("sim-start", sim_start_rows),
         ("reconcile", reconcile_rows),
+        ("agent", agent_rows),
         ("open-files", open_file_rows),
     ];
     for (name, f) in all {
@@ -1061,6 +1063,281 @@ fn reconcile_rss(cfg: &Config, fleet: &Fleet) -> (u64, u64, u64) {
     terminate(&child);
     let _ = wait4(&child);
     (rss.0, rss.1, tick_ms)
+}
+
+/// Memory of `fabctl agent` per managed PLC: RSS once every PLC has been reconciled
+/// (its status patched) over 1,000 and 10,000 IndustrialPLC objects, minus the RSS of
+/// the agent watching none. The cluster is [`FakeApi`]; the PLCs are the simulator's.
+fn agent_rows(cfg: &Config) -> Vec<Row> {
+    let registers = cfg.reconcile_registers;
+    let sizes: &[usize] = if cfg.quick { &[1000] } else { &[1000, 10_000] };
+    let baseline = agent_rss(cfg, &FakeApi::start(0, registers), 0);
+    let mut rows = Vec::new();
+    for &plcs in sizes {
+        let fleet = Fleet::new(NET_AGENT, plcs, registers);
+        let sim = Sim::start(cfg, fleet.path(), plcs, &[]);
+        let api = FakeApi::start(plcs, registers);
+        let started = Instant::now();
+        let (rss, hwm) = agent_rss(cfg, &api, plcs);
+        let round = started.elapsed();
+        let fc03 = sim.counters().get("read_holding_registers");
+        drop(sim);
+        let per_plc = (rss.saturating_sub(baseline.0)) as f64 * 1024.0 / plcs as f64;
+        rows.push(Row {
+            name: format!(
+                "agent: memory per managed PLC ({plcs} PLCs x {registers} registers)"
+            ),
+            plcs,
+            registers: plcs * registers,
+            rss_kb: hwm,
+            target: "<= 10 KB per PLC beyond the baseline".into(),
+            met: Some(per_plc <= 10.0 * 1024.0),
+            note: format!(
+                "RSS 6 s after every PLC was first reconciled {:.1} MB vs {:.1} MB watching none: {:.1} KB per PLC (peak {:.1} MB, {:.1} KB per PLC); first round {:.1} s, {fc03} FC03 read, {} status patches",
+                rss as f64 / 1024.0,
+                baseline.0 as f64 / 1024.0,
+                per_plc / 1024.0,
+                hwm as f64 / 1024.0,
+                (hwm.saturating_sub(baseline.1)) as f64 / plcs as f64,
+                round.as_secs_f64(),
+                api.patches(),
+            ),
+            ..Row::default()
+        });
+    }
+    rows
+}
+
+/// Runs `fabctl agent` against `api` until it has patched the status of `plcs`
+/// objects (for none: until it watches), waits 6 s, and returns its (VmRSS,
+/// VmHWM) in KiB.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`
+fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> (u64, u64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: bench\n  cluster:\n    server: http://{}\ncontexts:\n- name: bench\n  context:\n    cluster: bench\n    user: bench\nusers:\n- name: bench\n  user:\n    token: bench\ncurrent-context: bench\n",
+            api.addr
+        ),
+    )
+    .expect("write kubeconfig");
+    let mut cmd = cfg.fabctl();
+    cmd.args(["-q", "agent", "--metrics-addr", "127.0.0.1:0", "--audit-log"])
+        .arg(dir.path().join("audit.jsonl"))
+        .env("KUBECONFIG", &kubeconfig)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let child = cmd.spawn().expect("spawn fabctl agent");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while api.watches() == 0 || api.patches() < plcs {
+        assert!(
+            Instant::now() < deadline,
+            "fabctl agent patched {} of {plcs} statuses in 120 s",
+            api.patches()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The agent gives freed memory back every 5 s: read its RSS after that.
+    std::thread::sleep(Duration::from_secs(6));
+    let rss = rss_of(child.id());
+    terminate(&child);
+    let _ = wait4(&child);
+    rss
+}
+
+// ---------------------------------------------------------------------------------
+// A stand-in Kubernetes API for the agent rows
+
+/// What `fabctl agent` asks of a cluster, served from memory on loopback: the list of
+/// IndustrialPLCs, watches, status patches and events. A status patch is merged into
+/// the object, answered with it, and sent to every watch as a MODIFIED event, as an
+/// API server does, so the agent's cache holds every object with its status. Enough to
+/// run the agent over thousands of PLCs and read its memory; the agent's API traffic
+/// itself is checked by its tests (`src/agent/tests.rs`).
+struct FakeApi {
+    addr: SocketAddr,
+    state: std::sync::Arc<ApiState>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+struct ApiState {
+    list: axum::body::Bytes,
+    objects: std::sync::Mutex<BTreeMap<String, serde_json::Value>>,
+    watchers: std::sync::Mutex<Vec<tokio::sync::mpsc::UnboundedSender<axum::body::Bytes>>>,
+    resource_version: std::sync::atomic::AtomicUsize,
+    patches: std::sync::atomic::AtomicUsize,
+    watches: std::sync::atomic::AtomicUsize,
+}
+
+impl FakeApi {
+    /// `plcs` objects, named and addressed like [`Fleet::new`]`(NET_AGENT, ..)`.
+    fn start(plcs: usize, registers: usize) -> FakeApi {
+        let objects: Vec<serde_json::Value> = (0..plcs)
+            .map(|i| {
+                let regs: Vec<serde_json::Value> = (0..registers)
+                    .map(|r| serde_json::json!({"name": format!("r{r:03}"), "address": r, "value": desired(i, r)}))
+                    .collect();
+                serde_json::json!({
+                    "apiVersion": "fabgitops.io/v1",
+                    "kind": "IndustrialPLC",
+                    "metadata": {
+                        "name": format!("plc-{i:05}"),
+                        "namespace": "fleet",
+                        "uid": format!("00000000-0000-0000-0000-{i:012}"),
+                        "resourceVersion": "1",
+                        "generation": 1,
+                    },
+                    "spec": {"deviceAddress": ip(NET_AGENT, i).to_string(), "port": PORT, "registers": regs},
+                })
+            })
+            .collect();
+        let state = std::sync::Arc::new(ApiState {
+            objects: std::sync::Mutex::new(
+                objects
+                    .iter()
+                    .map(|o| {
+                        (
+                            o["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
+                            o.clone(),
+                        )
+                    })
+                    .collect(),
+            ),
+            watchers: Default::default(),
+            resource_version: std::sync::atomic::AtomicUsize::new(1),
+            list: serde_json::json!({
+                "apiVersion": "fabgitops.io/v1",
+                "kind": "IndustrialPLCList",
+                "metadata": {"resourceVersion": "1"},
+                "items": objects,
+            })
+            .to_string()
+            .into(),
+            patches: Default::default(),
+            watches: Default::default(),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fake API");
+        listener.set_nonblocking(true).expect("non-blocking listener");
+        let addr = listener.local_addr().expect("fake API address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = std::sync::Arc::clone(&state);
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("fake API runtime");
+            runtime.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::from_std(listener).expect("fake API listener");
+                let app = axum::Router::new().fallback(answer).with_state(served);
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+        });
+        FakeApi {
+            addr,
+            state,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn patches(&self) -> usize {
+        self.state.patches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn watches(&self) -> usize {
+        self.state.watches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // Open watches keep the server's connections: do not wait for them.
+        drop(self.thread.take());
+    }
+}
+
+async fn answer(
+    axum::extract::State(state): axum::extract::State<std::sync::Arc<ApiState>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::http::{Method, StatusCode, header};
+    use std::sync::atomic::Ordering;
+    let json = |code: StatusCode, body: axum::body::Bytes| {
+        axum::response::Response::builder()
+            .status(code)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(body))
+            .expect("a response")
+    };
+    let path = uri.path();
+    let watch = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .any(|p| p == "watch=true" || p == "watch=1");
+    match method {
+        Method::GET if path == "/apis/fabgitops.io/v1/industrialplcs" && watch => {
+            state.watches.fetch_add(1, Ordering::Relaxed);
+            let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+            state
+                .watchers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(send);
+            let events = futures::stream::unfold(receive, |mut receive| async move {
+                let event = receive.recv().await?;
+                Some((Ok::<_, std::io::Error>(event), receive))
+            });
+            axum::response::Response::builder()
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from_stream(events))
+                .expect("a response")
+        }
+        Method::GET if path == "/apis/fabgitops.io/v1/industrialplcs" => {
+            json(StatusCode::OK, state.list.clone())
+        }
+        Method::PATCH if path.ends_with("/status") => {
+            let name = path.rsplit('/').nth(1).unwrap_or_default();
+            let patch: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let mut objects = state.objects.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(object) = objects.get_mut(name) else {
+                return json(StatusCode::NOT_FOUND, not_found());
+            };
+            object["status"] = patch["status"].clone();
+            let version = state.resource_version.fetch_add(1, Ordering::Relaxed) + 1;
+            object["metadata"]["resourceVersion"] = version.to_string().into();
+            let text = object.to_string();
+            drop(objects);
+            let event: axum::body::Bytes =
+                format!("{{\"type\":\"MODIFIED\",\"object\":{text}}}\n").into();
+            state
+                .watchers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|w| w.send(event.clone()).is_ok());
+            state.patches.fetch_add(1, Ordering::Relaxed);
+            json(StatusCode::OK, text.into())
+        }
+        Method::POST if path.ends_with("/events") => json(StatusCode::CREATED, body),
+        _ => json(StatusCode::NOT_FOUND, not_found()),
+    }
+}
+
+fn not_found() -> axum::body::Bytes {
+    r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","reason":"NotFound","code":404}"#.into()
 }
 
 /// The open-file limit: a plan whose parallelism needs more descriptors than the hard
