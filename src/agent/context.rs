@@ -27,6 +27,12 @@ pub const MANAGER: &str = "fabctl-agent";
 /// A trigger this much before the due time counts as due (timer granularity).
 const DUE_SLACK: Duration = Duration::from_millis(5);
 
+/// Requests to the API server (status patches, events) in flight at once, whatever
+/// the number of reconciles: each one in flight keeps a pooled HTTP connection, with
+/// its buffers, for as long as the agent runs (about 80 KB each). Client-go
+/// controllers limit themselves the same way.
+pub const API_CONCURRENCY: usize = 16;
+
 /// How often forgotten objects are pruned from the memory.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
@@ -49,6 +55,7 @@ pub struct Context<C> {
     pub store: Option<Store<IndustrialPLC>>,
     memory: Memory,
     endpoints: EndpointLocks,
+    api_slots: tokio::sync::Semaphore,
 }
 
 impl<C> Context<C> {
@@ -78,7 +85,16 @@ impl<C> Context<C> {
             store: None,
             memory: Memory::default(),
             endpoints: EndpointLocks::default(),
+            api_slots: tokio::sync::Semaphore::new(API_CONCURRENCY),
         }
+    }
+
+    /// Waits for a turn to talk to the API server ([`API_CONCURRENCY`] at once).
+    pub async fn api_slot(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.api_slots
+            .acquire()
+            .await
+            .expect("the API semaphore is never closed")
     }
 
     /// Serializes reconciles of PLCs behind one endpoint (host:port): a Modbus
@@ -159,8 +175,10 @@ impl Counts {
 /// What the agent remembers about one object.
 #[derive(Debug, Default)]
 struct ObjectMemory {
-    /// The status last written successfully.
-    written: Option<IndustrialPLCStatus>,
+    /// What later reconciles need of the status last written successfully
+    /// ([`status::retained`](super::status::retained)); boxed, so objects without one
+    /// cost little.
+    written: Option<Box<IndustrialPLCStatus>>,
     /// Counts of ticks whose status patch failed: added to the next one that succeeds.
     pending: Counts,
     /// Consecutive failed reconciles (for the backoff).
@@ -249,7 +267,7 @@ impl Memory {
         cached: Option<&IndustrialPLCStatus>,
     ) -> (Option<IndustrialPLCStatus>, Counts) {
         self.with(uid, |m| {
-            let previous = m.written.clone().or_else(|| cached.cloned());
+            let previous = m.written.as_deref().or(cached).cloned();
             let base = Counts::of(previous.as_ref());
             (previous, base + m.pending)
         })
@@ -257,8 +275,9 @@ impl Memory {
 
     /// The status patch succeeded: it carries every pending count.
     pub(crate) fn written(&self, uid: &str, status: IndustrialPLCStatus) {
+        let kept = Box::new(super::status::retained(status));
         self.with(uid, |m| {
-            m.written = Some(status);
+            m.written = Some(kept);
             m.pending = Counts::default();
         });
     }

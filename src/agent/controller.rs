@@ -16,7 +16,8 @@ use std::time::Instant;
 use futures::StreamExt;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::{self, Action, Controller};
-use kube::runtime::watcher;
+use kube::runtime::reflector::{self, reflector};
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, ResourceExt};
 
 use super::context::{Context, MANAGER, Start};
@@ -128,13 +129,16 @@ pub async fn reconcile<C: Connector + 'static>(
             now: (ctx.clock)(),
         },
     );
+    let api_slot = ctx.api_slot().await;
     events::publish(
         &ctx.recorder,
         &obj,
         &events::decide(&observation, previous.as_ref()),
     )
     .await;
-    if let Err(source) = patch_status(&ctx.client, &key, &new_status).await {
+    let patched = patch_status(&ctx.client, &key, &new_status).await;
+    drop(api_slot);
+    if let Err(source) = patched {
         memory.unwritten(&key.uid, tick);
         return Err(Error::Status {
             plc: key.to_string(),
@@ -193,6 +197,23 @@ async fn patch_status(
     .await
 }
 
+/// What the agent keeps of a watched object: the spec whole, the status as
+/// [`status::retained`] keeps it, no managed fields and no `kubectl apply` copy of
+/// the object (together often larger than the object itself). The cache holds one
+/// of these per PLC for as long as the agent runs.
+fn trim_for_cache(obj: &mut IndustrialPLC) {
+    obj.metadata.managed_fields = None;
+    if let Some(annotations) = obj.metadata.annotations.as_mut() {
+        annotations.remove(LAST_APPLIED);
+    }
+    if let Some(status) = obj.status.take() {
+        obj.status = Some(status::retained(status));
+    }
+}
+
+/// The annotation `kubectl apply` keeps a whole copy of the object in.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 /// Runs the controller until `shutdown` resolves; reconciles in flight then finish.
 /// At most `concurrency` PLCs are reconciled at once (0: unbounded); one object is
 /// never reconciled twice at the same time.
@@ -203,7 +224,10 @@ pub async fn run<C: Connector + 'static>(
     concurrency: u16,
     shutdown: impl Future<Output = ()> + Send + Sync + 'static,
 ) {
-    let controller = Controller::new(api, watch)
+    // As `Controller::new` does, with the objects trimmed before they are cached.
+    let (reader, writer) = reflector::store();
+    let objects = reflector(writer, watcher(api, watch).modify(trim_for_cache)).applied_objects();
+    let controller = Controller::for_stream(objects, reader)
         .with_config(controller::Config::default().concurrency(concurrency));
     ctx.store = Some(controller.store());
     controller
@@ -221,4 +245,58 @@ pub async fn run<C: Connector + 'static>(
             }
         })
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::spec::{RegisterAction, RegisterStatus};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
+
+    #[test]
+    fn the_cache_keeps_the_spec_the_sync_annotation_and_what_reconciles_read() {
+        let mut obj = crate::agent::fixtures::object(
+            "p",
+            serde_json::json!({"deviceAddress": "127.0.0.1", "port": 502, "targetRegister": 1, "targetValue": 5}),
+        );
+        obj.metadata.managed_fields = Some(vec![ManagedFieldsEntry::default()]);
+        obj.metadata.annotations = Some(
+            [
+                (
+                    LAST_APPLIED.to_owned(),
+                    "{\"a whole copy\": true}".to_owned(),
+                ),
+                (SYNC_ANNOTATION.to_owned(), "now".to_owned()),
+            ]
+            .into(),
+        );
+        let register = |name: &str, action| RegisterStatus {
+            name: name.into(),
+            kind: crate::register::RegisterKind::Holding,
+            address: 0,
+            live: None,
+            desired: crate::register::Value::Int(5),
+            in_sync: false,
+            action,
+            message: None,
+        };
+        obj.status = Some(IndustrialPLCStatus {
+            drift_events: 2,
+            registers: vec![
+                register("a", RegisterAction::InSync),
+                register("b", RegisterAction::Drifted),
+            ],
+            ..Default::default()
+        });
+        let spec = obj.spec.clone();
+        trim_for_cache(&mut obj);
+        assert_eq!(obj.spec, spec);
+        assert_eq!(obj.metadata.managed_fields, None);
+        let annotations = obj.metadata.annotations.as_ref().unwrap();
+        assert_eq!(annotations.keys().collect::<Vec<_>>(), [SYNC_ANNOTATION]);
+        let status = obj.status.as_ref().unwrap();
+        assert_eq!(status.drift_events, 2);
+        let names: Vec<&str> = status.registers.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["b"]);
+    }
 }

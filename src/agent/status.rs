@@ -401,6 +401,21 @@ fn make_condition(
 }
 
 /// Finds a condition by type.
+/// The part of a status that later reconciles read back — conditions (transition
+/// times, events), counts, the last sync request, the generation, and the registers
+/// that drifted unwritten (`DriftDetected` notes) — without the values of the other
+/// registers, which are most of a status and never read back. What the agent keeps
+/// of every status it wrote or caches: memory per PLC, not per register.
+pub fn retained(mut status: IndustrialPLCStatus) -> IndustrialPLCStatus {
+    status
+        .registers
+        .retain(|r| r.action == RegisterAction::Drifted);
+    status.registers.shrink_to_fit();
+    status.message = None;
+    status.last_error = None;
+    status
+}
+
 pub fn find<'a>(status: Option<&'a IndustrialPLCStatus>, type_: &str) -> Option<&'a Condition> {
     status?.conditions.iter().find(|c| c.type_ == type_)
 }
@@ -467,6 +482,64 @@ mod tests {
 
     fn cond<'a>(s: &'a IndustrialPLCStatus, t: &str) -> &'a Condition {
         find(Some(s), t).unwrap()
+    }
+
+    #[test]
+    fn a_retained_status_drives_the_next_reconcile_exactly_as_the_whole_one() {
+        use RegisterAction::{Corrected, Drifted, InSync};
+        let first = build(
+            &Observation::Tick(assessment(vec![
+                reg("a", InSync, 5),
+                reg("b", Drifted, 4),
+                reg("c", Corrected, 5),
+            ])),
+            &Inputs {
+                sync: Some("2025-06-15T15:00:00Z".into()),
+                totals: Counts {
+                    drift_events: 7,
+                    corrections: 3,
+                },
+                ..inputs(None, at(0))
+            },
+        );
+        let kept = retained(first.clone());
+        let names: Vec<&str> = kept.registers.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["b"]);
+        assert_eq!(kept.conditions, first.conditions);
+        assert_eq!(
+            (kept.drift_events, kept.corrections_applied),
+            (first.drift_events, first.corrections_applied)
+        );
+        assert_eq!(kept.last_sync_request, first.last_sync_request);
+        assert_eq!(kept.observed_generation, first.observed_generation);
+        let nexts = [
+            vec![
+                reg("a", InSync, 5),
+                reg("b", Drifted, 4),
+                reg("c", InSync, 5),
+            ],
+            vec![
+                reg("a", Drifted, 3),
+                reg("b", Drifted, 4),
+                reg("c", InSync, 5),
+            ],
+            vec![
+                reg("a", InSync, 5),
+                reg("b", InSync, 5),
+                reg("c", InSync, 5),
+            ],
+        ];
+        for registers in nexts {
+            let next = Observation::Tick(assessment(registers));
+            assert_eq!(
+                build(&next, &inputs(Some(&kept), at(10))),
+                build(&next, &inputs(Some(&first), at(10)))
+            );
+            assert_eq!(
+                crate::agent::events::decide(&next, Some(&kept)),
+                crate::agent::events::decide(&next, Some(&first))
+            );
+        }
     }
 
     #[test]
