@@ -1124,11 +1124,17 @@ fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> (u64, u64) {
     )
     .expect("write kubeconfig");
     let mut cmd = cfg.fabctl();
-    cmd.args(["-q", "agent", "--metrics-addr", "127.0.0.1:0", "--audit-log"])
-        .arg(dir.path().join("audit.jsonl"))
-        .env("KUBECONFIG", &kubeconfig)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    cmd.args([
+        "-q",
+        "agent",
+        "--metrics-addr",
+        "127.0.0.1:0",
+        "--audit-log",
+    ])
+    .arg(dir.path().join("audit.jsonl"))
+    .env("KUBECONFIG", &kubeconfig)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
     let child = cmd.spawn().expect("spawn fabctl agent");
     let deadline = Instant::now() + Duration::from_secs(120);
     while api.watches() == 0 || api.patches() < plcs {
@@ -1200,7 +1206,10 @@ impl FakeApi {
                     .iter()
                     .map(|o| {
                         (
-                            o["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
+                            o["metadata"]["name"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
                             o.clone(),
                         )
                     })
@@ -1220,7 +1229,9 @@ impl FakeApi {
             watches: Default::default(),
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fake API");
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let addr = listener.local_addr().expect("fake API address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = std::sync::Arc::clone(&state);
@@ -1249,11 +1260,15 @@ impl FakeApi {
     }
 
     fn patches(&self) -> usize {
-        self.state.patches.load(std::sync::atomic::Ordering::Relaxed)
+        self.state
+            .patches
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn watches(&self) -> usize {
-        self.state.watches.load(std::sync::atomic::Ordering::Relaxed)
+        self.state
+            .watches
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
