@@ -1170,7 +1170,6 @@ struct FakeApi {
 }
 
 struct ApiState {
-    list: axum::body::Bytes,
     objects: std::sync::Mutex<BTreeMap<String, serde_json::Value>>,
     watchers: std::sync::Mutex<Vec<tokio::sync::mpsc::UnboundedSender<axum::body::Bytes>>>,
     resource_version: std::sync::atomic::AtomicUsize,
@@ -1217,14 +1216,6 @@ impl FakeApi {
             ),
             watchers: Default::default(),
             resource_version: std::sync::atomic::AtomicUsize::new(1),
-            list: serde_json::json!({
-                "apiVersion": "fabgitops.io/v1",
-                "kind": "IndustrialPLCList",
-                "metadata": {"resourceVersion": "1"},
-                "items": objects,
-            })
-            .to_string()
-            .into(),
             patches: Default::default(),
             watches: Default::default(),
         });
@@ -1298,11 +1289,14 @@ async fn answer(
             .expect("a response")
     };
     let path = uri.path();
-    let watch = uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .any(|p| p == "watch=true" || p == "watch=1");
+    let query = |name: &str| {
+        uri.query()
+            .unwrap_or_default()
+            .split('&')
+            .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+            .map(str::to_owned)
+    };
+    let watch = matches!(query("watch").as_deref(), Some("true" | "1"));
     match method {
         Method::GET if path == "/apis/fabgitops.io/v1/industrialplcs" && watch => {
             state.watches.fetch_add(1, Ordering::Relaxed);
@@ -1322,7 +1316,27 @@ async fn answer(
                 .expect("a response")
         }
         Method::GET if path == "/apis/fabgitops.io/v1/industrialplcs" => {
-            json(StatusCode::OK, state.list.clone())
+            // Pages of `limit` objects, as an API server serves a large list.
+            let objects = state.objects.lock().unwrap_or_else(|e| e.into_inner());
+            let from: usize = query("continue").and_then(|c| c.parse().ok()).unwrap_or(0);
+            let limit: usize = query("limit")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(usize::MAX);
+            let items: Vec<&serde_json::Value> = objects.values().skip(from).take(limit).collect();
+            let next = from + items.len();
+            let mut metadata = serde_json::json!({
+                "resourceVersion": state.resource_version.load(Ordering::Relaxed).to_string(),
+            });
+            if next < objects.len() {
+                metadata["continue"] = next.to_string().into();
+            }
+            let list = serde_json::json!({
+                "apiVersion": "fabgitops.io/v1",
+                "kind": "IndustrialPLCList",
+                "metadata": metadata,
+                "items": items,
+            });
+            json(StatusCode::OK, list.to_string().into())
         }
         Method::PATCH if path.ends_with("/status") => {
             let name = path.rsplit('/').nth(1).unwrap_or_default();
