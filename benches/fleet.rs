@@ -56,8 +56,8 @@ fn main() {
         ("throughput", throughput_rows),
         ("sim-start", sim_start_rows),
         ("reconcile", reconcile_rows),
-        ("agent", agent_rows),
         ("open-files", open_file_rows),
+        ("agent", agent_rows),
     ];
     for (name, f) in all {
         if cfg.wants(name) {
@@ -1235,11 +1235,12 @@ impl FakeApi {
                 let listener =
                     tokio::net::TcpListener::from_std(listener).expect("fake API listener");
                 let app = axum::Router::new().fallback(answer).with_state(served);
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await;
+                // Stop at once, open watches included: dropping the runtime then
+                // frees every connection and the objects.
+                tokio::select! {
+                    _ = axum::serve(listener, app) => {}
+                    _ = stopped => {}
+                }
             });
         });
         FakeApi {
@@ -1268,8 +1269,11 @@ impl Drop for FakeApi {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        // Open watches keep the server's connections: do not wait for them.
-        drop(self.thread.take());
+        // The bench's own memory must not grow with every fleet: later rows fork
+        // children whose peak RSS starts as a copy of this process's.
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
