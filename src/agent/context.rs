@@ -29,7 +29,7 @@ const DUE_SLACK: Duration = Duration::from_millis(5);
 
 /// Requests to the API server (status patches, events) in flight at once, whatever
 /// the number of reconciles: each one in flight keeps a pooled HTTP connection, with
-/// its buffers, for as long as the agent runs (about 80 KB each). Client-go
+/// its buffers, for as long as the agent runs (about 50 KB each). Client-go
 /// controllers limit themselves the same way.
 pub const API_CONCURRENCY: usize = 16;
 

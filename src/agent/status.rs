@@ -400,7 +400,6 @@ fn make_condition(
     }
 }
 
-/// Finds a condition by type.
 /// The part of a status that later reconciles read back — conditions (transition
 /// times, events), counts, the last sync request, the generation, and the registers
 /// that drifted unwritten (`DriftDetected` notes) — without the values of the other
@@ -416,6 +415,7 @@ pub fn retained(mut status: IndustrialPLCStatus) -> IndustrialPLCStatus {
     status
 }
 
+/// Finds a condition by type.
 pub fn find<'a>(status: Option<&'a IndustrialPLCStatus>, type_: &str) -> Option<&'a Condition> {
     status?.conditions.iter().find(|c| c.type_ == type_)
 }
