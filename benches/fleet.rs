@@ -1145,7 +1145,8 @@ fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> ((u64, u64), Duration)
         std::thread::sleep(Duration::from_millis(20));
     }
     let round = started.elapsed();
-    // The agent gives freed memory back every 5 s: read its RSS after that.
+    // 6 s on, every PLC has been polled a second time (every 5 s by default): this
+    // is the agent's running state, not the burst of its start.
     std::thread::sleep(Duration::from_secs(6));
     let rss = rss_of(child.id());
     terminate(&child);

@@ -60,12 +60,10 @@ pub async fn tick<C: Connector>(
     }
 }
 
-/// Gives freed memory back to the operating system. A tick over a large fleet briefly
-/// holds its manifests, readings and plan (about 1 KB per register), and the agent's
-/// reconciles run in bursts; glibc keeps freed memory in its arenas, so without this
-/// a long-running `reconcile` or `agent` would hold the peak of its largest burst for
-/// ever. Called after every reconcile tick and every few seconds by the agent.
-/// Elsewhere than Linux with glibc, a no-op.
+/// Gives memory freed by a tick back to the operating system. A tick over a large
+/// fleet briefly holds its manifests, readings and plan (about 1 KB per register);
+/// glibc keeps freed memory in its arenas, so without this a long-running reconcile
+/// would hold the peak of its largest tick for ever. Elsewhere a no-op.
 pub fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free heap pages to the kernel; it takes no

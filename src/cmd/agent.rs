@@ -28,10 +28,6 @@ use crate::metrics::Metrics;
 /// How long the start-up check may wait for the API server.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How often freed memory is given back to the operating system: reconciles run all
-/// the time, and glibc would otherwise keep the peak of every burst of them.
-const RELEASE_MEMORY_EVERY: Duration = Duration::from_secs(5);
-
 pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode, Error> {
     super::runtime()?.block_on(agent(args))
 }
@@ -68,13 +64,6 @@ async fn agent(args: &AgentArgs) -> Result<ExitCode, Error> {
         source,
     })?;
     let server = tokio::spawn(server);
-    let release = tokio::spawn(async {
-        let mut every = tokio::time::interval(RELEASE_MEMORY_EVERY);
-        loop {
-            every.tick().await;
-            crate::reconcile::release_free_memory();
-        }
-    });
     let audit = open_audit(args)?;
     let context = Context::new(client, ModbusConnector, metrics, Arc::new(audit));
 
@@ -100,7 +89,6 @@ async fn agent(args: &AgentArgs) -> Result<ExitCode, Error> {
         "agent: watching IndustrialPLCs in {place}{selector} ({found} now); metrics on http://{bound}/metrics; Ctrl-C or SIGTERM stops after the reconciles in flight"
     );
     agent::run(api, watch, context, args.parallelism, shutdown).await;
-    release.abort();
     let _ = stop_metrics.send(());
     let _ = server.await;
     eprintln!("stopped");
