@@ -999,26 +999,50 @@ fn reconcile_rows(cfg: &Config) -> Vec<Row> {
         let sim = Sim::start(cfg, fleet.path(), plcs, &[]);
         let (rss, hwm, tick_ms) = reconcile_rss(cfg, &fleet);
         drop(sim);
-        let per_plc = (rss.saturating_sub(baseline.0)) as f64 * 1024.0 / plcs as f64;
-        rows.push(Row {
-            name: format!("reconcile --schedule: memory per managed PLC ({plcs} PLCs x {registers} registers)"),
-            plcs,
-            registers: fleet.total(),
-            rss_kb: hwm,
-            target: "<= 10 KB per PLC beyond the baseline".into(),
-            met: Some(per_plc <= 10.0 * 1024.0),
-            note: format!(
-                "RSS between ticks (after 3) {:.1} MB vs {:.1} MB with no PLC: {:.1} KB per PLC (peak during ticks {:.1} MB, {:.1} KB per PLC); a tick takes {tick_ms} ms",
-                rss as f64 / 1024.0,
-                baseline.0 as f64 / 1024.0,
-                per_plc / 1024.0,
-                hwm as f64 / 1024.0,
-                (hwm.saturating_sub(baseline.1)) as f64 / plcs as f64,
+        rows.push(memory_row(
+            format!(
+                "reconcile --schedule: memory per managed PLC ({plcs} PLCs x {registers} registers)"
             ),
-            ..Row::default()
-        });
+            fleet.total(),
+            plcs,
+            [
+                ("RSS between ticks (after 3)", (rss, hwm)),
+                ("with no PLC", (baseline.0, baseline.1)),
+            ],
+            format!("a tick takes {tick_ms} ms"),
+        ));
     }
     rows
+}
+
+/// A row of memory per managed PLC: `[(what, (RSS, peak)) measured, (what, (RSS,
+/// peak)) of the baseline]` in KiB; the target is 10 KB per PLC beyond the baseline.
+fn memory_row(
+    name: String,
+    registers: usize,
+    plcs: usize,
+    [(measured, (rss, peak)), (base, baseline)]: [(&str, (u64, u64)); 2],
+    more: String,
+) -> Row {
+    let kib_per_plc = |now: u64, then: u64| now.saturating_sub(then) as f64 / plcs as f64;
+    let per_plc = kib_per_plc(rss, baseline.0);
+    let mb = |kib: u64| kib as f64 / 1024.0;
+    Row {
+        name,
+        plcs,
+        registers,
+        rss_kb: peak,
+        target: "<= 10 KB per PLC beyond the baseline".into(),
+        met: Some(per_plc <= 10.0),
+        note: format!(
+            "{measured} {:.1} MB vs {:.1} MB {base}: {per_plc:.1} KB per PLC (peak {:.1} MB, {:.1} KB per PLC); {more}",
+            mb(rss),
+            mb(baseline.0),
+            mb(peak),
+            kib_per_plc(peak, baseline.1),
+        ),
+        ..Row::default()
+    }
 }
 
 /// Runs `reconcile --schedule` every 2 s until 3 ticks are done; returns its (VmRSS,
@@ -1080,28 +1104,17 @@ fn agent_rows(cfg: &Config) -> Vec<Row> {
         let ((rss, hwm), round) = agent_rss(cfg, &api, plcs);
         let fc03 = sim.counters().get("read_holding_registers");
         drop(sim);
-        let per_plc = (rss.saturating_sub(baseline.0)) as f64 * 1024.0 / plcs as f64;
-        rows.push(Row {
-            name: format!(
-                "agent: memory per managed PLC ({plcs} PLCs x {registers} registers)"
-            ),
+        rows.push(memory_row(
+            format!("agent: memory per managed PLC ({plcs} PLCs x {registers} registers)"),
+            plcs * registers,
             plcs,
-            registers: plcs * registers,
-            rss_kb: hwm,
-            target: "<= 10 KB per PLC beyond the baseline".into(),
-            met: Some(per_plc <= 10.0 * 1024.0),
-            note: format!(
-                "RSS 6 s after every PLC was first reconciled {:.1} MB vs {:.1} MB watching none: {:.1} KB per PLC (peak {:.1} MB, {:.1} KB per PLC); every PLC reconciled {:.1} s after start; {fc03} FC03 read, {} status patches in all",
-                rss as f64 / 1024.0,
-                baseline.0 as f64 / 1024.0,
-                per_plc / 1024.0,
-                hwm as f64 / 1024.0,
-                (hwm.saturating_sub(baseline.1)) as f64 / plcs as f64,
+            [("RSS 6 s after every PLC was first reconciled", (rss, hwm)), ("watching none", baseline)],
+            format!(
+                "every PLC reconciled {:.1} s after start; {fc03} FC03 read, {} status patches in all",
                 round.as_secs_f64(),
                 api.patches(),
             ),
-            ..Row::default()
-        });
+        ));
     }
     rows
 }
