@@ -277,12 +277,7 @@ fn plan_register(
         live_words: None,
         action: Action::InSync,
     };
-    // The desired value as the device will hold it (what `Codec::normalize` gives),
-    // from the words encoded once.
-    let desired = codec
-        .encode(&reg.desired)
-        .map(|words| (words, codec.decode_words(&words)));
-    plan.action = match (desired, reading) {
+    plan.action = match (codec.encode_normalized(&reg.desired), reading) {
         (Err(e), _) => Action::Error {
             message: format!("desired value: {e}"),
         },

@@ -152,13 +152,7 @@ impl Codec {
     pub fn encode(&self, value: &Value) -> Result<Words, EncodeError> {
         self.check_scaling()?;
         let bits = match Repr::of(self.value_type) {
-            Repr::Bool => {
-                return encode_bool(value).map(|b| {
-                    let mut words = Words::default();
-                    words.push(u16::from(b));
-                    words
-                });
-            }
+            Repr::Bool => return encode_bool(value).map(|b| Words::from([u16::from(b)])),
             Repr::Int { bits, signed } => {
                 let raw = self.int_raw(value, bits, signed)?;
                 // Two's complement, truncated to the type's width (the range check has
@@ -200,8 +194,15 @@ impl Codec {
     /// `decode(encode(value))`. For example `250.1` in an `f32` register stays `250.1`,
     /// and `1` for a `bool` register becomes `true`.
     pub fn normalize(&self, value: &Value) -> Result<Value, EncodeError> {
+        self.encode_normalized(value)
+            .map(|(_, normalized)| normalized)
+    }
+
+    /// Both [`Self::encode`] and [`Self::normalize`], encoding once: the words to
+    /// write and the value the device will hold.
+    pub fn encode_normalized(&self, value: &Value) -> Result<(Words, Value), EncodeError> {
         let words = self.encode(value)?;
-        Ok(self.decode_words(&words))
+        Ok((words, self.decode_words(&words)))
     }
 
     /// The smallest and largest engineering values the register can hold, after scale
@@ -377,7 +378,7 @@ impl Codec {
     }
 
     /// Decodes words of the right length, with valid scaling.
-    pub(crate) fn decode_words(&self, words: &[u16]) -> Value {
+    fn decode_words(&self, words: &[u16]) -> Value {
         let bits = self.join(words);
         match Repr::of(self.value_type) {
             Repr::Bool => Value::Bool(bits != 0),

@@ -69,12 +69,6 @@ impl fmt::Debug for Words {
     }
 }
 
-impl PartialEq<[u16]> for Words {
-    fn eq(&self, other: &[u16]) -> bool {
-        **self == *other
-    }
-}
-
 impl<const N: usize> PartialEq<[u16; N]> for Words {
     fn eq(&self, other: &[u16; N]) -> bool {
         **self == *other
