@@ -12,32 +12,28 @@
 //!
 //! The original operator's `plc_name` label is `plc` here, as DESIGN.md specifies.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use std::sync::atomic::AtomicU64;
 
 use crate::apply::{ApplyReport, Outcome};
 use crate::plan::{Action, Plan};
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct PlcLabels {
-    namespace: String,
-    plc: String,
-}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RegisterLabels {
@@ -53,8 +49,7 @@ pub struct Metrics {
     corrections: Family<RegisterLabels, Counter>,
     managed_plcs: Gauge,
     reconcile_duration: Histogram,
-    plc_up: Family<PlcLabels, Gauge>,
-    register_value: Family<RegisterLabels, Gauge<f64, AtomicU64>>,
+    live: Arc<Live>,
     healthy: AtomicBool,
 }
 
@@ -73,8 +68,7 @@ impl Metrics {
         let reconcile_duration = Histogram::new([
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
         ]);
-        let plc_up = Family::<PlcLabels, Gauge>::default();
-        let register_value = Family::<RegisterLabels, Gauge<f64, AtomicU64>>::default();
+        let live = Arc::new(Live::default());
         registry.register(
             "fabctl_drift_events",
             "Registers found drifted from their desired value",
@@ -95,24 +89,14 @@ impl Metrics {
             "Duration of one reconcile (plan and apply)",
             reconcile_duration.clone(),
         );
-        registry.register(
-            "fabctl_plc_up",
-            "Whether the PLC answered at the last reconcile (1) or not (0)",
-            plc_up.clone(),
-        );
-        registry.register(
-            "fabctl_register_value",
-            "Live engineering value of a register",
-            register_value.clone(),
-        );
+        registry.register_collector(Box::new(Arc::clone(&live)));
         Metrics {
             registry,
             drift_events,
             corrections,
             managed_plcs,
             reconcile_duration,
-            plc_up,
-            register_value,
+            live,
             healthy: AtomicBool::new(true),
         }
     }
@@ -120,27 +104,14 @@ impl Metrics {
     /// Records what a plan observed: reachability, live values, drift events.
     pub fn observe_plan(&self, plan: &Plan) {
         for plc in &plan.plcs {
-            let labels = PlcLabels {
-                namespace: plc.namespace.clone(),
-                plc: plc.name.clone(),
-            };
-            self.plc_up
-                .get_or_create(&labels)
-                .set(i64::from(plc.error.is_none()));
+            self.live.observe(plc);
             for reg in &plc.registers {
-                let labels = RegisterLabels {
-                    namespace: plc.namespace.clone(),
-                    plc: plc.name.clone(),
-                    register: reg.name.clone(),
-                };
-                if let Some(v) = reg.live {
-                    let v = match v {
-                        crate::register::Value::Bool(b) => f64::from(u8::from(b)),
-                        other => other.as_f64().unwrap_or(f64::NAN),
-                    };
-                    self.register_value.get_or_create(&labels).set(v);
-                }
                 if matches!(reg.action, Action::Change | Action::Drift { .. }) {
+                    let labels = RegisterLabels {
+                        namespace: plc.namespace.clone(),
+                        plc: plc.name.clone(),
+                        register: reg.name.clone(),
+                    };
                     self.drift_events.get_or_create(&labels).inc();
                 }
             }
@@ -184,6 +155,96 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = encode(&mut text, &self.registry);
         prometheus_text(&text)
+    }
+}
+
+/// `fabctl_plc_up` and `fabctl_register_value`: what the last reconcile of each PLC
+/// observed. A long-running agent keeps one entry per PLC and a name and a value per
+/// register, rather than a labelled gauge per register (a hash-table slot, three label
+/// strings and a shared cell each: a quarter of the agent's memory per PLC).
+#[derive(Debug, Default)]
+struct Live {
+    /// By namespace, then PLC name, so the exposition is sorted.
+    plcs: Mutex<BTreeMap<String, BTreeMap<String, LivePlc>>>,
+}
+
+#[derive(Debug, Default)]
+struct LivePlc {
+    up: bool,
+    /// The last value read of each register read so far, in the order first read.
+    values: Vec<(Box<str>, f64)>,
+}
+
+impl Live {
+    fn observe(&self, plc: &crate::plan::PlcPlan) {
+        let mut plcs = self.plcs.lock().unwrap_or_else(|e| e.into_inner());
+        if !plcs.contains_key(&plc.namespace) {
+            plcs.insert(plc.namespace.clone(), BTreeMap::new());
+        }
+        let namespace = plcs.get_mut(&plc.namespace).expect("inserted above");
+        if !namespace.contains_key(&plc.name) {
+            namespace.insert(plc.name.clone(), LivePlc::default());
+        }
+        let entry = namespace.get_mut(&plc.name).expect("inserted above");
+        entry.up = plc.error.is_none();
+        for reg in &plc.registers {
+            let Some(live) = reg.live else { continue };
+            let v = match live {
+                crate::register::Value::Bool(b) => f64::from(u8::from(b)),
+                other => other.as_f64().unwrap_or(f64::NAN),
+            };
+            match entry
+                .values
+                .iter_mut()
+                .find(|(name, _)| **name == *reg.name)
+            {
+                Some((_, value)) => *value = v,
+                None => {
+                    entry.values.reserve_exact(plc.registers.len());
+                    entry.values.push((reg.name.as_str().into(), v));
+                }
+            }
+        }
+    }
+}
+
+impl Collector for Live {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let plcs = self.plcs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut up = encoder.encode_descriptor(
+            "fabctl_plc_up",
+            "Whether the PLC answered at the last reconcile (1) or not (0)",
+            None,
+            MetricType::Gauge,
+        )?;
+        let each = || {
+            plcs.iter().flat_map(|(ns, in_ns)| {
+                in_ns
+                    .iter()
+                    .map(move |(plc, p)| (ns.as_str(), plc.as_str(), p))
+            })
+        };
+        for (namespace, plc, p) in each() {
+            let labels = [("namespace", namespace), ("plc", plc)];
+            ConstGauge::new(i64::from(p.up)).encode(up.encode_family(&labels)?)?;
+        }
+        let mut values = encoder.encode_descriptor(
+            "fabctl_register_value",
+            "Live engineering value of a register",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (namespace, plc, p) in each() {
+            for (register, v) in &p.values {
+                let labels = [
+                    ("namespace", namespace),
+                    ("plc", plc),
+                    ("register", register),
+                ];
+                ConstGauge::new(*v).encode(values.encode_family(&labels)?)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -290,18 +351,10 @@ mod tests {
     fn a_plan_updates_values_reachability_and_drift_counts() {
         let m = Metrics::new();
         let plan = Plan {
-            plcs: vec![PlcPlan {
-                namespace: "plant-a".into(),
-                name: "press-1".into(),
-                host: "h".into(),
-                port: 502,
-                unit_id: 1,
-                timeout_ms: 1000,
-                auto_correct: true,
-                write_windows: vec![],
-                min_write_interval_ms: 0,
-                error: None,
-                registers: vec![
+            plcs: vec![plc(
+                "press-1",
+                None,
+                vec![
                     reg("speed", Action::Change, Value::Int(7)),
                     reg(
                         "recipe",
@@ -312,7 +365,7 @@ mod tests {
                     ),
                     reg("guard", Action::InSync, Value::Bool(true)),
                 ],
-            }],
+            )],
         };
         m.observe_plan(&plan);
         m.observe_plan(&plan);
@@ -341,5 +394,54 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("# EOF"));
+    }
+
+    fn plc(name: &str, error: Option<&str>, registers: Vec<RegisterPlan>) -> PlcPlan {
+        PlcPlan {
+            namespace: "plant-a".into(),
+            name: name.into(),
+            host: "h".into(),
+            port: 502,
+            unit_id: 1,
+            timeout_ms: 1000,
+            auto_correct: true,
+            write_windows: vec![],
+            min_write_interval_ms: 0,
+            error: error.map(Into::into),
+            registers,
+        }
+    }
+
+    #[test]
+    fn an_unreachable_plc_is_down_and_keeps_its_last_values_in_name_order() {
+        let m = Metrics::new();
+        let read = |v| reg("speed", Action::InSync, Value::Int(v));
+        let mut unread = read(0);
+        unread.live = None;
+        m.observe_plan(&Plan {
+            plcs: vec![
+                plc("press-2", None, vec![read(7)]),
+                plc("press-1", None, vec![read(3)]),
+            ],
+        });
+        m.observe_plan(&Plan {
+            plcs: vec![plc("press-2", Some("refused"), vec![unread])],
+        });
+        let text = m.render();
+        let line = |s: &str| text.find(s).unwrap_or_else(|| panic!("no {s} in {text}"));
+        let up1 = line(r#"fabctl_plc_up{namespace="plant-a",plc="press-1"} 1"#);
+        let up2 = line(r#"fabctl_plc_up{namespace="plant-a",plc="press-2"} 0"#);
+        let v1 = line(
+            r#"fabctl_register_value{namespace="plant-a",plc="press-1",register="speed"} 3.0"#,
+        );
+        let v2 = line(
+            r#"fabctl_register_value{namespace="plant-a",plc="press-2",register="speed"} 7.0"#,
+        );
+        assert!(up1 < up2 && v1 < v2, "{text}");
+        assert_eq!(text.matches("fabctl_register_value{").count(), 2, "{text}");
+        assert!(
+            text.contains("# TYPE fabctl_register_value gauge"),
+            "{text}"
+        );
     }
 }
