@@ -230,6 +230,11 @@ impl Memory {
         now: Instant,
     ) -> Start {
         self.with(uid, |m| {
+            // The cache has caught up with the status last written (usually through
+            // the watch event of its own patch): it can stand for it from now on.
+            if m.written.is_some() && m.written.as_deref() == status {
+                m.written = None;
+            }
             let handled = m
                 .sync
                 .as_deref()
@@ -483,7 +488,10 @@ mod tests {
                 ..Default::default()
             },
         );
-        // The cache may still hold the old status: the written one wins.
+        // The cache may still hold the old status: the written one wins, also after
+        // a trigger that saw the old status.
+        let t0 = Instant::now();
+        m.start("u", None, None, Some(&cached), t0);
         let (_, base) = m.previous("u", Some(&cached));
         assert_eq!(
             base,
@@ -492,5 +500,23 @@ mod tests {
                 corrections: 6
             }
         );
+    }
+
+    #[test]
+    fn the_written_status_is_let_go_once_the_cache_shows_it() {
+        let m = Memory::default();
+        let written = IndustrialPLCStatus {
+            drift_events: 12,
+            ..Default::default()
+        };
+        m.written("u", written.clone());
+        m.start("u", None, None, Some(&written), Instant::now());
+        // Forgotten: the cache stands for it now (here it has moved on since).
+        let later = IndustrialPLCStatus {
+            drift_events: 13,
+            ..Default::default()
+        };
+        let (previous, _) = m.previous("u", Some(&later));
+        assert_eq!(previous, Some(later));
     }
 }

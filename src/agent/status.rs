@@ -389,7 +389,11 @@ fn make_condition(
         .previous
         .and_then(|p| p.conditions.iter().find(|c| c.type_ == type_))
         .filter(|c| c.status == status)
-        .map_or(Time(now), |c| c.last_transition_time.clone());
+        // At the precision the API keeps, so the status read back equals this one.
+        .map_or_else(
+            || Time(jiff::Timestamp::from_second(now.as_second()).unwrap_or(now)),
+            |c| c.last_transition_time.clone(),
+        );
     Condition {
         type_: type_.into(),
         status: status.into(),
@@ -482,6 +486,19 @@ mod tests {
 
     fn cond<'a>(s: &'a IndustrialPLCStatus, t: &str) -> &'a Condition {
         find(Some(s), t).unwrap()
+    }
+
+    #[test]
+    fn a_status_read_back_from_the_api_equals_the_one_written() {
+        use RegisterAction::{Drifted, InSync};
+        let now = at(0) + jiff::SignedDuration::from_millis(1_750);
+        let written = retained(build(
+            &Observation::Tick(assessment(vec![reg("a", InSync, 5), reg("b", Drifted, 4)])),
+            &inputs(None, now),
+        ));
+        let json = serde_json::to_string(&written).unwrap();
+        let read_back: IndustrialPLCStatus = serde_json::from_str(&json).unwrap();
+        assert_eq!(retained(read_back), written, "{json}");
     }
 
     #[test]
