@@ -109,7 +109,9 @@ fn load_file(path: &std::path::Path, report: &mut Report) {
 }
 
 /// Validates a resource read from the Kubernetes API with exactly the rules applied
-/// to files. Diagnostics name it `cluster:namespace/name` (JSON line numbers).
+/// to files, on its name, namespace and spec: its status is the agent's own and the
+/// rest of its metadata the API server's. Diagnostics name it
+/// `cluster:namespace/name`, with the lines of that part of it as YAML.
 pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
     let id = format!(
         "cluster:{}/{}",
@@ -118,8 +120,8 @@ pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
     );
     let file = FileRef::new(std::path::Path::new(&id));
     let mut report = Report::default();
-    match serde_json::to_string_pretty(resource) {
-        // JSON is YAML: the same parser, the same locations.
+    match serde_saphyr::to_string(&Checked::of(resource)) {
+        // Block YAML, as manifests are written: the parser's fast path reads it.
         Ok(text) => load_text(&text, &file, &mut report),
         Err(e) => report.diagnostics.push(Diagnostic::error(
             file.whole(),
@@ -137,6 +139,38 @@ pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
         ));
         d
     })
+}
+
+/// The part of a cluster resource [`from_resource`] validates.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Checked<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: CheckedMetadata<'a>,
+    spec: &'a IndustrialPLCSpec,
+}
+
+#[derive(serde::Serialize)]
+struct CheckedMetadata<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+}
+
+impl<'a> Checked<'a> {
+    fn of(resource: &'a IndustrialPLC) -> Checked<'a> {
+        Checked {
+            api_version: spec::API_VERSION,
+            kind: spec::KIND,
+            metadata: CheckedMetadata {
+                name: resource.metadata.name.as_deref(),
+                namespace: resource.metadata.namespace.as_deref(),
+            },
+            spec: &resource.spec,
+        }
+    }
 }
 
 fn load_text(text: &str, file: &FileRef, report: &mut Report) {
