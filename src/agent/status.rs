@@ -407,7 +407,8 @@ fn make_condition(
 /// The part of a status that later reconciles read back — conditions (transition
 /// times, events), counts, the last sync request, the generation, and the registers
 /// that drifted unwritten (`DriftDetected` notes) — without the values of the other
-/// registers, which are most of a status and never read back. What the agent keeps
+/// registers, which are most of a status and never read back, and without its texts
+/// (messages, the last update time). What the agent keeps
 /// of every status it wrote or caches: memory per PLC, not per register.
 pub fn retained(mut status: IndustrialPLCStatus) -> IndustrialPLCStatus {
     status
@@ -416,6 +417,10 @@ pub fn retained(mut status: IndustrialPLCStatus) -> IndustrialPLCStatus {
     status.registers.shrink_to_fit();
     status.message = None;
     status.last_error = None;
+    status.last_update = None;
+    for c in &mut status.conditions {
+        c.message = String::new();
+    }
     status
 }
 
@@ -522,7 +527,19 @@ mod tests {
         let kept = retained(first.clone());
         let names: Vec<&str> = kept.registers.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["b"]);
-        assert_eq!(kept.conditions, first.conditions);
+        let condition = |c: &Condition| {
+            (
+                c.type_.clone(),
+                c.status.clone(),
+                c.reason.clone(),
+                c.last_transition_time.clone(),
+            )
+        };
+        assert_eq!(
+            kept.conditions.iter().map(condition).collect::<Vec<_>>(),
+            first.conditions.iter().map(condition).collect::<Vec<_>>()
+        );
+        assert!(kept.conditions.iter().all(|c| c.message.is_empty()));
         assert_eq!(
             (kept.drift_events, kept.corrections_applied),
             (first.drift_events, first.corrections_applied)
@@ -546,8 +563,18 @@ mod tests {
                 reg("c", InSync, 5),
             ],
         ];
-        for registers in nexts {
-            let next = Observation::Tick(assessment(registers));
+        let unreachable = Assessment {
+            unreachable: Some("connection refused".into()),
+            ..assessment(Vec::new())
+        };
+        let nexts = nexts
+            .into_iter()
+            .map(|registers| Observation::Tick(assessment(registers)))
+            .chain([
+                Observation::Tick(unreachable),
+                Observation::InvalidSpec("`spec.port` must be at least 1".into()),
+            ]);
+        for next in nexts {
             assert_eq!(
                 build(&next, &inputs(Some(&kept), at(10))),
                 build(&next, &inputs(Some(&first), at(10)))
