@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod device;
 pub mod duration;
 pub mod error;
+pub mod heap;
 pub mod limits;
 pub mod lock;
 pub mod logging;

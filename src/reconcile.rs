@@ -60,19 +60,6 @@ pub async fn tick<C: Connector>(
     }
 }
 
-/// Gives memory freed by a tick back to the operating system. A tick over a large
-/// fleet briefly holds its manifests, readings and plan (about 1 KB per register);
-/// glibc keeps freed memory in its arenas, so without this a long-running reconcile
-/// would hold the peak of its largest tick for ever. Elsewhere a no-op.
-pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free heap pages to the kernel; it takes no
-    // pointers and is safe to call from any thread at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Normalizes a cron expression to the 6-field form (with seconds) that
 /// tokio-cron-scheduler wants: the standard 5-field form gets second 0.
 pub fn cron_expression(text: &str) -> Result<String, String> {

@@ -29,6 +29,9 @@ use crate::metrics::Metrics;
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode, Error> {
+    // Before the runtime's first reconcile: its buffers never pin the cache's pages.
+    let off_heap = crate::heap::keep_buffers_off_the_heap();
+    tracing::debug!("buffers of 4 KB or more off the heap: {off_heap}");
     super::runtime()?.block_on(agent(args))
 }
 

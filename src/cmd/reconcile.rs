@@ -158,7 +158,7 @@ async fn run_tick(state: &State) {
         }
         None => state.metrics.set_healthy(false),
     }
-    reconcile::release_free_memory();
+    crate::heap::release_free_memory();
     state.running.store(false, Ordering::Release);
 }
 
