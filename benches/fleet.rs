@@ -428,6 +428,23 @@ fn rss_of(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// User and system CPU time of a running process so far.
+fn cpu_of(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses: utime and stime
+    // are the 12th and 13th of them, in clock ticks.
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_millis(ticks * 1000 / per_second)
+}
+
 // ---------------------------------------------------------------------------------
 // The simulator process
 
@@ -1095,13 +1112,13 @@ fn reconcile_rss(cfg: &Config, fleet: &Fleet) -> (u64, u64, u64) {
 fn agent_rows(cfg: &Config) -> Vec<Row> {
     let registers = cfg.reconcile_registers;
     let sizes: &[usize] = if cfg.quick { &[1000] } else { &[1000, 10_000] };
-    let (baseline, _) = agent_rss(cfg, &FakeApi::start(0, registers), 0);
+    let (baseline, ..) = agent_rss(cfg, &FakeApi::start(0, registers), 0);
     let mut rows = Vec::new();
     for &plcs in sizes {
         let fleet = Fleet::new(NET_AGENT, plcs, registers);
         let sim = Sim::start(cfg, fleet.path(), plcs, &[]);
         let api = FakeApi::start(plcs, registers);
-        let ((rss, hwm), round) = agent_rss(cfg, &api, plcs);
+        let ((rss, hwm), round, cpu) = agent_rss(cfg, &api, plcs);
         let fc03 = sim.counters().get("read_holding_registers");
         drop(sim);
         rows.push(memory_row(
@@ -1110,8 +1127,10 @@ fn agent_rows(cfg: &Config) -> Vec<Row> {
             plcs,
             [("RSS 6 s after every PLC was first reconciled", (rss, hwm)), ("watching none", baseline)],
             format!(
-                "every PLC reconciled {:.1} s after start; {fc03} FC03 read, {} status patches in all",
+                "every PLC reconciled {:.1} s after start; CPU over the next {} s {:.2} s; {fc03} FC03 read, {} status patches in all",
                 round.as_secs_f64(),
+                AGENT_SETTLE.as_secs(),
+                cpu.as_secs_f64(),
                 api.patches(),
             ),
         ));
@@ -1119,11 +1138,17 @@ fn agent_rows(cfg: &Config) -> Vec<Row> {
     rows
 }
 
+/// How long the agent rows let the agent run once every PLC was reconciled: every
+/// PLC has been polled a second time by then (every 5 s by default), so this is the
+/// agent's running state, not the burst of its start.
+const AGENT_SETTLE: Duration = Duration::from_secs(6);
+
 /// Runs `fabctl agent` against `api` until it has patched the status of `plcs`
-/// objects (for none: until it watches), waits 6 s, and returns its (VmRSS,
-/// VmHWM) in KiB and the time from its start until every status was patched.
+/// objects (for none: until it watches), lets it run [`AGENT_SETTLE`], and returns
+/// its (VmRSS, VmHWM) in KiB then, the time from its start until every status was
+/// patched, and the CPU time it used while settling.
 #[allow(clippy::zombie_processes)] // reaped by `wait4`
-fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> ((u64, u64), Duration) {
+fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> ((u64, u64), Duration, Duration) {
     let dir = tempfile::tempdir().expect("temp dir");
     let kubeconfig = dir.path().join("config");
     std::fs::write(
@@ -1158,13 +1183,13 @@ fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> ((u64, u64), Duration)
         std::thread::sleep(Duration::from_millis(20));
     }
     let round = started.elapsed();
-    // 6 s on, every PLC has been polled a second time (every 5 s by default): this
-    // is the agent's running state, not the burst of its start.
-    std::thread::sleep(Duration::from_secs(6));
+    let cpu_then = cpu_of(child.id());
+    std::thread::sleep(AGENT_SETTLE);
     let rss = rss_of(child.id());
+    let cpu = cpu_of(child.id()).saturating_sub(cpu_then);
     terminate(&child);
     let _ = wait4(&child);
-    (rss, round)
+    (rss, round, cpu)
 }
 
 // ---------------------------------------------------------------------------------
