@@ -159,9 +159,10 @@ impl Metrics {
 }
 
 /// `fabctl_plc_up` and `fabctl_register_value`: what the last reconcile of each PLC
-/// observed. A long-running agent keeps one entry per PLC and a name and a value per
-/// register, rather than a labelled gauge per register (a hash-table slot, three label
-/// strings and a shared cell each: a quarter of the agent's memory per PLC).
+/// observed. A long-running agent keeps one entry per PLC, with the names of its
+/// registers in one string and a value per register, rather than a labelled gauge
+/// per register (a hash-table slot, three label strings and a shared cell each: a
+/// quarter of the agent's memory per PLC).
 #[derive(Debug, Default)]
 struct Live {
     /// By namespace, then PLC name, so the exposition is sorted.
@@ -171,8 +172,42 @@ struct Live {
 #[derive(Debug, Default)]
 struct LivePlc {
     up: bool,
-    /// The last value read of each register read so far, in the order first read.
-    values: Vec<(Box<str>, f64)>,
+    /// The names of the registers read so far, one after the other.
+    names: String,
+    /// For each of them, in the order first read: where its name ends in `names`, and
+    /// the last value read.
+    values: Vec<(u32, f64)>,
+}
+
+impl LivePlc {
+    /// Each register read so far with its last value.
+    fn registers(&self) -> impl Iterator<Item = (&str, f64)> {
+        let mut start = 0;
+        self.values.iter().map(move |&(end, value)| {
+            let name = &self.names[start..end as usize];
+            start = end as usize;
+            (name, value)
+        })
+    }
+
+    /// Records a value read; `registers` is how many the PLC has (room for them at once).
+    fn set(&mut self, name: &str, value: f64, registers: usize) {
+        let mut start = 0;
+        for (end, v) in &mut self.values {
+            if &self.names[start..*end as usize] == name {
+                *v = value;
+                return;
+            }
+            start = *end as usize;
+        }
+        if self.values.len() == self.values.capacity() {
+            self.values
+                .reserve_exact(registers.saturating_sub(self.values.len()).max(1));
+        }
+        self.names.push_str(name);
+        let end = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.values.push((end, value));
+    }
 }
 
 impl Live {
@@ -193,17 +228,7 @@ impl Live {
                 crate::register::Value::Bool(b) => f64::from(u8::from(b)),
                 other => other.as_f64().unwrap_or(f64::NAN),
             };
-            match entry
-                .values
-                .iter_mut()
-                .find(|(name, _)| **name == *reg.name)
-            {
-                Some((_, value)) => *value = v,
-                None => {
-                    entry.values.reserve_exact(plc.registers.len());
-                    entry.values.push((reg.name.as_str().into(), v));
-                }
-            }
+            entry.set(&reg.name, v, plc.registers.len());
         }
     }
 }
@@ -235,13 +260,13 @@ impl Collector for Live {
             MetricType::Gauge,
         )?;
         for (namespace, plc, p) in each() {
-            for (register, v) in &p.values {
+            for (register, v) in p.registers() {
                 let labels = [
                     ("namespace", namespace),
                     ("plc", plc),
                     ("register", register),
                 ];
-                ConstGauge::new(*v).encode(values.encode_family(&labels)?)?;
+                ConstGauge::new(v).encode(values.encode_family(&labels)?)?;
             }
         }
         Ok(())
@@ -415,30 +440,36 @@ mod tests {
     #[test]
     fn an_unreachable_plc_is_down_and_keeps_its_last_values_in_name_order() {
         let m = Metrics::new();
-        let read = |v| reg("speed", Action::InSync, Value::Int(v));
-        let mut unread = read(0);
+        let read = |name, v| reg(name, Action::InSync, Value::Int(v));
+        let mut unread = read("speed", 0);
         unread.live = None;
         m.observe_plan(&Plan {
             plcs: vec![
-                plc("press-2", None, vec![read(7)]),
-                plc("press-1", None, vec![read(3)]),
+                plc("press-2", None, vec![read("speed", 7), read("speed2", 8)]),
+                plc("press-1", None, vec![read("speed", 3)]),
             ],
         });
         m.observe_plan(&Plan {
-            plcs: vec![plc("press-2", Some("refused"), vec![unread])],
+            plcs: vec![plc(
+                "press-2",
+                Some("one register answered"),
+                vec![unread, read("speed2", 9)],
+            )],
         });
         let text = m.render();
         let line = |s: &str| text.find(s).unwrap_or_else(|| panic!("no {s} in {text}"));
         let up1 = line(r#"fabctl_plc_up{namespace="plant-a",plc="press-1"} 1"#);
         let up2 = line(r#"fabctl_plc_up{namespace="plant-a",plc="press-2"} 0"#);
-        let v1 = line(
-            r#"fabctl_register_value{namespace="plant-a",plc="press-1",register="speed"} 3.0"#,
-        );
-        let v2 = line(
-            r#"fabctl_register_value{namespace="plant-a",plc="press-2",register="speed"} 7.0"#,
-        );
-        assert!(up1 < up2 && v1 < v2, "{text}");
-        assert_eq!(text.matches("fabctl_register_value{").count(), 2, "{text}");
+        let value = |plc: &str, register: &str, v: &str| {
+            line(&format!(
+                r#"fabctl_register_value{{namespace="plant-a",plc="{plc}",register="{register}"}} {v}"#
+            ))
+        };
+        let v1 = value("press-1", "speed", "3.0");
+        let v2 = value("press-2", "speed", "7.0");
+        let v3 = value("press-2", "speed2", "9.0");
+        assert!(up1 < up2 && v1 < v2 && v2 < v3, "{text}");
+        assert_eq!(text.matches("fabctl_register_value{").count(), 3, "{text}");
         assert!(
             text.contains("# TYPE fabctl_register_value gauge"),
             "{text}"
