@@ -31,7 +31,10 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode, Error> {
     // Before the runtime's first reconcile: its buffers never pin the cache's pages.
     let off_heap = crate::heap::keep_buffers_off_the_heap();
-    tracing::debug!("buffers of 4 KB or more off the heap: {off_heap}");
+    tracing::debug!(
+        "buffers of {} bytes or more off the heap: {off_heap}",
+        crate::heap::BUFFER_THRESHOLD
+    );
     super::runtime()?.block_on(agent(args))
 }
 
