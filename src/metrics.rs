@@ -11,6 +11,7 @@
 //! | `fabctl_register_value` | gauge (live engineering value) | namespace, plc, register |
 //!
 //! The original operator's `plc_name` label is `plc` here, as DESIGN.md specifies.
+//! The two gauges of a PLC no longer managed are dropped ([`Metrics::retain_plcs`]).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -134,6 +135,18 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// Stops exporting the reachability and live values of the PLCs `managed` says are
+    /// no longer managed (a deleted object, a removed manifest), so that no dashboard
+    /// goes on showing a PLC that is gone as up. Drift and correction counters stay:
+    /// they count what happened.
+    pub fn retain_plcs(&self, managed: impl Fn(&str, &str) -> bool) {
+        let mut plcs = self.live.plcs.lock().unwrap_or_else(|e| e.into_inner());
+        plcs.retain(|namespace, in_namespace| {
+            in_namespace.retain(|name, _| managed(namespace, name));
+            !in_namespace.is_empty()
+        });
     }
 
     pub fn set_managed_plcs(&self, n: usize) {
@@ -345,13 +358,13 @@ pub async fn serve(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::manifest::Mode;
     use crate::plan::{DriftReason, PlcPlan, RegisterPlan};
     use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
-    fn reg(name: &str, action: Action, live: Value) -> RegisterPlan {
+    pub(crate) fn reg(name: &str, action: Action, live: Value) -> RegisterPlan {
         RegisterPlan {
             name: name.into(),
             kind: RegisterKind::Holding,
@@ -421,7 +434,8 @@ mod tests {
         assert!(!text.contains("# EOF"));
     }
 
-    fn plc(name: &str, error: Option<&str>, registers: Vec<RegisterPlan>) -> PlcPlan {
+    /// A plan of PLC `plant-a/name`.
+    pub(crate) fn plc(name: &str, error: Option<&str>, registers: Vec<RegisterPlan>) -> PlcPlan {
         PlcPlan {
             namespace: "plant-a".into(),
             name: name.into(),

@@ -116,17 +116,33 @@ impl<C> Context<C> {
         }
     }
 
-    /// Forgets objects no longer in the store, at most every ten minutes.
+    /// Forgets objects no longer in the store, and stops exporting their metrics, at
+    /// most every ten minutes.
     pub fn prune(&self) {
+        self.prune_at(Instant::now());
+    }
+
+    fn prune_at(&self, now: Instant) {
         if let Some(store) = &self.store
-            && self.memory.prune_due(Instant::now())
+            && self.memory.prune_due(now)
         {
-            let live: std::collections::HashSet<String> = store
-                .state()
+            let objects = store.state();
+            let live: std::collections::HashSet<&str> = objects
                 .iter()
-                .filter_map(|o| o.metadata.uid.clone())
+                .filter_map(|o| o.metadata.uid.as_deref())
                 .collect();
             self.memory.retain(|uid| live.contains(uid));
+            let names: std::collections::HashSet<(&str, &str)> = objects
+                .iter()
+                .filter_map(|o| {
+                    Some((
+                        o.metadata.namespace.as_deref()?,
+                        o.metadata.name.as_deref()?,
+                    ))
+                })
+                .collect();
+            self.metrics
+                .retain_plcs(|namespace, name| names.contains(&(namespace, name)));
         }
     }
 }
@@ -500,6 +516,50 @@ mod tests {
                 corrections: 6
             }
         );
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_deleted_objects_and_stops_exporting_them() {
+        use crate::agent::fixtures;
+        use crate::metrics::tests::{plc, reg};
+        use crate::plan::{Action, Plan};
+        use kube::runtime::{reflector, watcher};
+
+        let metrics = Arc::new(Metrics::new());
+        let audit = Arc::new(fixtures::Audit::default());
+        let (mut ctx, _api) =
+            fixtures::bare_context(Duration::from_secs(1), Arc::clone(&metrics), audit);
+        let (store, mut writer) = reflector::store::<IndustrialPLC>();
+        let spec = serde_json::json!({"deviceAddress": "127.0.0.1"});
+        writer.apply_watcher_event(&watcher::Event::Apply(fixtures::object("kept", spec)));
+        ctx.store = Some(store);
+        let read = || {
+            vec![reg(
+                "target",
+                Action::InSync,
+                crate::register::Value::Int(5),
+            )]
+        };
+        metrics.observe_plan(&Plan {
+            plcs: vec![plc("kept", None, read()), plc("gone", None, read())],
+        });
+        for uid in ["uid-kept", "uid-gone"] {
+            ctx.memory.start(uid, Some(1), None, None, Instant::now());
+        }
+        let exported = |name: &str| {
+            metrics.render().contains(&format!(
+                r#"fabctl_plc_up{{namespace="plant-a",plc="{name}"}} 1"#
+            ))
+        };
+
+        let t0 = Instant::now();
+        ctx.prune_at(t0); // The first call only starts the clock: the cache may be filling.
+        assert!(exported("kept") && exported("gone"));
+        assert_eq!(ctx.memory.len(), 2);
+        ctx.prune_at(t0 + PRUNE_EVERY);
+        assert!(exported("kept"));
+        assert!(!exported("gone"), "{}", metrics.render());
+        assert_eq!(ctx.memory.len(), 1);
     }
 
     #[test]

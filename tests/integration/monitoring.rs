@@ -85,6 +85,48 @@ async fn reconcile_metrics_are_valid_prometheus_exposition() {
 }
 
 #[tokio::test]
+async fn a_plc_no_longer_in_the_manifests_is_no_longer_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |name: &str, address: &str| {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, format!("apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: {name}, namespace: plant-a}}\nspec: {{deviceAddress: {address}, targetRegister: 1, targetValue: 5}}\n")).unwrap();
+        path
+    };
+    let press = manifest("press", "10.0.0.1");
+    let oven = manifest("oven", "10.0.0.2");
+    let mem = MemoryConnector::default();
+    mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 1, &[5]);
+    mem.set("10.0.0.2", 502, 1, RegisterKind::Holding, 1, &[5]);
+    let metrics = Metrics::new();
+    let tick = |files: Vec<std::path::PathBuf>| {
+        let plcs = fabctl::manifest::load(&files).unwrap();
+        let (mem, metrics) = (&mem, &metrics);
+        async move {
+            fabctl::reconcile::tick(mem, &plcs, ReadOptions::default(), &(), Some(metrics)).await;
+        }
+    };
+    tick(vec![press.clone(), oven]).await;
+    let both = metrics.render();
+    assert!(
+        both.contains(r#"fabctl_plc_up{namespace="plant-a",plc="oven"} 1"#),
+        "{both}"
+    );
+    tick(vec![press]).await;
+    let text = metrics.render();
+    assert!(!text.contains(r#"plc="oven""#), "{text}");
+    assert!(
+        text.contains(r#"fabctl_plc_up{namespace="plant-a",plc="press"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"fabctl_register_value{namespace="plant-a",plc="press",register="target"} 5"#
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn simulator_metrics_are_valid_prometheus_exposition() {
     let plcs = fabctl::manifest::load(&["manifests".into()]).unwrap();
     let sim = fabctl::sim::Simulator::start(
