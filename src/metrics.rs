@@ -203,15 +203,24 @@ impl LivePlc {
         })
     }
 
-    /// Records a value read; `registers` is how many the PLC has (room for them at once).
-    fn set(&mut self, name: &str, value: f64, registers: usize) {
-        let mut start = 0;
-        for (end, v) in &mut self.values {
-            if &self.names[start..*end as usize] == name {
-                *v = value;
-                return;
+    /// Records the value read of register `name`, which is usually the `index`-th
+    /// (registers come in the same order at every tick); `registers` is how many the
+    /// PLC has (room for them at once).
+    fn set(&mut self, index: usize, name: &str, value: f64, registers: usize) {
+        let start = |values: &[(u32, f64)], i: usize| match i {
+            0 => 0,
+            _ => values[i - 1].0 as usize,
+        };
+        let found = match self.values.get(index) {
+            Some(&(end, _)) if self.names[start(&self.values, index)..end as usize] == *name => {
+                Some(index)
             }
-            start = *end as usize;
+            _ => (0..self.values.len())
+                .find(|&i| self.names[start(&self.values, i)..self.values[i].0 as usize] == *name),
+        };
+        if let Some(i) = found {
+            self.values[i].1 = value;
+            return;
         }
         if self.values.len() == self.values.capacity() {
             self.values
@@ -235,13 +244,13 @@ impl Live {
         }
         let entry = namespace.get_mut(&plc.name).expect("inserted above");
         entry.up = plc.error.is_none();
-        for reg in &plc.registers {
+        for (i, reg) in plc.registers.iter().enumerate() {
             let Some(live) = reg.live else { continue };
             let v = match live {
                 crate::register::Value::Bool(b) => f64::from(u8::from(b)),
                 other => other.as_f64().unwrap_or(f64::NAN),
             };
-            entry.set(&reg.name, v, plc.registers.len());
+            entry.set(i, &reg.name, v, plc.registers.len());
         }
     }
 }
@@ -464,10 +473,11 @@ pub(crate) mod tests {
             ],
         });
         m.observe_plan(&Plan {
+            // In another order than before.
             plcs: vec![plc(
                 "press-2",
                 Some("one register answered"),
-                vec![unread, read("speed2", 9)],
+                vec![read("speed2", 9), unread],
             )],
         });
         let text = m.render();
