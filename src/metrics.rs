@@ -193,30 +193,28 @@ struct LivePlc {
 }
 
 impl LivePlc {
+    /// The name of the `i`-th register read.
+    fn name(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            _ => self.values[i - 1].0 as usize,
+        };
+        &self.names[start..self.values[i].0 as usize]
+    }
+
     /// Each register read so far with its last value.
     fn registers(&self) -> impl Iterator<Item = (&str, f64)> {
-        let mut start = 0;
-        self.values.iter().map(move |&(end, value)| {
-            let name = &self.names[start..end as usize];
-            start = end as usize;
-            (name, value)
-        })
+        (0..self.values.len()).map(|i| (self.name(i), self.values[i].1))
     }
 
     /// Records the value read of register `name`, which is usually the `index`-th
     /// (registers come in the same order at every tick); `registers` is how many the
     /// PLC has (room for them at once).
     fn set(&mut self, index: usize, name: &str, value: f64, registers: usize) {
-        let start = |values: &[(u32, f64)], i: usize| match i {
-            0 => 0,
-            _ => values[i - 1].0 as usize,
-        };
-        let found = match self.values.get(index) {
-            Some(&(end, _)) if self.names[start(&self.values, index)..end as usize] == *name => {
-                Some(index)
-            }
-            _ => (0..self.values.len())
-                .find(|&i| self.names[start(&self.values, i)..self.values[i].0 as usize] == *name),
+        let found = if index < self.values.len() && self.name(index) == name {
+            Some(index)
+        } else {
+            (0..self.values.len()).find(|&i| self.name(i) == name)
         };
         if let Some(i) = found {
             self.values[i].1 = value;
