@@ -137,14 +137,15 @@ impl Metrics {
         }
     }
 
-    /// Stops exporting the reachability and live values of the PLCs `managed` says are
-    /// no longer managed (a deleted object, a removed manifest), so that no dashboard
+    /// Stops exporting the reachability and live values of every PLC not in `managed`
+    /// (namespace, name): a deleted object, a removed manifest, so that no dashboard
     /// goes on showing a PLC that is gone as up. Drift and correction counters stay:
     /// they count what happened.
-    pub fn retain_plcs(&self, managed: impl Fn(&str, &str) -> bool) {
+    pub fn retain_plcs<'a>(&self, managed: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        let managed: std::collections::HashSet<(&str, &str)> = managed.into_iter().collect();
         let mut plcs = self.live.plcs.lock().unwrap_or_else(|e| e.into_inner());
         plcs.retain(|namespace, in_namespace| {
-            in_namespace.retain(|name, _| managed(namespace, name));
+            in_namespace.retain(|name, _| managed.contains(&(namespace.as_str(), name.as_str())));
             !in_namespace.is_empty()
         });
     }

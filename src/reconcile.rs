@@ -49,12 +49,11 @@ pub async fn tick<C: Connector>(
     let duration = started.elapsed();
     if let Some(m) = metrics {
         m.set_managed_plcs(plcs.len());
-        let managed: std::collections::HashSet<(&str, &str)> = plan
-            .plcs
-            .iter()
-            .map(|p| (p.namespace.as_str(), p.name.as_str()))
-            .collect();
-        m.retain_plcs(|namespace, name| managed.contains(&(namespace, name)));
+        m.retain_plcs(
+            plan.plcs
+                .iter()
+                .map(|p| (p.namespace.as_str(), p.name.as_str())),
+        );
         m.observe_plan(&plan);
         m.observe_apply(&apply);
         m.observe_duration(duration.as_secs_f64());

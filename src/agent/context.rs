@@ -132,17 +132,12 @@ impl<C> Context<C> {
                 .filter_map(|o| o.metadata.uid.as_deref())
                 .collect();
             self.memory.retain(|uid| live.contains(uid));
-            let names: std::collections::HashSet<(&str, &str)> = objects
-                .iter()
-                .filter_map(|o| {
-                    Some((
-                        o.metadata.namespace.as_deref()?,
-                        o.metadata.name.as_deref()?,
-                    ))
-                })
-                .collect();
-            self.metrics
-                .retain_plcs(|namespace, name| names.contains(&(namespace, name)));
+            self.metrics.retain_plcs(objects.iter().filter_map(|o| {
+                Some((
+                    o.metadata.namespace.as_deref()?,
+                    o.metadata.name.as_deref()?,
+                ))
+            }));
         }
     }
 }
