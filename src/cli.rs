@@ -131,7 +131,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME[/REGISTER]")]
     pub target: Vec<String>,
     /// Endpoints (host:port) talked to at once
-    #[arg(long, value_name = "N", default_value_t = crate::observe::DEFAULT_FLEET_PARALLELISM as u32,
+    #[arg(long, value_name = "N", default_value_t = crate::engine::observe::DEFAULT_FLEET_PARALLELISM as u32,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub parallelism: u32,
 }
@@ -276,7 +276,7 @@ pub struct AgentArgs {
     #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
     pub audit_log: Option<PathBuf>,
     /// PLCs reconciled at once (PLCs behind one endpoint always take turns)
-    #[arg(long, value_name = "N", default_value_t = crate::observe::DEFAULT_PARALLELISM as u16,
+    #[arg(long, value_name = "N", default_value_t = crate::engine::observe::DEFAULT_PARALLELISM as u16,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
 }

@@ -47,7 +47,7 @@ pub enum Error {
     #[error("{source}")]
     PlanFile {
         #[from]
-        source: crate::planfile::PlanFileError,
+        source: crate::engine::planfile::PlanFileError,
     },
     #[error(
         "cannot ask for approval: standard input is not a terminal; pass --auto-approve, or save a plan with `fabctl plan --out FILE` and run `fabctl apply FILE`"
@@ -74,7 +74,7 @@ pub enum Error {
     #[error("{source}")]
     OpenFiles {
         #[from]
-        source: crate::limits::LimitError,
+        source: crate::process::limits::LimitError,
     },
 }
 

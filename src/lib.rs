@@ -1,34 +1,21 @@
 //! fabctl: Terraform for PLC registers.
 
 pub mod agent;
-pub mod apply;
-pub mod audit;
 pub mod ci;
 pub mod cli;
 pub mod cluster;
 pub mod cmd;
 pub mod device;
-pub mod duration;
+pub mod engine;
 pub mod error;
-pub mod heap;
-pub mod limits;
-pub mod lock;
-pub mod logging;
 pub mod manifest;
 pub mod metrics;
 pub mod modbus;
-pub mod observe;
-pub mod parallel;
-pub mod plan;
-pub mod planfile;
-pub mod progress;
-pub mod reconcile;
+pub mod process;
 pub mod register;
-pub mod signal;
+pub mod schedule;
 pub mod sim;
-pub mod target;
 pub mod view;
-pub mod window;
 
 use std::io::Write;
 use std::process::ExitCode;

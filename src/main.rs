@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = fabctl::cli::Cli::parse();
-    fabctl::logging::init(
+    fabctl::process::logging::init(
         cli.global.verbose + u8::from(cli.command.is_long_running()),
         cli.global.quiet,
     );

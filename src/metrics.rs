@@ -33,8 +33,8 @@ use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::apply::{ApplyReport, Outcome};
-use crate::plan::{Action, Plan};
+use crate::engine::apply::{ApplyReport, Outcome};
+use crate::engine::plan::{Action, Plan};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RegisterLabels {
@@ -232,7 +232,7 @@ impl LivePlc {
 }
 
 impl Live {
-    fn observe(&self, plc: &crate::plan::PlcPlan) {
+    fn observe(&self, plc: &crate::engine::plan::PlcPlan) {
         let mut plcs = self.plcs.lock().unwrap_or_else(|e| e.into_inner());
         if !plcs.contains_key(&plc.namespace) {
             plcs.insert(plc.namespace.clone(), BTreeMap::new());
@@ -368,8 +368,8 @@ pub async fn serve(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::engine::plan::{DriftReason, PlcPlan, RegisterPlan};
     use crate::manifest::Mode;
-    use crate::plan::{DriftReason, PlcPlan, RegisterPlan};
     use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
     pub(crate) fn reg(name: &str, action: Action, live: Value) -> RegisterPlan {

@@ -16,10 +16,10 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::Store;
 
 use super::backoff::Backoff;
-use crate::apply::ResultSink;
+use crate::engine::apply::ResultSink;
+use crate::engine::observe::ReadOptions;
 use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, Plc};
 use crate::metrics::Metrics;
-use crate::observe::ReadOptions;
 
 /// Field manager of the status server-side apply; also the events' reporting controller.
 pub const MANAGER: &str = "fabctl-agent";
@@ -516,8 +516,8 @@ mod tests {
     #[tokio::test]
     async fn pruning_forgets_deleted_objects_and_stops_exporting_them() {
         use crate::agent::fixtures;
+        use crate::engine::plan::{Action, Plan};
         use crate::metrics::tests::{plc, reg};
-        use crate::plan::{Action, Plan};
         use kube::runtime::{reflector, watcher};
 
         let metrics = Arc::new(Metrics::new());

@@ -95,7 +95,7 @@ pub async fn reconcile<C: Connector + 'static>(
         Ok(plc) => {
             let report = {
                 let _endpoint = ctx.lock_endpoint(&plc).await;
-                crate::reconcile::tick(
+                crate::engine::reconcile::tick(
                     &ctx.connector,
                     std::slice::from_ref(&plc),
                     ctx.read,

@@ -13,12 +13,12 @@ use tokio::task::JoinHandle;
 use tower_test::mock::{self, Handle};
 
 use super::{Backoff, Context};
-use crate::apply::{RegisterResult, ResultSink};
 use crate::device::RetryPolicy;
 use crate::device::modbus::ModbusConnector;
+use crate::engine::apply::{RegisterResult, ResultSink};
+use crate::engine::observe::ReadOptions;
 use crate::manifest::{self, IndustrialPLC};
 use crate::metrics::Metrics;
-use crate::observe::ReadOptions;
 use crate::sim::{SimConfig, SimHandle, Simulator};
 
 /// Namespace of every test object.

@@ -2,7 +2,7 @@
 //! enforced and reports it in `.status`, events and metrics.
 //!
 //! Each reconcile runs the same engine as `fabctl apply --auto-approve` for one PLC
-//! ([`crate::reconcile::tick`]): enforced registers are corrected only when
+//! ([`crate::engine::reconcile::tick`]): enforced registers are corrected only when
 //! `autoCorrect` is true, observe-only and read-only registers are reported, every
 //! correction is verified by read-back and audited. Invalid specs are reported with
 //! zero device traffic.

@@ -15,11 +15,11 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
 use super::context::Counts;
-use crate::apply::Outcome;
+use crate::engine::apply::Outcome;
+use crate::engine::plan::Action;
+use crate::engine::reconcile::TickReport;
 use crate::manifest::SHORTHAND_REGISTER;
 use crate::manifest::spec::{IndustrialPLCStatus, Phase, RegisterAction, RegisterStatus};
-use crate::plan::Action;
-use crate::reconcile::TickReport;
 use crate::register::Value;
 
 pub const READY: &str = "Ready";

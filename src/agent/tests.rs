@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::fixtures::{self, NOW, Plant, Scenario, Seen, Step, TestContext};
 use super::{Error, error_policy, reconcile};
-use crate::apply::Outcome;
+use crate::engine::apply::Outcome;
 use crate::manifest::IndustrialPLC;
 use crate::manifest::spec::SYNC_ANNOTATION;
 use crate::register::RegisterKind::{Coil, Holding};

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::{Location, Sources, live_to_desired, summary_line, verdict};
-use crate::plan::{Action, Plan};
+use crate::engine::plan::{Action, Plan};
 
 /// One `::error file=…,line=…,col=…,title=…::message` line per register that is not in
 /// sync and per unreachable PLC. Registers in sync print nothing.

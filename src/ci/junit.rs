@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use super::{Sources, live_to_desired, verdict};
-use crate::plan::{Action, Plan, PlcPlan, RegisterPlan};
+use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
 
 /// Writes the report of `plan`; `sources` gives each test case its `file` and `line`.
 pub fn write<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io::Result<()> {

@@ -15,9 +15,9 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
+use crate::engine::plan::{Action, Plan, RegisterPlan, Summary};
 use crate::error::Error;
 use crate::manifest::{Plc, SourceLoc};
-use crate::plan::{Action, Plan, RegisterPlan, Summary};
 
 /// A place in a manifest as CI shows it: the path relative to the checkout when it
 /// lies inside it, 1-based line and column (line 0: the whole file).
@@ -233,7 +233,7 @@ pub(crate) mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::plan::DriftReason;
+    use crate::engine::plan::DriftReason;
     use crate::register::{RegisterKind, Value, ValueType};
     use crate::view::fixtures::{plc, register};
 

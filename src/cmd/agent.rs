@@ -17,10 +17,10 @@ use kube::runtime::watcher;
 use kube::{Client, Config};
 
 use crate::agent::{self, Context};
-use crate::audit::{self, AuditLog};
 use crate::cli::{AgentArgs, GlobalArgs};
 use crate::cluster::Scope;
 use crate::device::modbus::ModbusConnector;
+use crate::engine::audit::{self, AuditLog};
 use crate::error::Error;
 use crate::manifest::IndustrialPLC;
 use crate::metrics::Metrics;
@@ -30,17 +30,18 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode, Error> {
     // Before the runtime's first reconcile: its buffers never pin the cache's pages.
-    let off_heap = crate::heap::keep_buffers_off_the_heap();
+    let off_heap = crate::process::heap::keep_buffers_off_the_heap();
     tracing::debug!(
         "buffers of {} bytes or more off the heap: {off_heap}",
-        crate::heap::BUFFER_THRESHOLD
+        crate::process::heap::BUFFER_THRESHOLD
     );
     super::runtime()?.block_on(agent(args))
 }
 
 async fn agent(args: &AgentArgs) -> Result<ExitCode, Error> {
     // Before anything announces itself: a SIGTERM from then on is always graceful.
-    let signals = crate::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
+    let signals =
+        crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
     let client = connect().await?;
     let scope = Scope {
         namespace: args.namespace.clone(),

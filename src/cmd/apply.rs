@@ -5,15 +5,15 @@ use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use crate::apply::{self, ApplyReport, ResultSink};
-use crate::audit::{self, AuditLog};
 use crate::cli::{ApplyArgs, GlobalArgs, RunArgs};
 use crate::device::Connector;
 use crate::device::modbus::ModbusConnector;
+use crate::engine::apply::{self, ApplyReport, ResultSink};
+use crate::engine::audit::{self, AuditLog};
+use crate::engine::observe::ReadOptions;
+use crate::engine::plan::{Plan, PlanOptions};
 use crate::error::Error;
-use crate::observe::ReadOptions;
-use crate::plan::{Plan, PlanOptions};
-use crate::progress::Bar;
+use crate::process::progress::Bar;
 
 /// Runs `apply`.
 pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
@@ -24,8 +24,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
     let runtime = super::runtime()?;
     let (plan, commit) = match &args.planfile {
         Some(path) => {
-            let saved = crate::planfile::load(path)?;
-            let plcs = crate::target::select(saved.plan.plcs, &args.run.target)
+            let saved = crate::engine::planfile::load(path)?;
+            let plcs = crate::engine::target::select(saved.plan.plcs, &args.run.target)
                 .map_err(|message| Error::Target { message })?;
             let endpoints: std::collections::HashSet<(String, u16)> = plcs
                 .iter()
@@ -36,9 +36,12 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
         }
         None => {
             let plcs = super::load_plcs(global, &mut std::io::stdout())?;
-            let plcs = crate::target::select(plcs, &args.run.target)
+            let plcs = crate::engine::target::select(plcs, &args.run.target)
                 .map_err(|message| Error::Target { message })?;
-            super::plan::ensure_descriptors(crate::observe::endpoint_count(&plcs), &args.run)?;
+            super::plan::ensure_descriptors(
+                crate::engine::observe::endpoint_count(&plcs),
+                &args.run,
+            )?;
             let (plan, _) = runtime.block_on(super::plan::make_plan(
                 &ModbusConnector,
                 &plcs,
@@ -86,7 +89,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
 
     let target = audit::Target::resolve(args.audit_log.as_deref());
     let context = audit::Context {
-        plan_digest: crate::planfile::digest(&plan),
+        plan_digest: crate::engine::planfile::digest(&plan),
         git_commit: commit,
     };
     let audit = AuditLog::open(&target, context).map_err(|source| Error::Audit {
@@ -134,7 +137,7 @@ pub async fn apply_plan<C: Connector>(
 }
 
 /// Says loudly that part of the fleet was not planned, so not applied.
-fn report_unplanned(summary: &crate::plan::Summary) {
+fn report_unplanned(summary: &crate::engine::plan::Summary) {
     let unreadable = summary.errors - summary.unreachable;
     eprintln!(
         "error: not everything could be planned: {} unreachable {}, {} unreadable {}; those were not applied (see the plan above)",

@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use owo_colors::OwoColorize;
 
-use crate::audit::{self, AuditLog};
 use crate::cli::{DemoArgs, GlobalArgs, OutputFormat, RunArgs};
 use crate::device::modbus::ModbusConnector;
+use crate::engine::audit::{self, AuditLog};
+use crate::engine::observe::DEFAULT_PARALLELISM;
+use crate::engine::plan::PlanOptions;
 use crate::error::Error;
 use crate::manifest::Plc;
-use crate::observe::DEFAULT_PARALLELISM;
-use crate::plan::PlanOptions;
 use crate::sim::{SimConfig, Simulator};
 
 /// The example plant, built in so the demo runs anywhere.
@@ -151,7 +151,7 @@ async fn story(
     )?;
     let audit_path = scratch.join("audit.jsonl");
     let context = audit::Context {
-        plan_digest: crate::planfile::digest(&plan),
+        plan_digest: crate::engine::planfile::digest(&plan),
         git_commit: None,
     };
     let target = audit::Target::File(audit_path.clone());

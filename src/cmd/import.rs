@@ -10,8 +10,8 @@ use std::time::Duration;
 use crate::cli::ImportArgs;
 use crate::device::modbus::ModbusConnector;
 use crate::device::{RetryPolicy, Session};
+use crate::engine::observe::{self, Reading};
 use crate::error::Error;
-use crate::observe::{self, Reading};
 use crate::register::{Codec, RegisterKind, ValueType, WordOrder};
 
 /// Most registers one import may read (the whole table is 65,536).

@@ -5,17 +5,17 @@ use std::process::ExitCode;
 use crate::cli::{GlobalArgs, PlanArgs, RunArgs};
 use crate::device::Connector;
 use crate::device::modbus::ModbusConnector;
+use crate::engine::observe::{self, IoStats, ReadOptions};
+use crate::engine::plan::{Plan, PlanOptions, Summary};
 use crate::error::Error;
-use crate::limits::Need;
 use crate::manifest::Plc;
-use crate::observe::{self, IoStats, ReadOptions};
-use crate::plan::{Plan, PlanOptions, Summary};
-use crate::progress::Bar;
+use crate::process::limits::Need;
+use crate::process::progress::Bar;
 
 /// Runs `plan`.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
     let plcs = super::load_plcs(global, &mut std::io::stdout())?;
-    let plcs = crate::target::select(plcs, &args.run.target)
+    let plcs = crate::engine::target::select(plcs, &args.run.target)
         .map_err(|message| Error::Target { message })?;
     ensure_descriptors(observe::endpoint_count(&plcs), &args.run)?;
     let runtime = super::runtime()?;
@@ -35,8 +35,8 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
         let commit = global
             .manifest_paths()
             .first()
-            .and_then(|p| crate::audit::git_commit(p));
-        crate::planfile::save(path, &plan, commit)?;
+            .and_then(|p| crate::engine::audit::git_commit(p));
+        crate::engine::planfile::save(path, &plan, commit)?;
         eprintln!(
             "Saved the plan to {}. To write exactly these changes, run: fabctl apply {}",
             path.display(),
@@ -52,7 +52,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<ExitCode, Error> {
 /// any device is contacted) when the hard limit cannot allow it.
 pub fn ensure_descriptors(endpoints: usize, run: &RunArgs) -> Result<(), Error> {
     let need = Need::clients(endpoints, run.parallelism as usize);
-    crate::limits::ensure(&need)?;
+    crate::process::limits::ensure(&need)?;
     Ok(())
 }
 

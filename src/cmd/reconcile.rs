@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::audit::{self, AuditLog};
 use crate::cli::{GlobalArgs, OutputFormat, ReconcileArgs};
 use crate::device::modbus::ModbusConnector;
+use crate::engine::audit::{self, AuditLog};
+use crate::engine::observe::ReadOptions;
+use crate::engine::reconcile::{self, TickReport};
 use crate::error::Error;
 use crate::metrics::Metrics;
-use crate::observe::ReadOptions;
-use crate::reconcile::{self, TickReport};
 
 pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Error> {
     let runtime = super::runtime()?;
@@ -32,9 +32,9 @@ pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Error>
 /// One tick with apply's output and exit codes (what the CronJob runs).
 async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Error> {
     let plcs = super::load_plcs(global, &mut std::io::stdout())?;
-    let plcs = crate::target::select(plcs, &args.run.target)
+    let plcs = crate::engine::target::select(plcs, &args.run.target)
         .map_err(|message| Error::Target { message })?;
-    super::plan::ensure_descriptors(crate::observe::endpoint_count(&plcs), &args.run)?;
+    super::plan::ensure_descriptors(crate::engine::observe::endpoint_count(&plcs), &args.run)?;
     let audit = open_audit(global, args)?;
     let read = ReadOptions {
         parallelism: args.run.parallelism as usize,
@@ -86,7 +86,7 @@ async fn scheduled(
     cron: String,
 ) -> Result<ExitCode, Error> {
     let shutdown =
-        crate::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
+        crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
     let metrics = Arc::new(Metrics::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(addr) = args.metrics_addr {
@@ -158,7 +158,7 @@ async fn run_tick(state: &State) {
         }
         None => state.metrics.set_healthy(false),
     }
-    crate::heap::release_free_memory();
+    crate::process::heap::release_free_memory();
     state.running.store(false, Ordering::Release);
 }
 
@@ -171,7 +171,7 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
         tracing::error!("tick skipped: the manifests are invalid; nothing was sent to any device");
         return None;
     }
-    let plcs = match crate::target::select(report.plcs, &state.args.run.target) {
+    let plcs = match crate::engine::target::select(report.plcs, &state.args.run.target) {
         Ok(plcs) => plcs,
         Err(message) => {
             tracing::error!("tick skipped: {message}");
@@ -179,7 +179,7 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
         }
     };
     // Each tick: the manifests (so the fleet) may have grown since the last one.
-    let endpoints = crate::observe::endpoint_count(&plcs);
+    let endpoints = crate::engine::observe::endpoint_count(&plcs);
     if let Err(e) = super::plan::ensure_descriptors(endpoints, &state.args.run) {
         tracing::error!("tick skipped: {e}; nothing was sent to any device");
         return None;
@@ -205,7 +205,7 @@ fn summarize(state: &State, report: &TickReport) {
     let applied = report.apply.summary();
     for r in &report.apply.results {
         match r.outcome {
-            crate::apply::Outcome::Applied => tracing::info!(
+            crate::engine::apply::Outcome::Applied => tracing::info!(
                 "corrected {}/{}: {:?} -> {}",
                 r.plc,
                 r.register,

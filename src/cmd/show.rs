@@ -6,7 +6,7 @@ use crate::cli::{GlobalArgs, ShowArgs};
 use crate::error::Error;
 
 pub fn run(global: &GlobalArgs, args: &ShowArgs) -> Result<ExitCode, Error> {
-    let saved = crate::planfile::load(&args.planfile)?;
+    let saved = crate::engine::planfile::load(&args.planfile)?;
     if global.output == crate::cli::OutputFormat::Human {
         eprintln!("Plan saved {} ({})", saved.created_at, saved.digest);
     }

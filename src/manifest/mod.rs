@@ -93,7 +93,7 @@ const FILES_PER_WORKER: usize = 16;
 /// cost of loading a fleet, and files are independent. Results keep the order of
 /// `files`, so the outcome is exactly that of loading them one by one.
 fn load_files(files: &[PathBuf]) -> Vec<Report> {
-    crate::parallel::map(files, FILES_PER_WORKER, |_, path| {
+    crate::process::parallel::map(files, FILES_PER_WORKER, |_, path| {
         let mut report = Report::default();
         load_file(path, &mut report);
         report

@@ -129,7 +129,7 @@ pub fn resolve(
     };
     for (i, w) in spec.write_windows.iter().enumerate() {
         if let Err(why) =
-            crate::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref())
+            crate::schedule::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref())
         {
             let loc = window_nodes
                 .get(i)

@@ -28,7 +28,7 @@ pub struct SimArgs {
     #[arg(long)]
     pub chaos: bool,
     /// Time between chaos steps, e.g. 10s, 500ms, 2m
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::duration::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::schedule::duration::parse_duration)]
     pub chaos_interval: Duration,
     /// Largest drift of a value per step, in engineering units
     #[arg(long, value_name = "AMOUNT", default_value_t = super::config::DEFAULT_MAX_DRIFT)]
@@ -100,13 +100,15 @@ impl SimArgs {
 /// line per listener on stdout.
 pub async fn run(args: SimArgs) -> Result<(), SimError> {
     let config = args.to_config()?;
-    crate::limits::ensure(&crate::limits::Need::simulator(config.endpoints.len()))?;
+    crate::process::limits::ensure(&crate::process::limits::Need::simulator(
+        config.endpoints.len(),
+    ))?;
     tracing::info!(
         seed = config.seed,
         "simulator seed (pass --seed to repeat this run)"
     );
-    let shutdown =
-        crate::signal::Shutdown::install().map_err(|source| SimError::Signal { source })?;
+    let shutdown = crate::process::signal::Shutdown::install()
+        .map_err(|source| SimError::Signal { source })?;
     let mut sim = Simulator::start(config).await?;
     if let Some(addr) = args.metrics_addr {
         let bound = sim.serve_metrics(addr).await?;

@@ -14,7 +14,7 @@ pub enum SimError {
     #[error("{source}")]
     OpenFiles {
         #[from]
-        source: crate::limits::LimitError,
+        source: crate::process::limits::LimitError,
     },
     #[error("cannot load manifests: {message}")]
     Manifest { message: String },

@@ -1,8 +1,8 @@
 //! Finished plans and apply reports for the views' tests.
 
-use crate::apply::{ApplyReport, Outcome, RegisterResult};
+use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
+use crate::engine::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
 use crate::manifest::Mode;
-use crate::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
 use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
 pub(crate) fn plc(name: &str, port: u16, registers: Vec<RegisterPlan>) -> PlcPlan {

@@ -10,8 +10,8 @@ use owo_colors::{OwoColorize, Style};
 
 use super::diff::value_pair;
 use super::{View, ViewOptions};
-use crate::apply::{ApplyReport, Outcome, RegisterResult};
-use crate::plan::{Action, Plan, PlcPlan, RegisterPlan};
+use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
+use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
 
 /// Renders for a person at a terminal.
 pub struct HumanView<W: Write> {

@@ -13,8 +13,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::View;
-use crate::apply::{ApplyReport, Outcome, RegisterResult};
-use crate::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
+use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
+use crate::engine::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
 use crate::register::{RegisterKind, Value, ValueType};
 
 /// Renders newline-delimited JSON events.

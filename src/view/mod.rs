@@ -9,9 +9,9 @@
 use std::ffi::OsStr;
 use std::io::Write;
 
-use crate::apply::{ApplyReport, RegisterResult};
 use crate::cli::{ColorChoice, OutputFormat};
-use crate::plan::Plan;
+use crate::engine::apply::{ApplyReport, RegisterResult};
+use crate::engine::plan::Plan;
 
 mod diff;
 mod human;

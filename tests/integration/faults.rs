@@ -191,7 +191,7 @@ async fn a_connection_dropped_in_the_middle_of_a_write_is_never_reported_done() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_read_stops_talking_to_the_device() {
     use fabctl::device::modbus::ModbusConnector;
-    use fabctl::observe::{ReadOptions, read_all};
+    use fabctl::engine::observe::{ReadOptions, read_all};
 
     let plant = drifted(|_| {}).await;
     assert!(plant.sim.set_silent("default/bad", true));

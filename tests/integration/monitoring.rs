@@ -5,8 +5,8 @@
 use std::process::{Command, Stdio};
 
 use fabctl::device::memory::MemoryConnector;
+use fabctl::engine::observe::ReadOptions;
 use fabctl::metrics::Metrics;
-use fabctl::observe::ReadOptions;
 use fabctl::register::RegisterKind;
 
 /// promtool from Debian's `prometheus` package; `.ci/run` installs it. Outside CI
@@ -60,7 +60,7 @@ async fn metrics_after_a_tick() -> String {
     mem.set("10.0.0.1", 502, 1, RegisterKind::Coil, 0, &[0]);
     mem.set_unreachable("10.0.0.2", 502);
     let metrics = Metrics::new();
-    fabctl::reconcile::tick(&mem, &plcs, ReadOptions::default(), &(), Some(&metrics)).await;
+    fabctl::engine::reconcile::tick(&mem, &plcs, ReadOptions::default(), &(), Some(&metrics)).await;
     metrics.render()
 }
 
@@ -102,7 +102,8 @@ async fn a_plc_no_longer_in_the_manifests_is_no_longer_exported() {
         let plcs = fabctl::manifest::load(&files).unwrap();
         let (mem, metrics) = (&mem, &metrics);
         async move {
-            fabctl::reconcile::tick(mem, &plcs, ReadOptions::default(), &(), Some(metrics)).await;
+            fabctl::engine::reconcile::tick(mem, &plcs, ReadOptions::default(), &(), Some(metrics))
+                .await;
         }
     };
     tick(vec![press.clone(), oven]).await;

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use crate::apply::{RegisterResult, ResultSink};
+use crate::engine::apply::{RegisterResult, ResultSink};
 
 /// Where audit lines go.
 pub enum Target {

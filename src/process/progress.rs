@@ -43,7 +43,7 @@ impl Bar {
     }
 }
 
-impl crate::observe::Progress for Bar {
+impl crate::engine::observe::Progress for Bar {
     fn advance(&self, registers: u64) {
         self.bar.inc(registers);
     }

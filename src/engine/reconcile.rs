@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use crate::apply::{self, ApplyReport, ResultSink};
 use crate::device::Connector;
+use crate::engine::apply::{self, ApplyReport, ResultSink};
+use crate::engine::observe::{self, ReadOptions};
+use crate::engine::plan::{Plan, PlanOptions};
 use crate::manifest::Plc;
 use crate::metrics::Metrics;
-use crate::observe::{self, ReadOptions};
-use crate::plan::{Plan, PlanOptions};
 
 /// What one tick saw and did.
 #[derive(Clone, Debug)]
@@ -81,9 +81,9 @@ pub fn cron_expression(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apply::Outcome;
     use crate::device::memory::MemoryConnector;
-    use crate::plan::{Action, DriftReason};
+    use crate::engine::apply::Outcome;
+    use crate::engine::plan::{Action, DriftReason};
     use crate::register::RegisterKind;
 
     #[test]

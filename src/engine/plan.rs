@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::observe::{PlcReadings, Reading};
 use crate::manifest::{Mode, Plc, Register};
-use crate::observe::{PlcReadings, Reading};
 use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, Words, in_sync};
 
 /// A whole plan, PLC by PLC in manifest order.
@@ -47,7 +47,7 @@ fn is_zero(v: &u64) -> bool {
 impl PlcPlan {
     /// Whether the PLC's write windows allow writing at `now` (no windows: always).
     pub fn writes_allowed(&self, now: jiff::Timestamp) -> bool {
-        crate::window::specs_allow(&self.write_windows, now)
+        crate::schedule::window::specs_allow(&self.write_windows, now)
     }
 
     /// `namespace/name`.
@@ -186,7 +186,7 @@ impl Plan {
     pub fn new(plcs: &[Plc], readings: &[PlcReadings], options: PlanOptions) -> Plan {
         assert_eq!(plcs.len(), readings.len(), "one reading result per PLC");
         // PLCs plan independently: a fleet's plan is made on every core.
-        let plcs = crate::parallel::map(plcs, PLCS_PER_WORKER, |i, plc| {
+        let plcs = crate::process::parallel::map(plcs, PLCS_PER_WORKER, |i, plc| {
             plan_plc(plc, &readings[i], options)
         });
         Plan { plcs }
@@ -223,7 +223,7 @@ impl Plan {
 fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
     let blocked = options
         .windows_at
-        .is_some_and(|now| !crate::window::specs_allow(&plc.write_windows, now));
+        .is_some_and(|now| !crate::schedule::window::specs_allow(&plc.write_windows, now));
     let (error, registers) = match readings {
         Err(e) => (Some(e.to_string()), Vec::new()),
         Ok(readings) => (
@@ -325,7 +325,7 @@ fn plan_register(
 mod tests {
     use super::*;
     use crate::device::{Exception, TransportError};
-    use crate::observe::DeviceError;
+    use crate::engine::observe::DeviceError;
 
     fn plant() -> Vec<Plc> {
         let dir = tempfile::tempdir().unwrap();

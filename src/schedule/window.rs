@@ -40,7 +40,7 @@ impl Window {
         time_zone: Option<&str>,
     ) -> Result<Window, String> {
         let cron = Cron::parse(schedule)?;
-        let duration = crate::duration::parse_duration(duration)?;
+        let duration = crate::schedule::duration::parse_duration(duration)?;
         if duration.is_zero() || duration > MAX_DURATION {
             return Err(format!(
                 "duration must be more than 0 and at most 7 days, got {}s",

@@ -7,9 +7,9 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::device::{Connector, Exception, Session, TransportError};
+use crate::engine::observe::{self, IoStats, Progress, ReadOptions, Reading};
+use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
 use crate::manifest::Mode;
-use crate::observe::{self, IoStats, Progress, ReadOptions, Reading};
-use crate::plan::{Action, Plan, PlcPlan, RegisterPlan};
 use crate::register::{RegisterKind, Value};
 
 /// Most registers one FC16 request may write.
@@ -270,7 +270,7 @@ async fn apply_plc<C: Connector>(
     let _lock = if allowed.is_empty() {
         None
     } else {
-        match crate::lock::acquire(&plc.host, plc.port, plc.unit_id).await {
+        match crate::engine::lock::acquire(&plc.host, plc.port, plc.unit_id).await {
             Ok(lock) => Some(lock),
             Err(why) => {
                 for &i in &allowed {
@@ -466,8 +466,8 @@ async fn write_run<C: Connector>(
 mod tests {
     use super::*;
     use crate::device::memory::MemoryConnector;
-    use crate::observe::read_all;
-    use crate::plan::PlanOptions;
+    use crate::engine::observe::read_all;
+    use crate::engine::plan::PlanOptions;
     use crate::register::Words;
 
     const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: p, namespace: a}\nspec:\n  deviceAddress: 10.0.0.1\n  registers:\n    - {name: a, address: 0, value: 1}\n    - {name: b, address: 1, type: u32, value: 70000}\n    - {name: c, address: 3, value: 3, min: 0, max: 10}\n    - {name: d, address: 20, value: 4}\n    - {name: e, address: 0, kind: coil, value: true}\n    - {name: f, address: 1, kind: coil, value: true}\n    - {name: g, address: 30, value: 9, mode: observe}\n";

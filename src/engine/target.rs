@@ -121,7 +121,7 @@ impl Targetable for crate::manifest::Plc {
     }
 }
 
-impl Targetable for crate::plan::PlcPlan {
+impl Targetable for crate::engine::plan::PlcPlan {
     fn namespace(&self) -> &str {
         &self.namespace
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::plan::Plan;
+use crate::engine::plan::Plan;
 
 /// Identifies the file type.
 pub const FORMAT: &str = "fabctl-plan";
@@ -146,8 +146,8 @@ pub fn load(path: &Path) -> Result<SavedPlan, PlanFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::plan::{Action, PlcPlan, RegisterPlan};
     use crate::manifest::Mode;
-    use crate::plan::{Action, PlcPlan, RegisterPlan};
     use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
     fn plan() -> Plan {
