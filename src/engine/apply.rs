@@ -529,6 +529,104 @@ mod tests {
         );
     }
 
+    /// The whole request sequence of an apply: one compare-and-set read per span, the
+    /// coalesced writes, then one read-back per span.
+    #[tokio::test]
+    async fn an_apply_sends_exactly_these_requests() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        let before = mem.requests().len();
+        apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert_eq!(
+            requests(&mem)[before..],
+            [
+                (3, 0, 4),
+                (3, 20, 1),
+                (1, 0, 2),
+                (16, 0, 4),
+                (6, 20, 1),
+                (15, 0, 2),
+                (3, 0, 4),
+                (3, 20, 1),
+                (1, 0, 2)
+            ]
+        );
+    }
+
+    fn errors(report: &ApplyReport) -> Vec<(&str, Outcome, bool, String)> {
+        report
+            .results
+            .iter()
+            .map(|r| {
+                let error = r.error.as_ref().map(ToString::to_string);
+                (
+                    r.register.as_str(),
+                    r.outcome,
+                    r.written,
+                    error.unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn each_failure_says_what_happened_to_the_register() {
+        let (mem, plcs) = setup();
+        let mut plan = plan(&mem, &plcs).await;
+        let regs = &mut plan.plcs[0].registers;
+        regs[2].desired = Value::Int(99);
+        regs[2].desired_words = Words::from([99]);
+        regs[6].action = Action::Change;
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 20, &[77]);
+        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let busy = "write refused: ServerDeviceBusy (exception 0x06)".to_owned();
+        assert_eq!(
+            errors(&report),
+            [
+                ("a", Outcome::Failed, true, busy.clone()),
+                ("b", Outcome::Failed, true, busy.clone()),
+                (
+                    "c",
+                    Outcome::Refused,
+                    false,
+                    "not written: desired value 99 is outside the bounds 0..=10".into()
+                ),
+                (
+                    "d",
+                    Outcome::Stale,
+                    false,
+                    "not written: live value changed since the plan (0 -> 77)".into()
+                ),
+                ("e", Outcome::Failed, true, busy.clone()),
+                ("f", Outcome::Failed, true, busy),
+                (
+                    "g",
+                    Outcome::Refused,
+                    false,
+                    "not written: the register is observe-only".into()
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_device_is_not_written() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.set_unreachable("10.0.0.1", 502);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let e = &report.results[0];
+        assert_eq!((e.outcome, e.written), (Outcome::Failed, false));
+        assert_eq!(
+            e.error.as_ref().map(ToString::to_string).as_deref(),
+            Some(
+                "not written: cannot re-read before writing: cannot connect to 10.0.0.1:502: \
+                 Connection refused (os error 111)"
+            )
+        );
+    }
+
     #[tokio::test]
     async fn a_register_changed_since_the_plan_is_stale_and_kept() {
         let (mem, plcs) = setup();
