@@ -92,9 +92,9 @@ impl Assessment {
                         status.action = RegisterAction::Drifted;
                         status.message = Some(format!("not written: {}", reason.describe()));
                     }
-                    Action::Error { message } => {
+                    Action::Error { error } => {
                         status.action = RegisterAction::ReadFailed;
-                        status.message = Some(message.clone());
+                        status.message = Some(error.to_string());
                     }
                     Action::Change => {
                         let result = report
@@ -143,7 +143,7 @@ impl Assessment {
             .collect();
         Assessment {
             device,
-            unreachable: plc.error.clone(),
+            unreachable: plc.error.as_ref().map(ToString::to_string),
             registers,
             corrections,
             counts,

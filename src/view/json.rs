@@ -14,7 +14,9 @@ use serde::Serialize;
 
 use super::View;
 use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
-use crate::engine::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
+use crate::engine::plan::{
+    Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
+};
 use crate::register::{RegisterKind, Value, ValueType};
 
 /// Renders newline-delimited JSON events.
@@ -104,7 +106,7 @@ enum Event<'a> {
         register: Register<'a>,
         live: Option<Value>,
         desired: Value,
-        message: &'a str,
+        message: &'a RegisterError,
     },
     /// A PLC that could not be read at all.
     #[serde(rename = "device_error")]
@@ -112,7 +114,7 @@ enum Event<'a> {
         plc: &'a str,
         endpoint: String,
         unit_id: u8,
-        message: &'a str,
+        message: &'a PlcError,
     },
     ChangeSummary {
         to_change: usize,
@@ -171,11 +173,11 @@ fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
             live,
             desired,
         },
-        Action::Error { message } => Event::RegisterError {
+        Action::Error { error } => Event::RegisterError {
             register,
             live,
             desired,
-            message,
+            message: error,
         },
     }
 }
@@ -183,12 +185,12 @@ fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
 impl<W: Write> JsonView<W> {
     fn plc(&mut self, plc: &PlcPlan) -> io::Result<()> {
         let id = plc.id();
-        if let Some(message) = &plc.error {
+        if let Some(error) = &plc.error {
             self.emit(&Event::PlcError {
                 plc: &id,
                 endpoint: plc.endpoint(),
                 unit_id: plc.unit_id,
-                message,
+                message: error,
             })?;
         }
         for reg in &plc.registers {
