@@ -125,11 +125,10 @@ impl Assessment {
                             Some(x) => {
                                 status.live = x.after.or(x.before).or(r.live);
                                 status.action = RegisterAction::CorrectionFailed;
-                                status.message = Some(
-                                    x.error
-                                        .clone()
-                                        .unwrap_or_else(|| x.outcome.as_str().replace('_', " ")),
-                                );
+                                status.message = Some(x.error.as_ref().map_or_else(
+                                    || x.outcome.as_str().replace('_', " "),
+                                    ToString::to_string,
+                                ));
                             }
                             None => {
                                 status.action = RegisterAction::CorrectionFailed;

@@ -217,7 +217,10 @@ fn summarize(state: &State, report: &TickReport) {
                 r.plc,
                 r.register,
                 r.outcome.as_str(),
-                r.error.as_deref().unwrap_or_default()
+                r.error
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             ),
         }
     }

@@ -1,7 +1,7 @@
 //! Finished plans and apply reports for the views' tests.
 
 use crate::device::{Exception, TransportError};
-use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
+use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult};
 use crate::engine::observe::DeviceError;
 use crate::engine::plan::{
     Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
@@ -169,7 +169,11 @@ pub(crate) fn in_sync_plan() -> Plan {
     }
 }
 
-pub(crate) fn result(register: &str, outcome: Outcome, error: Option<&str>) -> RegisterResult {
+pub(crate) fn result(
+    register: &str,
+    outcome: Outcome,
+    error: Option<ApplyError>,
+) -> RegisterResult {
     RegisterResult {
         plc: "plant-a/press-1".into(),
         register: register.into(),
@@ -182,7 +186,7 @@ pub(crate) fn result(register: &str, outcome: Outcome, error: Option<&str>) -> R
         after: (outcome == Outcome::Applied).then_some(Value::Float(12.5)),
         outcome,
         written: matches!(outcome, Outcome::Applied | Outcome::VerifyFailed),
-        error: error.map(str::to_owned),
+        error,
     }
 }
 
@@ -191,7 +195,10 @@ pub(crate) fn report() -> ApplyReport {
     let mut stale = result(
         "batch_size",
         Outcome::Stale,
-        Some("not written: live value changed since the plan (1 -> 5)"),
+        Some(ApplyError::Stale {
+            planned: Some(Value::Int(1)),
+            live: Some(Value::Int(5)),
+        }),
     );
     stale.before = Some(Value::Float(5.0));
     ApplyReport {

@@ -212,7 +212,11 @@ impl<W: Write> View for HumanView<W> {
                 value_pair(before, Some(after), self.options.color)
             )?;
         } else if let Some(error) = &r.error {
-            write!(self.out, " — {}", paint.style(error, error_style))?;
+            write!(
+                self.out,
+                " — {}",
+                paint.style(&error.to_string(), error_style)
+            )?;
         }
         writeln!(self.out)?;
         self.out.flush()
@@ -240,6 +244,7 @@ impl<W: Write> View for HumanView<W> {
 mod tests {
     use super::*;
     use crate::device::TransportError;
+    use crate::engine::apply::ApplyError;
     use crate::engine::observe::DeviceError;
     use crate::engine::plan::PlcError;
     use crate::view::fixtures;
@@ -414,7 +419,14 @@ Apply complete! 1 changed, 0 failed.
     fn colors_only_when_asked() {
         let plan = fixtures::plan();
         let mut report = fixtures::report();
-        let verify = fixtures::result("x", Outcome::VerifyFailed, Some("read back 3"));
+        let verify = fixtures::result(
+            "x",
+            Outcome::VerifyFailed,
+            Some(ApplyError::Mismatch {
+                read_back: Some(crate::register::Value::Int(3)),
+                desired: crate::register::Value::Float(12.5),
+            }),
+        );
         report.results.push(verify);
         let run = |v: &mut HumanView<Vec<u8>>| {
             v.plan(&plan).unwrap();

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::View;
-use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
+use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult};
 use crate::engine::plan::{
     Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
 };
@@ -144,7 +144,7 @@ enum Event<'a> {
         after: Option<Value>,
         desired: Value,
         outcome: Outcome,
-        error: Option<&'a str>,
+        error: Option<&'a ApplyError>,
     },
     ApplySummary {
         changed: usize,
@@ -245,7 +245,7 @@ impl<W: Write> View for JsonView<W> {
                     after: r.after,
                     desired: r.desired,
                     outcome: r.outcome,
-                    error: r.error.as_deref(),
+                    error: r.error.as_ref(),
                 }
             }
         };
@@ -360,7 +360,10 @@ mod tests {
         report.results.push(fixtures::result(
             "x",
             Outcome::VerifyFailed,
-            Some("written, but read back 3"),
+            Some(ApplyError::Fixture {
+                outcome: Outcome::VerifyFailed,
+                message: "written, but read back 3".into(),
+            }),
         ));
         let events = lines(|v| {
             v.apply_start(&fixtures::plan()).unwrap();

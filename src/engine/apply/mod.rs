@@ -2,14 +2,19 @@
 //! (compare-and-set: a register whose live words differ from what the plan saw is
 //! skipped as stale), write with as few requests as the protocol allows, then read
 //! everything back. Only a read-back equal to the desired words counts as applied.
+//!
+//! One PLC's apply, followed register by register, is in the `plc` module.
+
+mod plc;
 
 use futures::StreamExt;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::device::{Connector, Exception, Session, TransportError};
-use crate::engine::observe::{self, IoStats, Progress, ReadOptions, Reading};
-use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
-use crate::manifest::Mode;
+use crate::engine::guard::GuardError;
+use crate::engine::lock::LockError;
+use crate::engine::observe::{DeviceError, IoStats, Progress, ReadOptions};
+use crate::engine::plan::{Action, Plan, PlcPlan};
 use crate::register::{RegisterKind, Value};
 
 /// Most registers one FC16 request may write.
@@ -45,8 +50,93 @@ impl Outcome {
     }
 }
 
+/// Why a register to change was not applied. Serialized (audit log, JSON events) as
+/// its message.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// A safety rule forbids the write.
+    #[error("not written: {0}")]
+    Refused(#[from] GuardError),
+    /// The device's write lock on this host could not be taken.
+    #[error("not written: {0}")]
+    Lock(#[from] LockError),
+    /// The compare-and-set read failed.
+    #[error("not written: cannot re-read before writing: {source}")]
+    PreRead { source: DeviceError },
+    /// The device refused the compare-and-set read.
+    #[error("not written: re-read refused: {exception}")]
+    PreReadRefused { exception: Exception },
+    /// The live value changed since the plan.
+    #[error(
+        "not written: live value changed since the plan ({} -> {})",
+        show(planned),
+        show(live)
+    )]
+    Stale {
+        planned: Option<Value>,
+        live: Option<Value>,
+    },
+    /// The device answered the write with an exception.
+    #[error("write refused: {exception}")]
+    WriteRefused { exception: Exception },
+    /// No connection: the write request was never sent.
+    #[error("not written: {source}")]
+    NotSent { source: TransportError },
+    /// The write request was sent, its answer lost.
+    #[error("write may or may not have reached the device: {source}")]
+    Unconfirmed { source: TransportError },
+    /// The read-back after writing failed.
+    #[error("written, but the read-back failed: {source}")]
+    ReadBack { source: DeviceError },
+    /// The device refused the read-back.
+    #[error("written, but the read-back was refused: {exception}")]
+    ReadBackRefused { exception: Exception },
+    /// The read-back shows another value than the one written.
+    #[error("read-back shows {} instead of {desired}", show(read_back))]
+    Mismatch {
+        read_back: Option<Value>,
+        desired: Value,
+    },
+    /// A views' test's own text and outcome.
+    #[cfg(test)]
+    #[error("{message}")]
+    Fixture { outcome: Outcome, message: String },
+}
+
+impl ApplyError {
+    /// The outcome of a register this stopped.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            ApplyError::Refused(_) => Outcome::Refused,
+            ApplyError::Stale { .. } => Outcome::Stale,
+            ApplyError::Lock(_)
+            | ApplyError::PreRead { .. }
+            | ApplyError::PreReadRefused { .. }
+            | ApplyError::WriteRefused { .. }
+            | ApplyError::NotSent { .. }
+            | ApplyError::Unconfirmed { .. } => Outcome::Failed,
+            ApplyError::ReadBack { .. }
+            | ApplyError::ReadBackRefused { .. }
+            | ApplyError::Mismatch { .. } => Outcome::VerifyFailed,
+            #[cfg(test)]
+            ApplyError::Fixture { outcome, .. } => *outcome,
+        }
+    }
+}
+
+impl Serialize for ApplyError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A value in a message, `?` when unknown.
+fn show(value: &Option<Value>) -> String {
+    value.map_or_else(|| "?".into(), |v| v.to_string())
+}
+
 /// The result for one register of the plan that was to change.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct RegisterResult {
     /// `namespace/name`.
     pub plc: String,
@@ -66,7 +156,7 @@ pub struct RegisterResult {
     /// Whether a write request was sent for this register.
     pub written: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<ApplyError>,
 }
 
 /// Counts of an apply.
@@ -85,7 +175,7 @@ impl ApplySummary {
 }
 
 /// Everything an apply did.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct ApplyReport {
     pub results: Vec<RegisterResult>,
     pub stats: IoStats,
@@ -144,7 +234,7 @@ pub async fn apply<C: Connector>(
             let mut session = Session::new(connector, &first.host, first.port, options.retry);
             let mut out = Vec::new();
             for i in group {
-                let results = apply_plc(&mut session, &plan.plcs[i]).await;
+                let results = plc::apply_plc(&mut session, &plan.plcs[i]).await;
                 for r in &results {
                     sink.record(r);
                 }
@@ -170,295 +260,6 @@ pub async fn apply<C: Connector>(
     ApplyReport {
         results: per_plc.into_iter().flatten().collect(),
         stats,
-    }
-}
-
-/// Why a planned change must not be written, if it must not.
-pub fn guard(reg: &RegisterPlan) -> Result<(), String> {
-    if !reg.kind.is_writable() {
-        return Err(format!("{} registers are read-only", reg.kind));
-    }
-    if reg.mode != Mode::Enforce {
-        return Err("the register is observe-only".into());
-    }
-    let codec = reg.codec();
-    match codec.encode(&reg.desired) {
-        Ok(words) if words == reg.desired_words => {}
-        Ok(_) => return Err("the plan's desired words do not encode its desired value".into()),
-        Err(e) => return Err(format!("desired value: {e}")),
-    }
-    if let Some(v) = reg.desired.as_f64()
-        && (reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m))
-    {
-        return Err(format!(
-            "desired value {} is outside the bounds {}..={}",
-            reg.desired,
-            reg.min.map_or("".into(), |m| m.to_string()),
-            reg.max.map_or("".into(), |m| m.to_string())
-        ));
-    }
-    if reg.live_words.is_none() {
-        return Err("the plan holds no live value to compare against".into());
-    }
-    Ok(())
-}
-
-fn result(
-    plc: &PlcPlan,
-    reg: &RegisterPlan,
-    outcome: Outcome,
-    error: Option<String>,
-) -> RegisterResult {
-    RegisterResult {
-        plc: plc.id(),
-        register: reg.name.clone(),
-        kind: reg.kind,
-        address: reg.address,
-        value_type: reg.value_type,
-        planned: reg.live,
-        before: None,
-        desired: reg.desired,
-        after: None,
-        outcome,
-        written: false,
-        error,
-    }
-}
-
-fn decode(reg: &RegisterPlan, reading: &Reading) -> Option<Value> {
-    match reading {
-        Reading::Words(w) => reg.codec().decode(w).ok(),
-        Reading::Exception(_) => None,
-    }
-}
-
-async fn apply_plc<C: Connector>(
-    session: &mut Session<'_, C>,
-    plc: &PlcPlan,
-) -> Vec<RegisterResult> {
-    let timeout = std::time::Duration::from_millis(plc.timeout_ms);
-    let changes: Vec<&RegisterPlan> = plc
-        .registers
-        .iter()
-        .filter(|r| r.action == Action::Change)
-        .collect();
-    let mut results: Vec<RegisterResult> = Vec::with_capacity(changes.len());
-    let mut allowed: Vec<usize> = Vec::new();
-    let window_open = plc.writes_allowed(jiff::Timestamp::now());
-    for reg in &changes {
-        let verdict = if window_open {
-            guard(reg)
-        } else {
-            Err("the PLC is outside its write windows (apply --ignore-windows to override)".into())
-        };
-        match verdict {
-            Ok(()) => {
-                allowed.push(results.len());
-                results.push(result(plc, reg, Outcome::Applied, None));
-            }
-            Err(why) => results.push(result(
-                plc,
-                reg,
-                Outcome::Refused,
-                Some(format!("not written: {why}")),
-            )),
-        }
-    }
-
-    // One writer per device on this host: a concurrent fabctl waits, then its
-    // compare-and-set sees this one's values and reports them stale.
-    let _lock = if allowed.is_empty() {
-        None
-    } else {
-        match crate::engine::lock::acquire(&plc.host, plc.port, plc.unit_id).await {
-            Ok(lock) => Some(lock),
-            Err(why) => {
-                for &i in &allowed {
-                    results[i].outcome = Outcome::Failed;
-                    results[i].error = Some(format!("not written: {why}"));
-                }
-                return results;
-            }
-        }
-    };
-
-    // Compare-and-set: re-read just before writing.
-    let items: Vec<_> = allowed
-        .iter()
-        .map(|&i| (changes[i].address, changes[i].width(), changes[i].kind))
-        .collect();
-    let mut to_write: Vec<usize> = Vec::new();
-    match observe::read_registers(session, plc.unit_id, &items, timeout).await {
-        Err(e) => {
-            for &i in &allowed {
-                results[i].outcome = Outcome::Failed;
-                results[i].error = Some(format!("not written: cannot re-read before writing: {e}"));
-            }
-        }
-        Ok(readings) => {
-            for (&i, reading) in allowed.iter().zip(&readings) {
-                let reg = changes[i];
-                results[i].before = decode(reg, reading);
-                match reading {
-                    Reading::Exception(e) => {
-                        results[i].outcome = Outcome::Failed;
-                        results[i].error = Some(format!("not written: re-read refused: {e}"));
-                    }
-                    Reading::Words(w) if Some(w) != reg.live_words.as_ref() => {
-                        results[i].outcome = Outcome::Stale;
-                        results[i].error = Some(format!(
-                            "not written: live value changed since the plan ({} -> {})",
-                            reg.live.map_or("?".into(), |v| v.to_string()),
-                            results[i].before.map_or("?".into(), |v| v.to_string()),
-                        ));
-                    }
-                    Reading::Words(_) => to_write.push(i),
-                }
-            }
-        }
-    }
-
-    // Write, coalesced into runs of adjacent registers.
-    to_write.sort_by_key(|&i| (changes[i].kind, changes[i].address));
-    let pacing = std::time::Duration::from_millis(plc.min_write_interval_ms);
-    let mut last_write: Option<tokio::time::Instant> = None;
-    for run in runs(&to_write, &changes) {
-        // Pacing (`minWriteIntervalMs`): a slow device is never flooded.
-        if let Some(last) = last_write {
-            tokio::time::sleep_until(last + pacing).await;
-        }
-        last_write = Some(tokio::time::Instant::now());
-        let outcome = write_run(session, plc.unit_id, &run, &changes, timeout).await;
-        for &i in &run {
-            results[i].written = true;
-            if let Err(e) = &outcome {
-                results[i].outcome = Outcome::Failed;
-                results[i].error = Some(e.clone());
-            }
-        }
-    }
-
-    // Read back everything a write was sent for.
-    let written: Vec<usize> = to_write.clone();
-    let items: Vec<_> = written
-        .iter()
-        .map(|&i| (changes[i].address, changes[i].width(), changes[i].kind))
-        .collect();
-    match observe::read_registers(session, plc.unit_id, &items, timeout).await {
-        Err(e) => {
-            for &i in &written {
-                if results[i].outcome == Outcome::Applied {
-                    results[i].outcome = Outcome::VerifyFailed;
-                    results[i].error = Some(format!("written, but the read-back failed: {e}"));
-                }
-            }
-        }
-        Ok(readings) => {
-            for (&i, reading) in written.iter().zip(&readings) {
-                let reg = changes[i];
-                results[i].after = decode(reg, reading);
-                if results[i].outcome != Outcome::Applied {
-                    continue;
-                }
-                match reading {
-                    Reading::Words(w) if *w == reg.desired_words => {}
-                    Reading::Words(_) => {
-                        results[i].outcome = Outcome::VerifyFailed;
-                        results[i].error = Some(format!(
-                            "read-back shows {} instead of {}",
-                            results[i].after.map_or("?".into(), |v| v.to_string()),
-                            reg.desired
-                        ));
-                    }
-                    Reading::Exception(e) => {
-                        results[i].outcome = Outcome::VerifyFailed;
-                        results[i].error =
-                            Some(format!("written, but the read-back was refused: {e}"));
-                    }
-                }
-            }
-        }
-    }
-    results
-}
-
-/// Groups registers (indices into `changes`, sorted by kind and address) into runs
-/// that one write request can carry: same kind, adjacent, within the protocol limit.
-fn runs(sorted: &[usize], changes: &[&RegisterPlan]) -> Vec<Vec<usize>> {
-    let mut runs: Vec<Vec<usize>> = Vec::new();
-    let mut run_end = 0u32;
-    let mut run_len = 0u32;
-    for &i in sorted {
-        let reg = changes[i];
-        let max = u32::from(if reg.kind.is_bit() {
-            MAX_WRITE_BITS
-        } else {
-            MAX_WRITE_WORDS
-        });
-        let width = u32::from(reg.width());
-        let extends = runs.last().is_some_and(|run| {
-            let prev = changes[run[run.len() - 1]];
-            prev.kind == reg.kind && u32::from(reg.address) == run_end + 1 && run_len + width <= max
-        });
-        if extends {
-            if let Some(run) = runs.last_mut() {
-                run.push(i);
-            }
-            run_len += width;
-        } else {
-            runs.push(vec![i]);
-            run_len = width;
-        }
-        run_end = u32::from(reg.address) + width - 1;
-    }
-    runs
-}
-
-async fn write_run<C: Connector>(
-    session: &mut Session<'_, C>,
-    unit: u8,
-    run: &[usize],
-    changes: &[&RegisterPlan],
-    timeout: std::time::Duration,
-) -> Result<(), String> {
-    let first = changes[run[0]];
-    let words: Vec<u16> = run
-        .iter()
-        .flat_map(|&i| changes[i].desired_words.iter().copied())
-        .collect();
-    let answer = if first.kind == RegisterKind::Coil {
-        let bits: Vec<bool> = words.iter().map(|w| *w != 0).collect();
-        if bits.len() == 1 {
-            session
-                .write_single_coil(unit, first.address, bits[0], timeout)
-                .await
-        } else {
-            session
-                .write_coils(unit, first.address, &bits, timeout)
-                .await
-        }
-    } else if words.len() == 1 {
-        match session
-            .write_single_register(unit, first.address, words[0], timeout)
-            .await
-        {
-            Ok(Err(Exception::ILLEGAL_FUNCTION)) => {
-                session
-                    .write_registers(unit, first.address, &words, timeout)
-                    .await
-            }
-            other => other,
-        }
-    } else {
-        session
-            .write_registers(unit, first.address, &words, timeout)
-            .await
-    };
-    match answer {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(format!("write refused: {e}")),
-        Err(e @ TransportError::Connect { .. }) => Err(format!("not written: {e}")),
-        Err(e) => Err(format!("write may or may not have reached the device: {e}")),
     }
 }
 
@@ -607,6 +408,30 @@ mod tests {
                     "not written: the register is observe-only".into()
                 ),
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_device_exception_keeps_its_type_up_to_the_result() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let a = &report.results[0];
+        assert!(
+            matches!(
+                a.error,
+                Some(ApplyError::WriteRefused {
+                    exception: Exception::SERVER_DEVICE_BUSY
+                })
+            ),
+            "{:?}",
+            a.error
+        );
+        assert_eq!(a.error.as_ref().map(ApplyError::outcome), Some(a.outcome));
+        assert_eq!(
+            serde_json::to_value(a).unwrap()["error"],
+            "write refused: ServerDeviceBusy (exception 0x06)"
         );
     }
 
