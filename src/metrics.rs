@@ -368,7 +368,8 @@ pub async fn serve(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::engine::plan::{DriftReason, PlcPlan, RegisterPlan};
+    use crate::engine::observe::DeviceError;
+    use crate::engine::plan::{DriftReason, PlcError, PlcPlan, RegisterPlan};
     use crate::manifest::Mode;
     use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
@@ -443,7 +444,11 @@ pub(crate) mod tests {
     }
 
     /// A plan of PLC `plant-a/name`.
-    pub(crate) fn plc(name: &str, error: Option<&str>, registers: Vec<RegisterPlan>) -> PlcPlan {
+    pub(crate) fn plc(
+        name: &str,
+        error: Option<PlcError>,
+        registers: Vec<RegisterPlan>,
+    ) -> PlcPlan {
         PlcPlan {
             namespace: "plant-a".into(),
             name: name.into(),
@@ -454,7 +459,7 @@ pub(crate) mod tests {
             auto_correct: true,
             write_windows: vec![],
             min_write_interval_ms: 0,
-            error: error.map(Into::into),
+            error,
             registers,
         }
     }
@@ -475,7 +480,7 @@ pub(crate) mod tests {
             // In another order than before.
             plcs: vec![plc(
                 "press-2",
-                Some("one register answered"),
+                Some(PlcError::Device(DeviceError::NotRead)),
                 vec![read("speed2", 9), unread],
             )],
         });

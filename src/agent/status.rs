@@ -92,9 +92,9 @@ impl Assessment {
                         status.action = RegisterAction::Drifted;
                         status.message = Some(format!("not written: {}", reason.describe()));
                     }
-                    Action::Error { message } => {
+                    Action::Error { error } => {
                         status.action = RegisterAction::ReadFailed;
-                        status.message = Some(message.clone());
+                        status.message = Some(error.to_string());
                     }
                     Action::Change => {
                         let result = report
@@ -125,11 +125,10 @@ impl Assessment {
                             Some(x) => {
                                 status.live = x.after.or(x.before).or(r.live);
                                 status.action = RegisterAction::CorrectionFailed;
-                                status.message = Some(
-                                    x.error
-                                        .clone()
-                                        .unwrap_or_else(|| x.outcome.as_str().replace('_', " ")),
-                                );
+                                status.message = Some(x.error.as_ref().map_or_else(
+                                    || x.outcome.as_str().replace('_', " "),
+                                    ToString::to_string,
+                                ));
                             }
                             None => {
                                 status.action = RegisterAction::CorrectionFailed;
@@ -143,7 +142,7 @@ impl Assessment {
             .collect();
         Assessment {
             device,
-            unreachable: plc.error.clone(),
+            unreachable: plc.error.as_ref().map(ToString::to_string),
             registers,
             corrections,
             counts,

@@ -199,6 +199,7 @@ pub fn escape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::ci::tests::{fixture_plan, fixture_sources, in_sync_plan};
+    use crate::engine::plan::PlcError;
 
     fn render(plan: &Plan, sources: &Sources) -> String {
         let mut out = Vec::new();
@@ -267,7 +268,9 @@ mod tests {
             "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;&#13;&#10;&#9;e\u{FFFD}\u{FFFD}[31m\u{FFFD}é→"
         );
         let mut plan = in_sync_plan();
-        plan.plcs[0].error = Some("garbage <reply> & \"quotes\" \u{7}".into());
+        plan.plcs[0].error = Some(PlcError::Saved {
+            message: "garbage <reply> & \"quotes\" \u{7}".into(),
+        });
         plan.plcs[0].registers.clear();
         let xml = render(&plan, &Sources::default());
         assert!(

@@ -124,7 +124,7 @@ pub(crate) fn verdict(reg: &RegisterPlan) -> Option<String> {
         Action::InSync => None,
         Action::Change => Some("will change".to_owned()),
         Action::Drift { reason } => Some(format!("drifted, {}", reason.describe())),
-        Action::Error { message } => Some(format!("read failed: {message}")),
+        Action::Error { error } => Some(format!("read failed: {error}")),
     }
 }
 
@@ -233,9 +233,10 @@ pub(crate) mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::engine::plan::DriftReason;
+    use crate::device::Exception;
+    use crate::engine::plan::{DriftReason, RegisterError};
     use crate::register::{RegisterKind, Value, ValueType};
-    use crate::view::fixtures::{plc, register};
+    use crate::view::fixtures::{plc, refused_connection, register};
 
     /// A small plan with one of everything: a change, a register in sync, an observed
     /// and a read-only drift, an unreadable register, and an unreachable PLC.
@@ -293,14 +294,15 @@ pub(crate) mod tests {
                     None,
                     Value::Int(500),
                     Action::Error {
-                        message: "read refused: IllegalDataAddress (exception 0x02)".into(),
+                        error: RegisterError::ReadRefused {
+                            exception: Exception::ILLEGAL_DATA_ADDRESS,
+                        },
                     },
                 ),
             ],
         );
         let mut oven = plc("oven-1", 5504, Vec::new());
-        oven.error =
-            Some("cannot connect to 127.0.0.1:5504: Connection refused (os error 111)".into());
+        oven.error = Some(refused_connection());
         Plan {
             plcs: vec![press, oven],
         }

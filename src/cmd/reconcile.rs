@@ -217,12 +217,17 @@ fn summarize(state: &State, report: &TickReport) {
                 r.plc,
                 r.register,
                 r.outcome.as_str(),
-                r.error.as_deref().unwrap_or_default()
+                r.error
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
             ),
         }
     }
-    for plc in report.plan.plcs.iter().filter(|p| p.error.is_some()) {
-        tracing::warn!("{}: {}", plc.id(), plc.error.as_deref().unwrap_or_default());
+    for plc in &report.plan.plcs {
+        if let Some(error) = &plc.error {
+            tracing::warn!("{}: {error}", plc.id());
+        }
     }
     let json = serde_json::json!({
         "type": "reconcile_tick",

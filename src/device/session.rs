@@ -153,12 +153,8 @@ impl<'c, C: Connector> Session<'c, C> {
     ) -> IoResult<Option<Vec<u16>>> {
         let attempts = self.policy.attempts.max(1);
         let mut backoff = self.policy.backoff;
-        let mut last = None;
-        for attempt in 1..=attempts {
-            if attempt > 1 {
-                tokio::time::sleep(backoff).await;
-                backoff = backoff.saturating_mul(2);
-            }
+        let mut attempt = 1;
+        loop {
             match self.attempt(unit, &request, timeout).await {
                 Ok(answer) => return Ok(answer),
                 Err(e) => {
@@ -166,13 +162,15 @@ impl<'c, C: Connector> Session<'c, C> {
                     // A connection that failed or timed out may deliver a late reply to
                     // the next request: never reuse it.
                     self.io = None;
-                    last = Some(e);
+                    if attempt >= attempts {
+                        return Err(e);
+                    }
                 }
             }
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+            attempt += 1;
         }
-        Err(last.unwrap_or(TransportError::Io {
-            reason: "no attempt made".into(),
-        }))
     }
 
     async fn attempt(

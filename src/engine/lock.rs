@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long to wait for another fabctl writing the same PLC.
@@ -39,19 +40,53 @@ pub fn path(host: &str, port: u16, unit: u8) -> PathBuf {
         .join(format!("{host}_{port}_{unit}.lock"))
 }
 
+/// Why a device's lock could not be taken. Cheap to clone: every register of the
+/// device reports it.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("cannot create {}: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        source: Arc<std::io::Error>,
+    },
+    #[error("cannot open the lock {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: Arc<std::io::Error>,
+    },
+    /// Another process held the lock for all of [`WAIT`].
+    #[error("another fabctl has been writing this PLC for {} s (lock {})", waited.as_secs(), path.display())]
+    Busy { path: PathBuf, waited: Duration },
+    #[error("cannot lock {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: Arc<std::io::Error>,
+    },
+}
+
 /// Takes the device's lock, waiting up to [`WAIT`] for another holder.
-pub async fn acquire(host: &str, port: u16, unit: u8) -> Result<DeviceLock, String> {
+pub async fn acquire(host: &str, port: u16, unit: u8) -> Result<DeviceLock, LockError> {
     let path = path(host, port, unit);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| LockError::CreateDir {
+            dir: dir.to_path_buf(),
+            source: Arc::new(e),
+        })?;
     }
-    let file = File::options()
+    let file = match File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| format!("cannot open the lock {}: {e}", path.display()))?;
+    {
+        Ok(file) => file,
+        Err(e) => {
+            return Err(LockError::Open {
+                path,
+                source: Arc::new(e),
+            });
+        }
+    };
     let started = Instant::now();
     loop {
         match file.try_lock() {
@@ -60,14 +95,13 @@ pub async fn acquire(host: &str, port: u16, unit: u8) -> Result<DeviceLock, Stri
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(format!(
-                    "another fabctl has been writing this PLC for {} s (lock {})",
-                    WAIT.as_secs(),
-                    path.display()
-                ));
+                return Err(LockError::Busy { path, waited: WAIT });
             }
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(format!("cannot lock {}: {e}", path.display()));
+                return Err(LockError::Lock {
+                    path,
+                    source: Arc::new(e),
+                });
             }
         }
     }

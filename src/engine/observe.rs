@@ -39,6 +39,13 @@ pub enum DeviceError {
     /// A gateway answered for the unit: usually a wrong `unitId`.
     #[error("unit {unit} did not answer through the gateway: {exception}; check spec.unitId")]
     Gateway { unit: u8, exception: Exception },
+    /// The device answered a read with another number of values than asked.
+    #[error("malformed response: asked for {asked} values at {start}, got {got}")]
+    WrongCount { start: u16, asked: u16, got: usize },
+    /// The endpoint's session was cancelled (the runtime shutting down) before it
+    /// read the PLC.
+    #[error("connection lost: not read")]
+    NotRead,
 }
 
 /// One PLC's readings, parallel to its `registers`, or why it could not be read.
@@ -151,13 +158,7 @@ pub async fn read_all<C: Connector>(
     }
     let results = results
         .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| {
-                Err(DeviceError::Transport(TransportError::Io {
-                    reason: "not read".into(),
-                }))
-            })
-        })
+        .map(|r| r.unwrap_or(Err(DeviceError::NotRead)))
         .collect();
     (results, stats)
 }
@@ -259,14 +260,11 @@ async fn read_span<C: Connector>(
             }
             Ok(())
         }
-        Ok(words) => Err(DeviceError::Transport(TransportError::Protocol {
-            reason: format!(
-                "asked for {} values at {}, got {}",
-                span.count,
-                span.start,
-                words.len()
-            ),
-        })),
+        Ok(words) => Err(DeviceError::WrongCount {
+            start: span.start,
+            asked: span.count,
+            got: words.len(),
+        }),
         Err(
             exception @ (Exception::GATEWAY_PATH_UNAVAILABLE | Exception::GATEWAY_TARGET_FAILED),
         ) => Err(DeviceError::Gateway { unit, exception }),

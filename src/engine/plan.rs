@@ -6,11 +6,14 @@
 //! codec, bounds, desired words and the live words seen, so a saved plan can be
 //! applied (and checked) without the manifests.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::engine::observe::{PlcReadings, Reading};
+use crate::device::Exception;
+use crate::engine::observe::{DeviceError, PlcReadings, Reading};
 use crate::manifest::{Mode, Plc, Register};
-use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, Words, in_sync};
+use crate::register::{
+    Codec, DecodeError, EncodeError, RegisterKind, Value, ValueType, WordOrder, Words, in_sync,
+};
 
 /// A whole plan, PLC by PLC in manifest order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,7 +39,7 @@ pub struct PlcPlan {
     pub min_write_interval_ms: u64,
     /// Why the PLC could not be read; `registers` is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<PlcError>,
     pub registers: Vec<RegisterPlan>,
 }
 
@@ -121,8 +124,59 @@ pub enum Action {
     /// Differs, but will not be written (`!`).
     Drift { reason: DriftReason },
     /// Could not be read or decoded (`✗`).
-    Error { message: String },
+    Error {
+        #[serde(rename = "message")]
+        error: RegisterError,
+    },
 }
+
+/// Why a PLC could not be planned. Stored in a plan file as its message.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PlcError {
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// Read back from a saved plan: the file keeps only the message.
+    #[error("{message}")]
+    Saved { message: String },
+}
+
+/// Why a register could not be planned. Stored in a plan file as its message.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RegisterError {
+    /// The manifest's value does not encode (a saved plan edited by hand, or a type
+    /// the value does not fit).
+    #[error("desired value: {source}")]
+    DesiredValue { source: EncodeError },
+    /// The device answered the read with an exception.
+    #[error("read refused: {exception}")]
+    ReadRefused { exception: Exception },
+    /// The words read are not a value of the register's type.
+    #[error("cannot decode live value: {source}")]
+    Decode { source: DecodeError },
+    /// Read back from a saved plan: the file keeps only the message.
+    #[error("{message}")]
+    Saved { message: String },
+}
+
+/// Plan errors are saved as their message, the text every view shows.
+macro_rules! saved_as_message {
+    ($error:ident) => {
+        impl Serialize for $error {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $error {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(|message| $error::Saved { message })
+            }
+        }
+    };
+}
+
+saved_as_message!(PlcError);
+saved_as_message!(RegisterError);
 
 /// Why a drifted register is not written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,7 +279,7 @@ fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan 
         .windows_at
         .is_some_and(|now| !crate::schedule::window::specs_allow(&plc.write_windows, now));
     let (error, registers) = match readings {
-        Err(e) => (Some(e.to_string()), Vec::new()),
+        Err(e) => (Some(PlcError::Device(e.clone())), Vec::new()),
         Ok(readings) => (
             None,
             plc.registers
@@ -278,18 +332,20 @@ fn plan_register(
         action: Action::InSync,
     };
     plan.action = match (codec.encode_normalized(&reg.desired), reading) {
-        (Err(e), _) => Action::Error {
-            message: format!("desired value: {e}"),
+        (Err(source), _) => Action::Error {
+            error: RegisterError::DesiredValue { source },
         },
-        (_, Reading::Exception(e)) => Action::Error {
-            message: format!("read refused: {e}"),
+        (_, Reading::Exception(exception)) => Action::Error {
+            error: RegisterError::ReadRefused {
+                exception: *exception,
+            },
         },
         (Ok((words, normalized)), Reading::Words(live_words)) => {
             plan.desired_words = words;
             plan.live_words = Some(*live_words);
             match codec.decode(live_words) {
-                Err(e) => Action::Error {
-                    message: format!("cannot decode live value: {e}"),
+                Err(source) => Action::Error {
+                    error: RegisterError::Decode { source },
                 },
                 Ok(live) => {
                     plan.live = Some(live);
@@ -443,7 +499,11 @@ mod tests {
         }))];
         let plan = Plan::new(&plcs, &down, PlanOptions::default());
         assert_eq!(
-            plan.plcs[0].error.as_deref(),
+            plan.plcs[0]
+                .error
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("no answer within 1000 ms")
         );
         assert_eq!(
@@ -455,6 +515,73 @@ mod tests {
                 errors: 1,
                 unreachable: 1
             }
+        );
+    }
+
+    #[test]
+    fn a_device_error_keeps_its_type_and_its_text() {
+        let plcs = plant();
+        let gateway = vec![Err(DeviceError::Gateway {
+            unit: 1,
+            exception: Exception::GATEWAY_TARGET_FAILED,
+        })];
+        let plan = Plan::new(&plcs, &gateway, PlanOptions::default());
+        let error = plan.plcs[0].error.as_ref().unwrap();
+        assert!(
+            matches!(
+                error,
+                PlcError::Device(DeviceError::Gateway {
+                    unit: 1,
+                    exception: Exception::GATEWAY_TARGET_FAILED
+                })
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "unit 1 did not answer through the gateway: \
+             GatewayTargetDeviceFailedToRespond (exception 0x0B); check spec.unitId"
+        );
+    }
+
+    #[test]
+    fn a_register_error_keeps_its_type_and_is_saved_as_its_message() {
+        let plcs = plant();
+        let readings = vec![Ok(vec![
+            Reading::Exception(Exception::SERVER_DEVICE_BUSY),
+            words(&[7]),
+            words(&[40]),
+            words(&[1, 0]),
+        ])];
+        let plan = Plan::new(&plcs, &readings, PlanOptions::default());
+        let speed = &plan.plcs[0].registers[0].action;
+        assert_eq!(
+            *speed,
+            Action::Error {
+                error: RegisterError::ReadRefused {
+                    exception: Exception::SERVER_DEVICE_BUSY
+                }
+            }
+        );
+        assert_eq!(
+            serde_json::to_value(speed).unwrap(),
+            serde_json::json!({"action": "error",
+                "message": "read refused: ServerDeviceBusy (exception 0x06)"})
+        );
+        // Two words are not one coil.
+        let pump = &plan.plcs[0].registers[3].action;
+        assert!(
+            matches!(
+                pump,
+                Action::Error {
+                    error: RegisterError::Decode { .. }
+                }
+            ),
+            "{pump:?}"
+        );
+        assert_eq!(
+            serde_json::to_value(pump).unwrap()["message"],
+            "cannot decode live value: bool needs 1 word(s), got 2"
         );
     }
 }

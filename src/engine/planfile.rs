@@ -146,7 +146,9 @@ pub fn load(path: &Path) -> Result<SavedPlan, PlanFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::plan::{Action, PlcPlan, RegisterPlan};
+    use crate::device::Exception;
+    use crate::engine::observe::DeviceError;
+    use crate::engine::plan::{Action, PlcError, PlcPlan, RegisterError, RegisterPlan};
     use crate::manifest::Mode;
     use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
@@ -195,6 +197,66 @@ mod tests {
         assert_eq!(saved.digest, digest);
         assert!(digest.starts_with("sha256:") && digest.len() == 71);
         assert_eq!(saved.manifests_commit.as_deref(), Some("abc123"));
+    }
+
+    /// A plan whose PLC is unreachable and whose register could not be read.
+    fn plan_with_errors() -> Plan {
+        let mut plan = plan();
+        plan.plcs[0].registers[0].action = Action::Error {
+            error: RegisterError::ReadRefused {
+                exception: Exception::ILLEGAL_DATA_ADDRESS,
+            },
+        };
+        let mut down = plan.plcs[0].clone();
+        down.name = "q".into();
+        down.registers.clear();
+        down.error = Some(PlcError::Device(DeviceError::Gateway {
+            unit: 1,
+            exception: Exception::GATEWAY_PATH_UNAVAILABLE,
+        }));
+        plan.plcs.push(down);
+        plan
+    }
+
+    #[test]
+    fn errors_are_saved_as_their_messages_and_round_trip_byte_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (dir.path().join("1.json"), dir.path().join("2.json"));
+        let saved_digest = save(&first, &plan_with_errors(), None).unwrap();
+        let text = std::fs::read_to_string(&first).unwrap();
+        assert!(text.contains(r#""action": "error","#), "{text}");
+        assert!(
+            text.contains(r#""message": "read refused: IllegalDataAddress (exception 0x02)""#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#""error": "unit 1 did not answer through the gateway: GatewayPathUnavailable (exception 0x0A); check spec.unitId""#
+            ),
+            "{text}"
+        );
+
+        // Loaded, the errors are what the file recorded: their messages.
+        let saved = load(&first).unwrap();
+        assert_eq!(saved.digest, saved_digest);
+        assert_eq!(digest(&saved.plan), saved_digest);
+        assert_eq!(
+            saved.plan.plcs[1].error,
+            Some(PlcError::Saved {
+                message: "unit 1 did not answer through the gateway: GatewayPathUnavailable \
+                          (exception 0x0A); check spec.unitId"
+                    .into()
+            })
+        );
+
+        // Saved again, the plan is byte for byte the same.
+        assert_eq!(save(&second, &saved.plan, None).unwrap(), saved_digest);
+        let plan_of = |path: &Path| {
+            let raw: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            serde_json::to_string_pretty(&raw["plan"]).unwrap()
+        };
+        assert_eq!(plan_of(&second), plan_of(&first));
     }
 
     #[test]

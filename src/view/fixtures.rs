@@ -1,7 +1,11 @@
 //! Finished plans and apply reports for the views' tests.
 
-use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
-use crate::engine::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
+use crate::device::{Exception, TransportError};
+use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult};
+use crate::engine::observe::DeviceError;
+use crate::engine::plan::{
+    Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
+};
 use crate::manifest::Mode;
 use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
 
@@ -48,6 +52,14 @@ pub(crate) fn register(
         live_words: live.map(|_| Words::default()),
         action,
     }
+}
+
+/// Why the example's oven is unreachable: its endpoint refuses connections.
+pub(crate) fn refused_connection() -> PlcError {
+    PlcError::Device(DeviceError::Transport(TransportError::Connect {
+        endpoint: "127.0.0.1:5504".into(),
+        reason: "Connection refused (os error 111)".into(),
+    }))
 }
 
 /// The plan of DESIGN's example: one change, two drifts, one unreadable register,
@@ -103,7 +115,9 @@ pub(crate) fn plan() -> Plan {
                 None,
                 Value::Int(500),
                 Action::Error {
-                    message: "read refused: IllegalDataAddress (exception 0x02)".into(),
+                    error: RegisterError::ReadRefused {
+                        exception: Exception::ILLEGAL_DATA_ADDRESS,
+                    },
                 },
             ),
             register(
@@ -127,7 +141,7 @@ pub(crate) fn plan() -> Plan {
         ],
     );
     let mut oven = plc("oven-1", 5504, Vec::new());
-    oven.error = Some("cannot connect to 127.0.0.1:5504: Connection refused (os error 111)".into());
+    oven.error = Some(refused_connection());
     Plan {
         plcs: vec![press, oven],
     }
@@ -155,7 +169,11 @@ pub(crate) fn in_sync_plan() -> Plan {
     }
 }
 
-pub(crate) fn result(register: &str, outcome: Outcome, error: Option<&str>) -> RegisterResult {
+pub(crate) fn result(
+    register: &str,
+    outcome: Outcome,
+    error: Option<ApplyError>,
+) -> RegisterResult {
     RegisterResult {
         plc: "plant-a/press-1".into(),
         register: register.into(),
@@ -168,7 +186,7 @@ pub(crate) fn result(register: &str, outcome: Outcome, error: Option<&str>) -> R
         after: (outcome == Outcome::Applied).then_some(Value::Float(12.5)),
         outcome,
         written: matches!(outcome, Outcome::Applied | Outcome::VerifyFailed),
-        error: error.map(str::to_owned),
+        error,
     }
 }
 
@@ -177,7 +195,10 @@ pub(crate) fn report() -> ApplyReport {
     let mut stale = result(
         "batch_size",
         Outcome::Stale,
-        Some("not written: live value changed since the plan (1 -> 5)"),
+        Some(ApplyError::Stale {
+            planned: Some(Value::Int(1)),
+            live: Some(Value::Int(5)),
+        }),
     );
     stale.before = Some(Value::Float(5.0));
     ApplyReport {

@@ -107,10 +107,10 @@ impl<'a> Row<'a> {
                 Style::new().magenta(),
                 format!("{} ({})", pair(), reason.describe()),
             ),
-            Action::Error { message } => (
+            Action::Error { error } => (
                 "✗",
                 Style::new().red(),
-                paint.style(message, Style::new().red()),
+                paint.style(&error.to_string(), Style::new().red()),
             ),
         };
         Some(Row {
@@ -212,7 +212,11 @@ impl<W: Write> View for HumanView<W> {
                 value_pair(before, Some(after), self.options.color)
             )?;
         } else if let Some(error) = &r.error {
-            write!(self.out, " — {}", paint.style(error, error_style))?;
+            write!(
+                self.out,
+                " — {}",
+                paint.style(&error.to_string(), error_style)
+            )?;
         }
         writeln!(self.out)?;
         self.out.flush()
@@ -239,6 +243,10 @@ impl<W: Write> View for HumanView<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::TransportError;
+    use crate::engine::apply::ApplyError;
+    use crate::engine::observe::DeviceError;
+    use crate::engine::plan::PlcError;
     use crate::view::fixtures;
 
     fn render(options: ViewOptions, f: impl FnOnce(&mut HumanView<Vec<u8>>)) -> String {
@@ -329,7 +337,11 @@ No changes. Your PLCs match the manifests (2 registers in sync).
         // An unreachable PLC alone is an error, not "No changes".
         let mut plan = fixtures::in_sync_plan();
         plan.plcs[1].registers.clear();
-        plan.plcs[1].error = Some("no answer within 1000 ms".into());
+        plan.plcs[1].error = Some(PlcError::Device(DeviceError::Transport(
+            TransportError::Timeout {
+                timeout: std::time::Duration::from_secs(1),
+            },
+        )));
         let out = render(plain(false), |v| v.plan(&plan).unwrap());
         assert!(
             out.ends_with(
@@ -337,6 +349,27 @@ No changes. Your PLCs match the manifests (2 registers in sync).
                  Plan: 0 to change, 0 drifted, 1 in sync, 1 unreachable.\n"
             ),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_device_error_is_shown_by_its_message() {
+        let mut plan = fixtures::in_sync_plan();
+        plan.plcs.truncate(1);
+        plan.plcs[0].registers.clear();
+        plan.plcs[0].error = Some(PlcError::Device(DeviceError::Gateway {
+            unit: 1,
+            exception: crate::device::Exception::GATEWAY_PATH_UNAVAILABLE,
+        }));
+        let out = render(plain(false), |v| v.plan(&plan).unwrap());
+        assert_eq!(
+            out,
+            "\
+# plant-a/press-1 (127.0.0.1:5502 unit 1)
+  ✗ unreachable: unit 1 did not answer through the gateway: GatewayPathUnavailable (exception 0x0A); check spec.unitId
+
+Plan: 0 to change, 0 drifted, 0 in sync, 1 unreachable.
+"
         );
     }
 
@@ -386,7 +419,14 @@ Apply complete! 1 changed, 0 failed.
     fn colors_only_when_asked() {
         let plan = fixtures::plan();
         let mut report = fixtures::report();
-        let verify = fixtures::result("x", Outcome::VerifyFailed, Some("read back 3"));
+        let verify = fixtures::result(
+            "x",
+            Outcome::VerifyFailed,
+            Some(ApplyError::Mismatch {
+                read_back: Some(crate::register::Value::Int(3)),
+                desired: crate::register::Value::Float(12.5),
+            }),
+        );
         report.results.push(verify);
         let run = |v: &mut HumanView<Vec<u8>>| {
             v.plan(&plan).unwrap();

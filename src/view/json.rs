@@ -13,8 +13,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::View;
-use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
-use crate::engine::plan::{Action, DriftReason, Plan, PlcPlan, RegisterPlan};
+use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult};
+use crate::engine::plan::{
+    Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
+};
 use crate::register::{RegisterKind, Value, ValueType};
 
 /// Renders newline-delimited JSON events.
@@ -104,7 +106,7 @@ enum Event<'a> {
         register: Register<'a>,
         live: Option<Value>,
         desired: Value,
-        message: &'a str,
+        message: &'a RegisterError,
     },
     /// A PLC that could not be read at all.
     #[serde(rename = "device_error")]
@@ -112,7 +114,7 @@ enum Event<'a> {
         plc: &'a str,
         endpoint: String,
         unit_id: u8,
-        message: &'a str,
+        message: &'a PlcError,
     },
     ChangeSummary {
         to_change: usize,
@@ -142,7 +144,7 @@ enum Event<'a> {
         after: Option<Value>,
         desired: Value,
         outcome: Outcome,
-        error: Option<&'a str>,
+        error: Option<&'a ApplyError>,
     },
     ApplySummary {
         changed: usize,
@@ -171,11 +173,11 @@ fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
             live,
             desired,
         },
-        Action::Error { message } => Event::RegisterError {
+        Action::Error { error } => Event::RegisterError {
             register,
             live,
             desired,
-            message,
+            message: error,
         },
     }
 }
@@ -183,12 +185,12 @@ fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
 impl<W: Write> JsonView<W> {
     fn plc(&mut self, plc: &PlcPlan) -> io::Result<()> {
         let id = plc.id();
-        if let Some(message) = &plc.error {
+        if let Some(error) = &plc.error {
             self.emit(&Event::PlcError {
                 plc: &id,
                 endpoint: plc.endpoint(),
                 unit_id: plc.unit_id,
-                message,
+                message: error,
             })?;
         }
         for reg in &plc.registers {
@@ -243,7 +245,7 @@ impl<W: Write> View for JsonView<W> {
                     after: r.after,
                     desired: r.desired,
                     outcome: r.outcome,
-                    error: r.error.as_deref(),
+                    error: r.error.as_ref(),
                 }
             }
         };
@@ -358,7 +360,10 @@ mod tests {
         report.results.push(fixtures::result(
             "x",
             Outcome::VerifyFailed,
-            Some("written, but read back 3"),
+            Some(ApplyError::Fixture {
+                outcome: Outcome::VerifyFailed,
+                message: "written, but read back 3".into(),
+            }),
         ));
         let events = lines(|v| {
             v.apply_start(&fixtures::plan()).unwrap();

@@ -1,0 +1,516 @@
+//! Applying a plan: for each PLC with changes, re-check the safety rules, re-read
+//! (compare-and-set: a register whose live words differ from what the plan saw is
+//! skipped as stale), write with as few requests as the protocol allows, then read
+//! everything back. Only a read-back equal to the desired words counts as applied.
+//!
+//! One PLC's apply, followed register by register, is in the `plc` module.
+
+mod plc;
+
+use futures::StreamExt;
+use serde::{Serialize, Serializer};
+
+use crate::device::{Connector, Exception, Session, TransportError};
+use crate::engine::guard::GuardError;
+use crate::engine::lock::LockError;
+use crate::engine::observe::{DeviceError, IoStats, Progress, ReadOptions};
+use crate::engine::plan::{Action, Plan, PlcPlan};
+use crate::register::{RegisterKind, Value};
+
+/// Most registers one FC16 request may write.
+pub const MAX_WRITE_WORDS: u16 = 123;
+/// Most coils one FC15 request may write.
+pub const MAX_WRITE_BITS: u16 = 1968;
+
+/// What happened to one register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Written and read back equal to the desired value.
+    Applied,
+    /// Not written: the live value changed since the plan.
+    Stale,
+    /// Not written: a safety rule forbids it (bounds, read-only kind, observe mode).
+    Refused,
+    /// The device refused the write, or could not be reached.
+    Failed,
+    /// Written, but the read-back differs from the desired value (or could not be read).
+    VerifyFailed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Stale => "stale",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+            Outcome::VerifyFailed => "verify_failed",
+        }
+    }
+}
+
+/// Why a register to change was not applied. Serialized (audit log, JSON events) as
+/// its message.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// A safety rule forbids the write.
+    #[error("not written: {0}")]
+    Refused(#[from] GuardError),
+    /// The device's write lock on this host could not be taken.
+    #[error("not written: {0}")]
+    Lock(#[from] LockError),
+    /// The compare-and-set read failed.
+    #[error("not written: cannot re-read before writing: {source}")]
+    PreRead { source: DeviceError },
+    /// The device refused the compare-and-set read.
+    #[error("not written: re-read refused: {exception}")]
+    PreReadRefused { exception: Exception },
+    /// The live value changed since the plan.
+    #[error(
+        "not written: live value changed since the plan ({} -> {})",
+        show(planned),
+        show(live)
+    )]
+    Stale {
+        planned: Option<Value>,
+        live: Option<Value>,
+    },
+    /// The device answered the write with an exception.
+    #[error("write refused: {exception}")]
+    WriteRefused { exception: Exception },
+    /// No connection: the write request was never sent.
+    #[error("not written: {source}")]
+    NotSent { source: TransportError },
+    /// The write request was sent, its answer lost.
+    #[error("write may or may not have reached the device: {source}")]
+    Unconfirmed { source: TransportError },
+    /// The read-back after writing failed.
+    #[error("written, but the read-back failed: {source}")]
+    ReadBack { source: DeviceError },
+    /// The device refused the read-back.
+    #[error("written, but the read-back was refused: {exception}")]
+    ReadBackRefused { exception: Exception },
+    /// The read-back shows another value than the one written.
+    #[error("read-back shows {} instead of {desired}", show(read_back))]
+    Mismatch {
+        read_back: Option<Value>,
+        desired: Value,
+    },
+    /// A views' test's own text and outcome.
+    #[cfg(test)]
+    #[error("{message}")]
+    Fixture { outcome: Outcome, message: String },
+}
+
+impl ApplyError {
+    /// The outcome of a register this stopped.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            ApplyError::Refused(_) => Outcome::Refused,
+            ApplyError::Stale { .. } => Outcome::Stale,
+            ApplyError::Lock(_)
+            | ApplyError::PreRead { .. }
+            | ApplyError::PreReadRefused { .. }
+            | ApplyError::WriteRefused { .. }
+            | ApplyError::NotSent { .. }
+            | ApplyError::Unconfirmed { .. } => Outcome::Failed,
+            ApplyError::ReadBack { .. }
+            | ApplyError::ReadBackRefused { .. }
+            | ApplyError::Mismatch { .. } => Outcome::VerifyFailed,
+            #[cfg(test)]
+            ApplyError::Fixture { outcome, .. } => *outcome,
+        }
+    }
+}
+
+impl Serialize for ApplyError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A value in a message, `?` when unknown.
+fn show(value: &Option<Value>) -> String {
+    value.map_or_else(|| "?".into(), |v| v.to_string())
+}
+
+/// The result for one register of the plan that was to change.
+#[derive(Clone, Debug, Serialize)]
+pub struct RegisterResult {
+    /// `namespace/name`.
+    pub plc: String,
+    pub register: String,
+    pub kind: RegisterKind,
+    pub address: u16,
+    #[serde(rename = "type")]
+    pub value_type: crate::register::ValueType,
+    /// The live value the plan saw.
+    pub planned: Option<Value>,
+    /// The live value just before writing (compare-and-set read).
+    pub before: Option<Value>,
+    pub desired: Value,
+    /// The value read back after writing.
+    pub after: Option<Value>,
+    pub outcome: Outcome,
+    /// Whether a write request was sent for this register.
+    pub written: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApplyError>,
+}
+
+/// Counts of an apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ApplySummary {
+    pub changed: usize,
+    pub failed: usize,
+    /// Not written: stale or refused.
+    pub skipped: usize,
+}
+
+impl ApplySummary {
+    pub fn is_success(&self) -> bool {
+        self.failed == 0 && self.skipped == 0
+    }
+}
+
+/// Everything an apply did.
+#[derive(Clone, Debug, Default)]
+pub struct ApplyReport {
+    pub results: Vec<RegisterResult>,
+    pub stats: IoStats,
+}
+
+impl ApplyReport {
+    pub fn summary(&self) -> ApplySummary {
+        let mut s = ApplySummary::default();
+        for r in &self.results {
+            match r.outcome {
+                Outcome::Applied => s.changed += 1,
+                Outcome::Stale | Outcome::Refused => s.skipped += 1,
+                Outcome::Failed | Outcome::VerifyFailed => s.failed += 1,
+            }
+        }
+        s
+    }
+}
+
+/// Receives each result as soon as its PLC is done (the audit log).
+pub trait ResultSink: Sync {
+    fn record(&self, result: &RegisterResult);
+}
+
+impl ResultSink for () {
+    fn record(&self, _: &RegisterResult) {}
+}
+
+/// Applies every `Change` of the plan. PLCs behind one endpoint share its connection;
+/// endpoints run in parallel up to `options.parallelism`.
+pub async fn apply<C: Connector>(
+    connector: &C,
+    plan: &Plan,
+    options: ReadOptions,
+    sink: &dyn ResultSink,
+    progress: &dyn Progress,
+) -> ApplyReport {
+    let with_changes: Vec<(usize, &PlcPlan)> = plan
+        .plcs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.registers.iter().any(|r| r.action == Action::Change))
+        .collect();
+    let mut groups: std::collections::BTreeMap<(String, u16), Vec<usize>> = Default::default();
+    for (i, p) in &with_changes {
+        groups
+            .entry((p.host.to_ascii_lowercase(), p.port))
+            .or_default()
+            .push(*i);
+    }
+    let mut per_plc: Vec<Vec<RegisterResult>> = vec![Vec::new(); plan.plcs.len()];
+    let mut stats = IoStats::default();
+    let mut stream = futures::stream::iter(groups.into_values())
+        .map(|group| async move {
+            let first = &plan.plcs[group[0]];
+            let mut session = Session::new(connector, &first.host, first.port, options.retry);
+            let mut out = Vec::new();
+            for i in group {
+                let results = plc::apply_plc(&mut session, &plan.plcs[i]).await;
+                for r in &results {
+                    sink.record(r);
+                }
+                progress.advance(results.len() as u64);
+                out.push((i, results));
+            }
+            (
+                out,
+                IoStats {
+                    requests: session.requests,
+                    connections: session.connections,
+                },
+            )
+        })
+        .buffer_unordered(options.parallelism.max(1));
+    while let Some((out, s)) = stream.next().await {
+        stats.requests += s.requests;
+        stats.connections += s.connections;
+        for (i, results) in out {
+            per_plc[i] = results;
+        }
+    }
+    ApplyReport {
+        results: per_plc.into_iter().flatten().collect(),
+        stats,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::memory::MemoryConnector;
+    use crate::engine::observe::read_all;
+    use crate::engine::plan::PlanOptions;
+    use crate::register::Words;
+
+    const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: p, namespace: a}\nspec:\n  deviceAddress: 10.0.0.1\n  registers:\n    - {name: a, address: 0, value: 1}\n    - {name: b, address: 1, type: u32, value: 70000}\n    - {name: c, address: 3, value: 3, min: 0, max: 10}\n    - {name: d, address: 20, value: 4}\n    - {name: e, address: 0, kind: coil, value: true}\n    - {name: f, address: 1, kind: coil, value: true}\n    - {name: g, address: 30, value: 9, mode: observe}\n";
+
+    fn setup() -> (MemoryConnector, Vec<crate::manifest::Plc>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        std::fs::write(&path, PLANT).unwrap();
+        let plcs = crate::manifest::load(&[path]).unwrap();
+        let mem = MemoryConnector::default();
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 0, &[0; 4]);
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 20, &[0]);
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 30, &[0]);
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Coil, 0, &[0, 0]);
+        (mem, plcs)
+    }
+
+    async fn plan(mem: &MemoryConnector, plcs: &[crate::manifest::Plc]) -> Plan {
+        let (readings, _) = read_all(mem, plcs, ReadOptions::default(), &()).await;
+        Plan::new(plcs, &readings, PlanOptions::default())
+    }
+
+    fn requests(mem: &MemoryConnector) -> Vec<(u8, u16, u16)> {
+        mem.requests()
+            .into_iter()
+            .map(|r| (r.2, r.3, r.4))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn writes_are_coalesced_verified_and_observe_registers_untouched() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        assert_eq!(plan.summary().to_change, 6);
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert_eq!(
+            report.summary(),
+            ApplySummary {
+                changed: 6,
+                failed: 0,
+                skipped: 0
+            }
+        );
+        let writes: Vec<_> = requests(&mem)[before..]
+            .iter()
+            .copied()
+            .filter(|r| matches!(r.0, 5 | 6 | 15 | 16))
+            .collect();
+        // a, b, c are adjacent (0..=3): one FC16; d alone: FC06; coils 0..=1: one FC15.
+        assert_eq!(writes, [(16, 0, 4), (6, 20, 1), (15, 0, 2)]);
+        assert_eq!(
+            mem.get("10.0.0.1", 502, 1, RegisterKind::Holding, 0, 4),
+            Some(vec![1, 1, 4464, 3])
+        );
+        assert_eq!(
+            mem.get("10.0.0.1", 502, 1, RegisterKind::Holding, 30, 1),
+            Some(vec![0])
+        );
+    }
+
+    /// The whole request sequence of an apply: one compare-and-set read per span, the
+    /// coalesced writes, then one read-back per span.
+    #[tokio::test]
+    async fn an_apply_sends_exactly_these_requests() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        let before = mem.requests().len();
+        apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert_eq!(
+            requests(&mem)[before..],
+            [
+                (3, 0, 4),
+                (3, 20, 1),
+                (1, 0, 2),
+                (16, 0, 4),
+                (6, 20, 1),
+                (15, 0, 2),
+                (3, 0, 4),
+                (3, 20, 1),
+                (1, 0, 2)
+            ]
+        );
+    }
+
+    fn errors(report: &ApplyReport) -> Vec<(&str, Outcome, bool, String)> {
+        report
+            .results
+            .iter()
+            .map(|r| {
+                let error = r.error.as_ref().map(ToString::to_string);
+                (
+                    r.register.as_str(),
+                    r.outcome,
+                    r.written,
+                    error.unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn each_failure_says_what_happened_to_the_register() {
+        let (mem, plcs) = setup();
+        let mut plan = plan(&mem, &plcs).await;
+        let regs = &mut plan.plcs[0].registers;
+        regs[2].desired = Value::Int(99);
+        regs[2].desired_words = Words::from([99]);
+        regs[6].action = Action::Change;
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 20, &[77]);
+        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let busy = "write refused: ServerDeviceBusy (exception 0x06)".to_owned();
+        assert_eq!(
+            errors(&report),
+            [
+                ("a", Outcome::Failed, true, busy.clone()),
+                ("b", Outcome::Failed, true, busy.clone()),
+                (
+                    "c",
+                    Outcome::Refused,
+                    false,
+                    "not written: desired value 99 is outside the bounds 0..=10".into()
+                ),
+                (
+                    "d",
+                    Outcome::Stale,
+                    false,
+                    "not written: live value changed since the plan (0 -> 77)".into()
+                ),
+                ("e", Outcome::Failed, true, busy.clone()),
+                ("f", Outcome::Failed, true, busy),
+                (
+                    "g",
+                    Outcome::Refused,
+                    false,
+                    "not written: the register is observe-only".into()
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_device_exception_keeps_its_type_up_to_the_result() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let a = &report.results[0];
+        assert!(
+            matches!(
+                a.error,
+                Some(ApplyError::WriteRefused {
+                    exception: Exception::SERVER_DEVICE_BUSY
+                })
+            ),
+            "{:?}",
+            a.error
+        );
+        assert_eq!(a.error.as_ref().map(ApplyError::outcome), Some(a.outcome));
+        assert_eq!(
+            serde_json::to_value(a).unwrap()["error"],
+            "write refused: ServerDeviceBusy (exception 0x06)"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_device_is_not_written() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.set_unreachable("10.0.0.1", 502);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let e = &report.results[0];
+        assert_eq!((e.outcome, e.written), (Outcome::Failed, false));
+        assert_eq!(
+            e.error.as_ref().map(ToString::to_string).as_deref(),
+            Some(
+                "not written: cannot re-read before writing: cannot connect to 10.0.0.1:502: \
+                 Connection refused (os error 111)"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_register_changed_since_the_plan_is_stale_and_kept() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 20, &[77]);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let d = report.results.iter().find(|r| r.register == "d").unwrap();
+        assert_eq!(d.outcome, Outcome::Stale);
+        assert!(!d.written);
+        assert_eq!(
+            mem.get("10.0.0.1", 502, 1, RegisterKind::Holding, 20, 1),
+            Some(vec![77])
+        );
+        assert_eq!(
+            report.summary(),
+            ApplySummary {
+                changed: 5,
+                failed: 0,
+                skipped: 1
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn fc06_falls_back_to_fc16() {
+        let (mem, plcs) = setup();
+        mem.refuse_fc06();
+        let plan = plan(&mem, &plcs).await;
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success());
+        assert!(requests(&mem).contains(&(16, 20, 1)));
+    }
+
+    #[tokio::test]
+    async fn refused_writes_are_failures_and_an_edited_plan_is_refused() {
+        let (mem, plcs) = setup();
+        let mut plan = plan(&mem, &plcs).await;
+        // Someone edits the plan to write 99 to `c` (max 10).
+        let c = plan.plcs[0]
+            .registers
+            .iter_mut()
+            .find(|r| r.name == "c")
+            .unwrap();
+        c.desired = Value::Int(99);
+        c.desired_words = Words::from([99]);
+        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let c = report.results.iter().find(|r| r.register == "c").unwrap();
+        assert_eq!((c.outcome, c.written), (Outcome::Refused, false));
+        assert!(
+            report
+                .results
+                .iter()
+                .filter(|r| r.register != "c")
+                .all(|r| r.outcome == Outcome::Failed)
+        );
+        assert_eq!(
+            mem.get("10.0.0.1", 502, 1, RegisterKind::Holding, 3, 1),
+            Some(vec![0])
+        );
+    }
+}

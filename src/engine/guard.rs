@@ -1,0 +1,137 @@
+//! The safety rules a planned change must pass just before it is written: checked
+//! again at apply time because a saved plan may be old or edited. A change that fails
+//! one is refused and never reaches the device.
+
+use crate::engine::plan::RegisterPlan;
+use crate::manifest::Mode;
+use crate::register::{EncodeError, RegisterKind, Value};
+
+/// Why a planned change must not be written.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum GuardError {
+    /// Input registers and discrete inputs cannot be written.
+    #[error("{kind} registers are read-only")]
+    ReadOnly { kind: RegisterKind },
+    #[error("the register is observe-only")]
+    ObserveOnly,
+    /// The words to write are not what the desired value encodes to (an edited plan).
+    #[error("the plan's desired words do not encode its desired value")]
+    WordsMismatch,
+    #[error("desired value: {source}")]
+    DesiredValue { source: EncodeError },
+    #[error(
+        "desired value {desired} is outside the bounds {}..={}",
+        bound(min),
+        bound(max)
+    )]
+    OutOfBounds {
+        desired: Value,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// Without the words the plan saw, compare-and-set cannot tell a stale value.
+    #[error("the plan holds no live value to compare against")]
+    NoLiveValue,
+    /// The PLC's `writeWindows` do not allow writing now.
+    #[error("the PLC is outside its write windows (apply --ignore-windows to override)")]
+    OutsideWriteWindows,
+}
+
+fn bound(bound: &Option<f64>) -> String {
+    bound.map_or_else(String::new, |b| b.to_string())
+}
+
+/// Why a planned change must not be written, if it must not.
+pub fn guard(reg: &RegisterPlan) -> Result<(), GuardError> {
+    if !reg.kind.is_writable() {
+        return Err(GuardError::ReadOnly { kind: reg.kind });
+    }
+    if reg.mode != Mode::Enforce {
+        return Err(GuardError::ObserveOnly);
+    }
+    match reg.codec().encode(&reg.desired) {
+        Ok(words) if words == reg.desired_words => {}
+        Ok(_) => return Err(GuardError::WordsMismatch),
+        Err(source) => return Err(GuardError::DesiredValue { source }),
+    }
+    if let Some(v) = reg.desired.as_f64()
+        && (reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m))
+    {
+        return Err(GuardError::OutOfBounds {
+            desired: reg.desired,
+            min: reg.min,
+            max: reg.max,
+        });
+    }
+    if reg.live_words.is_none() {
+        return Err(GuardError::NoLiveValue);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::plan::Action;
+    use crate::register::{ValueType, Words};
+    use crate::view::fixtures::register;
+
+    /// An enforced holding register whose plan is consistent: desired 5, bounds 0..=10.
+    fn planned() -> RegisterPlan {
+        let mut reg = register(
+            "speed",
+            RegisterKind::Holding,
+            4,
+            ValueType::U16,
+            Some(Value::Int(3)),
+            Value::Int(5),
+            Action::Change,
+        );
+        reg.desired_words = Words::from([5]);
+        (reg.min, reg.max) = (Some(0.0), Some(10.0));
+        reg
+    }
+
+    fn refusal(edit: impl FnOnce(&mut RegisterPlan)) -> String {
+        let mut reg = planned();
+        edit(&mut reg);
+        guard(&reg).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_consistent_change_passes() {
+        assert_eq!(guard(&planned()), Ok(()));
+    }
+
+    #[test]
+    fn each_rule_says_why_it_refuses() {
+        assert_eq!(
+            refusal(|r| r.kind = RegisterKind::Input),
+            "input registers are read-only"
+        );
+        assert_eq!(
+            refusal(|r| r.mode = crate::manifest::Mode::Observe),
+            "the register is observe-only"
+        );
+        assert_eq!(
+            refusal(|r| r.desired_words = Words::from([6])),
+            "the plan's desired words do not encode its desired value"
+        );
+        assert_eq!(
+            refusal(|r| {
+                r.desired = Value::Int(99);
+                r.desired_words = Words::from([99]);
+                r.min = None;
+            }),
+            "desired value 99 is outside the bounds ..=10"
+        );
+        assert_eq!(
+            refusal(|r| r.live_words = None),
+            "the plan holds no live value to compare against"
+        );
+        assert!(
+            refusal(|r| r.desired = Value::Int(70000)).starts_with("desired value: "),
+            "a value the type cannot hold"
+        );
+    }
+}
