@@ -4,7 +4,6 @@
 //! invalid manifests skip the tick with no device traffic.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -14,62 +13,49 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::cli::{GlobalArgs, OutputFormat, ReconcileArgs};
 use crate::device::modbus::ModbusConnector;
 use crate::engine::audit::{self, AuditLog};
-use crate::engine::observe::ReadOptions;
 use crate::engine::reconcile::{self, TickReport};
 use crate::error::Error;
 use crate::metrics::Metrics;
+use crate::outcome::Outcome;
 
-pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Error> {
+use super::setup::{self, Setup};
+
+pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Error> {
     let runtime = super::runtime()?;
     if args.once {
         return runtime.block_on(once(global, args));
     }
     let schedule = args.schedule.as_deref().unwrap_or_default();
-    let cron = reconcile::cron_expression(schedule).map_err(|message| Error::Usage { message })?;
+    let cron = reconcile::cron_expression(schedule).map_err(|_| Error::ScheduleFields {
+        schedule: schedule.to_owned(),
+        count: schedule.split_whitespace().count(),
+    })?;
     runtime.block_on(scheduled(global, args, cron))
 }
 
 /// One tick with apply's output and exit codes (what the CronJob runs).
-async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Error> {
-    let plcs = super::load_plcs(global, &mut std::io::stdout())?;
-    let plcs = crate::engine::target::select(plcs, &args.run.target)
-        .map_err(|message| Error::Target { message })?;
-    super::plan::ensure_descriptors(crate::engine::observe::endpoint_count(&plcs), &args.run)?;
-    let audit = open_audit(global, args)?;
-    let read = ReadOptions {
-        parallelism: args.run.parallelism as usize,
-        ..ReadOptions::default()
-    };
-    let report = reconcile::tick(&ModbusConnector, &plcs, read, &audit, None).await;
+async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Error> {
+    let setup = Setup::new(global, &args.run);
+    let plcs = setup.fleet()?;
+    let audit = open_audit(&setup, args)?;
+    let report = setup.tick(&ModbusConnector, &plcs, &audit, None).await;
     let mut view = super::stdout_view(global);
     view.plan(&report.plan)?;
     for result in &report.apply.results {
         view.apply_result(result)?;
     }
     view.apply_summary(&report.apply)?;
-    Ok(if report.is_success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(Outcome::success_if(report.is_success()))
 }
 
-fn open_audit(global: &GlobalArgs, args: &ReconcileArgs) -> Result<AuditLog, Error> {
+/// `--audit-log`, with the manifests' commit.
+fn open_audit(setup: &Setup, args: &ReconcileArgs) -> Result<AuditLog, Error> {
     let target = audit::Target::resolve(args.audit_log.as_deref());
     let context = audit::Context {
         plan_digest: "reconcile".into(),
-        git_commit: global
-            .manifest_paths()
-            .first()
-            .and_then(|p| audit::git_commit(p)),
+        git_commit: setup.manifests_commit(),
     };
-    AuditLog::open(&target, context).map_err(|source| Error::Audit {
-        target: match &target {
-            audit::Target::File(p) => p.display().to_string(),
-            audit::Target::Stderr => "(stderr)".into(),
-        },
-        source,
-    })
+    setup::open_audit(&target, context)
 }
 
 struct State {
@@ -84,7 +70,7 @@ async fn scheduled(
     global: &GlobalArgs,
     args: &ReconcileArgs,
     cron: String,
-) -> Result<ExitCode, Error> {
+) -> Result<Outcome, Error> {
     let shutdown =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
     let metrics = Arc::new(Metrics::new());
@@ -105,23 +91,19 @@ async fn scheduled(
         global: global.clone(),
         args: args.clone(),
         metrics,
-        audit: open_audit(global, args)?,
+        audit: open_audit(&Setup::new(global, &args.run), args)?,
         running: AtomicBool::new(false),
     });
-    let scheduler_error = |e: tokio_cron_scheduler::JobSchedulerError| Error::Usage {
-        message: format!("scheduler: {e}"),
-    };
+    let scheduler_error = |source| Error::Scheduler { source };
     let mut scheduler = JobScheduler::new().await.map_err(scheduler_error)?;
     let job_state = Arc::clone(&state);
     let job = Job::new_async(cron.as_str(), move |_, _| {
         let state = Arc::clone(&job_state);
         Box::pin(async move { run_tick(&state).await })
     })
-    .map_err(|e| Error::Usage {
-        message: format!(
-            "--schedule {:?}: {e}",
-            args.schedule.as_deref().unwrap_or_default()
-        ),
+    .map_err(|source| Error::BadSchedule {
+        schedule: args.schedule.clone().unwrap_or_default(),
+        source,
     })?;
     scheduler.add(job).await.map_err(scheduler_error)?;
     scheduler.start().await.map_err(scheduler_error)?;
@@ -136,7 +118,7 @@ async fn scheduled(
     }
     let _ = stop_tx.send(true);
     eprintln!("stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 /// One scheduled tick; skipped (and logged) if the previous one still runs.
@@ -163,7 +145,8 @@ async fn run_tick(state: &State) {
 }
 
 async fn manifests_then_tick(state: &State) -> Option<TickReport> {
-    let report = crate::manifest::load_report(&state.global.manifest_paths());
+    let setup = Setup::new(&state.global, &state.args.run);
+    let report = setup.manifests();
     if report.diagnostics.has_errors() {
         for d in report.diagnostics.iter().filter(|d| d.is_error()) {
             tracing::error!("{d}");
@@ -171,32 +154,23 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
         tracing::error!("tick skipped: the manifests are invalid; nothing was sent to any device");
         return None;
     }
-    let plcs = match crate::engine::target::select(report.plcs, &state.args.run.target) {
+    let plcs = match setup.select(report.plcs) {
         Ok(plcs) => plcs,
-        Err(message) => {
-            tracing::error!("tick skipped: {message}");
+        Err(e) => {
+            tracing::error!("tick skipped: {e}");
             return None;
         }
     };
     // Each tick: the manifests (so the fleet) may have grown since the last one.
     let endpoints = crate::engine::observe::endpoint_count(&plcs);
-    if let Err(e) = super::plan::ensure_descriptors(endpoints, &state.args.run) {
+    if let Err(e) = setup.ensure_descriptors(endpoints) {
         tracing::error!("tick skipped: {e}; nothing was sent to any device");
         return None;
     }
-    let read = ReadOptions {
-        parallelism: state.args.run.parallelism as usize,
-        ..ReadOptions::default()
-    };
     Some(
-        reconcile::tick(
-            &ModbusConnector,
-            &plcs,
-            read,
-            &state.audit,
-            Some(&state.metrics),
-        )
-        .await,
+        setup
+            .tick(&ModbusConnector, &plcs, &state.audit, Some(&state.metrics))
+            .await,
     )
 }
 
