@@ -48,12 +48,7 @@ pub enum Error {
     BadSchedule {
         schedule: String,
         #[source]
-        source: tokio_cron_scheduler::JobSchedulerError,
-    },
-    #[error("scheduler: {source}")]
-    Scheduler {
-        #[source]
-        source: tokio_cron_scheduler::JobSchedulerError,
+        source: crate::schedule::cron::CronError,
     },
     #[error(
         "the plan changes {changes} registers, more than --max-changes {max}; nothing was written"

@@ -8,15 +8,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio_cron_scheduler::{Job, JobScheduler};
+use jiff::Timestamp;
 
 use crate::cli::{GlobalArgs, OutputFormat, ReconcileArgs};
 use crate::device::modbus::ModbusConnector;
 use crate::engine::audit::{self, AuditLog};
-use crate::engine::reconcile::{self, TickReport};
+use crate::engine::reconcile::TickReport;
 use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::outcome::Outcome;
+use crate::schedule::cron::{Cron, CronError, Fields};
 
 use super::setup::{self, Setup};
 
@@ -25,12 +26,22 @@ pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Error> 
     if args.once {
         return runtime.block_on(once(global, args));
     }
-    let schedule = args.schedule.as_deref().unwrap_or_default();
-    let cron = reconcile::cron_expression(schedule).map_err(|_| Error::ScheduleFields {
-        schedule: schedule.to_owned(),
-        count: schedule.split_whitespace().count(),
-    })?;
+    let cron = schedule(args.schedule.as_deref().unwrap_or_default())?;
     runtime.block_on(scheduled(global, args, cron))
+}
+
+/// `--schedule`: 5-field cron, or 6 fields with seconds first; UTC.
+fn schedule(text: &str) -> Result<Cron, Error> {
+    Cron::parse(text, Fields::FiveOrSix).map_err(|e| match e {
+        CronError::FieldCount { count } => Error::ScheduleFields {
+            schedule: text.to_owned(),
+            count,
+        },
+        source => Error::BadSchedule {
+            schedule: text.to_owned(),
+            source,
+        },
+    })
 }
 
 /// One tick with apply's output and exit codes (what the CronJob runs).
@@ -69,7 +80,7 @@ struct State {
 async fn scheduled(
     global: &GlobalArgs,
     args: &ReconcileArgs,
-    cron: String,
+    cron: Cron,
 ) -> Result<Outcome, Error> {
     let shutdown =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
@@ -94,31 +105,38 @@ async fn scheduled(
         audit: open_audit(&Setup::new(global, &args.run), args)?,
         running: AtomicBool::new(false),
     });
-    let scheduler_error = |source| Error::Scheduler { source };
-    let mut scheduler = JobScheduler::new().await.map_err(scheduler_error)?;
-    let job_state = Arc::clone(&state);
-    let job = Job::new_async(cron.as_str(), move |_, _| {
-        let state = Arc::clone(&job_state);
-        Box::pin(async move { run_tick(&state).await })
-    })
-    .map_err(|source| Error::BadSchedule {
-        schedule: args.schedule.clone().unwrap_or_default(),
-        source,
-    })?;
-    scheduler.add(job).await.map_err(scheduler_error)?;
-    scheduler.start().await.map_err(scheduler_error)?;
     eprintln!(
-        "reconciling on schedule {cron:?} (seconds minutes hours day-of-month month day-of-week, UTC); Ctrl-C or SIGTERM stops after the running tick"
+        "reconciling on schedule {:?} (seconds minutes hours day-of-month month day-of-week, UTC); Ctrl-C or SIGTERM stops after the running tick",
+        cron.to_string()
     );
 
-    shutdown.wait().await;
-    let _ = scheduler.shutdown().await;
+    let stopped = shutdown.wait();
+    tokio::pin!(stopped);
+    tokio::select! {
+        () = &mut stopped => {}
+        // The schedule never fires again: nothing to do but wait for the signal.
+        () = fire(&cron, &state) => stopped.await,
+    }
     while state.running.load(Ordering::Acquire) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let _ = stop_tx.send(true);
     eprintln!("stopped");
     Ok(Outcome::Success)
+}
+
+/// Starts a tick at every time the schedule gives, each on its own task, so a tick
+/// still running when the next is due sees it and skips it. Returns when the schedule
+/// never fires again.
+async fn fire(cron: &Cron, state: &Arc<State>) {
+    let mut last = Timestamp::now();
+    while let Some(next) = cron.next_after(last.max(Timestamp::now())) {
+        let wait = Duration::try_from(next.duration_since(Timestamp::now())).unwrap_or_default();
+        tokio::time::sleep(wait).await;
+        last = next;
+        let state = Arc::clone(state);
+        tokio::spawn(async move { run_tick(&state).await });
+    }
 }
 
 /// One scheduled tick; skipped (and logged) if the previous one still runs.
@@ -239,4 +257,28 @@ fn now() -> String {
         .round(jiff::Unit::Second)
         .map(|t| t.to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_take_five_fields_or_six_with_seconds_first() {
+        assert_eq!(
+            schedule("*/5 * * * *").unwrap().to_string(),
+            "0 */5 * * * *"
+        );
+        assert_eq!(schedule("* * * * * *").unwrap().to_string(), "* * * * * *");
+        assert!(
+            schedule("* * *")
+                .unwrap_err()
+                .to_string()
+                .contains("has 3 fields")
+        );
+        assert_eq!(
+            schedule("0 0 32 * *").unwrap_err().to_string(),
+            "--schedule \"0 0 32 * *\": day-of-month: 32 is outside 1-31"
+        );
+    }
 }
