@@ -89,7 +89,7 @@ pub fn sync(global: &GlobalArgs, args: &SyncArgs) -> Result<Outcome, Error> {
     })
 }
 
-/// Connects, then runs `command` with the client; exit 0 when it succeeds.
+/// Connects, then runs `command` with the client; a success when it succeeds.
 fn with_client(
     cluster_args: &ClusterArgs,
     command: impl AsyncFnOnce(Client) -> Result<(), Error>,

@@ -44,7 +44,7 @@ fn schedule(text: &str) -> Result<Cron, Error> {
     })
 }
 
-/// One tick with apply's output and exit codes (what the CronJob runs).
+/// One tick with apply's output and outcome (what the CronJob runs).
 async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Error> {
     let setup = Setup::new(global, &args.run);
     let plcs = setup.fleet()?;
