@@ -257,4 +257,24 @@ mod tests {
         assert!(parse_device("plc").is_err());
         assert_eq!(default_name("10.0.0.5", 502, 1), "plc-10-0-0-5-502-1");
     }
+
+    #[test]
+    fn errors_say_what_to_give() {
+        assert_eq!(
+            ImportError::TooMany { asked: 10_001 }.to_string(),
+            "10001 registers asked for; import at most 10000 at a time"
+        );
+        assert_eq!(
+            parse_device("plc:x").unwrap_err().to_string(),
+            "--device \"plc:x\": \"x\" is not a port"
+        );
+        assert_eq!(
+            parse_device(":502").unwrap_err().to_string(),
+            "--device \":502\": expected HOST:PORT, e.g. 10.0.0.5:502"
+        );
+        assert_eq!(
+            parse_ranges("1,a").unwrap_err().to_string(),
+            "\"a\" is not an address or a range like 4000-4099"
+        );
+    }
 }
