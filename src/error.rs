@@ -1,9 +1,7 @@
-//! The top-level error: every way a command can fail, with the context a user needs,
-//! and the exit code each maps to.
+//! The top-level error: every way a command can fail, with the context a user needs.
 
 use std::io;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// A command failure that ends the process.
 #[derive(Debug, thiserror::Error)]
@@ -30,10 +28,28 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    #[error("{message}")]
-    Target { message: String },
-    #[error("{message}")]
-    Usage { message: String },
+    #[error(transparent)]
+    Target {
+        #[from]
+        source: crate::engine::target::TargetError,
+    },
+    #[error("-o yaml is supported by get, describe and watch only; use -o human or -o json")]
+    YamlUnsupported,
+    #[error(transparent)]
+    Import {
+        #[from]
+        source: crate::cmd::import::ImportError,
+    },
+    #[error(
+        "--schedule {schedule:?} has {count} fields; use the standard 5-field cron form (minute hour day-of-month month day-of-week, e.g. \"*/5 * * * *\") or 6 fields with seconds first (\"*/10 * * * * *\")"
+    )]
+    ScheduleFields { schedule: String, count: usize },
+    #[error("--schedule {schedule:?}: {source}")]
+    BadSchedule {
+        schedule: String,
+        #[source]
+        source: crate::schedule::cron::CronError,
+    },
     #[error(
         "the plan changes {changes} registers, more than --max-changes {max}; nothing was written"
     )]
@@ -67,10 +83,23 @@ pub enum Error {
         source: crate::sim::SimError,
     },
     /// The Kubernetes API could not be reached or refused a request.
-    #[error("{message}")]
-    Cluster { message: String },
-    #[error("cannot serialize {what}: {message}")]
-    Serialize { what: &'static str, message: String },
+    #[error(transparent)]
+    Cluster {
+        #[from]
+        source: crate::cluster::ClusterError,
+    },
+    #[error("cannot serialize {what}: {source}")]
+    SerializeJson {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot serialize {what}: {source}")]
+    SerializeYaml {
+        what: &'static str,
+        #[source]
+        source: serde_saphyr::SerializeError,
+    },
     #[error("{source}")]
     OpenFiles {
         #[from]
@@ -79,11 +108,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit status for this error.
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(1)
-    }
-
     /// A closed stdout (`fabctl plan | head`) is not a failure.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output { source } if source.kind() == io::ErrorKind::BrokenPipe)

@@ -11,6 +11,7 @@ pub mod error;
 pub mod manifest;
 pub mod metrics;
 pub mod modbus;
+pub mod outcome;
 pub mod process;
 pub mod register;
 pub mod schedule;
@@ -18,30 +19,27 @@ pub mod sim;
 pub mod view;
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use cli::{Cli, Command};
 pub use error::Error;
+use outcome::Outcome;
 
-/// Runs one command and returns the exit code it chose.
-pub fn run(cli: Cli) -> Result<ExitCode, Error> {
+/// Runs one command and says how it ended.
+pub fn run(cli: Cli) -> Result<Outcome, Error> {
     // Commands that run async tasks print from several threads: none may hold the
     // stdout lock for the whole command.
     let stdout = std::io::stdout();
     if cli.global.output == cli::OutputFormat::Yaml && !cli.command.supports_yaml() {
-        return Err(Error::Usage {
-            message:
-                "-o yaml is supported by get, describe and watch only; use -o human or -o json"
-                    .to_owned(),
-        });
+        return Err(Error::YamlUnsupported);
     }
-    let code = match cli.command {
-        Command::Crd => cmd::generate::crd(&mut stdout.lock()).map(|()| ExitCode::SUCCESS)?,
-        Command::Schema => cmd::generate::schema(&mut stdout.lock()).map(|()| ExitCode::SUCCESS)?,
-        Command::Completions(args) => cmd::generate::completions(args.shell, &mut stdout.lock())
-            .map(|()| ExitCode::SUCCESS)?,
+    let outcome = match cli.command {
+        Command::Crd => cmd::generate::crd(&mut stdout.lock()).map(|()| Outcome::Success)?,
+        Command::Schema => cmd::generate::schema(&mut stdout.lock()).map(|()| Outcome::Success)?,
+        Command::Completions(args) => {
+            cmd::generate::completions(args.shell, &mut stdout.lock()).map(|()| Outcome::Success)?
+        }
         Command::Version => {
-            cmd::generate::version(&mut stdout.lock()).map(|()| ExitCode::SUCCESS)?
+            cmd::generate::version(&mut stdout.lock()).map(|()| Outcome::Success)?
         }
         Command::Validate => cmd::validate::run(
             &cli.global.manifest_paths(),
@@ -55,7 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Agent(args) => cmd::agent::run(&cli.global, &args)?,
         Command::Show(args) => cmd::show::run(&cli.global, &args)?,
         Command::Demo(args) => cmd::demo::run(&cli.global, &args)?,
-        Command::Import(args) => cmd::import::run(&args)?,
+        Command::Import(args) => cmd::import::run(&cli.global, &args)?,
         Command::Get(args) => cmd::cluster::get(&cli.global, &args)?,
         Command::Describe(args) => cmd::cluster::describe(&cli.global, &args)?,
         Command::Watch(args) => cmd::cluster::watch(&cli.global, &args)?,
@@ -65,9 +63,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Error> {
                 args.from = cli.global.filename.clone();
             }
             cmd::runtime()?.block_on(sim::run(args))?;
-            ExitCode::SUCCESS
+            Outcome::Success
         }
     };
     stdout.lock().flush()?;
-    Ok(code)
+    Ok(outcome)
 }

@@ -1,4 +1,5 @@
-//! The `fabctl` binary: parse arguments, run, and choose the exit code in one place.
+//! The `fabctl` binary: parse arguments, run, and report the error if there is one;
+//! the exit code comes from [`fabctl::outcome::exit_code`].
 
 use std::process::ExitCode;
 
@@ -10,14 +11,11 @@ fn main() -> ExitCode {
         cli.global.verbose + u8::from(cli.command.is_long_running()),
         cli.global.quiet,
     );
-    match fabctl::run(cli) {
-        Ok(code) => code,
-        Err(error) => {
-            if error.is_broken_pipe() {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("error: {error}");
-            error.exit_code()
-        }
+    let result = fabctl::run(cli);
+    if let Err(error) = &result
+        && !error.is_broken_pipe()
+    {
+        eprintln!("error: {error}");
     }
+    fabctl::outcome::exit_code(&result)
 }

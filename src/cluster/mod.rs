@@ -3,11 +3,12 @@
 //!
 //! Every function takes a [`kube::Client`], so tests drive them against a mock API
 //! server; only [`connect`] looks at kubeconfig. Every request is bounded by a timeout,
-//! and every failure becomes an [`Error::Cluster`] that says what to do about it.
+//! and every failure becomes a [`ClusterError`] that says what to do about it.
 //! Rendering lives in [`table`] and [`describe`] and never talks to the cluster.
 
 pub mod age;
 pub mod describe;
+mod error;
 pub mod table;
 
 #[cfg(test)]
@@ -15,7 +16,6 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 pub(crate) mod mock;
 
-use std::error::Error as _;
 use std::future::Future;
 use std::io::Write;
 use std::time::Duration;
@@ -26,6 +26,7 @@ use kube::{Client, Config};
 use serde::Serialize;
 use serde_json::json;
 
+pub use self::error::ClusterError;
 use crate::error::Error;
 use crate::manifest::IndustrialPLC;
 use crate::manifest::spec::SYNC_ANNOTATION;
@@ -56,22 +57,25 @@ pub enum Format {
 
 /// A client for the cluster kubeconfig (or the pod's service account) points at.
 /// Connection and read timeouts are set to `timeout`.
-pub async fn connect(timeout: Duration) -> Result<Client, Error> {
-    let mut config = Config::infer().await.map_err(|e| {
-        let kubeconfig = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
-        Error::Cluster {
-            message: format!(
-                "cannot reach a Kubernetes cluster: no usable kubeconfig ({kubeconfig}) and not running inside a pod (set KUBECONFIG or run inside a pod)"
-            ),
-        }
-    })?;
+pub async fn connect(timeout: Duration) -> Result<Client, ClusterError> {
+    let mut config = infer_config().await?;
     config.connect_timeout = Some(timeout);
     config.read_timeout = Some(timeout);
     config.write_timeout = Some(timeout);
+    client(config)
+}
+
+/// The configuration of kubeconfig's cluster, or of the pod's.
+pub async fn infer_config() -> Result<Config, ClusterError> {
+    Config::infer()
+        .await
+        .map_err(|source| ClusterError::NoConfig { source })
+}
+
+/// A client for `config`.
+pub fn client(config: Config) -> Result<Client, ClusterError> {
     let server = config.cluster_url.to_string();
-    Client::try_from(config).map_err(|e| Error::Cluster {
-        message: format!("cannot reach a Kubernetes cluster at {server}: {e}"),
-    })
+    Client::try_from(config).map_err(|source| ClusterError::Client { server, source })
 }
 
 /// The resources in `scope`, sorted by namespace and name.
@@ -79,7 +83,7 @@ pub async fn list(
     client: &Client,
     scope: &Scope,
     timeout: Duration,
-) -> Result<Vec<IndustrialPLC>, Error> {
+) -> Result<Vec<IndustrialPLC>, ClusterError> {
     let api: Api<IndustrialPLC> = if scope.all_namespaces {
         Api::all(client.clone())
     } else {
@@ -108,7 +112,7 @@ pub async fn get(
     namespace_flag: Option<&str>,
     name: &str,
     timeout: Duration,
-) -> Result<IndustrialPLC, Error> {
+) -> Result<IndustrialPLC, ClusterError> {
     let ns = namespace(client, namespace_flag);
     let api: Api<IndustrialPLC> = Api::namespaced(client.clone(), ns);
     bounded(timeout, api.get(name))
@@ -135,7 +139,7 @@ pub async fn request_sync(
     force: bool,
     now: Timestamp,
     timeout: Duration,
-) -> Result<SyncOutcome, Error> {
+) -> Result<SyncOutcome, ClusterError> {
     let ns = namespace(client, namespace_flag);
     let plc = format!("{ns}/{name}");
     let api: Api<IndustrialPLC> = Api::namespaced(client.clone(), ns);
@@ -197,17 +201,16 @@ pub fn write_resource(
 }
 
 fn write_object<T: Serialize>(format: Format, value: &T, out: &mut dyn Write) -> Result<(), Error> {
-    let serialize = |message: String| Error::Serialize {
-        what: "IndustrialPLC",
-        message,
-    };
+    const WHAT: &str = "IndustrialPLC";
     match format {
         Format::Json => {
-            let text = serde_json::to_string(value).map_err(|e| serialize(e.to_string()))?;
+            let text = serde_json::to_string(value)
+                .map_err(|source| Error::SerializeJson { what: WHAT, source })?;
             writeln!(out, "{text}")?;
         }
         Format::Yaml => {
-            let text = serde_saphyr::to_string(value).map_err(|e| serialize(e.to_string()))?;
+            let text = serde_saphyr::to_string(value)
+                .map_err(|source| Error::SerializeYaml { what: WHAT, source })?;
             write!(out, "{text}")?;
             if !text.ends_with('\n') {
                 writeln!(out)?;
@@ -243,48 +246,28 @@ enum Failure {
 
 /// One clear error for a failed request; `object` (namespace, name) names the
 /// resource a single-object request was about.
-fn cluster_error(failure: Failure, object: Option<(&str, &str)>) -> Error {
-    let message = match failure {
-        Failure::Timeout(t) => format!(
-            "the Kubernetes API server did not answer within {}s (raise --request-timeout, or check the cluster)",
-            t.as_secs()
-        ),
+fn cluster_error(failure: Failure, object: Option<(&str, &str)>) -> ClusterError {
+    match failure {
+        Failure::Timeout(after) => ClusterError::Timeout { after },
         Failure::Api(kube::Error::Api(status)) => match (status.code, object) {
-            (404, Some((ns, name))) => {
-                format!("industrialplc \"{name}\" not found in namespace \"{ns}\"")
-            }
-            (404, None) => "the IndustrialPLC resource type is not installed in this cluster (kubectl apply -f k8s/crd.yaml)".to_owned(),
-            (401 | 403, _) => format!(
-                "the Kubernetes API refused the request: {} (check your credentials and RBAC)",
-                status.message
-            ),
-            (code, _) => format!(
-                "the Kubernetes API answered {code} {}: {}",
-                status.reason, status.message
-            ),
+            (404, Some((namespace, name))) => ClusterError::NotFound {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+            },
+            (404, None) => ClusterError::CrdMissing,
+            (code @ (401 | 403), _) => ClusterError::Refused {
+                code,
+                message: status.message,
+            },
+            (code, _) => ClusterError::Status {
+                code,
+                reason: status.reason,
+                message: status.message,
+            },
         },
-        Failure::Api(e @ (kube::Error::HyperError(_) | kube::Error::Service(_))) => {
-            format!("cannot reach the Kubernetes API server: {}", causes(&e))
+        Failure::Api(source @ (kube::Error::HyperError(_) | kube::Error::Service(_))) => {
+            ClusterError::Unreachable { source }
         }
-        Failure::Api(e) => format!("Kubernetes API request failed: {e}"),
-    };
-    Error::Cluster { message }
-}
-
-/// The causes under kube's wrapper, outermost first, repeats dropped:
-/// `client error (Connect): tcp connect error: Connection refused (os error 111)`.
-fn causes(e: &kube::Error) -> String {
-    let mut texts: Vec<String> = Vec::new();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if texts.last() != Some(&text) {
-            texts.push(text);
-        }
-        source = s.source();
+        Failure::Api(source) => ClusterError::Request { source },
     }
-    if texts.is_empty() {
-        texts.push(e.to_string());
-    }
-    texts.join(": ")
 }

@@ -6,15 +6,13 @@
 //! the pod's service account; the agent lists the resources once before watching, so
 //! a missing cluster, CRD or permission is a clear error at start, not a log loop.
 
-use std::error::Error as _;
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kube::Client;
 use kube::api::Api;
 use kube::runtime::watcher;
-use kube::{Client, Config};
 
 use crate::agent::{self, Context};
 use crate::cli::{AgentArgs, GlobalArgs};
@@ -24,11 +22,12 @@ use crate::engine::audit::{self, AuditLog};
 use crate::error::Error;
 use crate::manifest::IndustrialPLC;
 use crate::metrics::Metrics;
+use crate::outcome::Outcome;
 
 /// How long the start-up check may wait for the API server.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode, Error> {
+pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> {
     // Before the runtime's first reconcile: its buffers never pin the cache's pages.
     let off_heap = crate::process::heap::keep_buffers_off_the_heap();
     tracing::debug!(
@@ -38,7 +37,7 @@ pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<ExitCode, Error> {
     super::runtime()?.block_on(agent(args))
 }
 
-async fn agent(args: &AgentArgs) -> Result<ExitCode, Error> {
+async fn agent(args: &AgentArgs) -> Result<Outcome, Error> {
     // Before anything announces itself: a SIGTERM from then on is always graceful.
     let signals =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
@@ -99,36 +98,22 @@ async fn agent(args: &AgentArgs) -> Result<ExitCode, Error> {
     let _ = stop_metrics.send(());
     let _ = server.await;
     eprintln!("stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 /// A client for kubeconfig's cluster or the pod's, with kube's default timeouts
 /// (long enough for watches).
 async fn connect() -> Result<Client, Error> {
-    let config = Config::infer().await.map_err(|e| {
-        let why = e.source().map_or_else(|| e.to_string(), |s| s.to_string());
-        Error::Cluster {
-            message: format!(
-                "cannot reach a Kubernetes cluster: no usable kubeconfig ({why}) and not running inside a pod (set KUBECONFIG or run inside a pod)"
-            ),
-        }
-    })?;
-    let server = config.cluster_url.to_string();
-    Client::try_from(config).map_err(|e| Error::Cluster {
-        message: format!("cannot reach a Kubernetes cluster at {server}: {e}"),
-    })
+    let config = crate::cluster::infer_config().await?;
+    Ok(crate::cluster::client(config)?)
 }
 
 /// `--audit-log`, default standard error.
 fn open_audit(args: &AgentArgs) -> Result<AuditLog, Error> {
-    let path = args.audit_log.clone().unwrap_or_else(|| PathBuf::from("-"));
-    let target = audit::Target::resolve(Some(&path));
+    let path = args.audit_log.as_deref().unwrap_or(Path::new("-"));
     let context = audit::Context {
         plan_digest: "agent".into(),
         git_commit: None,
     };
-    AuditLog::open(&target, context).map_err(|source| Error::Audit {
-        target: path.display().to_string(),
-        source,
-    })
+    super::setup::open_audit(&audit::Target::resolve(Some(path)), context)
 }

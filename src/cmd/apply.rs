@@ -3,59 +3,41 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
-use std::process::ExitCode;
 
-use crate::cli::{ApplyArgs, GlobalArgs, RunArgs};
-use crate::device::Connector;
+use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::device::modbus::ModbusConnector;
-use crate::engine::apply::{self, ApplyReport, ResultSink};
-use crate::engine::audit::{self, AuditLog};
-use crate::engine::observe::ReadOptions;
+use crate::engine::apply::ApplyReport;
+use crate::engine::audit;
 use crate::engine::plan::{Plan, PlanOptions};
 use crate::error::Error;
-use crate::process::progress::Bar;
+use crate::outcome::Outcome;
+
+use super::setup::{self, Setup};
 
 /// Runs `apply`.
-pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
+pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     let interactive = args.planfile.is_none() && !args.auto_approve;
     if interactive && !std::io::stdin().is_terminal() {
         return Err(Error::NoApproval);
     }
+    let setup = Setup::new(global, &args.run);
     let runtime = super::runtime()?;
     let (plan, commit) = match &args.planfile {
         Some(path) => {
             let saved = crate::engine::planfile::load(path)?;
-            let plcs = crate::engine::target::select(saved.plan.plcs, &args.run.target)
-                .map_err(|message| Error::Target { message })?;
-            let endpoints: std::collections::HashSet<(String, u16)> = plcs
-                .iter()
-                .map(|p| (p.host.to_ascii_lowercase(), p.port))
-                .collect();
-            super::plan::ensure_descriptors(endpoints.len(), &args.run)?;
-            (Plan { plcs }, saved.manifests_commit)
+            (setup.saved_plan(saved.plan)?, saved.manifests_commit)
         }
         None => {
-            let plcs = super::load_plcs(global, &mut std::io::stdout())?;
-            let plcs = crate::engine::target::select(plcs, &args.run.target)
-                .map_err(|message| Error::Target { message })?;
-            super::plan::ensure_descriptors(
-                crate::engine::observe::endpoint_count(&plcs),
-                &args.run,
-            )?;
-            let (plan, _) = runtime.block_on(super::plan::make_plan(
+            let plcs = setup.fleet()?;
+            let plan = runtime.block_on(setup.plan(
                 &ModbusConnector,
                 &plcs,
-                &args.run,
                 PlanOptions {
                     respect_auto_correct: false,
                     windows_at: (!args.ignore_windows).then(jiff::Timestamp::now),
                 },
             ));
-            let commit = global
-                .manifest_paths()
-                .first()
-                .and_then(|p| audit::git_commit(p));
-            (plan, commit)
+            (plan, setup.manifests_commit())
         }
     };
     let mut plan = plan;
@@ -77,14 +59,14 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
     if summary.to_change == 0 {
         if summary.errors > 0 {
             report_unplanned(&summary);
-            return Ok(ExitCode::FAILURE);
+            return Ok(Outcome::Failure);
         }
         view.apply_summary(&ApplyReport::default())?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Outcome::Success);
     }
     if interactive && !confirm(&plan, &mut std::io::stdin().lock(), &mut std::io::stderr())? {
         eprintln!("Apply cancelled.");
-        return Ok(ExitCode::FAILURE);
+        return Ok(Outcome::Failure);
     }
 
     let target = audit::Target::resolve(args.audit_log.as_deref());
@@ -92,12 +74,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
         plan_digest: crate::engine::planfile::digest(&plan),
         git_commit: commit,
     };
-    let audit = AuditLog::open(&target, context).map_err(|source| Error::Audit {
-        target: describe(&target),
-        source,
-    })?;
+    let audit = setup::open_audit(&target, context)?;
     view.apply_start(&plan)?;
-    let report = runtime.block_on(apply_plan(&ModbusConnector, &plan, &args.run, &audit));
+    let report = runtime.block_on(setup.apply(&ModbusConnector, &plan, &audit));
     for result in &report.results {
         view.apply_result(result)?;
     }
@@ -108,32 +87,13 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<ExitCode, Error> {
     if let Some(e) = audit.error() {
         eprintln!(
             "error: the audit log {} could not be written: {e}",
-            describe(&target)
+            setup::audit_name(&target)
         );
-        return Ok(ExitCode::FAILURE);
+        return Ok(Outcome::Failure);
     }
-    Ok(if summary.errors == 0 && report.summary().is_success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-/// Writes the plan's changes with a progress bar on slow runs.
-pub async fn apply_plan<C: Connector>(
-    connector: &C,
-    plan: &Plan,
-    run: &RunArgs,
-    sink: &dyn ResultSink,
-) -> ApplyReport {
-    let bar = Bar::start(plan.summary().to_change as u64, "writing");
-    let options = ReadOptions {
-        parallelism: run.parallelism as usize,
-        ..ReadOptions::default()
-    };
-    let report = apply::apply(connector, plan, options, sink, &bar).await;
-    bar.finish();
-    report
+    Ok(Outcome::success_if(
+        summary.errors == 0 && report.summary().is_success(),
+    ))
 }
 
 /// Says loudly that part of the fleet was not planned, so not applied.
@@ -156,19 +116,8 @@ fn report_unplanned(summary: &crate::engine::plan::Summary) {
     );
 }
 
-fn describe(target: &audit::Target) -> String {
-    match target {
-        audit::Target::File(p) => p.display().to_string(),
-        audit::Target::Stderr => "(stderr)".into(),
-    }
-}
-
 /// Terraform's prompt: only the exact answer `yes` approves.
-pub fn confirm(
-    plan: &Plan,
-    input: &mut dyn BufRead,
-    prompt: &mut dyn Write,
-) -> Result<bool, Error> {
+fn confirm(plan: &Plan, input: &mut dyn BufRead, prompt: &mut dyn Write) -> Result<bool, Error> {
     let changes = plan.summary().to_change;
     let plcs: HashSet<String> = plan.changes().map(|(p, _)| p.id()).collect();
     write!(

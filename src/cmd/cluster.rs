@@ -6,7 +6,6 @@
 
 use std::future::Future;
 use std::io::{IsTerminal, Write};
-use std::process::ExitCode;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -19,12 +18,13 @@ use crate::cli::{
 };
 use crate::cluster::{self, Format, Scope, SyncOutcome, describe, table};
 use crate::error::Error;
+use crate::outcome::Outcome;
 
 #[cfg(test)]
 mod tests;
 
 /// `fabctl get`: the table (or a List as JSON or YAML).
-pub fn get(global: &GlobalArgs, args: &GetArgs) -> Result<ExitCode, Error> {
+pub fn get(global: &GlobalArgs, args: &GetArgs) -> Result<Outcome, Error> {
     with_client(&args.cluster, async |client| {
         get_with(
             &client,
@@ -39,7 +39,7 @@ pub fn get(global: &GlobalArgs, args: &GetArgs) -> Result<ExitCode, Error> {
 }
 
 /// `fabctl describe NAME`.
-pub fn describe(global: &GlobalArgs, args: &DescribeArgs) -> Result<ExitCode, Error> {
+pub fn describe(global: &GlobalArgs, args: &DescribeArgs) -> Result<Outcome, Error> {
     with_client(&args.cluster, async |client| {
         describe_with(
             &client,
@@ -53,7 +53,7 @@ pub fn describe(global: &GlobalArgs, args: &DescribeArgs) -> Result<ExitCode, Er
 }
 
 /// `fabctl watch`: until Ctrl-C.
-pub fn watch(global: &GlobalArgs, args: &WatchArgs) -> Result<ExitCode, Error> {
+pub fn watch(global: &GlobalArgs, args: &WatchArgs) -> Result<Outcome, Error> {
     let tty = std::io::stdout().is_terminal();
     with_client(&args.get.cluster, async |client| {
         let ctrl_c = async {
@@ -76,7 +76,7 @@ pub fn watch(global: &GlobalArgs, args: &WatchArgs) -> Result<ExitCode, Error> {
 }
 
 /// `fabctl sync NAME [--force]`.
-pub fn sync(global: &GlobalArgs, args: &SyncArgs) -> Result<ExitCode, Error> {
+pub fn sync(global: &GlobalArgs, args: &SyncArgs) -> Result<Outcome, Error> {
     with_client(&args.cluster, async |client| {
         sync_with(
             &client,
@@ -89,17 +89,17 @@ pub fn sync(global: &GlobalArgs, args: &SyncArgs) -> Result<ExitCode, Error> {
     })
 }
 
-/// Connects, then runs `command` with the client; exit 0 when it succeeds.
+/// Connects, then runs `command` with the client; a success when it succeeds.
 fn with_client(
     cluster_args: &ClusterArgs,
     command: impl AsyncFnOnce(Client) -> Result<(), Error>,
-) -> Result<ExitCode, Error> {
+) -> Result<Outcome, Error> {
     let timeout = request_timeout(cluster_args);
     runtime()?.block_on(async {
         let client = cluster::connect(timeout).await?;
         command(client).await
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
 fn request_timeout(args: &ClusterArgs) -> Duration {
@@ -218,7 +218,7 @@ pub async fn watch_with(
                 write_frame(client, format, args, tty, frame, clock(), &plcs, out)?;
                 out.flush()?;
             }
-            Err(e) if frame == 0 => return Err(e),
+            Err(e) if frame == 0 => return Err(e.into()),
             Err(e) => tracing::warn!("{e}; retrying in {}s", args.interval),
         }
         tokio::select! {

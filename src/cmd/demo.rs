@@ -3,18 +3,19 @@
 //! an apply that corrects and verifies it, and a clean plan again.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use owo_colors::OwoColorize;
 
-use crate::cli::{DemoArgs, GlobalArgs, OutputFormat, RunArgs};
+use crate::cli::{DemoArgs, GlobalArgs, OutputFormat};
 use crate::device::modbus::ModbusConnector;
-use crate::engine::audit::{self, AuditLog};
-use crate::engine::observe::DEFAULT_PARALLELISM;
+use crate::engine::audit;
 use crate::engine::plan::PlanOptions;
 use crate::error::Error;
 use crate::manifest::Plc;
+use crate::outcome::Outcome;
 use crate::sim::{SimConfig, Simulator};
+
+use super::setup::{self, Setup};
 
 /// The example plant, built in so the demo runs anywhere.
 const BUNDLED: [(&str, &str); 3] = [
@@ -29,7 +30,7 @@ const BUNDLED: [(&str, &str); 3] = [
 /// Largest drift per chaos step in the demo, in engineering units.
 const DEMO_MAX_DRIFT: f64 = 20.0;
 
-pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, Error> {
+pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<Outcome, Error> {
     let scratch = tempfile::tempdir().map_err(|source| Error::Runtime { source })?;
     let paths = if global.filename.is_empty() && !std::path::Path::new("manifests").is_dir() {
         for (name, text) in BUNDLED {
@@ -46,16 +47,18 @@ pub fn run(global: &GlobalArgs, args: &DemoArgs) -> Result<ExitCode, Error> {
         filename: paths,
         ..global.clone()
     };
-    let plcs = super::load_plcs(&global, &mut std::io::stdout())?;
-    super::runtime()?.block_on(story(&global, args, plcs, scratch.path()))
+    let setup = Setup::defaults(&global);
+    let plcs = setup.load()?;
+    super::runtime()?.block_on(story(&global, &setup, args, plcs, scratch.path()))
 }
 
 async fn story(
     global: &GlobalArgs,
+    setup: &Setup<'_>,
     args: &DemoArgs,
     mut plcs: Vec<Plc>,
     scratch: &std::path::Path,
-) -> Result<ExitCode, Error> {
+) -> Result<Outcome, Error> {
     let human = global.output == OutputFormat::Human;
     let color = crate::view::color_enabled(
         global.color,
@@ -93,26 +96,22 @@ async fn story(
             sim.endpoints().len()
         )?;
     }
-    let run = RunArgs {
-        target: Vec::new(),
-        parallelism: DEFAULT_PARALLELISM as u32,
-    };
     let mut view = super::stdout_view(global);
 
     section(
         &mut out,
         "1. fabctl plan  (the PLCs hold what the manifests declare)",
     )?;
-    let (plan, _) = super::plan::make_plan(
-        &ModbusConnector,
-        &plcs,
-        &run,
-        PlanOptions {
-            respect_auto_correct: false,
-            windows_at: Some(jiff::Timestamp::now()),
-        },
-    )
-    .await;
+    let plan = setup
+        .plan(
+            &ModbusConnector,
+            &plcs,
+            PlanOptions {
+                respect_auto_correct: false,
+                windows_at: Some(jiff::Timestamp::now()),
+            },
+        )
+        .await;
     view.plan(&plan)?;
 
     section(
@@ -133,16 +132,16 @@ async fn story(
         &mut out,
         "3. fabctl plan --detailed-exitcode  (exit code 2: drift found)",
     )?;
-    let (plan, _) = super::plan::make_plan(
-        &ModbusConnector,
-        &plcs,
-        &run,
-        PlanOptions {
-            respect_auto_correct: false,
-            windows_at: Some(jiff::Timestamp::now()),
-        },
-    )
-    .await;
+    let plan = setup
+        .plan(
+            &ModbusConnector,
+            &plcs,
+            PlanOptions {
+                respect_auto_correct: false,
+                windows_at: Some(jiff::Timestamp::now()),
+            },
+        )
+        .await;
     view.plan(&plan)?;
 
     section(
@@ -154,13 +153,9 @@ async fn story(
         plan_digest: crate::engine::planfile::digest(&plan),
         git_commit: None,
     };
-    let target = audit::Target::File(audit_path.clone());
-    let audit = AuditLog::open(&target, context).map_err(|source| Error::Audit {
-        target: audit_path.display().to_string(),
-        source,
-    })?;
+    let audit = setup::open_audit(&audit::Target::File(audit_path.clone()), context)?;
     view.apply_start(&plan)?;
-    let report = super::apply::apply_plan(&ModbusConnector, &plan, &run, &audit).await;
+    let report = setup.apply(&ModbusConnector, &plan, &audit).await;
     for result in &report.results {
         view.apply_result(result)?;
     }
@@ -176,16 +171,16 @@ async fn story(
     }
 
     section(&mut out, "5. fabctl plan  (back in sync)")?;
-    let (after, _) = super::plan::make_plan(
-        &ModbusConnector,
-        &plcs,
-        &run,
-        PlanOptions {
-            respect_auto_correct: false,
-            windows_at: Some(jiff::Timestamp::now()),
-        },
-    )
-    .await;
+    let after = setup
+        .plan(
+            &ModbusConnector,
+            &plcs,
+            PlanOptions {
+                respect_auto_correct: false,
+                windows_at: Some(jiff::Timestamp::now()),
+            },
+        )
+        .await;
     view.plan(&after)?;
     sim.shutdown().await;
 
@@ -198,9 +193,5 @@ async fn story(
     let ok = report.summary().is_success()
         && after.summary().to_change == 0
         && after.summary().errors == 0;
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(Outcome::success_if(ok))
 }

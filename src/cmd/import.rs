@@ -4,39 +4,60 @@
 //! discrete inputs become observe-only assertions.
 
 use std::fmt::Write as _;
-use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::cli::ImportArgs;
+use crate::cli::{GlobalArgs, ImportArgs};
 use crate::device::modbus::ModbusConnector;
-use crate::device::{RetryPolicy, Session};
-use crate::engine::observe::{self, Reading};
+use crate::engine::observe::{self, DeviceError, Reading};
 use crate::error::Error;
+use crate::outcome::Outcome;
 use crate::register::{Codec, RegisterKind, ValueType, WordOrder};
+
+use super::setup::Setup;
 
 /// Most registers one import may read (the whole table is 65,536).
 pub const MAX_REGISTERS: usize = 10_000;
 
-pub fn run(args: &ImportArgs) -> Result<ExitCode, Error> {
-    let usage = |message: String| Error::Usage { message };
-    let (host, port) = parse_device(&args.device).map_err(usage)?;
+/// Arguments that do not say what to import, or a device that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("--device {text:?}: expected HOST:PORT, e.g. 10.0.0.5:502")]
+    DeviceSyntax { text: String },
+    #[error("--device {text:?}: {port:?} is not a port")]
+    DevicePort { text: String, port: String },
+    #[error("--type {text:?}: use u16 i16 u32 i32 u64 i64 f32 f64 or bool")]
+    ValueType { text: String },
+    #[error("--word-order {text:?}: use big or little")]
+    WordOrder { text: String },
+    #[error("{part:?} is not an address or a range like 4000-4099")]
+    Range { part: String },
+    #[error("range {part:?} runs backwards")]
+    BackwardsRange { part: String },
+    #[error("nothing to import: give --holding, --input, --coils or --discrete ranges")]
+    Nothing,
+    #[error("{asked} registers asked for; import at most {MAX_REGISTERS} at a time")]
+    TooMany { asked: usize },
+    #[error("cannot read {device}: {source}")]
+    Read {
+        device: String,
+        #[source]
+        source: DeviceError,
+    },
+}
+
+pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
+    let (host, port) = parse_device(&args.device)?;
     let value_type: ValueType = serde_json::from_value(serde_json::Value::String(
         args.value_type.clone(),
     ))
-    .map_err(|_| {
-        usage(format!(
-            "--type {:?}: use u16 i16 u32 i32 u64 i64 f32 f64 or bool",
-            args.value_type
-        ))
+    .map_err(|_| ImportError::ValueType {
+        text: args.value_type.clone(),
     })?;
     let word_order: WordOrder = serde_json::from_value(serde_json::Value::String(
         args.word_order.clone(),
     ))
-    .map_err(|_| {
-        usage(format!(
-            "--word-order {:?}: use big or little",
-            args.word_order
-        ))
+    .map_err(|_| ImportError::WordOrder {
+        text: args.word_order.clone(),
     })?;
     let mut points: Vec<(RegisterKind, u16, ValueType)> = Vec::new();
     for (kind, ranges, ty) in [
@@ -47,7 +68,7 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, Error> {
     ] {
         let Some(ranges) = ranges else { continue };
         let ty = if kind.is_bit() { ValueType::Bool } else { ty };
-        for (start, end) in parse_ranges(ranges).map_err(usage)? {
+        for (start, end) in parse_ranges(ranges)? {
             let mut address = u32::from(start);
             while address + u32::from(ty.width()) - 1 <= u32::from(end) {
                 points.push((kind, address as u16, ty));
@@ -56,25 +77,26 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, Error> {
         }
     }
     if points.is_empty() {
-        return Err(usage(
-            "nothing to import: give --holding, --input, --coils or --discrete ranges".into(),
-        ));
+        return Err(ImportError::Nothing.into());
     }
     if points.len() > MAX_REGISTERS {
-        return Err(usage(format!(
-            "{} registers asked for; import at most {MAX_REGISTERS} at a time",
-            points.len()
-        )));
+        return Err(ImportError::TooMany {
+            asked: points.len(),
+        }
+        .into());
     }
     let timeout = Duration::from_millis(args.timeout_ms.into());
     let items: Vec<(u16, u16, RegisterKind)> =
         points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
     let readings = super::runtime()?.block_on(async {
         let connector = ModbusConnector;
-        let mut session = Session::new(&connector, &host, port, RetryPolicy::default());
+        let mut session = Setup::defaults(global).session(&connector, &host, port);
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
-    let readings = readings.map_err(|e| usage(format!("cannot read {}: {e}", args.device)))?;
+    let readings = readings.map_err(|source| ImportError::Read {
+        device: args.device.clone(),
+        source,
+    })?;
 
     let name = args
         .name
@@ -161,41 +183,41 @@ pub fn run(args: &ImportArgs) -> Result<ExitCode, Error> {
         }
         None => print!("{yaml}"),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
 }
 
-fn parse_device(text: &str) -> Result<(String, u16), String> {
-    let (host, port) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("--device {text:?}: expected HOST:PORT, e.g. 10.0.0.5:502"))?;
+fn parse_device(text: &str) -> Result<(String, u16), ImportError> {
+    let syntax = || ImportError::DeviceSyntax {
+        text: text.to_owned(),
+    };
+    let (host, port) = text.rsplit_once(':').ok_or_else(syntax)?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("--device {text:?}: {port:?} is not a port"))?;
+    let port: u16 = port.parse().map_err(|_| ImportError::DevicePort {
+        text: text.to_owned(),
+        port: port.to_owned(),
+    })?;
     if host.is_empty() || port == 0 {
-        return Err(format!(
-            "--device {text:?}: expected HOST:PORT, e.g. 10.0.0.5:502"
-        ));
+        return Err(syntax());
     }
     Ok((host.to_owned(), port))
 }
 
 /// `4000-4099,4200` → [(4000, 4099), (4200, 4200)].
-fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, String> {
+fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, ImportError> {
     text.split(',')
         .map(|part| {
             let part = part.trim();
             let (a, b) = part.split_once('-').unwrap_or((part, part));
-            let a: u16 = a
-                .trim()
-                .parse()
-                .map_err(|_| format!("{part:?} is not an address or a range like 4000-4099"))?;
-            let b: u16 = b
-                .trim()
-                .parse()
-                .map_err(|_| format!("{part:?} is not an address or a range like 4000-4099"))?;
+            let address = |s: &str| {
+                s.trim().parse::<u16>().map_err(|_| ImportError::Range {
+                    part: part.to_owned(),
+                })
+            };
+            let (a, b) = (address(a)?, address(b)?);
             if a > b {
-                return Err(format!("range {part:?} runs backwards"));
+                return Err(ImportError::BackwardsRange {
+                    part: part.to_owned(),
+                });
             }
             Ok((a, b))
         })
@@ -221,7 +243,12 @@ mod tests {
             parse_ranges("4000-4099,4200").unwrap(),
             [(4000, 4099), (4200, 4200)]
         );
-        assert!(parse_ranges("10-5").unwrap_err().contains("backwards"));
+        assert!(
+            parse_ranges("10-5")
+                .unwrap_err()
+                .to_string()
+                .contains("backwards")
+        );
         assert_eq!(
             parse_device("127.0.0.1:5502").unwrap(),
             ("127.0.0.1".into(), 5502)
@@ -229,5 +256,25 @@ mod tests {
         assert_eq!(parse_device("[::1]:502").unwrap(), ("::1".into(), 502));
         assert!(parse_device("plc").is_err());
         assert_eq!(default_name("10.0.0.5", 502, 1), "plc-10-0-0-5-502-1");
+    }
+
+    #[test]
+    fn errors_say_what_to_give() {
+        assert_eq!(
+            ImportError::TooMany { asked: 10_001 }.to_string(),
+            "10001 registers asked for; import at most 10000 at a time"
+        );
+        assert_eq!(
+            parse_device("plc:x").unwrap_err().to_string(),
+            "--device \"plc:x\": \"x\" is not a port"
+        );
+        assert_eq!(
+            parse_device(":502").unwrap_err().to_string(),
+            "--device \":502\": expected HOST:PORT, e.g. 10.0.0.5:502"
+        );
+        assert_eq!(
+            parse_ranges("1,a").unwrap_err().to_string(),
+            "\"a\" is not an address or a range like 4000-4099"
+        );
     }
 }

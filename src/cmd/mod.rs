@@ -1,4 +1,7 @@
-//! One module per command: each turns parsed arguments into work and output.
+//! One module per command: each turns parsed arguments into work and output, and
+//! says how it ended ([`crate::outcome::Outcome`]). What several commands share is in
+//! [`setup`] (a run's manifests, targets, limits, reads and audit log) and here (the
+//! runtime, the output view); no command module uses another.
 
 pub mod agent;
 pub mod apply;
@@ -8,14 +11,14 @@ pub mod generate;
 pub mod import;
 pub mod plan;
 pub mod reconcile;
+pub mod setup;
 pub mod show;
 pub mod validate;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
-use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cli::GlobalArgs;
 use crate::error::Error;
-use crate::manifest::{self, Plc};
 use crate::view::{self, View, ViewOptions};
 
 /// A multi-threaded tokio runtime for commands that talk to devices.
@@ -33,33 +36,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// command is done with just before it returns to `main`.
 pub fn release_at_exit<T>(value: T) {
     std::mem::forget(value);
-}
-
-/// Loads and validates the manifests named by `-f`. On any problem every diagnostic
-/// is printed (human: stderr; JSON: stdout) and nothing else happens: no device is
-/// contacted.
-pub fn load_plcs(global: &GlobalArgs, out: &mut dyn Write) -> Result<Vec<Plc>, Error> {
-    let report = manifest::load_report(&global.manifest_paths());
-    let errors = report.diagnostics.error_count();
-    match global.output {
-        OutputFormat::Human => {
-            let mut err = std::io::stderr().lock();
-            for d in report.diagnostics.iter() {
-                if d.is_error() || global.verbose > 0 {
-                    writeln!(err, "{d}")?;
-                }
-            }
-        }
-        OutputFormat::Json | OutputFormat::Yaml => {
-            for d in report.diagnostics.iter().filter(|d| d.is_error()) {
-                writeln!(out, "{}", validate::diagnostic_json(d))?;
-            }
-        }
-    }
-    if errors > 0 {
-        return Err(Error::InvalidManifests { count: errors });
-    }
-    Ok(report.plcs)
 }
 
 /// The view `-o` asks for, writing to stdout.

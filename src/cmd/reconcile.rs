@@ -4,72 +4,69 @@
 //! invalid manifests skip the tick with no device traffic.
 
 use std::io::Write;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio_cron_scheduler::{Job, JobScheduler};
+use jiff::Timestamp;
 
 use crate::cli::{GlobalArgs, OutputFormat, ReconcileArgs};
 use crate::device::modbus::ModbusConnector;
 use crate::engine::audit::{self, AuditLog};
-use crate::engine::observe::ReadOptions;
-use crate::engine::reconcile::{self, TickReport};
+use crate::engine::reconcile::TickReport;
 use crate::error::Error;
 use crate::metrics::Metrics;
+use crate::outcome::Outcome;
+use crate::schedule::cron::{Cron, CronError, Fields};
 
-pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Error> {
+use super::setup::{self, Setup};
+
+pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Error> {
     let runtime = super::runtime()?;
     if args.once {
         return runtime.block_on(once(global, args));
     }
-    let schedule = args.schedule.as_deref().unwrap_or_default();
-    let cron = reconcile::cron_expression(schedule).map_err(|message| Error::Usage { message })?;
+    let cron = schedule(args.schedule.as_deref().unwrap_or_default())?;
     runtime.block_on(scheduled(global, args, cron))
 }
 
-/// One tick with apply's output and exit codes (what the CronJob runs).
-async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<ExitCode, Error> {
-    let plcs = super::load_plcs(global, &mut std::io::stdout())?;
-    let plcs = crate::engine::target::select(plcs, &args.run.target)
-        .map_err(|message| Error::Target { message })?;
-    super::plan::ensure_descriptors(crate::engine::observe::endpoint_count(&plcs), &args.run)?;
-    let audit = open_audit(global, args)?;
-    let read = ReadOptions {
-        parallelism: args.run.parallelism as usize,
-        ..ReadOptions::default()
-    };
-    let report = reconcile::tick(&ModbusConnector, &plcs, read, &audit, None).await;
+/// `--schedule`: 5-field cron, or 6 fields with seconds first; UTC.
+fn schedule(text: &str) -> Result<Cron, Error> {
+    Cron::parse(text, Fields::FiveOrSix).map_err(|e| match e {
+        CronError::FieldCount { count } => Error::ScheduleFields {
+            schedule: text.to_owned(),
+            count,
+        },
+        source => Error::BadSchedule {
+            schedule: text.to_owned(),
+            source,
+        },
+    })
+}
+
+/// One tick with apply's output and outcome (what the CronJob runs).
+async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Error> {
+    let setup = Setup::new(global, &args.run);
+    let plcs = setup.fleet()?;
+    let audit = open_audit(&setup, args)?;
+    let report = setup.tick(&ModbusConnector, &plcs, &audit, None).await;
     let mut view = super::stdout_view(global);
     view.plan(&report.plan)?;
     for result in &report.apply.results {
         view.apply_result(result)?;
     }
     view.apply_summary(&report.apply)?;
-    Ok(if report.is_success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(Outcome::success_if(report.is_success()))
 }
 
-fn open_audit(global: &GlobalArgs, args: &ReconcileArgs) -> Result<AuditLog, Error> {
+/// `--audit-log`, with the manifests' commit.
+fn open_audit(setup: &Setup, args: &ReconcileArgs) -> Result<AuditLog, Error> {
     let target = audit::Target::resolve(args.audit_log.as_deref());
     let context = audit::Context {
         plan_digest: "reconcile".into(),
-        git_commit: global
-            .manifest_paths()
-            .first()
-            .and_then(|p| audit::git_commit(p)),
+        git_commit: setup.manifests_commit(),
     };
-    AuditLog::open(&target, context).map_err(|source| Error::Audit {
-        target: match &target {
-            audit::Target::File(p) => p.display().to_string(),
-            audit::Target::Stderr => "(stderr)".into(),
-        },
-        source,
-    })
+    setup::open_audit(&target, context)
 }
 
 struct State {
@@ -83,8 +80,8 @@ struct State {
 async fn scheduled(
     global: &GlobalArgs,
     args: &ReconcileArgs,
-    cron: String,
-) -> Result<ExitCode, Error> {
+    cron: Cron,
+) -> Result<Outcome, Error> {
     let shutdown =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
     let metrics = Arc::new(Metrics::new());
@@ -105,38 +102,41 @@ async fn scheduled(
         global: global.clone(),
         args: args.clone(),
         metrics,
-        audit: open_audit(global, args)?,
+        audit: open_audit(&Setup::new(global, &args.run), args)?,
         running: AtomicBool::new(false),
     });
-    let scheduler_error = |e: tokio_cron_scheduler::JobSchedulerError| Error::Usage {
-        message: format!("scheduler: {e}"),
-    };
-    let mut scheduler = JobScheduler::new().await.map_err(scheduler_error)?;
-    let job_state = Arc::clone(&state);
-    let job = Job::new_async(cron.as_str(), move |_, _| {
-        let state = Arc::clone(&job_state);
-        Box::pin(async move { run_tick(&state).await })
-    })
-    .map_err(|e| Error::Usage {
-        message: format!(
-            "--schedule {:?}: {e}",
-            args.schedule.as_deref().unwrap_or_default()
-        ),
-    })?;
-    scheduler.add(job).await.map_err(scheduler_error)?;
-    scheduler.start().await.map_err(scheduler_error)?;
     eprintln!(
-        "reconciling on schedule {cron:?} (seconds minutes hours day-of-month month day-of-week, UTC); Ctrl-C or SIGTERM stops after the running tick"
+        "reconciling on schedule {:?} (seconds minutes hours day-of-month month day-of-week, UTC); Ctrl-C or SIGTERM stops after the running tick",
+        cron.to_string()
     );
 
-    shutdown.wait().await;
-    let _ = scheduler.shutdown().await;
+    let stopped = shutdown.wait();
+    tokio::pin!(stopped);
+    tokio::select! {
+        () = &mut stopped => {}
+        // The schedule never fires again: nothing to do but wait for the signal.
+        () = fire(&cron, &state) => stopped.await,
+    }
     while state.running.load(Ordering::Acquire) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let _ = stop_tx.send(true);
     eprintln!("stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(Outcome::Success)
+}
+
+/// Starts a tick at every time the schedule gives, each on its own task, so a tick
+/// still running when the next is due sees it and skips it. Returns when the schedule
+/// never fires again.
+async fn fire(cron: &Cron, state: &Arc<State>) {
+    let mut last = Timestamp::now();
+    while let Some(next) = cron.next_after(last.max(Timestamp::now())) {
+        let wait = Duration::try_from(next.duration_since(Timestamp::now())).unwrap_or_default();
+        tokio::time::sleep(wait).await;
+        last = next;
+        let state = Arc::clone(state);
+        tokio::spawn(async move { run_tick(&state).await });
+    }
 }
 
 /// One scheduled tick; skipped (and logged) if the previous one still runs.
@@ -163,7 +163,8 @@ async fn run_tick(state: &State) {
 }
 
 async fn manifests_then_tick(state: &State) -> Option<TickReport> {
-    let report = crate::manifest::load_report(&state.global.manifest_paths());
+    let setup = Setup::new(&state.global, &state.args.run);
+    let report = setup.manifests();
     if report.diagnostics.has_errors() {
         for d in report.diagnostics.iter().filter(|d| d.is_error()) {
             tracing::error!("{d}");
@@ -171,32 +172,23 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
         tracing::error!("tick skipped: the manifests are invalid; nothing was sent to any device");
         return None;
     }
-    let plcs = match crate::engine::target::select(report.plcs, &state.args.run.target) {
+    let plcs = match setup.select(report.plcs) {
         Ok(plcs) => plcs,
-        Err(message) => {
-            tracing::error!("tick skipped: {message}");
+        Err(e) => {
+            tracing::error!("tick skipped: {e}");
             return None;
         }
     };
     // Each tick: the manifests (so the fleet) may have grown since the last one.
     let endpoints = crate::engine::observe::endpoint_count(&plcs);
-    if let Err(e) = super::plan::ensure_descriptors(endpoints, &state.args.run) {
+    if let Err(e) = setup.ensure_descriptors(endpoints) {
         tracing::error!("tick skipped: {e}; nothing was sent to any device");
         return None;
     }
-    let read = ReadOptions {
-        parallelism: state.args.run.parallelism as usize,
-        ..ReadOptions::default()
-    };
     Some(
-        reconcile::tick(
-            &ModbusConnector,
-            &plcs,
-            read,
-            &state.audit,
-            Some(&state.metrics),
-        )
-        .await,
+        setup
+            .tick(&ModbusConnector, &plcs, &state.audit, Some(&state.metrics))
+            .await,
     )
 }
 
@@ -270,4 +262,28 @@ fn now() -> String {
         .round(jiff::Unit::Second)
         .map(|t| t.to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_take_five_fields_or_six_with_seconds_first() {
+        assert_eq!(
+            schedule("*/5 * * * *").unwrap().to_string(),
+            "0 */5 * * * *"
+        );
+        assert_eq!(schedule("* * * * * *").unwrap().to_string(), "* * * * * *");
+        assert!(
+            schedule("* * *")
+                .unwrap_err()
+                .to_string()
+                .contains("has 3 fields")
+        );
+        assert_eq!(
+            schedule("0 0 32 * *").unwrap_err().to_string(),
+            "--schedule \"0 0 32 * *\": day-of-month: 32 is outside 1-31"
+        );
+    }
 }

@@ -2,33 +2,30 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use serde_json::json;
 
+use super::setup::diagnostic_json;
 use crate::cli::OutputFormat;
 use crate::error::Error;
-use crate::manifest::{self, Diagnostic, Report};
+use crate::manifest::{self, Report};
+use crate::outcome::Outcome;
 
-/// Runs `validate`: exit 0 when valid, 1 when any error was found.
+/// Runs `validate`: a success when valid, a failure when any error was found.
 pub fn run(
     paths: &[PathBuf],
     format: OutputFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<ExitCode, Error> {
+) -> Result<Outcome, Error> {
     let report = manifest::load_report(paths);
     match format {
         OutputFormat::Human => render_human(&report, out, err)?,
         OutputFormat::Json | OutputFormat::Yaml => render_json(&report, out)?,
     }
-    let code = if report.diagnostics.has_errors() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    };
+    let outcome = Outcome::success_if(!report.diagnostics.has_errors());
     super::release_at_exit(report);
-    Ok(code)
+    Ok(outcome)
 }
 
 /// Diagnostics to stderr, the verdict to stdout.
@@ -81,19 +78,6 @@ fn render_json(report: &Report, out: &mut dyn Write) -> Result<(), Error> {
     });
     writeln!(out, "{summary}")?;
     Ok(())
-}
-
-/// One diagnostic as a JSON line.
-pub fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
-    json!({
-        "type": "diagnostic",
-        "severity": d.severity,
-        "file": d.loc.file.display().to_string(),
-        "line": d.loc.line,
-        "column": d.loc.column,
-        "message": d.message,
-        "hint": d.hint,
-    })
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

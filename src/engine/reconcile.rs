@@ -65,19 +65,6 @@ pub async fn tick<C: Connector>(
     }
 }
 
-/// Normalizes a cron expression to the 6-field form (with seconds) that
-/// tokio-cron-scheduler wants: the standard 5-field form gets second 0.
-pub fn cron_expression(text: &str) -> Result<String, String> {
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    match fields.len() {
-        5 => Ok(format!("0 {}", fields.join(" "))),
-        6 => Ok(fields.join(" ")),
-        n => Err(format!(
-            "--schedule {text:?} has {n} fields; use the standard 5-field cron form (minute hour day-of-month month day-of-week, e.g. \"*/5 * * * *\") or 6 fields with seconds first (\"*/10 * * * * *\")"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,17 +72,6 @@ mod tests {
     use crate::engine::apply::Outcome;
     use crate::engine::plan::{Action, DriftReason};
     use crate::register::RegisterKind;
-
-    #[test]
-    fn five_field_cron_gets_second_zero() {
-        assert_eq!(cron_expression("*/5 * * * *").unwrap(), "0 */5 * * * *");
-        assert_eq!(cron_expression("* * * * * *").unwrap(), "* * * * * *");
-        assert!(
-            cron_expression("* * *")
-                .unwrap_err()
-                .contains("has 3 fields")
-        );
-    }
 
     #[tokio::test]
     async fn a_tick_corrects_enforced_registers_only_where_auto_correct_allows() {

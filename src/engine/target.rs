@@ -9,6 +9,33 @@ pub struct Target {
     pub register: Option<String>,
 }
 
+/// A `--target` that does not parse or names nothing in the manifests.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error(
+        "--target {text:?}: expected NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER"
+    )]
+    Syntax { text: String },
+    #[error("--target {text:?}: empty name")]
+    EmptyName { text: String },
+    #[error(
+        "--target {text:?}: no PLC named {plc}{}",
+        suggestion.as_deref().map(|s| format!("; did you mean {s}?")).unwrap_or_default()
+    )]
+    UnknownPlc {
+        text: String,
+        plc: String,
+        /// The closest PLC name, when one is close enough.
+        suggestion: Option<String>,
+    },
+    #[error("--target {text:?}: PLC {plc} has no register named {register}")]
+    UnknownRegister {
+        text: String,
+        plc: String,
+        register: String,
+    },
+}
+
 /// A PLC as targets see it: its namespace, name and register names.
 pub trait Targetable {
     fn namespace(&self) -> &str;
@@ -31,7 +58,7 @@ impl Target {
 
 /// Interprets `a`, `a/b` and `ns/a/b` against the PLCs: `a/b` is namespace/name when
 /// such a PLC exists, otherwise PLC `a`, register `b`.
-pub fn parse<T: Targetable>(text: &str, plcs: &[T]) -> Result<Target, String> {
+pub fn parse<T: Targetable>(text: &str, plcs: &[T]) -> Result<Target, TargetError> {
     let parts: Vec<&str> = text.split('/').collect();
     let target = match parts.as_slice() {
         [plc] => Target {
@@ -55,38 +82,41 @@ pub fn parse<T: Targetable>(text: &str, plcs: &[T]) -> Result<Target, String> {
             register: Some((*reg).to_owned()),
         },
         _ => {
-            return Err(format!(
-                "--target {text:?}: expected NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER"
-            ));
+            return Err(TargetError::Syntax {
+                text: text.to_owned(),
+            });
         }
     };
     if target.plc.is_empty() || target.register.as_deref() == Some("") {
-        return Err(format!("--target {text:?}: empty name"));
+        return Err(TargetError::EmptyName {
+            text: text.to_owned(),
+        });
     }
     let named: Vec<&T> = plcs.iter().filter(|p| target.matches_plc(*p)).collect();
     if named.is_empty() {
         let names: Vec<&str> = plcs.iter().map(|p| p.name()).collect();
-        let hint = crate::manifest::diagnostic::did_you_mean(&target.plc, names)
-            .map(|s| format!("; did you mean {s}?"))
-            .unwrap_or_default();
-        return Err(format!(
-            "--target {text:?}: no PLC named {}{hint}",
-            target.plc
-        ));
+        let suggestion =
+            crate::manifest::diagnostic::did_you_mean(&target.plc, names).map(str::to_owned);
+        return Err(TargetError::UnknownPlc {
+            text: text.to_owned(),
+            plc: target.plc,
+            suggestion,
+        });
     }
     if let Some(reg) = &target.register
         && !named.iter().any(|p| p.has_register(reg))
     {
-        return Err(format!(
-            "--target {text:?}: PLC {} has no register named {reg}",
-            target.plc
-        ));
+        return Err(TargetError::UnknownRegister {
+            text: text.to_owned(),
+            plc: target.plc.clone(),
+            register: reg.clone(),
+        });
     }
     Ok(target)
 }
 
 /// Keeps what the targets name; everything when there are none.
-pub fn select<T: Targetable>(mut plcs: Vec<T>, texts: &[String]) -> Result<Vec<T>, String> {
+pub fn select<T: Targetable>(mut plcs: Vec<T>, texts: &[String]) -> Result<Vec<T>, TargetError> {
     if texts.is_empty() {
         return Ok(plcs);
     }
@@ -186,15 +216,37 @@ mod tests {
 
     #[test]
     fn unknown_targets_are_errors_with_a_suggestion() {
-        let err = select(fleet(), &["pres-1".into()]).unwrap_err();
+        let err = select(fleet(), &["pres-1".into()]).unwrap_err().to_string();
         assert_eq!(
             err,
             "--target \"pres-1\": no PLC named pres-1; did you mean press-1?"
         );
-        let err = select(fleet(), &["oven/speed".into()]).unwrap_err();
+        let err = select(fleet(), &["oven/speed".into()])
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "--target \"oven/speed\": PLC oven has no register named speed"
+        );
+    }
+
+    #[test]
+    fn an_unknown_plc_carries_the_name_and_the_suggestion() {
+        assert_eq!(
+            select(fleet(), &["a/pres-1".into()]).unwrap_err(),
+            TargetError::UnknownPlc {
+                text: "a/pres-1".into(),
+                plc: "a".into(),
+                suggestion: None,
+            }
+        );
+        assert_eq!(
+            select(fleet(), &["ovn".into()]).unwrap_err(),
+            TargetError::UnknownPlc {
+                text: "ovn".into(),
+                plc: "ovn".into(),
+                suggestion: Some("oven".into()),
+            }
         );
     }
 }

@@ -3,17 +3,39 @@
 //! duration that keeps it open. Outside every window, reconcile and the agent report
 //! drift as blocked and write nothing; a manual apply needs `--ignore-windows`.
 //!
-//! Cron semantics are the standard (Vixie) ones: when both day-of-month and
-//! day-of-week are restricted, a day matching either counts.
+//! Cron semantics are the standard (Vixie) ones ([`crate::schedule::cron`]): when both
+//! day-of-month and day-of-week are restricted, a day matching either counts.
 
 use std::time::Duration;
 
 use jiff::Timestamp;
-use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
+
+use crate::schedule::cron::{Cron, CronError, Fields};
 
 /// Longest window: a window is found by scanning back from now over its duration.
 pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Why a write window does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    #[error(
+        "schedule {schedule:?} must have 5 fields: minute hour day-of-month month day-of-week (e.g. \"0 22 * * 1-5\")"
+    )]
+    FieldCount { schedule: String },
+    #[error(transparent)]
+    Cron(CronError),
+    /// `duration` is not a duration; the reason says why.
+    #[error("{reason}")]
+    Duration { reason: String },
+    #[error(
+        "duration must be more than 0 and at most 7 days, got {}s",
+        duration.as_secs()
+    )]
+    DurationRange { duration: Duration },
+    #[error("unknown time zone {name:?}; use an IANA name such as Europe/Berlin")]
+    UnknownZone { name: String },
+}
 
 /// A parsed, usable write window.
 #[derive(Clone, Debug)]
@@ -38,19 +60,22 @@ impl Window {
         schedule: &str,
         duration: &str,
         time_zone: Option<&str>,
-    ) -> Result<Window, String> {
-        let cron = Cron::parse(schedule)?;
-        let duration = crate::schedule::duration::parse_duration(duration)?;
+    ) -> Result<Window, WindowError> {
+        let cron = Cron::parse(schedule, Fields::Five).map_err(|e| match e {
+            CronError::FieldCount { .. } => WindowError::FieldCount {
+                schedule: schedule.to_owned(),
+            },
+            e => WindowError::Cron(e),
+        })?;
+        let duration = crate::schedule::duration::parse_duration(duration)
+            .map_err(|reason| WindowError::Duration { reason })?;
         if duration.is_zero() || duration > MAX_DURATION {
-            return Err(format!(
-                "duration must be more than 0 and at most 7 days, got {}s",
-                duration.as_secs()
-            ));
+            return Err(WindowError::DurationRange { duration });
         }
         let zone = match time_zone {
             None | Some("UTC") => TimeZone::UTC,
-            Some(name) => TimeZone::get(name).map_err(|_| {
-                format!("unknown time zone {name:?}; use an IANA name such as Europe/Berlin")
+            Some(name) => TimeZone::get(name).map_err(|_| WindowError::UnknownZone {
+                name: name.to_owned(),
             })?,
         };
         Ok(Window {
@@ -110,111 +135,6 @@ fn humanize(d: Duration) -> String {
     }
 }
 
-/// A 5-field cron expression as sets of allowed values.
-#[derive(Clone, Debug, PartialEq)]
-struct Cron {
-    minutes: Vec<bool>,
-    hours: Vec<bool>,
-    days: Vec<bool>,
-    months: Vec<bool>,
-    weekdays: Vec<bool>,
-    days_restricted: bool,
-    weekdays_restricted: bool,
-}
-
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-const WEEKDAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-
-impl Cron {
-    fn parse(text: &str) -> Result<Cron, String> {
-        let fields: Vec<&str> = text.split_whitespace().collect();
-        let [minute, hour, day, month, weekday] = fields.as_slice() else {
-            return Err(format!(
-                "schedule {text:?} must have 5 fields: minute hour day-of-month month day-of-week (e.g. \"0 22 * * 1-5\")"
-            ));
-        };
-        let mut weekdays =
-            field(weekday, 0, 7, &WEEKDAYS, 0).map_err(|e| format!("day-of-week: {e}"))?;
-        if weekdays[7] {
-            weekdays[0] = true;
-        }
-        Ok(Cron {
-            minutes: field(minute, 0, 59, &[], 0).map_err(|e| format!("minute: {e}"))?,
-            hours: field(hour, 0, 23, &[], 0).map_err(|e| format!("hour: {e}"))?,
-            days: field(day, 1, 31, &[], 0).map_err(|e| format!("day-of-month: {e}"))?,
-            months: field(month, 1, 12, &MONTHS, 1).map_err(|e| format!("month: {e}"))?,
-            weekdays,
-            days_restricted: !day.starts_with('*'),
-            weekdays_restricted: !weekday.starts_with('*'),
-        })
-    }
-
-    fn matches(&self, t: DateTime) -> bool {
-        let day_ok = self.days[t.day() as usize];
-        let weekday_ok = self.weekdays[t.weekday().to_sunday_zero_offset() as usize];
-        let date_ok = match (self.days_restricted, self.weekdays_restricted) {
-            (true, true) => day_ok || weekday_ok,
-            _ => day_ok && weekday_ok,
-        };
-        self.minutes[t.minute() as usize]
-            && self.hours[t.hour() as usize]
-            && self.months[t.month() as usize]
-            && date_ok
-    }
-}
-
-/// One cron field: `*`, `*/n`, `a`, `a-b`, `a-b/n`, comma lists; names for months and
-/// weekdays (`names[i]` is value `i + first_name`).
-fn field(
-    text: &str,
-    lo: u32,
-    hi: u32,
-    names: &[&str],
-    first_name: u32,
-) -> Result<Vec<bool>, String> {
-    let mut set = vec![false; hi as usize + 1];
-    let value = |s: &str| -> Result<u32, String> {
-        let lower = s.to_ascii_lowercase();
-        if let Some(i) = names.iter().position(|n| *n == lower) {
-            return Ok(i as u32 + first_name);
-        }
-        let v: u32 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-        if v < lo || v > hi {
-            return Err(format!("{v} is outside {lo}-{hi}"));
-        }
-        Ok(v)
-    };
-    for part in text.split(',') {
-        let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (
-                r,
-                s.parse::<u32>()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .ok_or_else(|| format!("bad step in {part:?}"))?,
-            ),
-            None => (part, 1),
-        };
-        let (start, end) = if range == "*" {
-            (lo, hi)
-        } else if let Some((a, b)) = range.split_once('-') {
-            (value(a)?, value(b)?)
-        } else {
-            let v = value(range)?;
-            (v, if step > 1 { hi } else { v })
-        };
-        if start > end {
-            return Err(format!("range {range:?} runs backwards"));
-        }
-        for v in (start..=end).step_by(step as usize) {
-            set[v as usize] = true;
-        }
-    }
-    Ok(set)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,24 +180,17 @@ mod tests {
 
     #[test]
     fn bad_windows_say_why() {
-        assert!(
-            Window::parse("0 22 * *", "1h", None)
+        let message = |schedule: &str, duration: &str, zone: Option<&str>| {
+            Window::parse(schedule, duration, zone)
                 .unwrap_err()
-                .contains("must have 5 fields")
-        );
+                .to_string()
+        };
+        assert!(message("0 22 * *", "1h", None).contains("must have 5 fields"));
         assert_eq!(
-            Window::parse("0 25 * * *", "1h", None).unwrap_err(),
+            message("0 25 * * *", "1h", None),
             "hour: 25 is outside 0-23"
         );
-        assert!(
-            Window::parse("0 22 * * *", "0s", None)
-                .unwrap_err()
-                .contains("more than 0")
-        );
-        assert!(
-            Window::parse("0 22 * * *", "1h", Some("Mars/Olympus"))
-                .unwrap_err()
-                .contains("unknown time zone")
-        );
+        assert!(message("0 22 * * *", "0s", None).contains("more than 0"));
+        assert!(message("0 22 * * *", "1h", Some("Mars/Olympus")).contains("unknown time zone"));
     }
 }

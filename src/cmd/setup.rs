@@ -1,0 +1,206 @@
+//! What the commands that talk to devices set up the same way, before any device is
+//! contacted: the manifests (their diagnostics printed as `-o` asks), `--target`, the
+//! open-file limit for the fleet, how devices are read and written (parallelism,
+//! retries, progress bars), and the audit log with the context of the run.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::cli::{GlobalArgs, OutputFormat, RunArgs};
+use crate::device::{Connector, Session};
+use crate::engine::apply::{self, ApplyReport, ResultSink};
+use crate::engine::audit::{self, AuditLog};
+use crate::engine::observe::{self, ReadOptions};
+use crate::engine::plan::{Plan, PlanOptions};
+use crate::engine::reconcile::{self, TickReport};
+use crate::engine::target::{self, TargetError, Targetable};
+use crate::error::Error;
+use crate::manifest::{self, Diagnostic, Plc};
+use crate::metrics::Metrics;
+use crate::process::limits::{self, LimitError, Need};
+use crate::process::progress::Bar;
+
+/// One run's setup: where the manifests are, what `--target` keeps, how devices are
+/// read.
+pub struct Setup<'a> {
+    global: &'a GlobalArgs,
+    targets: &'a [String],
+    read: ReadOptions,
+}
+
+impl<'a> Setup<'a> {
+    /// `-f` and the run flags (`--target`, `--parallelism`) of `plan`, `apply` and
+    /// `reconcile`.
+    pub fn new(global: &'a GlobalArgs, run: &'a RunArgs) -> Setup<'a> {
+        Setup {
+            global,
+            targets: &run.target,
+            read: ReadOptions {
+                parallelism: run.parallelism as usize,
+                ..ReadOptions::default()
+            },
+        }
+    }
+
+    /// For commands without run flags (`import`, `demo`): every PLC, the default
+    /// parallelism and retries.
+    pub fn defaults(global: &'a GlobalArgs) -> Setup<'a> {
+        Setup {
+            global,
+            targets: &[],
+            read: ReadOptions::default(),
+        }
+    }
+
+    /// The PLCs of the manifests, narrowed to `--target`, with the open-file limit
+    /// raised for talking to them.
+    pub fn fleet(&self) -> Result<Vec<Plc>, Error> {
+        let plcs = self.select(self.load()?)?;
+        self.ensure_descriptors(observe::endpoint_count(&plcs))?;
+        Ok(plcs)
+    }
+
+    /// A saved plan narrowed to `--target`, with the open-file limit raised for
+    /// writing it.
+    pub fn saved_plan(&self, plan: Plan) -> Result<Plan, Error> {
+        let plcs = self.select(plan.plcs)?;
+        let endpoints: std::collections::HashSet<(String, u16)> = plcs
+            .iter()
+            .map(|p| (p.host.to_ascii_lowercase(), p.port))
+            .collect();
+        self.ensure_descriptors(endpoints.len())?;
+        Ok(Plan { plcs })
+    }
+
+    /// Loads and validates the manifests named by `-f`. On any problem every
+    /// diagnostic is printed (human: stderr; JSON: stdout) and nothing else happens:
+    /// no device is contacted.
+    pub fn load(&self) -> Result<Vec<Plc>, Error> {
+        let report = self.manifests();
+        let errors = report.diagnostics.error_count();
+        match self.global.output {
+            OutputFormat::Human => {
+                let mut err = std::io::stderr().lock();
+                for d in report.diagnostics.iter() {
+                    if d.is_error() || self.global.verbose > 0 {
+                        writeln!(err, "{d}")?;
+                    }
+                }
+            }
+            OutputFormat::Json | OutputFormat::Yaml => {
+                let mut out = std::io::stdout();
+                for d in report.diagnostics.iter().filter(|d| d.is_error()) {
+                    writeln!(out, "{}", diagnostic_json(d))?;
+                }
+            }
+        }
+        if errors > 0 {
+            return Err(Error::InvalidManifests { count: errors });
+        }
+        Ok(report.plcs)
+    }
+
+    /// The manifests named by `-f` with their diagnostics, printed nowhere.
+    pub fn manifests(&self) -> manifest::Report {
+        manifest::load_report(&self.global.manifest_paths())
+    }
+
+    /// Keeps what `--target` names; everything without it.
+    pub fn select<T: Targetable>(&self, plcs: Vec<T>) -> Result<Vec<T>, TargetError> {
+        target::select(plcs, self.targets)
+    }
+
+    /// Raises the open-file limit for talking to `endpoints` endpoints, or fails
+    /// (before any device is contacted) when the hard limit cannot allow it.
+    pub fn ensure_descriptors(&self, endpoints: usize) -> Result<(), LimitError> {
+        limits::ensure(&Need::clients(endpoints, self.read.parallelism))?;
+        Ok(())
+    }
+
+    /// A session with one device, retried as every run retries.
+    pub fn session<'c, C: Connector>(
+        &self,
+        connector: &'c C,
+        host: &str,
+        port: u16,
+    ) -> Session<'c, C> {
+        Session::new(connector, host, port, self.read.retry)
+    }
+
+    /// The git commit the first manifest path is at, for the audit log.
+    pub fn manifests_commit(&self) -> Option<String> {
+        self.global
+            .manifest_paths()
+            .first()
+            .and_then(|p| audit::git_commit(p))
+    }
+
+    /// Reads the devices and computes the plan, with a progress bar on slow runs.
+    pub async fn plan<C: Connector>(
+        &self,
+        connector: &C,
+        plcs: &[Plc],
+        options: PlanOptions,
+    ) -> Plan {
+        let total = plcs.iter().map(|p| p.registers.len() as u64).sum();
+        let bar = Bar::start(total, "reading");
+        let (readings, _) = observe::read_all(connector, plcs, self.read, &bar).await;
+        bar.finish();
+        Plan::new(plcs, &readings, options)
+    }
+
+    /// Writes the plan's changes, with a progress bar on slow runs.
+    pub async fn apply<C: Connector>(
+        &self,
+        connector: &C,
+        plan: &Plan,
+        sink: &dyn ResultSink,
+    ) -> ApplyReport {
+        let bar = Bar::start(plan.summary().to_change as u64, "writing");
+        let report = apply::apply(connector, plan, self.read, sink, &bar).await;
+        bar.finish();
+        report
+    }
+
+    /// One reconcile tick over `plcs`.
+    pub async fn tick<C: Connector>(
+        &self,
+        connector: &C,
+        plcs: &[Plc],
+        sink: &dyn ResultSink,
+        metrics: Option<&Metrics>,
+    ) -> TickReport {
+        reconcile::tick(connector, plcs, self.read, sink, metrics).await
+    }
+}
+
+/// Opens the audit log, before anything is written: a log that cannot be opened is a
+/// reason not to write.
+pub fn open_audit(target: &audit::Target, context: audit::Context) -> Result<AuditLog, Error> {
+    AuditLog::open(target, context).map_err(|source| Error::Audit {
+        target: audit_name(target),
+        source,
+    })
+}
+
+/// The audit log's name in messages.
+pub fn audit_name(target: &audit::Target) -> String {
+    match target {
+        audit::Target::File(p) => p.display().to_string(),
+        audit::Target::Stderr => "(stderr)".into(),
+    }
+}
+
+/// One diagnostic as a JSON line.
+pub fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
+    json!({
+        "type": "diagnostic",
+        "severity": d.severity,
+        "file": d.loc.file.display().to_string(),
+        "line": d.loc.line,
+        "column": d.loc.column,
+        "message": d.message,
+        "hint": d.hint,
+    })
+}
