@@ -12,8 +12,6 @@ pub mod table;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
-#[cfg(test)]
-pub(crate) mod mock;
 
 use std::error::Error as _;
 use std::future::Future;
