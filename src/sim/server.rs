@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
-use super::shared::{Shared, lock};
+use super::shared::{Shared, Units, lock};
 use crate::modbus::frame::{Frame, MAX_FRAME_LEN, decode_frame};
 use crate::modbus::{ExceptionCode, Response};
 
@@ -32,7 +32,7 @@ const READ_BUFFER: usize = 16 * MAX_FRAME_LEN;
 pub(crate) struct Endpoint {
     pub(crate) addr: SocketAddr,
     /// Unit id → device index, in configuration order.
-    pub(crate) units: Vec<(u8, usize)>,
+    pub(crate) units: Units,
 }
 
 impl Endpoint {

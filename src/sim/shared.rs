@@ -19,6 +19,9 @@ use super::metrics::Metrics;
 /// are dropped first.
 pub const WRITE_LOG_CAPACITY: usize = 100_000;
 
+/// Unit ids, each with the index of the device behind it, in configuration order.
+pub(crate) type Units = Vec<(u8, usize)>;
+
 /// Locks a mutex, ignoring poisoning: device tables stay consistent word by word.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -54,9 +57,9 @@ pub(crate) struct DeviceSlot {
 }
 
 impl Shared {
-    /// Builds every device of `config` (already validated). Also returns, per endpoint
-    /// in configuration order, its unit ids with the index of the device behind each.
-    pub(crate) fn new(config: &SimConfig) -> Result<(Shared, Vec<Vec<(u8, usize)>>), SimError> {
+    /// Builds every device of `config` (already validated). Also returns the units of
+    /// each endpoint, in configuration order.
+    pub(crate) fn new(config: &SimConfig) -> Result<(Shared, Vec<Units>), SimError> {
         let mut devices = Vec::new();
         let mut by_name = HashMap::new();
         let mut writable = Vec::new();
