@@ -27,6 +27,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../tests/integration/support/loopback.rs"]
+mod loopback;
+
+use loopback::{http_get, kubeconfig, unused_port};
+
 /// Loopback second octet per fleet, so fleets never share an address.
 const NET_PLAN: u8 = 1;
 const NET_APPLY: u8 = 2;
@@ -515,7 +520,7 @@ impl Counters {
 impl Sim {
     /// Starts `fabctl sim --from DIR` and waits until all `endpoints` listen.
     fn start(cfg: &Config, fleet: &Path, endpoints: usize, extra: &[&str]) -> Sim {
-        let port = free_port();
+        let port = unused_port();
         let metrics = SocketAddr::from(([127, 0, 0, 1], port));
         let mut cmd = cfg.fabctl();
         cmd.arg("-q")
@@ -568,12 +573,7 @@ impl Sim {
     }
 
     fn try_counters(&self) -> Option<Counters> {
-        let mut stream = TcpStream::connect(self.metrics).ok()?;
-        stream
-            .write_all(b"GET /metrics HTTP/1.0\r\nHost: bench\r\n\r\n")
-            .ok()?;
-        let mut text = String::new();
-        stream.read_to_string(&mut text).ok()?;
+        let text = http_get(self.metrics, "/metrics").ok()?;
         let mut c = Counters::default();
         for line in text.lines() {
             if let Some(rest) = line.strip_prefix("fabctl_sim_requests_total{function=\"") {
@@ -602,13 +602,6 @@ impl Drop for Sim {
 fn drain_lines(mut r: BufReader<ChildStdout>) {
     let mut sink = Vec::new();
     let _ = r.read_to_end(&mut sink);
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 // ---------------------------------------------------------------------------------
@@ -1192,15 +1185,7 @@ const AGENT_SETTLE: Duration = Duration::from_secs(6);
 #[allow(clippy::zombie_processes)] // reaped by `wait4`
 fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> AgentRun {
     let dir = tempfile::tempdir().expect("temp dir");
-    let kubeconfig = dir.path().join("config");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: bench\n  cluster:\n    server: http://{}\ncontexts:\n- name: bench\n  context:\n    cluster: bench\n    user: bench\nusers:\n- name: bench\n  user:\n    token: bench\ncurrent-context: bench\n",
-            api.addr
-        ),
-    )
-    .expect("write kubeconfig");
+    let kubeconfig = kubeconfig(dir.path(), &api.addr.to_string(), None);
     let mut cmd = cfg.fabctl();
     cmd.args([
         "-q",

@@ -16,6 +16,8 @@ pub mod process;
 pub mod register;
 pub mod schedule;
 pub mod sim;
+#[cfg(test)]
+mod testing;
 pub mod view;
 
 use std::io::Write;

@@ -16,6 +16,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::Store;
 
 use super::backoff::Backoff;
+use super::status::{Counts, retained};
 use crate::engine::apply::ResultSink;
 use crate::engine::observe::ReadOptions;
 use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, Plc};
@@ -156,39 +157,11 @@ fn instance_name() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Drift and correction counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub drift_events: i64,
-    pub corrections: i64,
-}
-
-impl std::ops::Add for Counts {
-    type Output = Counts;
-    fn add(self, o: Counts) -> Counts {
-        Counts {
-            drift_events: self.drift_events.saturating_add(o.drift_events),
-            corrections: self.corrections.saturating_add(o.corrections),
-        }
-    }
-}
-
-impl Counts {
-    /// The running totals a status holds.
-    pub fn of(status: Option<&IndustrialPLCStatus>) -> Counts {
-        status.map_or_else(Counts::default, |s| Counts {
-            drift_events: s.drift_events,
-            corrections: s.corrections_applied,
-        })
-    }
-}
-
 /// What the agent remembers about one object.
 #[derive(Debug, Default)]
 struct ObjectMemory {
     /// What later reconciles need of the status last written successfully
-    /// ([`status::retained`](super::status::retained)); boxed, so objects without one
-    /// cost little.
+    /// ([`retained`]); boxed, so objects without one cost little.
     written: Option<Box<IndustrialPLCStatus>>,
     /// Counts of ticks whose status patch failed: added to the next one that succeeds.
     pending: Counts,
@@ -291,7 +264,7 @@ impl Memory {
 
     /// The status patch succeeded: it carries every pending count.
     pub(crate) fn written(&self, uid: &str, status: IndustrialPLCStatus) {
-        let kept = Box::new(super::status::retained(status));
+        let kept = Box::new(retained(status));
         self.with(uid, |m| {
             m.written = Some(kept);
             m.pending = Counts::default();

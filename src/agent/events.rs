@@ -197,7 +197,7 @@ pub async fn publish(recorder: &Recorder, obj: &IndustrialPLC, notices: &[Notice
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::context::Counts;
+    use crate::agent::status::Counts;
     use crate::agent::status::{Correction, Inputs};
     use crate::register::RegisterKind;
 

@@ -1,16 +1,15 @@
-//! Test helpers (kube-rs controller-rs pattern): a mock Kubernetes API server that
-//! asserts each request the reconciler sends, in order, and answers it; and
-//! `IndustrialPLC` objects whose device is the real in-process simulator.
+//! Test helpers (kube-rs controller-rs pattern): a verifier on the mock Kubernetes API
+//! server ([`crate::testing::api_server`]) that asserts each request the reconciler
+//! sends, in order, and answers it; and `IndustrialPLC` objects whose device is the
+//! real in-process simulator.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::{Method, Request, Response, header};
-use kube::Client;
+use http::{Method, Response};
 use kube::client::Body;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
-use tower_test::mock::{self, Handle};
 
 use super::{Backoff, Context};
 use crate::device::RetryPolicy;
@@ -20,6 +19,7 @@ use crate::engine::observe::ReadOptions;
 use crate::manifest::{self, IndustrialPLC};
 use crate::metrics::Metrics;
 use crate::sim::{SimConfig, SimHandle, Simulator};
+use crate::testing::api_server::{self, Handle, Seen, json_response, status_error};
 
 /// Namespace of every test object.
 pub const NS: &str = "plant-a";
@@ -69,76 +69,9 @@ impl Scenario {
     }
 }
 
-/// A request as the server saw it, for tests to assert body fields.
-#[derive(Debug)]
-pub struct Seen {
-    pub method: Method,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub content_type: String,
-    pub body: Value,
-}
-
-impl Seen {
-    pub async fn read(request: Request<Body>) -> Seen {
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
-        let query = request
-            .uri()
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (k.to_owned(), v.to_owned())
-            })
-            .collect();
-        let content_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let bytes = request
-            .into_body()
-            .collect_bytes()
-            .await
-            .expect("request body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).expect("request body is JSON")
-        };
-        Seen {
-            method,
-            path,
-            query,
-            content_type,
-            body,
-        }
-    }
-
-    /// The `status` of a status patch.
-    pub fn status(&self) -> &Value {
-        &self.body["status"]
-    }
-
-    /// A condition of a status patch, by type.
-    pub fn condition(&self, type_: &str) -> &Value {
-        self.status()["conditions"]
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["type"] == type_))
-            .unwrap_or_else(|| panic!("no condition {type_} in {:#}", self.body))
-    }
-}
-
-/// The test side of the mock API server.
-pub type ApiServerHandle = Handle<Request<Body>, Response<Body>>;
-
 /// Answers the reconciler's requests like an API server would, asserting each.
 pub struct ApiServerVerifier {
-    handle: ApiServerHandle,
+    handle: Handle,
 }
 
 impl ApiServerVerifier {
@@ -246,11 +179,7 @@ fn answer(object: &IndustrialPLC, step: Step, seen: &Seen) -> Response<Body> {
                 };
                 json_response(
                     code,
-                    &json!({
-                        "kind": "Status", "apiVersion": "v1", "metadata": {},
-                        "status": "Failure", "message": format!("injected {code}"),
-                        "reason": reason, "code": code,
-                    }),
+                    &status_error(code, reason, &format!("injected {code}")),
                 )
             }
         }
@@ -271,14 +200,6 @@ fn assert_event(body: &Value, reason: &str, name: &str) {
         body["note"].as_str().is_some_and(|n| !n.is_empty()),
         "{body:#}"
     );
-}
-
-pub fn json_response(code: u16, body: &Value) -> Response<Body> {
-    Response::builder()
-        .status(code)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(serde_json::to_vec(body).expect("json")))
-        .expect("response")
 }
 
 /// An audit sink that keeps what it was given.
@@ -331,9 +252,8 @@ pub fn bare_context(
     backoff: Duration,
     metrics: Arc<Metrics>,
     audit: Arc<Audit>,
-) -> (Context<ModbusConnector>, ApiServerHandle) {
-    let (service, handle) = mock::pair::<Request<Body>, Response<Body>>();
-    let client = Client::new(service, "default");
+) -> (Context<ModbusConnector>, Handle) {
+    let (client, handle) = api_server::pair();
     let mut ctx = Context::new(
         client,
         ModbusConnector,

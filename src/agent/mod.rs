@@ -10,7 +10,8 @@
 //! - [`controller`]: `reconcile`, `error_policy`, and the kube-runtime `Controller`.
 //! - [`context`]: what reconciles share (client, connector, metrics, audit, policy,
 //!   clock) and what the agent remembers per object (backoff, pending counts).
-//! - [`status`]: the status written (pure).
+//! - [`status`]: the status written and the drift and correction counts it carries
+//!   (pure).
 //! - [`events`]: the events published (deciding is pure).
 //! - [`backoff`]: the retry policy.
 //!

@@ -14,7 +14,6 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
-use super::context::Counts;
 use crate::engine::apply::Outcome;
 use crate::engine::plan::Action;
 use crate::engine::reconcile::TickReport;
@@ -25,6 +24,33 @@ use crate::register::Value;
 pub const READY: &str = "Ready";
 pub const REACHABLE: &str = "Reachable";
 pub const IN_SYNC: &str = "InSync";
+
+/// Drift and correction counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub drift_events: i64,
+    pub corrections: i64,
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            drift_events: self.drift_events.saturating_add(o.drift_events),
+            corrections: self.corrections.saturating_add(o.corrections),
+        }
+    }
+}
+
+impl Counts {
+    /// The running totals a status holds.
+    pub fn of(status: Option<&IndustrialPLCStatus>) -> Counts {
+        status.map_or_else(Counts::default, |s| Counts {
+            drift_events: s.drift_events,
+            corrections: s.corrections_applied,
+        })
+    }
+}
 
 /// One verified correction, for the `DriftCorrected` event.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,12 +7,13 @@ use std::time::Duration;
 use kube::runtime::controller::Action;
 use serde_json::json;
 
-use super::fixtures::{self, NOW, Plant, Scenario, Seen, Step, TestContext};
+use super::fixtures::{self, NOW, Plant, Scenario, Step, TestContext};
 use super::{Error, error_policy, reconcile};
 use crate::engine::apply::Outcome;
 use crate::manifest::IndustrialPLC;
 use crate::manifest::spec::SYNC_ANNOTATION;
 use crate::register::RegisterKind::{Coil, Holding};
+use crate::testing::api_server::{Seen, json_response};
 
 const POLL: Duration = Duration::from_secs(5);
 
@@ -559,7 +560,7 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
         match seen.method.clone() {
             Method::GET if seen.path == plcs && watching => watches.push((seen, send)),
             Method::GET if seen.path == plcs => {
-                send.send_response(fixtures::json_response(
+                send.send_response(json_response(
                     200,
                     &json!({
                         "apiVersion": "fabgitops.io/v1",
@@ -573,7 +574,7 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
             Method::PATCH if seen.path == status => {
                 let mut patched = plant.object.clone();
                 patched.status = serde_json::from_value(seen.status().clone()).ok();
-                send.send_response(fixtures::json_response(
+                send.send_response(json_response(
                     200,
                     &serde_json::to_value(patched).expect("json"),
                 ));

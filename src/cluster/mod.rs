@@ -13,8 +13,6 @@ pub mod table;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
-#[cfg(test)]
-pub(crate) mod mock;
 
 use std::future::Future;
 use std::io::Write;

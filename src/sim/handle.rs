@@ -1,130 +1,22 @@
 //! [`Simulator::start`] and the [`SimHandle`] it returns: the running fleet, which
 //! in-process users (tests, `fabctl demo`) can peek at, poke, drift, fault and stop.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use super::chaos::{self, DriftRecord};
-use super::config::{Faults, SimConfig};
-use super::device::{Device, DeviceCounters, WriteRecord};
-use super::metrics::{self, Metrics};
-use super::{SimError, server};
+use super::chaos::DriftRecord;
+use super::config::SimConfig;
+use super::device::{DeviceCounters, WriteRecord};
+use super::error::SimError;
+use super::metrics;
+use super::server::{self, Endpoint};
+use super::shared::{Shared, lock};
 use crate::register::RegisterKind;
-
-/// Writes kept by [`SimHandle::write_log`]; older ones are dropped first.
-pub const WRITE_LOG_CAPACITY: usize = 100_000;
-
-/// Locks a mutex, ignoring poisoning: device tables stay consistent word by word.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// State shared by the listeners, the chaos task and the handle.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) devices: Vec<DeviceSlot>,
-    by_name: HashMap<String, usize>,
-    /// (device, point) of every writable point, the chaos candidates.
-    writable: Vec<(usize, usize)>,
-    write_log: Mutex<VecDeque<WriteRecord>>,
-    pub(crate) metrics: Metrics,
-    chaos_rng: Mutex<SmallRng>,
-    max_drift: f64,
-    pub(crate) seed: u64,
-}
-
-/// One device with its fault settings.
-#[derive(Debug)]
-pub(crate) struct DeviceSlot {
-    pub(crate) name: String,
-    pub(crate) device: Mutex<Device>,
-    pub(crate) faults: Faults,
-    pub(crate) silent: AtomicBool,
-    /// When set, writes are refused with ServerDeviceFailure (a PLC whose program
-    /// locks its registers); reads still work. Toggled with `SimHandle::refuse_writes`.
-    pub(crate) refuse_writes: AtomicBool,
-    /// When set, writes are performed but the connection is closed instead of the
-    /// reply: the client cannot know whether its write arrived.
-    pub(crate) drop_after_write: AtomicBool,
-}
-
-/// One bound listener and the units it serves.
-#[derive(Debug)]
-pub(crate) struct Endpoint {
-    pub(crate) addr: SocketAddr,
-    /// Unit id → device index, in configuration order.
-    pub(crate) units: Vec<(u8, usize)>,
-}
-
-impl Endpoint {
-    pub(crate) fn device_for(&self, unit: u8) -> Option<usize> {
-        self.units
-            .iter()
-            .find(|(u, _)| *u == unit)
-            .map(|&(_, device)| device)
-    }
-}
-
-impl Shared {
-    pub(crate) fn log_write(&self, record: WriteRecord) {
-        let mut log = lock(&self.write_log);
-        if log.len() == WRITE_LOG_CAPACITY {
-            log.pop_front();
-        }
-        log.push_back(record);
-    }
-
-    fn slot(&self, name: &str) -> Option<&DeviceSlot> {
-        self.by_name.get(name).and_then(|&i| self.devices.get(i))
-    }
-
-    /// One chaos step (every writable point when `all`), logged at info. When none of
-    /// the chosen points can change (e.g. already at the end of its range), the others
-    /// are tried from a random one on, so a step drifts something if anything can.
-    pub(crate) fn chaos(&self, all: bool) -> Vec<DriftRecord> {
-        let mut rng = lock(&self.chaos_rng);
-        let candidates = self.writable.len();
-        let mut drifts: Vec<DriftRecord> = chaos::choose(candidates, all, &mut rng)
-            .into_iter()
-            .filter_map(|i| self.drift_one(i, &mut rng))
-            .collect();
-        if drifts.is_empty() && candidates > 0 {
-            let first = rng.random_range(0..candidates);
-            let mut others = (0..candidates).map(|k| (first + k) % candidates);
-            drifts.extend(others.find_map(|i| self.drift_one(i, &mut rng)));
-        }
-        drifts
-    }
-
-    /// Drifts the `i`th writable point, if its value can change.
-    fn drift_one(&self, i: usize, rng: &mut SmallRng) -> Option<DriftRecord> {
-        let &(d, p) = self.writable.get(i)?;
-        let slot = self.devices.get(d)?;
-        let mut device = lock(&slot.device);
-        let point = device.points().get(p)?.clone();
-        let words = device.read_words(point.kind, point.address, point.width())?;
-        let (old, new, new_words) = chaos::drift(&point, &words, self.max_drift, rng)?;
-        device.set_words(point.kind, point.address, &new_words);
-        drop(device);
-        tracing::info!(device = %slot.name, register = %point.name, "chaos drift {old} -> {new}");
-        Some(DriftRecord {
-            device: slot.name.clone(),
-            register: point.name,
-            kind: point.kind,
-            address: point.address,
-            old,
-            new,
-        })
-    }
-}
 
 /// Starts simulators.
 #[derive(Debug)]
@@ -136,45 +28,8 @@ impl Simulator {
     /// the first request is read.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         config.validate()?;
-        let mut devices = Vec::new();
-        let mut by_name = HashMap::new();
-        let mut writable = Vec::new();
-        let mut units_per_endpoint = Vec::new();
-        for endpoint in &config.endpoints {
-            let mut units = Vec::new();
-            for device_config in &endpoint.devices {
-                let index = devices.len();
-                let device = Device::new(&device_config.name, device_config.points.clone())?;
-                let faults = device_config.faults.apply(&config.faults);
-                units.extend(device_config.unit_ids.iter().map(|&unit| (unit, index)));
-                let points = device_config.points.iter().enumerate();
-                writable.extend(
-                    points
-                        .filter(|(_, p)| p.kind.is_writable())
-                        .map(|(p, _)| (index, p)),
-                );
-                by_name.insert(device_config.name.clone(), index);
-                devices.push(DeviceSlot {
-                    name: device_config.name.clone(),
-                    device: Mutex::new(device),
-                    silent: AtomicBool::new(faults.silent),
-                    refuse_writes: AtomicBool::new(false),
-                    drop_after_write: AtomicBool::new(false),
-                    faults,
-                });
-            }
-            units_per_endpoint.push(units);
-        }
-        let shared = Arc::new(Shared {
-            devices,
-            by_name,
-            writable,
-            write_log: Mutex::new(VecDeque::new()),
-            metrics: Metrics::new(),
-            chaos_rng: Mutex::new(SmallRng::seed_from_u64(config.seed)),
-            max_drift: config.chaos.max_drift,
-            seed: config.seed,
-        });
+        let (shared, units_per_endpoint) = Shared::new(&config)?;
+        let shared = Arc::new(shared);
 
         let mut listeners = Vec::with_capacity(config.endpoints.len());
         for (endpoint, units) in config.endpoints.iter().zip(units_per_endpoint) {
@@ -250,7 +105,7 @@ impl SimHandle {
 
     /// The bound address serving `device`.
     pub fn addr_of(&self, device: &str) -> Option<SocketAddr> {
-        let index = *self.shared.by_name.get(device)?;
+        let index = self.shared.index_of(device)?;
         let endpoint = self
             .endpoints
             .iter()
@@ -294,9 +149,10 @@ impl SimHandle {
         self.shared.metrics.total_connections()
     }
 
-    /// Every Modbus write so far, oldest first (the last [`WRITE_LOG_CAPACITY`]).
+    /// Every Modbus write so far, oldest first (the last
+    /// [`WRITE_LOG_CAPACITY`](super::WRITE_LOG_CAPACITY)).
     pub fn write_log(&self) -> Vec<WriteRecord> {
-        lock(&self.shared.write_log).iter().cloned().collect()
+        self.shared.write_log()
     }
 
     /// One chaos step now: a random subset (at least one) of writable registers drift.
@@ -350,7 +206,7 @@ impl SimHandle {
 
     /// Serves `/metrics` on `addr` until shutdown; returns the bound address.
     pub async fn serve_metrics(&mut self, addr: SocketAddr) -> Result<SocketAddr, SimError> {
-        let (bound, server) = metrics::serve(addr, Arc::clone(&self.shared)).await?;
+        let (bound, server) = metrics::serve(addr, Arc::clone(&self.shared.metrics)).await?;
         self.tasks.spawn(server);
         Ok(bound)
     }

@@ -22,8 +22,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 
-use super::SimError;
-use super::handle::Shared;
+use super::error::SimError;
 use crate::modbus::function;
 
 type Labels = [(&'static str, &'static str); 1];
@@ -109,7 +108,7 @@ impl Metrics {
 /// Binds `addr` and returns the bound address and the server future (to be spawned).
 pub(crate) async fn serve(
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    metrics: Arc<Metrics>,
 ) -> Result<(SocketAddr, impl Future<Output = ()> + Send + 'static), SimError> {
     let bind_error = |source| SimError::Bind {
         addr,
@@ -121,7 +120,7 @@ pub(crate) async fn serve(
     let app = Router::new().route(
         "/metrics",
         get(move || {
-            let text = shared.metrics.render();
+            let text = metrics.render();
             async move {
                 let content_type = crate::metrics::CONTENT_TYPE_TEXT;
                 ([(CONTENT_TYPE, content_type)], text).into_response()

@@ -21,8 +21,9 @@
 //! ```
 //!
 //! Layout: [`config`] (what to serve), [`scenario`] (the scenario file format), [`device`] (register tables),
-//! `table` (sparse storage), [`chaos`] (drift), `server` (TCP and faults), `metrics`
-//! (Prometheus), `handle` ([`Simulator`], [`SimHandle`]), `args` ([`SimArgs`], [`run`]).
+//! `table` (sparse storage), [`chaos`] (drift), `shared` (the running fleet's state),
+//! `server` (TCP and faults), `metrics` (Prometheus), `handle` ([`Simulator`],
+//! [`SimHandle`]), `args` ([`SimArgs`], [`run`]).
 
 mod args;
 pub mod chaos;
@@ -33,6 +34,7 @@ mod handle;
 mod metrics;
 pub mod scenario;
 mod server;
+mod shared;
 mod table;
 
 pub use args::{SimArgs, run};
@@ -40,4 +42,5 @@ pub use chaos::DriftRecord;
 pub use config::{ChaosConfig, DeviceConfig, EndpointConfig, FaultOverrides, Faults, SimConfig};
 pub use device::{DeviceCounters, Point, WriteRecord};
 pub use error::SimError;
-pub use handle::{SimHandle, Simulator, WRITE_LOG_CAPACITY};
+pub use handle::{SimHandle, Simulator};
+pub use shared::WRITE_LOG_CAPACITY;

@@ -20,12 +20,29 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
-use super::handle::{Endpoint, Shared, lock};
+use super::shared::{Shared, Units, lock};
 use crate::modbus::frame::{Frame, MAX_FRAME_LEN, decode_frame};
 use crate::modbus::{ExceptionCode, Response};
 
 /// Read buffer per connection: many pipelined frames at once.
 const READ_BUFFER: usize = 16 * MAX_FRAME_LEN;
+
+/// One bound listener and the units it serves.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub(crate) addr: SocketAddr,
+    /// Unit id → device index, in configuration order.
+    pub(crate) units: Units,
+}
+
+impl Endpoint {
+    pub(crate) fn device_for(&self, unit: u8) -> Option<usize> {
+        self.units
+            .iter()
+            .find(|(u, _)| *u == unit)
+            .map(|&(_, device)| device)
+    }
+}
 
 /// Accepts connections on `listener` until the task is aborted (which aborts the
 /// connections too).

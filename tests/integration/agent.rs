@@ -4,18 +4,10 @@
 
 use std::process::Output;
 
-use crate::support::{fabctl, stderr, stdout};
+use crate::support::{stderr, stdout, without_cluster};
 
 fn agent_without_cluster(kubeconfig: &std::path::Path) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    fabctl()
-        .args(["agent", "--metrics-addr", "127.0.0.1:0"])
-        .env("KUBECONFIG", kubeconfig)
-        .env("HOME", home.path())
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .output()
-        .unwrap()
+    without_cluster(&["agent", "--metrics-addr", "127.0.0.1:0"], kubeconfig)
 }
 
 #[test]

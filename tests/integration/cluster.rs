@@ -2,22 +2,7 @@
 //! cluster: one clear message and exit 1, never a hang. (Against a mock API server
 //! they are tested in `src/cmd/cluster/tests.rs`.)
 
-use std::process::Output;
-
-use crate::support::{fabctl, stderr, stdout};
-
-/// Runs fabctl with no in-cluster environment and `KUBECONFIG` set to `kubeconfig`.
-fn without_cluster(args: &[&str], kubeconfig: &std::path::Path) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    fabctl()
-        .args(args)
-        .env("KUBECONFIG", kubeconfig)
-        .env("HOME", home.path())
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .env_remove("KUBERNETES_SERVICE_PORT")
-        .output()
-        .unwrap()
-}
+use crate::support::{stderr, stdout, without_cluster};
 
 #[test]
 fn without_kubeconfig_or_pod_every_cluster_command_says_how_to_fix_it() {

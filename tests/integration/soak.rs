@@ -5,27 +5,13 @@
 //!
 //! Run: `cargo test --release --test integration -- --ignored chaos_soak --nocapture`
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use crate::support::Plant;
+use crate::support::loopback::http_get;
 
 const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: line-a}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @a\n  registers:\n    - {name: speed, address: 0, type: f32, value: 12.5, min: 0, max: 30}\n    - {name: count, address: 2, type: u32, value: 120000, min: 1, max: 500000}\n    - {name: force, address: 4, scale: 0.1, value: 250.0, min: 0, max: 400}\n    - {name: offset, address: 5, type: i16, value: -3, min: -10, max: 10}\n    - {name: recipe, address: 6, value: 7, mode: observe}\n    - {name: guard, address: 1, kind: coil, value: true}\n---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: line-b}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @b\n  registers:\n    - {name: tension, address: 10, type: f64, value: 35.25, min: 10, max: 60}\n    - {name: limit, address: 20, type: u64, wordOrder: little, value: 10000000000}\n    - {name: speed, address: 30, type: i32, scale: 0.01, value: 42.75, min: 0, max: 80}\n";
-
-fn metrics(addr: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut body = String::new();
-    stream.read_to_string(&mut body).unwrap();
-    body
-}
 
 fn sum(text: &str, metric: &str) -> f64 {
     text.lines()
@@ -97,7 +83,7 @@ async fn chaos_soak() {
         }
     }
 
-    let text = metrics(&addr);
+    let text = http_get(&addr, "/metrics").unwrap();
     let corrections = sum(&text, "fabctl_corrections_total{");
     let drift_events = sum(&text, "fabctl_drift_events_total{");
     let applied = std::fs::read_to_string(&audit)

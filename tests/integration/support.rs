@@ -1,6 +1,12 @@
-//! Helpers shared by the integration tests: running the real binary.
+//! Helpers shared by the integration tests: running the real binary, with or without
+//! a cluster, against a simulated plant.
 
+pub mod loopback;
+
+use std::path::Path;
 use std::process::{Command, Output};
+
+use loopback::unused_port;
 
 /// The `fabctl` binary cargo built for these tests.
 pub fn fabctl() -> Command {
@@ -16,6 +22,20 @@ pub fn fabctl() -> Command {
 /// Runs `fabctl` with arguments in the crate root and returns its output.
 pub fn run(args: &[&str]) -> Output {
     fabctl().args(args).output().expect("fabctl runs")
+}
+
+/// Runs `fabctl` with no in-cluster environment, an empty home, and `KUBECONFIG` set
+/// to `kubeconfig`.
+pub fn without_cluster(args: &[&str], kubeconfig: &Path) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    fabctl()
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home.path())
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .output()
+        .unwrap()
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -67,7 +87,7 @@ impl Plant {
             .on_ephemeral_ports();
         configure(&mut config);
         let sim = fabctl::sim::Simulator::start(config).await.unwrap();
-        let closed = closed_port();
+        let closed = unused_port();
         let real: Vec<(String, u16)> = dummy
             .iter()
             .map(|(name, port)| {
@@ -139,40 +159,9 @@ fn closed_dummy(dummy: &[(String, u16)]) -> u16 {
         .map_or(0, |(_, p)| *p)
 }
 
-/// A loopback port with no listener (bound, then released).
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 /// A kubeconfig (default namespace plant-a) pointing at a loopback port nobody
 /// listens on: every API request is refused.
-pub fn kubeconfig_to_closed_port(dir: &std::path::Path) -> std::path::PathBuf {
-    let port = closed_port();
-    let kubeconfig = dir.join("config");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: http://127.0.0.1:{port}
-contexts:
-- name: local
-  context:
-    cluster: local
-    user: me
-    namespace: plant-a
-users:
-- name: me
-  user:
-    token: not-a-secret
-current-context: local
-"
-        ),
-    )
-    .unwrap();
-    kubeconfig
+pub fn kubeconfig_to_closed_port(dir: &Path) -> std::path::PathBuf {
+    let server = format!("127.0.0.1:{}", unused_port());
+    loopback::kubeconfig(dir, &server, Some("plant-a"))
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::cli::{ClusterArgs, DescribeArgs, GetArgs, OutputFormat, SyncArgs, WatchArgs};
 use crate::cluster::fixtures::{self, list, new_plc, now, oven, production_line};
-use crate::cluster::mock::{self, status_error};
+use crate::testing::api_server::{self, status_error};
 
 const PLCS: &str = "/apis/fabgitops.io/v1/namespaces/default/industrialplcs";
 
@@ -34,7 +34,7 @@ async fn get(
     status: u16,
     response: Value,
 ) -> (Result<(), Error>, String, String) {
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     let uri = uri.to_owned();
     let server = tokio::spawn(async move {
         let request = server.expect(Method::GET, &uri, status, response).await;
@@ -196,7 +196,7 @@ async fn a_refused_request_names_rbac() {
 
 #[tokio::test]
 async fn an_unanswered_request_times_out_with_a_clear_error() {
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     // Take the request and never answer it.
     let server = tokio::spawn(async move {
         let held = server.hold_next().await;
@@ -228,7 +228,7 @@ async fn describe(
     status: u16,
     response: Value,
 ) -> (Result<(), Error>, String) {
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     let uri = format!(
         "/apis/fabgitops.io/v1/namespaces/{}/industrialplcs/{name}",
         namespace.unwrap_or("default")
@@ -420,7 +420,7 @@ fn sync_time() -> Timestamp {
     "2026-11-25T12:00:00.123456Z".parse().unwrap()
 }
 
-async fn expect_sync_patch(server: &mut mock::ApiServer, name: &str, response: Value) {
+async fn expect_sync_patch(server: &mut api_server::ApiServer, name: &str, response: Value) {
     let request = server
         .expect(
             Method::PATCH,
@@ -429,10 +429,7 @@ async fn expect_sync_patch(server: &mut mock::ApiServer, name: &str, response: V
             response,
         )
         .await;
-    assert_eq!(
-        request.content_type.as_deref(),
-        Some("application/merge-patch+json")
-    );
+    assert_eq!(request.content_type, "application/merge-patch+json");
     assert_eq!(
         request.body,
         json!({"metadata": {"annotations": {"fabgitops.io/sync-requested-at": "2026-11-25T12:00:00.123Z"}}})
@@ -441,7 +438,7 @@ async fn expect_sync_patch(server: &mut mock::ApiServer, name: &str, response: V
 
 #[tokio::test]
 async fn sync_reads_then_merge_patches_the_annotation() {
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     let server = tokio::spawn(async move {
         // The last request was handled (status.lastSyncRequest equals the annotation).
         server
@@ -476,7 +473,7 @@ async fn sync_leaves_a_pending_request_alone_without_force() {
     let mut pending = production_line();
     pending["metadata"]["annotations"]["fabgitops.io/sync-requested-at"] =
         json!("2026-11-25T11:59:59Z");
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     let server = tokio::spawn(async move {
         server
             .expect(
@@ -506,7 +503,7 @@ async fn sync_leaves_a_pending_request_alone_without_force() {
 
 #[tokio::test]
 async fn sync_force_patches_without_reading() {
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     let server = tokio::spawn(async move {
         expect_sync_patch(&mut server, "new-plc", new_plc()).await;
     });
@@ -529,7 +526,7 @@ async fn sync_force_patches_without_reading() {
 
 #[tokio::test]
 async fn sync_of_a_missing_plc_is_a_clear_error() {
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     let server = tokio::spawn(async move {
         server
             .expect(
@@ -564,7 +561,7 @@ fn watch_args() -> WatchArgs {
 
 /// Serves `frames` list responses, then stops the watch when the next list arrives.
 async fn watch(frames: Vec<Value>, tty: bool, format: OutputFormat) -> String {
-    let (client, mut server) = mock::client();
+    let (client, mut server) = api_server::client();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         for frame in frames {

@@ -1,0 +1,3 @@
+//! Test doubles shared by the unit tests of several modules.
+
+pub mod api_server;
