@@ -99,7 +99,7 @@ impl<C> Context<C> {
     }
 
     /// Serializes reconciles of PLCs behind one endpoint (host:port): a Modbus
-    /// gateway serves one request at a time, and DESIGN.md wants one connection per
+    /// gateway serves one request at a time, and fabctl keeps one connection per
     /// endpoint. PLCs on other endpoints are never delayed by it.
     pub async fn lock_endpoint(&self, plc: &Plc) -> tokio::sync::OwnedMutexGuard<()> {
         self.endpoints.lock(plc).await

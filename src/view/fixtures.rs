@@ -62,7 +62,7 @@ pub(crate) fn refused_connection() -> PlcError {
     }))
 }
 
-/// The plan of DESIGN's example: one change, two drifts, one unreadable register,
+/// The plan of the docs' example: one change, two drifts, one unreadable register,
 /// three registers in sync, and an unreachable PLC.
 pub(crate) fn plan() -> Plan {
     use RegisterKind::{Coil, Holding, Input};
