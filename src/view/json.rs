@@ -360,9 +360,9 @@ mod tests {
         report.results.push(fixtures::result(
             "x",
             Outcome::VerifyFailed,
-            Some(ApplyError::Fixture {
-                outcome: Outcome::VerifyFailed,
-                message: "written, but read back 3".into(),
+            Some(ApplyError::Mismatch {
+                read_back: Some(Value::Int(3)),
+                desired: Value::Float(12.5),
             }),
         ));
         let events = lines(|v| {
@@ -404,7 +404,7 @@ mod tests {
                    "error": "not written: live value changed since the plan (1 -> 5)"})
         );
         assert_eq!(events[3]["outcome"], "verify_failed");
-        assert_eq!(events[3]["error"], "written, but read back 3");
+        assert_eq!(events[3]["error"], "read-back shows 3 instead of 12.5");
         assert_eq!(
             events[4],
             json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1})

@@ -97,10 +97,6 @@ pub enum ApplyError {
         read_back: Option<Value>,
         desired: Value,
     },
-    /// A views' test's own text and outcome.
-    #[cfg(test)]
-    #[error("{message}")]
-    Fixture { outcome: Outcome, message: String },
 }
 
 impl ApplyError {
@@ -118,8 +114,6 @@ impl ApplyError {
             ApplyError::ReadBack { .. }
             | ApplyError::ReadBackRefused { .. }
             | ApplyError::Mismatch { .. } => Outcome::VerifyFailed,
-            #[cfg(test)]
-            ApplyError::Fixture { outcome, .. } => *outcome,
         }
     }
 }
