@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-mod events;
+mod fast;
 mod typed;
 
 /// Where a node's text starts: 1-based line and column (in characters), and the byte
@@ -262,11 +262,11 @@ pub const MAX_ALIAS_EVENTS: usize = 10_000;
 /// memory. YAML 1.2 booleans only (`on`/`off`/`yes`/`no` stay strings); NaN and
 /// infinities parse, so the register rules can say why they are refused.
 ///
-/// Nodes are built from the YAML parser's events ([`events`]) with exactly the same
-/// result as serde-saphyr's; what that builder leaves (errors included) serde-saphyr
-/// reads.
+/// Files in the common subset of YAML that manifests use are read by a fast parser
+/// ([`fast`]) with exactly the same result; everything else, errors included, by
+/// serde-saphyr.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
-    match events::parse(text) {
+    match fast::parse(text) {
         Some(docs) => Ok(docs),
         None => parse_full(text),
     }
