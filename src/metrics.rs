@@ -10,7 +10,7 @@
 //! | `fabctl_plc_up` | gauge (1 reachable, 0 not) | namespace, plc |
 //! | `fabctl_register_value` | gauge (live engineering value) | namespace, plc, register |
 //!
-//! The original operator's `plc_name` label is `plc` here, as DESIGN.md specifies.
+//! The original operator's `plc_name` label is `plc` here, as the design names it.
 //! The two gauges of a PLC no longer managed are dropped ([`Metrics::retain_plcs`]).
 
 use std::collections::BTreeMap;
@@ -296,7 +296,9 @@ impl Collector for Live {
 
 /// Converts prometheus-client's OpenMetrics text to the Prometheus text format
 /// (version 0.0.4) that every scraper and `promtool check metrics` read: counter
-/// families are named with their `_total` suffix, and `# EOF` is dropped.
+/// families are named with their `_total` suffix, and `# EOF` is dropped. promtool
+/// refuses the library's own text (`fabctl_drift_events_total no help text`: its
+/// `# TYPE` line names the family without `_total`); docs/dependencies.md.
 pub fn prometheus_text(openmetrics: &str) -> String {
     let counters: Vec<&str> = openmetrics
         .lines()
