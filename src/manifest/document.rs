@@ -1,11 +1,10 @@
 //! One YAML document: deciding whether it is ours, checking its envelope
 //! (apiVersion, kind, metadata) and structure, and turning it into the typed resource.
 
-use super::IndustrialPLC;
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean, edit_distance};
 use super::node::{Node, NodeValue};
 use super::spec::{API_VERSION, GROUP, KIND};
-use super::structure;
+use super::{IndustrialPLC, RegisterSpec, SourceLoc, structure};
 
 /// What a document turned out to be.
 pub enum Classified {
@@ -203,14 +202,7 @@ fn check_metadata(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
         let loc = file.loc(&value.referenced);
         match key.value.as_ref() {
             "name" => match &value.value {
-                NodeValue::Str(name) => {
-                    if !is_dns_name(name) {
-                        diags.push(
-                            Diagnostic::error(loc, format!("`metadata.name` `{name}` is not a valid resource name"))
-                                .with_hint("use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253 characters)"),
-                        );
-                    }
-                }
+                NodeValue::Str(name) => check_name(name, loc, diags),
                 other => diags.push(
                     Diagnostic::error(
                         loc,
@@ -223,14 +215,7 @@ fn check_metadata(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
                 ),
             },
             "namespace" => match &value.value {
-                NodeValue::Str(ns) if is_dns_label(ns) => {}
-                NodeValue::Str(ns) => diags.push(
-                    Diagnostic::error(
-                        loc,
-                        format!("`metadata.namespace` `{ns}` is not a valid namespace"),
-                    )
-                    .with_hint("use lowercase letters, digits and '-' (at most 63 characters)"),
-                ),
+                NodeValue::Str(ns) => check_namespace(ns, loc, diags),
                 other => diags.push(Diagnostic::error(
                     loc,
                     format!(
@@ -254,11 +239,61 @@ fn check_metadata(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
         }
     }
     if meta.value.get("name").is_none() {
+        diags.push(missing_name(file.loc(&meta.referenced)));
+    }
+}
+
+/// `metadata.name` must be a Kubernetes resource name.
+pub fn check_name(name: &str, loc: SourceLoc, diags: &mut Diagnostics) {
+    if !is_dns_name(name) {
         diags.push(
-            Diagnostic::error(file.loc(&meta.referenced), "missing `metadata.name`")
-                .with_hint("every IndustrialPLC needs a name, unique in its namespace"),
+            Diagnostic::error(loc, format!("`metadata.name` `{name}` is not a valid resource name"))
+                .with_hint("use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253 characters)"),
         );
     }
+}
+
+/// `metadata.namespace` must be a Kubernetes namespace name.
+pub fn check_namespace(ns: &str, loc: SourceLoc, diags: &mut Diagnostics) {
+    if !is_dns_label(ns) {
+        diags.push(
+            Diagnostic::error(
+                loc,
+                format!("`metadata.namespace` `{ns}` is not a valid namespace"),
+            )
+            .with_hint("use lowercase letters, digits and '-' (at most 63 characters)"),
+        );
+    }
+}
+
+/// The problem of a manifest without `metadata.name`, located at its `metadata`.
+pub fn missing_name(loc: SourceLoc) -> Diagnostic {
+    Diagnostic::error(loc, "missing `metadata.name`")
+        .with_hint("every IndustrialPLC needs a name, unique in its namespace")
+}
+
+/// The register entries of a document that are themselves well-formed, with the index
+/// of each in `spec.registers`: a document with structural errors still has these
+/// checked, so one run shows every problem.
+pub fn well_formed_registers(doc: &Node) -> Vec<(usize, RegisterSpec)> {
+    let Some(NodeValue::Seq(items)) = doc
+        .value
+        .get("spec")
+        .and_then(|s| s.value.get("registers"))
+        .map(|n| &n.value)
+    else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| {
+            node.value
+                .deserialize::<RegisterSpec>()
+                .ok()
+                .map(|r| (i, r))
+        })
+        .collect()
 }
 
 fn check_string_map(field: &str, node: &Node, file: &FileRef, diags: &mut Diagnostics) {

@@ -11,6 +11,8 @@ use crate::manifest::spec::Mode;
 use crate::register::{Codec, RegisterKind, Value};
 
 /// A place in a manifest file (1-based line and column; line 0 means the whole file).
+/// An object read from the cluster has no lines: its `file` names the object and the
+/// field (`cluster:plant-a/press-1:spec.port`), with line 0.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceLoc {
     pub file: Arc<PathBuf>,

@@ -1,13 +1,16 @@
 //! Semantic validation of one `IndustrialPLC`: the rules a schema cannot express
 //! (names, the shorthand, types per kind, encodability of values, bounds, read-only
-//! kinds) and the resolution into the engine's [`Plc`] model.
+//! kinds) and the resolution into the engine's [`Plc`] model. The rules read the
+//! typed resource; [`Locations`] says where each part of it is.
 
 use std::time::Duration;
 
-use super::diagnostic::{Diagnostic, Diagnostics, FileRef};
-use super::node::{Node, NodeValue};
-use super::spec::{Mode, RegisterSpec};
-use super::{IndustrialPLC, Plc, Register, SourceLoc};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::locations::{Field, Locations, RegisterField, SpecField};
+use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec};
+use super::{Plc, Register};
 use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder};
 
 /// Name of the register the original operator's shorthand declares.
@@ -15,28 +18,21 @@ pub const SHORTHAND_REGISTER: &str = "target";
 
 /// Validates a structurally valid resource; `None` when any rule failed (reported).
 pub fn resolve(
-    mut plc: IndustrialPLC,
-    doc: &Node,
-    file: &FileRef,
+    metadata: &ObjectMeta,
+    mut spec: IndustrialPLCSpec,
+    locs: &Locations,
     diags: &mut Diagnostics,
 ) -> Option<Plc> {
     let before = diags.error_count();
-    let register_specs = std::mem::take(&mut plc.spec.registers);
-    let spec = &plc.spec;
-    let spec_node = doc.value.get("spec");
-    let at_spec = |field: &str| -> SourceLoc {
-        spec_node
-            .and_then(|s| s.value.get(field))
-            .or(spec_node)
-            .map(|n| file.loc(&n.referenced))
-            .unwrap_or_else(|| file.loc(&doc.referenced))
-    };
+    let register_specs = std::mem::take(&mut spec.registers);
+    let spec = &spec;
+    let at_spec = |field: SpecField| locs.at(Field::Spec(field));
 
     if spec.device_address.trim().is_empty() || spec.device_address.chars().any(char::is_whitespace)
     {
         diags.push(
             Diagnostic::error(
-                at_spec("deviceAddress"),
+                at_spec(SpecField::DeviceAddress),
                 format!(
                     "`spec.deviceAddress` {:?} is not a host name or IP address",
                     spec.device_address
@@ -49,7 +45,7 @@ pub fn resolve(
     }
     if spec.port == 0 {
         diags.push(Diagnostic::error(
-            at_spec("port"),
+            at_spec(SpecField::Port),
             "`spec.port` must be between 1 and 65535, got 0",
         ));
     }
@@ -57,7 +53,7 @@ pub fn resolve(
     let mut registers = Vec::with_capacity(register_specs.len() + 1);
     match (spec.target_register, spec.target_value) {
         (Some(address), Some(value)) => {
-            let loc = at_spec("targetValue");
+            let loc = at_spec(SpecField::TargetValue);
             if !(0..=i64::from(u16::MAX)).contains(&value) {
                 diags.push(
                     Diagnostic::error(loc.clone(), format!("`spec.targetValue` {value} is out of range for a u16 holding register (0..=65535)"))
@@ -79,19 +75,19 @@ pub fn resolve(
                 min: None,
                 max: None,
                 mode: Mode::Enforce,
-                source: at_spec("targetRegister"),
+                source: at_spec(SpecField::TargetRegister),
             });
         }
         (Some(_), None) => diags.push(
             Diagnostic::error(
-                at_spec("targetRegister"),
+                at_spec(SpecField::TargetRegister),
                 "`spec.targetRegister` is set but `spec.targetValue` is not",
             )
             .with_hint("add `targetValue:` (the desired value), or use `registers:`"),
         ),
         (None, Some(_)) => diags.push(
             Diagnostic::error(
-                at_spec("targetValue"),
+                at_spec(SpecField::TargetValue),
                 "`spec.targetValue` is set but `spec.targetRegister` is not",
             )
             .with_hint("add `targetRegister:` (the register address), or use `registers:`"),
@@ -99,42 +95,27 @@ pub fn resolve(
         (None, None) => {}
     }
 
-    let register_nodes: &[Node] = match spec_node
-        .and_then(|s| s.value.get("registers"))
-        .map(|n| &n.value)
-    {
-        Some(NodeValue::Seq(items)) => items,
-        _ => &[],
-    };
     for (i, reg) in register_specs.into_iter().enumerate() {
-        let node = register_nodes.get(i);
-        if let Some(r) = resolve_register(reg, i, node, file, diags) {
+        if let Some(r) = resolve_register(reg, i, locs, diags) {
             registers.push(r);
         }
     }
     if registers.is_empty() && diags.error_count() == before {
         diags.push(
-            Diagnostic::error(at_spec("registers"), "the PLC declares no registers")
-                .with_hint("add `registers:` (or the shorthand `targetRegister` + `targetValue`)"),
+            Diagnostic::error(
+                at_spec(SpecField::Registers),
+                "the PLC declares no registers",
+            )
+            .with_hint("add `registers:` (or the shorthand `targetRegister` + `targetValue`)"),
         );
     }
     check_duplicate_names(&registers, diags);
 
-    let window_nodes: &[Node] = match spec_node
-        .and_then(|s| s.value.get("writeWindows"))
-        .map(|n| &n.value)
-    {
-        Some(NodeValue::Seq(items)) => items,
-        _ => &[],
-    };
     for (i, w) in spec.write_windows.iter().enumerate() {
         if let Err(why) =
             crate::schedule::window::Window::parse(&w.schedule, &w.duration, w.time_zone.as_deref())
         {
-            let loc = window_nodes
-                .get(i)
-                .map(|n| file.loc(&n.referenced))
-                .unwrap_or_else(|| at_spec("writeWindows"));
+            let loc = locs.at(Field::WriteWindow(i));
             diags.push(
                 Diagnostic::error(loc, format!("`spec.writeWindows[{i}]`: {why}")).with_hint(
                     "e.g. {schedule: \"0 22 * * 1-5\", duration: 8h, timeZone: Europe/Berlin}",
@@ -147,12 +128,11 @@ pub fn resolve(
         return None;
     }
     Some(Plc {
-        namespace: plc
-            .metadata
+        namespace: metadata
             .namespace
             .clone()
             .unwrap_or_else(|| "default".to_owned()),
-        name: plc.metadata.name.clone().unwrap_or_default(),
+        name: metadata.name.clone().unwrap_or_default(),
         host: spec.device_address.clone(),
         port: spec.port,
         unit_id: spec.unit_id,
@@ -162,47 +142,35 @@ pub fn resolve(
         write_windows: spec.write_windows.clone(),
         min_write_interval: Duration::from_millis(spec.min_write_interval_ms.into()),
         registers,
-        source: file.loc(&doc.referenced),
+        source: locs.at(Field::Document),
     })
 }
 
-/// For a document with structural errors: runs the register rules on every register
-/// entry that is itself well-formed (problems only; nothing is resolved).
-pub fn salvage_registers(doc: &Node, file: &FileRef, diags: &mut Diagnostics) {
-    let Some(NodeValue::Seq(items)) = doc
-        .value
-        .get("spec")
-        .and_then(|s| s.value.get("registers"))
-        .map(|n| &n.value)
-    else {
-        return;
-    };
-    let mut registers = Vec::new();
-    for (i, node) in items.iter().enumerate() {
-        if let Ok(reg) = node.value.deserialize::<RegisterSpec>() {
-            registers.extend(resolve_register(reg, i, Some(node), file, diags));
-        }
-    }
+/// Runs the register rules on register entries (the index of each in its list) and
+/// checks that their names are unique: for a document with structural errors, the
+/// entries that are themselves well-formed; for a simulator scenario, a device's
+/// register map. Returns the registers that passed.
+pub fn check_registers(
+    entries: impl IntoIterator<Item = (usize, RegisterSpec)>,
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) -> Vec<Register> {
+    let registers: Vec<Register> = entries
+        .into_iter()
+        .filter_map(|(i, reg)| resolve_register(reg, i, locs, diags))
+        .collect();
     check_duplicate_names(&registers, diags);
+    registers
 }
 
 fn resolve_register(
     reg: RegisterSpec,
     index: usize,
-    node: Option<&Node>,
-    file: &FileRef,
+    locs: &Locations,
     diags: &mut Diagnostics,
 ) -> Option<Register> {
     let before = diags.error_count();
-    let entry_loc = node
-        .map(|n| file.loc(&n.referenced))
-        .unwrap_or_else(|| file.whole());
-    let at = |field: &str| -> SourceLoc {
-        node.and_then(|n| n.value.get(field))
-            .map(|n| file.loc(&n.referenced))
-            .unwrap_or_else(|| entry_loc.clone())
-    };
-    let explicit = |field: &str| node.and_then(|n| n.value.get(field)).is_some();
+    let at = |field: RegisterField| locs.at(Field::RegisterField(index, field));
     let label = Label(&reg.name);
 
     if !reg
@@ -211,7 +179,7 @@ fn resolve_register(
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
     {
         diags.push(
-            Diagnostic::error(at("name"), format!("register name `{}` (spec.registers[{index}]) may only hold lowercase letters, digits, '_' and '-'", reg.name))
+            Diagnostic::error(at(RegisterField::Name), format!("register name `{}` ({}[{index}]) may only hold lowercase letters, digits, '_' and '-'", reg.name, locs.registers_path()))
                 .with_hint(format!("try `{}`", suggest_name(&reg.name))),
         );
     }
@@ -219,7 +187,7 @@ fn resolve_register(
     if reg.kind.is_bit() && value_type != ValueType::Bool {
         diags.push(
             Diagnostic::error(
-                at("type"),
+                at(RegisterField::Type),
                 format!(
                     "{label} is a {} and holds one bit, so its type must be bool, not {value_type}",
                     reg.kind
@@ -233,7 +201,7 @@ fn resolve_register(
     if last > u32::from(u16::MAX) {
         diags.push(
             Diagnostic::error(
-                at("address"),
+                at(RegisterField::Address),
                 format!(
                     "{label}: {value_type} at address {} needs {} registers and runs past 65535",
                     reg.address,
@@ -246,10 +214,13 @@ fn resolve_register(
             )),
         );
     }
-    if !reg.kind.is_writable() && reg.mode == Mode::Enforce && explicit("mode") {
+    if !reg.kind.is_writable()
+        && reg.mode == Mode::Enforce
+        && locs.is_written(Field::RegisterField(index, RegisterField::Mode))
+    {
         diags.push(
             Diagnostic::error(
-                at("mode"),
+                at(RegisterField::Mode),
                 format!(
                     "{label} is a read-only {} register and cannot be enforced",
                     reg.kind
@@ -260,7 +231,7 @@ fn resolve_register(
     }
     if !reg.scale.is_finite() || reg.scale == 0.0 {
         diags.push(Diagnostic::error(
-            at("scale"),
+            at(RegisterField::Scale),
             format!(
                 "{label}: scale must be a finite, non-zero number, got {}",
                 reg.scale
@@ -269,7 +240,7 @@ fn resolve_register(
     }
     if !reg.offset.is_finite() {
         diags.push(Diagnostic::error(
-            at("offset"),
+            at(RegisterField::Offset),
             format!(
                 "{label}: offset must be a finite number, got {}",
                 reg.offset
@@ -279,7 +250,7 @@ fn resolve_register(
     if !reg.tolerance.is_finite() || reg.tolerance < 0.0 {
         diags.push(
             Diagnostic::error(
-                at("tolerance"),
+                at(RegisterField::Tolerance),
                 format!(
                     "{label}: tolerance must be zero or positive, got {}",
                     reg.tolerance
@@ -292,7 +263,7 @@ fn resolve_register(
         && min > max
     {
         diags.push(Diagnostic::error(
-            at("min"),
+            at(RegisterField::Min),
             format!("{label}: min {min} is greater than max {max}"),
         ));
     }
@@ -308,7 +279,8 @@ fn resolve_register(
     };
     if let Err(e) = codec.encode(&reg.value) {
         diags.push(
-            Diagnostic::error(at("value"), format!("{label}: {e}")).with_hint(range_hint(&codec)),
+            Diagnostic::error(at(RegisterField::Value), format!("{label}: {e}"))
+                .with_hint(range_hint(&codec)),
         );
         return None;
     }
@@ -316,7 +288,7 @@ fn resolve_register(
         if let Some(min) = reg.min.filter(|m| v < *m) {
             diags.push(
                 Diagnostic::error(
-                    at("value"),
+                    at(RegisterField::Value),
                     format!("{label}: value {} is below its min {min}", reg.value),
                 )
                 .with_hint("fix the value, or the bound if the machine allows it"),
@@ -325,7 +297,7 @@ fn resolve_register(
         if let Some(max) = reg.max.filter(|m| v > *m) {
             diags.push(
                 Diagnostic::error(
-                    at("value"),
+                    at(RegisterField::Value),
                     format!("{label}: value {} is above its max {max}", reg.value),
                 )
                 .with_hint("fix the value, or the bound if the machine allows it"),
@@ -349,7 +321,7 @@ fn resolve_register(
         } else {
             Mode::Observe
         },
-        source: entry_loc,
+        source: locs.at(Field::Register(index)),
     })
 }
 

@@ -2,17 +2,111 @@
 //! unknown fields (with "did you mean"), missing required fields, wrong types, enum
 //! values and numeric ranges. Driven by the schema derived from the Rust type, so the
 //! rules cannot drift from what the CRD declares. Every problem is reported.
+//!
+//! A typed spec (an object read from the cluster, which has no YAML tree) is held to
+//! the bounds on its values alone ([`check_typed_spec`]): its types already hold.
 
 use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+use super::IndustrialPLCSpec;
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean};
+use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::node::{Node, NodeValue};
 
 /// Checks `node` (found at `path`, e.g. `spec.registers[0]`) against `rules`.
 pub fn check(node: &Node, rules: &Rules, path: &str, file: &FileRef, diags: &mut Diagnostics) {
     check_at(node, rules, &Path::Root(path), file, diags);
+}
+
+/// Checks the values of a typed spec against the schema's bounds (string lengths,
+/// numeric ranges), with the messages [`check`] gives: what a typed object can still
+/// get wrong. Unknown fields, types, enum values and required fields cannot be wrong
+/// in one.
+pub fn check_typed_spec(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut Diagnostics) {
+    let rules = spec_rules();
+    let root = Path::Root("spec");
+    let check_field = |field: SpecField, value: Option<f64>, diags: &mut Diagnostics| {
+        if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {
+            let at = || locs.at(Field::Spec(field));
+            check_range(value, rules, &Path::Field(&root, field.key()), at, diags);
+        }
+    };
+    // In the order of the fields in the type, as the document's checks report them.
+    let field = SpecField::DeviceAddress;
+    if let Some(rules) = rules.property(field.key()) {
+        let at = || locs.at(Field::Spec(field));
+        let path = Path::Field(&root, field.key());
+        check_string(&spec.device_address, rules, &path, at, diags);
+    }
+    check_field(SpecField::Port, Some(spec.port.into()), diags);
+    check_field(SpecField::UnitId, Some(spec.unit_id.into()), diags);
+    check_field(SpecField::TimeoutMs, Some(spec.timeout_ms.into()), diags);
+    let poll = Some(spec.poll_interval_secs.into());
+    check_field(SpecField::PollIntervalSecs, poll, diags);
+    let registers_key = SpecField::Registers.key();
+    if let Some(item_rules) = rules
+        .property(registers_key)
+        .and_then(|r| r.items.as_deref())
+    {
+        let list = Path::Field(&root, registers_key);
+        for (i, reg) in spec.registers.iter().enumerate() {
+            check_typed_register(reg, item_rules, &Path::Index(&list, i), i, locs, diags);
+        }
+    }
+    let interval = Some(spec.min_write_interval_ms.into());
+    check_field(SpecField::MinWriteIntervalMs, interval, diags);
+    check_field(
+        SpecField::TargetRegister,
+        spec.target_register.map(f64::from),
+        diags,
+    );
+    check_field(
+        SpecField::TargetValue,
+        spec.target_value.map(|v| v as f64),
+        diags,
+    );
+}
+
+fn check_typed_register(
+    reg: &super::RegisterSpec,
+    rules: &Rules,
+    entry: &Path<'_>,
+    index: usize,
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) {
+    let at = |f: RegisterField| move || locs.at(Field::RegisterField(index, f));
+    let field = RegisterField::Name;
+    if let Some(rules) = rules.property(field.key()) {
+        check_string(
+            &reg.name,
+            rules,
+            &Path::Field(entry, field.key()),
+            at(field),
+            diags,
+        );
+    }
+    let numbers = [
+        (RegisterField::Address, Some(f64::from(reg.address))),
+        (RegisterField::Scale, Some(reg.scale)),
+        (RegisterField::Offset, Some(reg.offset)),
+        (RegisterField::Tolerance, Some(reg.tolerance)),
+        (RegisterField::Min, reg.min),
+        (RegisterField::Max, reg.max),
+    ];
+    for (field, value) in numbers {
+        if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {
+            check_range(
+                value,
+                rules,
+                &Path::Field(entry, field.key()),
+                at(field),
+                diags,
+            );
+        }
+    }
 }
 
 /// The rules of `spec`, compiled once from the resource's schema.
@@ -340,5 +434,49 @@ pub fn describe(v: &NodeValue) -> String {
         NodeValue::Str(s) => format!("a string ({s:?})"),
         NodeValue::Seq(_) => "a list".into(),
         NodeValue::Map(_) => "a mapping".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`check_typed_spec`] names the fields it checks: when the schema bounds another
+    /// field, it must check that one too.
+    #[test]
+    fn the_typed_check_covers_every_bounded_field_of_the_schema() {
+        fn bounded(schema: &Json, path: String, out: &mut Vec<String>) {
+            let bounds = ["minimum", "maximum", "minLength", "maxLength"];
+            if bounds.iter().any(|b| schema.get(b).is_some()) {
+                out.push(path.clone());
+            }
+            if let Some(properties) = schema.get("properties").and_then(Json::as_object) {
+                for (name, sub) in properties {
+                    bounded(sub, format!("{path}.{name}"), out);
+                }
+            }
+            if let Some(items) = schema.get("items") {
+                bounded(items, format!("{path}[]"), out);
+            }
+        }
+        let schema = super::super::schema::document_schema();
+        let mut found = Vec::new();
+        bounded(&schema["properties"]["spec"], "spec".into(), &mut found);
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "spec.deviceAddress",
+                "spec.minWriteIntervalMs",
+                "spec.pollIntervalSecs",
+                "spec.port",
+                "spec.registers[].address",
+                "spec.registers[].name",
+                "spec.targetRegister",
+                "spec.timeoutMs",
+                "spec.unitId",
+            ],
+            "a bound was added or removed: update check_typed_spec and this list"
+        );
     }
 }

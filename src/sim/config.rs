@@ -1,10 +1,10 @@
 //! [`SimConfig`]: what to simulate — endpoints, the devices (unit ids) behind each,
 //! their registers, faults and chaos — built from manifests ([`SimConfig::from_plcs`])
-//! or from a scenario file ([`SimConfig::from_file`], format in [`super::scenario`]).
+//! or from a scenario file (`SimConfig::from_file`, which the scenario module owns
+//! with the format).
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -149,11 +149,6 @@ impl SimConfig {
             (SocketAddr::new(ip, plc.port), device)
         });
         Self::grouped(devices)
-    }
-
-    /// Reads a scenario file (format in the module documentation).
-    pub fn from_file(path: &Path) -> Result<Self, SimError> {
-        Self::grouped(super::scenario::load(path)?)
     }
 
     /// Rebinds every endpoint to 127.0.0.1:0 (an ephemeral port each, still one

@@ -35,6 +35,10 @@ pub enum SimError {
         column: Option<u64>,
         message: String,
     },
+    #[error("cannot load the scenario: {}", problems.to_string().trim_end())]
+    InvalidScenario {
+        problems: crate::manifest::Diagnostics,
+    },
     #[error("device {device}, register {register}: {reason}")]
     InvalidRegister {
         device: String,

@@ -12,14 +12,18 @@
 //!       exceptionRate: 0.0        #   probability of ServerDeviceBusy/ServerDeviceFailure
 //!       garbageRate: 0.0          #   probability of a malformed reply
 //!       silent: false             #   accept and read requests, never reply
-//!     registers:                  # manifest register entries (same fields and defaults);
-//!       - name: speed             # `value` is the initial value; tolerance, min, max and
-//!         address: 100            # mode are accepted and ignored
-//!         type: f32
+//!     registers:                  # manifest register entries (same fields, defaults
+//!       - name: speed             # and rules); `value` is the initial value, within
+//!         address: 100            # min and max; tolerance and mode are accepted and
+//!         type: f32               # ignored
 //!         value: 12.5
 //! ```
 //! Only the declared addresses exist: any request touching another one is answered
 //! with IllegalDataAddress, as a real PLC would.
+//!
+//! Each device's register map is held to the manifest rules (names, types per kind,
+//! encodability, bounds, no overlapping addresses), run by the manifests' own rule
+//! functions; every problem is reported with the file and the line of its entry.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -28,14 +32,22 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::SimError;
-use super::config::{DeviceConfig, FaultOverrides};
+use super::config::{DeviceConfig, FaultOverrides, SimConfig};
 use super::device::Point;
-use crate::manifest::RegisterSpec;
-use crate::register::Codec;
+use crate::manifest::diagnostic::FileRef;
+use crate::manifest::locations::{EntrySpans, Pos};
+use crate::manifest::{Diagnostics, Locations, Register, RegisterSpec};
+
+impl SimConfig {
+    /// Reads a scenario file (format in the module documentation).
+    pub fn from_file(path: &Path) -> Result<Self, SimError> {
+        Self::grouped(load(path)?)
+    }
+}
 
 /// Reads a scenario file: every device with its listen address, in file order.
 /// Errors carry the file, and the line and column when the parser knows them.
-pub(super) fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
+fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
     let text = std::fs::read_to_string(path).map_err(|source| SimError::ReadConfig {
         path: path.to_owned(),
         source,
@@ -56,8 +68,10 @@ pub(super) fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimEr
     };
     let file: ScenarioFile = serde_saphyr::from_str_with_options(&text, options)
         .map_err(|e| at(e.location(), yaml_message(&e)))?;
+    let file_ref = FileRef::new(path);
+    let mut problems = Diagnostics::default();
     let mut devices = Vec::with_capacity(file.devices.len());
-    for spec in file.devices {
+    for (index, spec) in file.devices.into_iter().enumerate() {
         let listen = spec.listen.value.parse::<SocketAddr>().map_err(|_| {
             let message = format!(
                 "listen: expected IP:PORT like 127.0.0.1:5502, got {:?}",
@@ -70,16 +84,41 @@ pub(super) fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimEr
         if unit_ids.is_empty() {
             unit_ids.push(1);
         }
-        let points = spec.registers.iter().map(point_of).collect();
+        let registers = check_registers(index, spec.registers, &file_ref, &mut problems);
         let device = DeviceConfig {
             name: spec.name,
             unit_ids,
-            points,
+            points: registers.into_iter().map(point_of).collect(),
             faults: spec.faults,
         };
         devices.push((listen, device));
     }
+    if problems.has_errors() {
+        problems.sort();
+        return Err(SimError::InvalidScenario { problems });
+    }
     Ok(devices)
+}
+
+/// The manifest register rules on the register map of the device at `index`, each
+/// problem located at its entry; returns the registers that passed.
+fn check_registers(
+    index: usize,
+    entries: Vec<Spanned<RegisterSpec>>,
+    file: &FileRef,
+    problems: &mut Diagnostics,
+) -> Vec<Register> {
+    let pos = |l: &serde_saphyr::Location| Pos::new(l.line(), l.column());
+    let spans = entries
+        .iter()
+        .map(|e| EntrySpans::at(pos(&e.referenced)))
+        .collect();
+    let path = format!("devices[{index}].registers");
+    let locs = Locations::of_register_list(file, path, spans);
+    let specs = entries.into_iter().map(|e| e.value).enumerate();
+    let registers = crate::manifest::check_registers(specs, &locs, problems);
+    crate::manifest::check_device_overlaps(&registers, problems);
+    registers
 }
 
 /// The first line of serde-saphyr's rendering, without the location we print ourselves.
@@ -93,19 +132,13 @@ fn yaml_message(error: &serde_saphyr::Error) -> String {
     }
 }
 
-fn point_of(spec: &RegisterSpec) -> Point {
-    let codec = Codec {
-        value_type: spec.value_type(),
-        word_order: spec.word_order,
-        scale: spec.scale,
-        offset: spec.offset,
-    };
+fn point_of(register: Register) -> Point {
     Point {
-        name: spec.name.clone(),
-        kind: spec.kind,
-        address: spec.address,
-        codec,
-        initial: spec.value,
+        name: register.name,
+        kind: register.kind,
+        address: register.address,
+        codec: register.codec,
+        initial: register.desired,
     }
 }
 
@@ -126,5 +159,5 @@ struct DeviceSpec {
     unit_ids: Vec<u8>,
     #[serde(default)]
     faults: FaultOverrides,
-    registers: Vec<RegisterSpec>,
+    registers: Vec<Spanned<RegisterSpec>>,
 }

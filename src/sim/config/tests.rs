@@ -1,6 +1,6 @@
 //! Scenario files, the manifest binding rule and configuration checks.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::*;
@@ -233,4 +233,44 @@ fn probabilities_and_drift_are_checked() {
     config.faults.drop_rate = 1.0;
     config.chaos.max_drift = f64::NAN;
     assert!(config.validate().is_err());
+}
+
+#[test]
+fn register_maps_are_held_to_the_manifest_rules_with_file_and_line() {
+    let error = scenario(
+        "devices:\n  - name: d\n    listen: 127.0.0.1:0\n    registers:\n      - { name: a, address: 0, value: 70000 }\n      - { name: b, address: 7, type: u32, value: 1 }\n  - name: e\n    listen: 127.0.0.1:0\n    unitId: 2\n    registers:\n      - { name: c, address: 1, value: 1 }\n      - name: s\n        address: 8\n        kind: coil\n        type: f32\n        value: 1\n      - { name: t, address: 0, type: u32, value: 5, max: 4 }\n",
+    )
+    .unwrap_err();
+    let SimError::InvalidScenario { problems } = &error else {
+        panic!("{error}")
+    };
+    let found: Vec<String> = problems
+        .iter()
+        .map(|d| {
+            let file = d.loc.file.file_name().unwrap_or_default().to_string_lossy();
+            format!("{file}:{}:{}: {}", d.loc.line, d.loc.column, d.message)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "scenario.yaml:5:9: register `a`: value 70000 is out of range for u16 (0..=65535)",
+            "scenario.yaml:12:9: register `s` is a coil and holds one bit, so its type must be bool, not f32",
+            "scenario.yaml:17:9: register `t`: value 5 is above its max 4",
+        ]
+    );
+
+    // Overlaps within one device's map, not across devices.
+    let error = scenario(
+        "devices:\n  - name: d\n    listen: 127.0.0.1:0\n    registers:\n      - { name: a, address: 0, type: u32, value: 1 }\n      - { name: b, address: 1, value: 1 }\n  - name: e\n    listen: 127.0.0.1:0\n    unitId: 2\n    registers:\n      - { name: a, address: 0, type: u32, value: 1 }\n",
+    )
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("cannot load the scenario: ")
+            && text.contains("scenario.yaml:6:9: error: register `b` (holding 1) overlaps register `a` (holding 0..=1)\n  help: `a` is declared at ")
+            && text.ends_with("scenario.yaml:5:9; give each register its own addresses"),
+        "{text}"
+    );
+    assert_eq!(text.matches("overlaps").count(), 1, "{text}");
 }

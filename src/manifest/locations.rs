@@ -1,0 +1,504 @@
+//! [`Locations`]: where the parts of one manifest are, as a side table the semantic
+//! rules read to point each problem at its source. The rules run on the typed
+//! resource; only this table knows whether it came from a YAML file (lines and
+//! columns) or from the cluster (field paths).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::SourceLoc;
+use super::diagnostic::FileRef;
+use super::node::{Mark, Node, NodeValue};
+
+/// A part of a manifest the rules point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The document (or object) as a whole.
+    Document,
+    /// `metadata`.
+    Metadata,
+    /// `metadata.name`.
+    Name,
+    /// `metadata.namespace`.
+    Namespace,
+    /// A field of `spec`.
+    Spec(SpecField),
+    /// The register entry at this index of the register list.
+    Register(usize),
+    /// A field of the register entry at this index.
+    RegisterField(usize, RegisterField),
+    /// The write window at this index of `spec.writeWindows`.
+    WriteWindow(usize),
+}
+
+/// The fields of `spec` the rules point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecField {
+    DeviceAddress,
+    Port,
+    UnitId,
+    TimeoutMs,
+    PollIntervalSecs,
+    MinWriteIntervalMs,
+    Registers,
+    WriteWindows,
+    TargetRegister,
+    TargetValue,
+}
+
+impl SpecField {
+    const COUNT: usize = 10;
+
+    /// The field's name in manifests.
+    pub fn key(self) -> &'static str {
+        match self {
+            SpecField::DeviceAddress => "deviceAddress",
+            SpecField::Port => "port",
+            SpecField::UnitId => "unitId",
+            SpecField::TimeoutMs => "timeoutMs",
+            SpecField::PollIntervalSecs => "pollIntervalSecs",
+            SpecField::MinWriteIntervalMs => "minWriteIntervalMs",
+            SpecField::Registers => "registers",
+            SpecField::WriteWindows => "writeWindows",
+            SpecField::TargetRegister => "targetRegister",
+            SpecField::TargetValue => "targetValue",
+        }
+    }
+
+    fn of_key(key: &str) -> Option<SpecField> {
+        Some(match key {
+            "deviceAddress" => SpecField::DeviceAddress,
+            "port" => SpecField::Port,
+            "unitId" => SpecField::UnitId,
+            "timeoutMs" => SpecField::TimeoutMs,
+            "pollIntervalSecs" => SpecField::PollIntervalSecs,
+            "minWriteIntervalMs" => SpecField::MinWriteIntervalMs,
+            "registers" => SpecField::Registers,
+            "writeWindows" => SpecField::WriteWindows,
+            "targetRegister" => SpecField::TargetRegister,
+            "targetValue" => SpecField::TargetValue,
+            _ => return None,
+        })
+    }
+}
+
+/// The fields of a register entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegisterField {
+    Name,
+    Address,
+    Kind,
+    Type,
+    WordOrder,
+    Scale,
+    Offset,
+    Value,
+    Tolerance,
+    Min,
+    Max,
+    Mode,
+}
+
+impl RegisterField {
+    const COUNT: usize = 12;
+
+    /// The field's name in manifests.
+    pub fn key(self) -> &'static str {
+        match self {
+            RegisterField::Name => "name",
+            RegisterField::Address => "address",
+            RegisterField::Kind => "kind",
+            RegisterField::Type => "type",
+            RegisterField::WordOrder => "wordOrder",
+            RegisterField::Scale => "scale",
+            RegisterField::Offset => "offset",
+            RegisterField::Value => "value",
+            RegisterField::Tolerance => "tolerance",
+            RegisterField::Min => "min",
+            RegisterField::Max => "max",
+            RegisterField::Mode => "mode",
+        }
+    }
+
+    fn of_key(key: &str) -> Option<RegisterField> {
+        Some(match key {
+            "name" => RegisterField::Name,
+            "address" => RegisterField::Address,
+            "kind" => RegisterField::Kind,
+            "type" => RegisterField::Type,
+            "wordOrder" => RegisterField::WordOrder,
+            "scale" => RegisterField::Scale,
+            "offset" => RegisterField::Offset,
+            "value" => RegisterField::Value,
+            "tolerance" => RegisterField::Tolerance,
+            "min" => RegisterField::Min,
+            "max" => RegisterField::Max,
+            "mode" => RegisterField::Mode,
+            _ => return None,
+        })
+    }
+}
+
+/// A line and column (1-based), compact: a fleet's table holds one per register field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pos {
+    line: u32,
+    column: u32,
+}
+
+impl Pos {
+    pub fn new(line: u64, column: u64) -> Pos {
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+impl From<&Mark> for Pos {
+    fn from(mark: &Mark) -> Pos {
+        Pos::new(mark.line, mark.column)
+    }
+}
+
+/// Where one register entry and each field written in it are.
+#[derive(Clone, Debug, Default)]
+pub struct EntrySpans {
+    pub at: Pos,
+    fields: [Option<Pos>; RegisterField::COUNT],
+}
+
+impl EntrySpans {
+    /// An entry whose fields are not recorded (they are located at the entry).
+    pub fn at(at: Pos) -> EntrySpans {
+        EntrySpans {
+            at,
+            fields: Default::default(),
+        }
+    }
+}
+
+/// Where the parts of one manifest are.
+#[derive(Clone, Debug)]
+pub struct Locations {
+    origin: Origin,
+    /// The path of the register list in messages: `spec.registers` in manifests.
+    registers_path: Cow<'static, str>,
+}
+
+#[derive(Clone, Debug)]
+enum Origin {
+    /// Lines and columns in a file; what is not recorded is located at its parent.
+    File {
+        file: FileRef,
+        document: Pos,
+        spec: Option<Pos>,
+        spec_fields: [Option<Pos>; SpecField::COUNT],
+        registers: Vec<EntrySpans>,
+        windows: Vec<Pos>,
+    },
+    /// An object read from the cluster, which has no lines: located by its name (for
+    /// example `cluster:namespace/name`) and the field path, in place of a file name.
+    Object { name: Arc<PathBuf> },
+}
+
+impl Locations {
+    /// The table of a manifest document, from its YAML tree.
+    pub fn of_document(doc: &Node, file: &FileRef) -> Locations {
+        let spec = doc.value.get("spec");
+        let mut spec_fields = [None; SpecField::COUNT];
+        let mut registers = Vec::new();
+        let mut windows = Vec::new();
+        if let Some(NodeValue::Map(entries)) = spec.map(|s| &s.value) {
+            for (key, value) in entries {
+                let Some(field) = SpecField::of_key(&key.value) else {
+                    continue;
+                };
+                let slot = &mut spec_fields[field as usize];
+                if slot.is_some() {
+                    continue;
+                }
+                *slot = Some(Pos::from(&value.referenced));
+                match (field, &value.value) {
+                    (SpecField::Registers, NodeValue::Seq(items)) => {
+                        registers = items.iter().map(entry_spans).collect();
+                    }
+                    (SpecField::WriteWindows, NodeValue::Seq(items)) => {
+                        windows = items.iter().map(|n| Pos::from(&n.referenced)).collect();
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Locations {
+            origin: Origin::File {
+                file: file.clone(),
+                document: Pos::from(&doc.referenced),
+                spec: spec.map(|s| Pos::from(&s.referenced)),
+                spec_fields,
+                registers,
+                windows,
+            },
+            registers_path: Cow::Borrowed("spec.registers"),
+        }
+    }
+
+    /// The table of a register list in a file that is not a manifest (a simulator
+    /// scenario): the list's path in messages and its entries.
+    pub fn of_register_list(file: &FileRef, path: String, registers: Vec<EntrySpans>) -> Locations {
+        Locations {
+            origin: Origin::File {
+                file: file.clone(),
+                document: registers.first().map(|e| e.at).unwrap_or_default(),
+                spec: None,
+                spec_fields: [None; SpecField::COUNT],
+                registers,
+                windows: Vec::new(),
+            },
+            registers_path: Cow::Owned(path),
+        }
+    }
+
+    /// The table of an object read from the cluster: locations render as
+    /// `NAME:field.path` (`cluster:plant-a/press-1:spec.registers[2].value`).
+    pub fn object(name: &str) -> Locations {
+        Locations {
+            origin: Origin::Object {
+                name: Arc::new(PathBuf::from(name)),
+            },
+            registers_path: Cow::Borrowed("spec.registers"),
+        }
+    }
+
+    /// The path of the register list, as messages name it.
+    pub fn registers_path(&self) -> &str {
+        &self.registers_path
+    }
+
+    /// Where `field` is; in a file, a field not written is located at its parent.
+    pub fn at(&self, field: Field) -> SourceLoc {
+        match &self.origin {
+            Origin::File {
+                file,
+                document,
+                spec,
+                spec_fields,
+                registers,
+                windows,
+            } => {
+                let at = |p: Pos| file.at(p.line.into(), p.column.into());
+                let at_spec =
+                    |f: SpecField| at(spec_fields[f as usize].or(*spec).unwrap_or(*document));
+                match field {
+                    Field::Document | Field::Metadata | Field::Name | Field::Namespace => {
+                        at(*document)
+                    }
+                    Field::Spec(f) => at_spec(f),
+                    Field::Register(i) => {
+                        registers.get(i).map_or_else(|| file.whole(), |e| at(e.at))
+                    }
+                    Field::RegisterField(i, f) => registers.get(i).map_or_else(
+                        || file.whole(),
+                        |e| at(e.fields[f as usize].unwrap_or(e.at)),
+                    ),
+                    Field::WriteWindow(i) => windows
+                        .get(i)
+                        .map_or_else(|| at_spec(SpecField::WriteWindows), |p| at(*p)),
+                }
+            }
+            Origin::Object { name } => SourceLoc {
+                file: match field {
+                    Field::Document => Arc::clone(name),
+                    field => {
+                        let path = self.path(field);
+                        Arc::new(PathBuf::from(format!("{}:{path}", name.display())))
+                    }
+                },
+                line: 0,
+                column: 0,
+            },
+        }
+    }
+
+    /// Whether the source spells `field` out rather than leaving it to its default.
+    /// An object read from the cluster holds every field (the API server stores the
+    /// defaults); a file's table knows only the fields it recorded.
+    pub fn is_written(&self, field: Field) -> bool {
+        match &self.origin {
+            Origin::Object { .. } => true,
+            Origin::File {
+                spec_fields,
+                registers,
+                ..
+            } => match field {
+                Field::Spec(f) => spec_fields[f as usize].is_some(),
+                Field::RegisterField(i, f) => registers
+                    .get(i)
+                    .is_some_and(|e| e.fields[f as usize].is_some()),
+                _ => true,
+            },
+        }
+    }
+
+    fn path(&self, field: Field) -> FieldPath<'_> {
+        FieldPath {
+            field,
+            registers: &self.registers_path,
+        }
+    }
+}
+
+fn entry_spans(node: &Node) -> EntrySpans {
+    let mut spans = EntrySpans::at(Pos::from(&node.referenced));
+    if let NodeValue::Map(entries) = &node.value {
+        for (key, value) in entries {
+            if let Some(f) = RegisterField::of_key(&key.value) {
+                let slot = &mut spans.fields[f as usize];
+                if slot.is_none() {
+                    *slot = Some(Pos::from(&value.referenced));
+                }
+            }
+        }
+    }
+    spans
+}
+
+/// A field as a path, `spec.registers[2].value`.
+struct FieldPath<'a> {
+    field: Field,
+    registers: &'a str,
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.field {
+            Field::Document => Ok(()),
+            Field::Metadata => f.write_str("metadata"),
+            Field::Name => f.write_str("metadata.name"),
+            Field::Namespace => f.write_str("metadata.namespace"),
+            Field::Spec(field) => write!(f, "spec.{}", field.key()),
+            Field::Register(i) => write!(f, "{}[{i}]", self.registers),
+            Field::RegisterField(i, field) => write!(f, "{}[{i}].{}", self.registers, field.key()),
+            Field::WriteWindow(i) => write!(f, "spec.writeWindows[{i}]"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn every_field_has_its_own_slot_and_key() {
+        use RegisterField::*;
+        let all = [
+            Name, Address, Kind, Type, WordOrder, Scale, Offset, Value, Tolerance, Min, Max, Mode,
+        ];
+        assert_eq!(all.len(), RegisterField::COUNT);
+        for (i, field) in all.into_iter().enumerate() {
+            assert_eq!(field as usize, i);
+            assert_eq!(RegisterField::of_key(field.key()), Some(field));
+        }
+        assert_eq!(RegisterField::of_key("adress"), None);
+        use SpecField::*;
+        let all = [
+            DeviceAddress,
+            Port,
+            UnitId,
+            TimeoutMs,
+            PollIntervalSecs,
+            MinWriteIntervalMs,
+            Registers,
+            WriteWindows,
+            TargetRegister,
+            TargetValue,
+        ];
+        assert_eq!(all.len(), SpecField::COUNT);
+        for (i, field) in all.into_iter().enumerate() {
+            assert_eq!(field as usize, i);
+            assert_eq!(SpecField::of_key(field.key()), Some(field));
+        }
+    }
+
+    fn document(text: &str) -> Locations {
+        let docs = super::super::node::parse_documents(text).expect("valid YAML");
+        Locations::of_document(&docs[0], &FileRef::new(Path::new("m.yaml")))
+    }
+
+    #[test]
+    fn a_file_table_holds_the_lines_of_the_fields_written() {
+        let locs = document(
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: p}\nspec:\n  deviceAddress: 10.0.0.1\n  registers:\n    - name: a\n      address: 1\n      value: 2\n  writeWindows:\n    - {schedule: \"0 22 * * *\", duration: 8h}\n",
+        );
+        let at = |field| locs.at(field).to_string();
+        assert_eq!(at(Field::Document), "m.yaml:1:1");
+        assert_eq!(at(Field::Spec(SpecField::DeviceAddress)), "m.yaml:5:18");
+        assert_eq!(at(Field::Register(0)), "m.yaml:7:7");
+        assert_eq!(
+            at(Field::RegisterField(0, RegisterField::Value)),
+            "m.yaml:9:14"
+        );
+        assert_eq!(at(Field::WriteWindow(0)), "m.yaml:11:7");
+        // Not written: located at the parent.
+        assert_eq!(at(Field::Spec(SpecField::Port)), "m.yaml:5:3");
+        assert_eq!(
+            at(Field::RegisterField(0, RegisterField::Mode)),
+            "m.yaml:7:7"
+        );
+        assert!(locs.is_written(Field::RegisterField(0, RegisterField::Address)));
+        assert!(!locs.is_written(Field::RegisterField(0, RegisterField::Mode)));
+        // An entry the table does not hold: the file as a whole.
+        assert_eq!(at(Field::Register(5)), "m.yaml");
+    }
+
+    #[test]
+    fn a_document_without_spec_locates_everything_at_the_document() {
+        let locs = document("---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\n");
+        assert_eq!(
+            locs.at(Field::Spec(SpecField::Registers)),
+            locs.at(Field::Document)
+        );
+        assert_eq!(locs.at(Field::WriteWindow(0)), locs.at(Field::Document));
+    }
+
+    #[test]
+    fn an_object_table_names_the_object_and_the_field_path() {
+        let locs = Locations::object("cluster:plant-a/press-1");
+        let at = |field| locs.at(field).to_string();
+        assert_eq!(at(Field::Document), "cluster:plant-a/press-1");
+        assert_eq!(at(Field::Name), "cluster:plant-a/press-1:metadata.name");
+        assert_eq!(
+            at(Field::Spec(SpecField::TargetValue)),
+            "cluster:plant-a/press-1:spec.targetValue"
+        );
+        assert_eq!(
+            at(Field::RegisterField(2, RegisterField::Value)),
+            "cluster:plant-a/press-1:spec.registers[2].value"
+        );
+        assert_eq!(
+            at(Field::WriteWindow(1)),
+            "cluster:plant-a/press-1:spec.writeWindows[1]"
+        );
+        assert!(locs.is_written(Field::RegisterField(0, RegisterField::Mode)));
+    }
+
+    #[test]
+    fn a_register_list_table_names_its_own_path_and_locates_fields_at_entries() {
+        let file = FileRef::new(Path::new("sim/s.yaml"));
+        let locs = Locations::of_register_list(
+            &file,
+            "devices[1].registers".to_owned(),
+            vec![EntrySpans::at(Pos::new(8, 9))],
+        );
+        assert_eq!(locs.registers_path(), "devices[1].registers");
+        assert_eq!(
+            locs.at(Field::RegisterField(0, RegisterField::Value))
+                .to_string(),
+            "sim/s.yaml:8:9"
+        );
+        assert!(!locs.is_written(Field::RegisterField(0, RegisterField::Mode)));
+    }
+}
