@@ -18,7 +18,7 @@ pub enum GuardError {
     #[error("the plan's desired words do not encode its desired value")]
     WordsMismatch,
     #[error("desired value: {source}")]
-    DesiredValue { source: EncodeError },
+    DesiredValue { source: Box<EncodeError> },
     #[error(
         "desired value {desired} is outside the bounds {}..={}",
         bound(min),
@@ -52,7 +52,11 @@ pub fn guard(reg: &RegisterPlan) -> Result<(), GuardError> {
     match reg.codec().encode(&reg.desired) {
         Ok(words) if words == reg.desired_words => {}
         Ok(_) => return Err(GuardError::WordsMismatch),
-        Err(source) => return Err(GuardError::DesiredValue { source }),
+        Err(source) => {
+            return Err(GuardError::DesiredValue {
+                source: Box::new(source),
+            });
+        }
     }
     if let Some(v) = reg.desired.as_f64()
         && (reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m))

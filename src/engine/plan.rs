@@ -145,8 +145,9 @@ pub enum PlcError {
 pub enum RegisterError {
     /// The manifest's value does not encode (a saved plan edited by hand, or a type
     /// the value does not fit).
+    /// (Boxed: an encode error is large, and a plan holds one `Action` per register.)
     #[error("desired value: {source}")]
-    DesiredValue { source: EncodeError },
+    DesiredValue { source: Box<EncodeError> },
     /// The device answered the read with an exception.
     #[error("read refused: {exception}")]
     ReadRefused { exception: Exception },
@@ -333,7 +334,9 @@ fn plan_register(
     };
     plan.action = match (codec.encode_normalized(&reg.desired), reading) {
         (Err(source), _) => Action::Error {
-            error: RegisterError::DesiredValue { source },
+            error: RegisterError::DesiredValue {
+                source: Box::new(source),
+            },
         },
         (_, Reading::Exception(exception)) => Action::Error {
             error: RegisterError::ReadRefused {

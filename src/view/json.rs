@@ -245,7 +245,7 @@ impl<W: Write> View for JsonView<W> {
                     after: r.after,
                     desired: r.desired,
                     outcome: r.outcome,
-                    error: r.error.as_ref(),
+                    error: r.error.as_deref(),
                 }
             }
         };

@@ -149,8 +149,9 @@ pub struct RegisterResult {
     pub outcome: Outcome,
     /// Whether a write request was sent for this register.
     pub written: bool,
+    /// Boxed: most registers have none, and a report holds one result per change.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ApplyError>,
+    pub error: Option<Box<ApplyError>>,
 }
 
 /// Counts of an apply.
@@ -414,7 +415,7 @@ mod tests {
         let a = &report.results[0];
         assert!(
             matches!(
-                a.error,
+                a.error.as_deref(),
                 Some(ApplyError::WriteRefused {
                     exception: Exception::SERVER_DEVICE_BUSY
                 })
@@ -422,7 +423,7 @@ mod tests {
             "{:?}",
             a.error
         );
-        assert_eq!(a.error.as_ref().map(ApplyError::outcome), Some(a.outcome));
+        assert_eq!(a.error.as_deref().map(ApplyError::outcome), Some(a.outcome));
         assert_eq!(
             serde_json::to_value(a).unwrap()["error"],
             "write refused: ServerDeviceBusy (exception 0x06)"

@@ -83,7 +83,7 @@ impl<'p> Attempt<'p> {
                 .as_ref()
                 .map_or(Outcome::Applied, ApplyError::outcome),
             written: self.written,
-            error: self.error,
+            error: self.error.map(Box::new),
         }
     }
 }
