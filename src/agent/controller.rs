@@ -149,9 +149,9 @@ pub async fn reconcile<C: Connector + 'static>(
 
     match (&observation, poll) {
         (Observation::Tick(a), Some(poll)) => match a.failure() {
-            Some(message) => Err(Error::Device {
+            Some(failure) => Err(Error::Device {
                 plc: key.to_string(),
-                message,
+                failure,
             }),
             None => {
                 memory.succeeded(&key.uid, poll, Instant::now());

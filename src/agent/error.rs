@@ -16,6 +16,9 @@ pub enum Error {
     },
     /// The device could not be reached, a register could not be read, or a correction
     /// was not verified. The status already says so.
-    #[error("{plc}: {message}")]
-    Device { plc: String, message: String },
+    #[error("{plc}: {failure}")]
+    Device {
+        plc: String,
+        failure: super::status::Failure,
+    },
 }

@@ -60,6 +60,27 @@ pub struct Correction {
     pub after: Option<Value>,
 }
 
+/// Why a tick of one PLC failed: the agent then backs off instead of polling.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum Failure {
+    /// The PLC could not be reached at all.
+    #[error("unreachable: {reason}")]
+    Unreachable { reason: String },
+    /// Registers could not be read, or their corrections were not verified.
+    #[error("{}", registers.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Registers { registers: Vec<RegisterFailure> },
+}
+
+/// One register that failed a tick, with what its status says of it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("register {register}: {message}")]
+pub struct RegisterFailure {
+    pub register: String,
+    /// `ReadFailed` or `CorrectionFailed`.
+    pub action: RegisterAction,
+    pub message: String,
+}
+
 /// What one tick of one PLC amounts to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assessment {
@@ -191,11 +212,13 @@ impl Assessment {
 
     /// Whether the reconcile failed (unreachable, unreadable, or unverified): the
     /// agent then retries with backoff instead of at the poll interval.
-    pub fn failure(&self) -> Option<String> {
-        if let Some(e) = &self.unreachable {
-            return Some(format!("unreachable: {e}"));
+    pub fn failure(&self) -> Option<Failure> {
+        if let Some(reason) = &self.unreachable {
+            return Some(Failure::Unreachable {
+                reason: reason.clone(),
+            });
         }
-        let problems: Vec<String> = self
+        let registers: Vec<RegisterFailure> = self
             .registers
             .iter()
             .filter(|r| {
@@ -204,15 +227,13 @@ impl Assessment {
                     RegisterAction::CorrectionFailed | RegisterAction::ReadFailed
                 )
             })
-            .map(|r| {
-                format!(
-                    "register {}: {}",
-                    r.name,
-                    r.message.as_deref().unwrap_or("failed")
-                )
+            .map(|r| RegisterFailure {
+                register: r.name.clone(),
+                action: r.action,
+                message: r.message.clone().unwrap_or_else(|| "failed".into()),
             })
             .collect();
-        (!problems.is_empty()).then(|| problems.join("; "))
+        (!registers.is_empty()).then_some(Failure::Registers { registers })
     }
 
     /// `3 in sync, 1 corrected, 1 drifted (not written)`.
@@ -348,7 +369,7 @@ pub fn build(observation: &Observation, inputs: &Inputs<'_>) -> IndustrialPLCSta
             } else {
                 condition(IN_SYNC, "True", "InSync", summary.clone())
             };
-            let failure = a.failure();
+            let failure = a.failure().map(|f| f.to_string());
             let ready = if a.correction_failures().next().is_some() {
                 condition(
                     READY,
@@ -675,7 +696,10 @@ mod tests {
         let mut bad = reg("a", RegisterAction::CorrectionFailed, 4);
         bad.message = Some("read back 4".into());
         let a = assessment(vec![bad, reg("b", RegisterAction::InSync, 5)]);
-        assert_eq!(a.failure().as_deref(), Some("register a: read back 4"));
+        assert_eq!(
+            a.failure().map(|f| f.to_string()).as_deref(),
+            Some("register a: read back 4")
+        );
         let s = build(&Observation::Tick(a), &inputs(None, at(0)));
         assert_eq!(s.phase, Some(Phase::Failed));
         assert_eq!(cond(&s, READY).reason, "CorrectionFailed");

@@ -8,6 +8,7 @@ use kube::runtime::controller::Action;
 use serde_json::json;
 
 use super::fixtures::{self, NOW, Plant, Scenario, Step, TestContext};
+use super::status::Failure;
 use super::{Error, error_policy, reconcile};
 use crate::engine::apply::Outcome;
 use crate::manifest::IndustrialPLC;
@@ -302,7 +303,7 @@ async fn unreachable_device_sets_reachable_false_publishes_connection_failed_and
     for _ in 0..3 {
         let error = reconcile_once(&object, ctx).await.expect_err("unreachable");
         assert!(
-            matches!(&error, Error::Device { plc, message } if plc == "plant-a/press-4" && message.starts_with("unreachable: cannot connect to 127.0.0.1:")),
+            matches!(&error, Error::Device { plc, failure: Failure::Unreachable { reason } } if plc == "plant-a/press-4" && reason.starts_with("cannot connect to 127.0.0.1:")),
             "{error}"
         );
         let action = error_policy(Arc::clone(&obj), &error, Arc::clone(ctx));
