@@ -71,9 +71,8 @@ impl SimArgs {
                 } else {
                     self.from.clone()
                 };
-                let plcs = manifest::load(&paths).map_err(|e| SimError::Manifest {
-                    message: e.to_string().trim_end().to_owned(),
-                })?;
+                let plcs = manifest::load(&paths)
+                    .map_err(|diagnostics| SimError::Manifest { diagnostics })?;
                 if plcs.is_empty() {
                     return Err(SimError::NothingToSimulate);
                 }

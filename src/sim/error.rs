@@ -16,8 +16,11 @@ pub enum SimError {
         #[from]
         source: crate::process::limits::LimitError,
     },
-    #[error("cannot load manifests: {message}")]
-    Manifest { message: String },
+    /// The manifests of `--from` are invalid; every problem is in `diagnostics`.
+    #[error("cannot load manifests: {}", diagnostics.to_string().trim_end())]
+    Manifest {
+        diagnostics: crate::manifest::Diagnostics,
+    },
     #[error(
         "nothing to simulate: give --from PATH (manifests) or --config FILE (a scenario in sim/)"
     )]
