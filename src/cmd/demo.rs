@@ -97,21 +97,17 @@ async fn story(
         )?;
     }
     let mut view = super::stdout_view(global);
+    // As `fabctl plan` plans: write windows checked at the moment of planning.
+    let plan_now = || PlanOptions {
+        respect_auto_correct: false,
+        windows_at: Some(jiff::Timestamp::now()),
+    };
 
     section(
         &mut out,
         "1. fabctl plan  (the PLCs hold what the manifests declare)",
     )?;
-    let plan = setup
-        .plan(
-            &ModbusConnector,
-            &plcs,
-            PlanOptions {
-                respect_auto_correct: false,
-                windows_at: Some(jiff::Timestamp::now()),
-            },
-        )
-        .await;
+    let plan = setup.plan(&ModbusConnector, &plcs, plan_now()).await;
     view.plan(&plan)?;
 
     section(
@@ -132,16 +128,7 @@ async fn story(
         &mut out,
         "3. fabctl plan --detailed-exitcode  (exit code 2: drift found)",
     )?;
-    let plan = setup
-        .plan(
-            &ModbusConnector,
-            &plcs,
-            PlanOptions {
-                respect_auto_correct: false,
-                windows_at: Some(jiff::Timestamp::now()),
-            },
-        )
-        .await;
+    let plan = setup.plan(&ModbusConnector, &plcs, plan_now()).await;
     view.plan(&plan)?;
 
     section(
@@ -171,16 +158,7 @@ async fn story(
     }
 
     section(&mut out, "5. fabctl plan  (back in sync)")?;
-    let after = setup
-        .plan(
-            &ModbusConnector,
-            &plcs,
-            PlanOptions {
-                respect_auto_correct: false,
-                windows_at: Some(jiff::Timestamp::now()),
-            },
-        )
-        .await;
+    let after = setup.plan(&ModbusConnector, &plcs, plan_now()).await;
     view.plan(&after)?;
     sim.shutdown().await;
 

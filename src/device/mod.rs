@@ -19,6 +19,15 @@ pub use session::{RetryPolicy, Session};
 
 use crate::register::RegisterKind;
 
+/// `host:port` as users write it, an IPv6 address in brackets (`[::1]:502`).
+pub fn endpoint_name(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 /// A Modbus exception code returned by a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Exception(pub u8);

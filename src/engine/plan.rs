@@ -60,11 +60,7 @@ impl PlcPlan {
 
     /// `host:port`.
     pub fn endpoint(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        crate::device::endpoint_name(&self.host, self.port)
     }
 }
 

@@ -59,11 +59,7 @@ impl Plc {
 
     /// `host:port`, the TCP endpoint.
     pub fn endpoint(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        crate::device::endpoint_name(&self.host, self.port)
     }
 }
 
