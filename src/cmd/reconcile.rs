@@ -110,33 +110,37 @@ async fn scheduled(
         cron.to_string()
     );
 
-    let stopped = shutdown.wait();
-    tokio::pin!(stopped);
-    tokio::select! {
-        () = &mut stopped => {}
-        // The schedule never fires again: nothing to do but wait for the signal.
-        () = fire(&cron, &state) => stopped.await,
-    }
-    while state.running.load(Ordering::Acquire) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    fire(&cron, &state, shutdown.wait()).await;
     let _ = stop_tx.send(true);
     eprintln!("stopped");
     Ok(Outcome::Success)
 }
 
 /// Starts a tick at every time the schedule gives, each on its own task, so a tick
-/// still running when the next is due sees it and skips it. Returns when the schedule
-/// never fires again.
-async fn fire(cron: &Cron, state: &Arc<State>) {
+/// still running when the next is due sees it and skips it. When `stop` completes,
+/// starts no more and returns once every tick already started has finished: a tick
+/// is never cut off between a write and its read-back.
+async fn fire(cron: &Cron, state: &Arc<State>, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
+    let mut ticks = tokio::task::JoinSet::new();
     let mut last = Timestamp::now();
-    while let Some(next) = cron.next_after(last.max(Timestamp::now())) {
-        let wait = Duration::try_from(next.duration_since(Timestamp::now())).unwrap_or_default();
-        tokio::time::sleep(wait).await;
-        last = next;
-        let state = Arc::clone(state);
-        tokio::spawn(async move { run_tick(&state).await });
+    loop {
+        let next = cron.next_after(last.max(Timestamp::now()));
+        let wait = next.map(|next| {
+            Duration::try_from(next.duration_since(Timestamp::now())).unwrap_or_default()
+        });
+        tokio::select! {
+            () = &mut stop => break,
+            Some(_) = ticks.join_next(), if !ticks.is_empty() => {}
+            // No `next`: the schedule never fires again; wait for the signal.
+            () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => {
+                last = next.unwrap_or(last);
+                let state = Arc::clone(state);
+                ticks.spawn(async move { run_tick(&state).await });
+            }
+        }
     }
+    while ticks.join_next().await.is_some() {}
 }
 
 /// One scheduled tick; skipped (and logged) if the previous one still runs.

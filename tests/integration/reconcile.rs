@@ -94,3 +94,43 @@ async fn an_overlapping_tick_is_skipped() {
     // Ticks never overlap: one connection per endpoint per tick, never two at once.
     assert!(ticks + skipped >= 4, "{lines:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_running_tick_finish() {
+    // The slow PLC answers after 1.5 s; the fast one at once. SIGTERM is sent as soon
+    // as the fast PLC was read, so the first tick is still waiting for the slow one.
+    let plant = Plant::start_with(&format!("{PLANT}{SLOW}"), |config| {
+        for endpoint in &mut config.endpoints {
+            for device in &mut endpoint.devices {
+                if device.name == "default/slow" {
+                    device.faults = FaultOverrides {
+                        latency_ms: Some(1500),
+                        ..Default::default()
+                    };
+                }
+            }
+        }
+    })
+    .await;
+    let signalled = std::sync::Mutex::new(None);
+    let lines = reconcile_for(&plant, 0, async || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while plant
+            .sim
+            .counters("default/fast")
+            .is_none_or(|c| c.requests_for(3) == 0)
+        {
+            assert!(Instant::now() < deadline, "no tick started");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        *signalled.lock().unwrap() = Some(Instant::now());
+    })
+    .await;
+    let waited = signalled.lock().unwrap().unwrap().elapsed();
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(" tick: ")).count(),
+        1,
+        "the tick running at SIGTERM finished and reported, and no other started: {lines:#?}"
+    );
+    assert!(waited >= Duration::from_secs(1), "{waited:?} {lines:#?}");
+}
