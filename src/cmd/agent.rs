@@ -27,17 +27,17 @@ use crate::outcome::Outcome;
 /// How long the start-up check may wait for the API server.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub fn run(_global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> {
+pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> {
     // Before the runtime's first reconcile: its buffers never pin the cache's pages.
     let off_heap = crate::process::heap::keep_buffers_off_the_heap();
     tracing::debug!(
         "buffers of {} bytes or more off the heap: {off_heap}",
         crate::process::heap::BUFFER_THRESHOLD
     );
-    super::runtime()?.block_on(agent(args))
+    super::runtime()?.block_on(agent(global, args))
 }
 
-async fn agent(args: &AgentArgs) -> Result<Outcome, Error> {
+async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> {
     // Before anything announces itself: a SIGTERM from then on is always graceful.
     let signals =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
@@ -71,7 +71,9 @@ async fn agent(args: &AgentArgs) -> Result<Outcome, Error> {
     })?;
     let server = tokio::spawn(server);
     let audit = open_audit(args)?;
-    let context = Context::new(client, ModbusConnector, metrics, Arc::new(audit));
+    let mut context = Context::new(client, ModbusConnector, metrics, Arc::new(audit));
+    // Devices are read and written as every other command does.
+    context.read = super::setup::Setup::defaults(global).read_options();
 
     let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

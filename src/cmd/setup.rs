@@ -53,6 +53,11 @@ impl<'a> Setup<'a> {
         }
     }
 
+    /// How devices are read and written: parallelism, retries.
+    pub fn read_options(&self) -> ReadOptions {
+        self.read
+    }
+
     /// The PLCs of the manifests, narrowed to `--target`, with the open-file limit
     /// raised for talking to them.
     pub fn fleet(&self) -> Result<Vec<Plc>, Error> {
