@@ -136,35 +136,28 @@ pub fn select<T: Targetable>(mut plcs: Vec<T>, texts: &[String]) -> Result<Vec<T
     Ok(plcs)
 }
 
-impl Targetable for crate::manifest::Plc {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn has_register(&self, name: &str) -> bool {
-        self.registers.iter().any(|r| r.name == name)
-    }
-    fn retain_registers(&mut self, keep: &dyn Fn(&str) -> bool) {
-        self.registers.retain(|r| keep(&r.name));
-    }
+/// `Targetable` for a type with `namespace`, `name` and `registers` (each with a
+/// `name`): the manifests' `Plc` and a saved plan's `PlcPlan`.
+macro_rules! targetable {
+    ($($ty:ty),*) => {$(
+        impl Targetable for $ty {
+            fn namespace(&self) -> &str {
+                &self.namespace
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn has_register(&self, name: &str) -> bool {
+                self.registers.iter().any(|r| r.name == name)
+            }
+            fn retain_registers(&mut self, keep: &dyn Fn(&str) -> bool) {
+                self.registers.retain(|r| keep(&r.name));
+            }
+        }
+    )*};
 }
 
-impl Targetable for crate::engine::plan::PlcPlan {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn has_register(&self, name: &str) -> bool {
-        self.registers.iter().any(|r| r.name == name)
-    }
-    fn retain_registers(&mut self, keep: &dyn Fn(&str) -> bool) {
-        self.registers.retain(|r| keep(&r.name));
-    }
-}
+targetable!(crate::manifest::Plc, crate::engine::plan::PlcPlan);
 
 #[cfg(test)]
 mod tests {

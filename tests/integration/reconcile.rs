@@ -13,6 +13,23 @@ const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:
 
 const SLOW: &str = "---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: slow}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @slow\n  timeoutMs: 3000\n  registers:\n    - {name: a, address: 0, value: 5}\n";
 
+/// The fast PLC and the slow one, which answers after 1.5 s.
+async fn fast_and_slow() -> Plant {
+    Plant::start_with(&format!("{PLANT}{SLOW}"), |config| {
+        for endpoint in &mut config.endpoints {
+            for device in &mut endpoint.devices {
+                if device.name == "default/slow" {
+                    device.faults = FaultOverrides {
+                        latency_ms: Some(1500),
+                        ..Default::default()
+                    };
+                }
+            }
+        }
+    })
+    .await
+}
+
 /// Runs reconcile every second for `seconds`, then SIGTERM; returns its stdout lines.
 async fn reconcile_for(plant: &Plant, seconds: u64, during: impl AsyncFnOnce()) -> Vec<String> {
     let mut child = crate::support::fabctl()
@@ -74,19 +91,7 @@ async fn a_one_second_schedule_converges_a_drifting_plant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_overlapping_tick_is_skipped() {
     // The slow PLC answers after 1.5 s: every tick outlasts the one-second schedule.
-    let plant = Plant::start_with(&format!("{PLANT}{SLOW}"), |config| {
-        for endpoint in &mut config.endpoints {
-            for device in &mut endpoint.devices {
-                if device.name == "default/slow" {
-                    device.faults = FaultOverrides {
-                        latency_ms: Some(1500),
-                        ..Default::default()
-                    };
-                }
-            }
-        }
-    })
-    .await;
+    let plant = fast_and_slow().await;
     let lines = reconcile_for(&plant, 5, async || {}).await;
     let ticks = lines.iter().filter(|l| l.contains(" tick: ")).count();
     let skipped = lines.iter().filter(|l| l.contains("tick skipped")).count();
@@ -99,19 +104,7 @@ async fn an_overlapping_tick_is_skipped() {
 async fn sigterm_lets_the_running_tick_finish() {
     // The slow PLC answers after 1.5 s; the fast one at once. SIGTERM is sent as soon
     // as the fast PLC was read, so the first tick is still waiting for the slow one.
-    let plant = Plant::start_with(&format!("{PLANT}{SLOW}"), |config| {
-        for endpoint in &mut config.endpoints {
-            for device in &mut endpoint.devices {
-                if device.name == "default/slow" {
-                    device.faults = FaultOverrides {
-                        latency_ms: Some(1500),
-                        ..Default::default()
-                    };
-                }
-            }
-        }
-    })
-    .await;
+    let plant = fast_and_slow().await;
     let signalled = std::sync::Mutex::new(None);
     let lines = reconcile_for(&plant, 0, async || {
         let deadline = Instant::now() + Duration::from_secs(10);
