@@ -345,7 +345,7 @@ impl EndpointLocks {
                 map.retain(|_, l| Arc::strong_count(l) > 1);
             }
             Arc::clone(
-                map.entry((plc.host.to_ascii_lowercase(), plc.port))
+                map.entry(crate::engine::observe::endpoint_key(&plc.host, plc.port))
                     .or_default(),
             )
         };

@@ -70,11 +70,9 @@ impl<'a> Setup<'a> {
     /// writing it.
     pub fn saved_plan(&self, plan: Plan) -> Result<Plan, Error> {
         let plcs = self.select(plan.plcs)?;
-        let endpoints: std::collections::HashSet<(String, u16)> = plcs
-            .iter()
-            .map(|p| (p.host.to_ascii_lowercase(), p.port))
-            .collect();
-        self.ensure_descriptors(endpoints.len())?;
+        self.ensure_descriptors(observe::endpoints_of(
+            plcs.iter().map(|p| (p.host.as_str(), p.port)),
+        ))?;
         Ok(Plan { plcs })
     }
 

@@ -83,15 +83,22 @@ impl Progress for () {
     fn advance(&self, _: u64) {}
 }
 
-/// Endpoint key: PLCs with the same host and port share one connection.
-pub fn endpoint_key(plc: &Plc) -> (String, u16) {
-    (plc.host.to_ascii_lowercase(), plc.port)
+/// Endpoint key: PLCs with the same host and port share one connection (and, in the
+/// agent, one endpoint lock). The one place that says when two spellings are one
+/// endpoint.
+pub fn endpoint_key(host: &str, port: u16) -> (String, u16) {
+    (host.to_ascii_lowercase(), port)
 }
 
 /// How many endpoints (connections) the PLCs are behind.
 pub fn endpoint_count(plcs: &[Plc]) -> usize {
-    plcs.iter()
-        .map(endpoint_key)
+    endpoints_of(plcs.iter().map(|p| (p.host.as_str(), p.port)))
+}
+
+/// How many endpoints these `(host, port)` pairs are.
+pub fn endpoints_of<'a>(pairs: impl Iterator<Item = (&'a str, u16)>) -> usize {
+    pairs
+        .map(|(host, port)| endpoint_key(host, port))
         .collect::<std::collections::HashSet<_>>()
         .len()
 }
@@ -100,7 +107,10 @@ pub fn endpoint_count(plcs: &[Plc]) -> usize {
 pub fn by_endpoint<'a>(plcs: impl IntoIterator<Item = (usize, &'a Plc)>) -> Vec<Vec<usize>> {
     let mut groups: BTreeMap<(String, u16), Vec<usize>> = BTreeMap::new();
     for (i, plc) in plcs {
-        groups.entry(endpoint_key(plc)).or_default().push(i);
+        groups
+            .entry(endpoint_key(&plc.host, plc.port))
+            .or_default()
+            .push(i);
     }
     groups.into_values().collect()
 }

@@ -217,7 +217,7 @@ pub async fn apply<C: Connector>(
     let mut groups: std::collections::BTreeMap<(String, u16), Vec<usize>> = Default::default();
     for (i, p) in &with_changes {
         groups
-            .entry((p.host.to_ascii_lowercase(), p.port))
+            .entry(crate::engine::observe::endpoint_key(&p.host, p.port))
             .or_default()
             .push(*i);
     }
