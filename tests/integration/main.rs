@@ -10,6 +10,7 @@ mod generated;
 mod guards;
 mod hostile;
 mod import;
+mod interop;
 mod k8s;
 mod monitoring;
 mod plan_apply;

@@ -2,6 +2,7 @@
 //! a cluster, against a simulated plant.
 
 pub mod loopback;
+pub mod pymodbus;
 
 use std::path::Path;
 use std::process::{Command, Output};
