@@ -1,12 +1,13 @@
 //! An in-memory [`Connector`]: devices as maps of words, for unit tests of the engine.
 //! Unknown addresses answer IllegalDataAddress like a real PLC; endpoints can be made
-//! unreachable and units can be made to answer an exception.
+//! unreachable, units can be made to answer an exception, and writes can be made to
+//! lose their answer, echo another address, or find the device busy.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::{Connector, Exception, IoResult, RegisterIo, TransportError};
+use super::{Connector, Exception, IoResult, RegisterIo, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
 #[derive(Default, Debug)]
@@ -20,6 +21,12 @@ struct State {
     write_exception: HashMap<(String, u8), Exception>,
     /// FC06 answers IllegalFunction (a device that only knows FC16).
     no_fc06: bool,
+    /// Writes are performed, then answered with the address one too high.
+    wrong_echo: bool,
+    /// Writes are performed, then their answer is lost (a timeout).
+    lose_write_answers: bool,
+    /// Writes answer this many times with ServerDeviceBusy before they are performed.
+    busy_writes: u32,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -88,6 +95,21 @@ impl MemoryConnector {
         self.state().no_fc06 = true;
     }
 
+    /// Writes are performed and answered for the next address (a wrong echo).
+    pub fn answer_writes_elsewhere(&self) {
+        self.state().wrong_echo = true;
+    }
+
+    /// Writes are performed and their answer never comes (a timeout).
+    pub fn lose_write_answers(&self, lose: bool) {
+        self.state().lose_write_answers = lose;
+    }
+
+    /// The next `times` writes answer ServerDeviceBusy without being performed.
+    pub fn busy_writes(&self, times: u32) {
+        self.state().busy_writes = times;
+    }
+
     /// Requests seen so far: (endpoint, unit, function code, start, count).
     pub fn requests(&self) -> Vec<(String, u8, u8, u16, u16)> {
         self.state().requests.clone()
@@ -131,7 +153,7 @@ impl MemoryIo {
         kind: RegisterKind,
         start: u16,
         words: &[u16],
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         let mut state = self.connector.state();
         state.requests.push((
             self.endpoint.clone(),
@@ -146,6 +168,10 @@ impl MemoryIo {
         if let Some(e) = state.write_exception.get(&(self.endpoint.clone(), unit)) {
             return Ok(Err(*e));
         }
+        if state.busy_writes > 0 {
+            state.busy_writes -= 1;
+            return Ok(Err(Exception::SERVER_DEVICE_BUSY));
+        }
         let Some(table) = state.tables.get_mut(&(self.endpoint.clone(), unit, kind)) else {
             return Ok(Err(Exception::ILLEGAL_DATA_ADDRESS));
         };
@@ -155,7 +181,13 @@ impl MemoryIo {
         for (i, w) in words.iter().enumerate() {
             table.insert(start + i as u16, *w);
         }
-        Ok(Ok(()))
+        if state.lose_write_answers {
+            return Err(TransportError::Timeout {
+                timeout: Duration::from_millis(200),
+            });
+        }
+        let echoed = if state.wrong_echo { start + 1 } else { start };
+        Ok(Ok(WriteEcho::of(matches!(function, 5 | 6), echoed, words)))
     }
 }
 
@@ -189,19 +221,19 @@ impl RegisterIo for MemoryIo {
         }
     }
 
-    async fn write_single_register(&mut self, unit: u8, address: u16, word: u16) -> IoResult<()> {
+    async fn write_single_register(&mut self, unit: u8, address: u16, word: u16) -> IoResult<WriteEcho> {
         self.write(unit, 6, RegisterKind::Holding, address, &[word])
     }
 
-    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<()> {
+    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<WriteEcho> {
         self.write(unit, 16, RegisterKind::Holding, start, words)
     }
 
-    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<()> {
+    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<WriteEcho> {
         self.write(unit, 5, RegisterKind::Coil, address, &[u16::from(bit)])
     }
 
-    async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<()> {
+    async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<WriteEcho> {
         let words: Vec<u16> = bits.iter().map(|b| u16::from(*b)).collect();
         self.write(unit, 15, RegisterKind::Coil, start, &words)
     }

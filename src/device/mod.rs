@@ -1,6 +1,7 @@
 //! Device I/O: the one small trait through which the engine reaches PLCs, its Modbus
 //! TCP implementation, an in-memory implementation for tests, read batching, and the
-//! session that adds timeouts, retries and reconnects.
+//! session that adds timeouts, retries (of reads; a write is never re-sent once it
+//! left) and reconnects.
 //!
 //! Transport failures (no connection, timeout, broken frame) and device exceptions
 //! (the PLC answered "no") are different types all the way up: an exception is an
@@ -37,6 +38,7 @@ impl Exception {
     pub const ILLEGAL_DATA_ADDRESS: Exception = Exception(0x02);
     pub const ILLEGAL_DATA_VALUE: Exception = Exception(0x03);
     pub const SERVER_DEVICE_FAILURE: Exception = Exception(0x04);
+    pub const ACKNOWLEDGE: Exception = Exception(0x05);
     pub const SERVER_DEVICE_BUSY: Exception = Exception(0x06);
     pub const GATEWAY_PATH_UNAVAILABLE: Exception = Exception(0x0A);
     pub const GATEWAY_TARGET_FAILED: Exception = Exception(0x0B);
@@ -80,9 +82,57 @@ pub enum TransportError {
 /// The result of one Modbus request: transport failure, device exception, or data.
 pub type IoResult<T> = Result<Result<T, Exception>, TransportError>;
 
+/// What a write request says it writes, and what a device's answer says it wrote:
+/// FC05/FC06 echo the address and the value, FC15/FC16 the start address and the
+/// quantity. Coils are 0 or 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteEcho {
+    /// FC05/FC06.
+    Single { address: u16, value: u16 },
+    /// FC15/FC16.
+    Multiple { start: u16, quantity: u16 },
+}
+
+impl WriteEcho {
+    /// The echo a correct device gives to writing `words` from `start`, with FC05/FC06
+    /// when `single`, else FC15/FC16.
+    pub fn of(single: bool, start: u16, words: &[u16]) -> Self {
+        match words {
+            [value] if single => WriteEcho::Single {
+                address: start,
+                value: *value,
+            },
+            _ => WriteEcho::Multiple {
+                start,
+                quantity: u16::try_from(words.len()).unwrap_or(u16::MAX),
+            },
+        }
+    }
+
+    /// The two numbers it carries, as `X, N`.
+    pub fn numbers(self) -> String {
+        match self {
+            WriteEcho::Single { address, value } => format!("{address}, {value}"),
+            WriteEcho::Multiple { start, quantity } => format!("{start}, {quantity}"),
+        }
+    }
+}
+
+impl fmt::Display for WriteEcho {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            WriteEcho::Single { address, value } => write!(f, "address {address}, value {value}"),
+            WriteEcho::Multiple { start, quantity } => {
+                write!(f, "address {start}, quantity {quantity}")
+            }
+        }
+    }
+}
+
 /// One open connection to an endpoint (host:port), shared by every unit id behind it.
 /// One request is in flight at a time. Bit tables (coils, discrete inputs) use one
-/// word per bit, 0 or 1.
+/// word per bit, 0 or 1. Writes return the device's echo as it came, unchecked: the
+/// engine compares it with what it sent.
 pub trait RegisterIo: Send {
     /// FC01/FC02/FC03/FC04 depending on `kind`.
     fn read(
@@ -99,7 +149,7 @@ pub trait RegisterIo: Send {
         unit: u8,
         address: u16,
         word: u16,
-    ) -> impl Future<Output = IoResult<()>> + Send;
+    ) -> impl Future<Output = IoResult<WriteEcho>> + Send;
 
     /// FC16.
     fn write_registers(
@@ -107,7 +157,7 @@ pub trait RegisterIo: Send {
         unit: u8,
         start: u16,
         words: &[u16],
-    ) -> impl Future<Output = IoResult<()>> + Send;
+    ) -> impl Future<Output = IoResult<WriteEcho>> + Send;
 
     /// FC05.
     fn write_single_coil(
@@ -115,7 +165,7 @@ pub trait RegisterIo: Send {
         unit: u8,
         address: u16,
         bit: bool,
-    ) -> impl Future<Output = IoResult<()>> + Send;
+    ) -> impl Future<Output = IoResult<WriteEcho>> + Send;
 
     /// FC15.
     fn write_coils(
@@ -123,7 +173,7 @@ pub trait RegisterIo: Send {
         unit: u8,
         start: u16,
         bits: &[bool],
-    ) -> impl Future<Output = IoResult<()>> + Send;
+    ) -> impl Future<Output = IoResult<WriteEcho>> + Send;
 }
 
 /// Opens connections. The engine is generic over it, so it runs against real

@@ -1,13 +1,14 @@
 //! [`RegisterIo`] over Modbus TCP, with tokio-modbus as the client.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio_modbus::client::{Context, Reader, Writer};
+use tokio_modbus::client::{Client, Context, Reader};
 use tokio_modbus::prelude::SlaveContext;
-use tokio_modbus::{ExceptionCode, Slave};
+use tokio_modbus::{ExceptionCode, Request, Response, Slave};
 
-use super::{Connector, Exception, IoResult, RegisterIo, TransportError};
+use super::{Connector, Exception, IoResult, RegisterIo, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
 /// Connects with tokio-modbus over TCP.
@@ -70,12 +71,43 @@ fn convert<T>(r: tokio_modbus::Result<T>) -> IoResult<T> {
     }
 }
 
+/// What a write answer says was written. tokio-modbus's `Writer` methods only
+/// `debug_assert` the echo (a panic in a debug build, silence in a release one), so
+/// writes go through `Client::call` and the echo is handed up as it came.
+fn echo(response: Response) -> Result<WriteEcho, TransportError> {
+    match response {
+        Response::WriteSingleRegister(address, value) => Ok(WriteEcho::Single { address, value }),
+        Response::WriteSingleCoil(address, bit) => Ok(WriteEcho::Single {
+            address,
+            value: u16::from(bit),
+        }),
+        Response::WriteMultipleRegisters(start, quantity)
+        | Response::WriteMultipleCoils(start, quantity) => {
+            Ok(WriteEcho::Multiple { start, quantity })
+        }
+        other => Err(TransportError::Protocol {
+            reason: format!("a write answered with {other:?}"),
+        }),
+    }
+}
+
 fn exception(code: ExceptionCode) -> Exception {
     Exception(u8::from(code))
 }
 
 fn bits_to_words(bits: Vec<bool>) -> Vec<u16> {
     bits.into_iter().map(u16::from).collect()
+}
+
+impl ModbusIo {
+    async fn write(&mut self, unit: u8, request: Request<'_>) -> IoResult<WriteEcho> {
+        self.ctx.set_slave(Slave(unit));
+        match convert(self.ctx.call(request).await) {
+            Ok(Ok(response)) => echo(response).map(Ok),
+            Ok(Err(exception)) => Ok(Err(exception)),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl RegisterIo for ModbusIo {
@@ -115,23 +147,27 @@ impl RegisterIo for ModbusIo {
         result
     }
 
-    async fn write_single_register(&mut self, unit: u8, address: u16, word: u16) -> IoResult<()> {
-        self.ctx.set_slave(Slave(unit));
-        convert(self.ctx.write_single_register(address, word).await)
+    async fn write_single_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        word: u16,
+    ) -> IoResult<WriteEcho> {
+        self.write(unit, Request::WriteSingleRegister(address, word))
+            .await
     }
 
-    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<()> {
-        self.ctx.set_slave(Slave(unit));
-        convert(self.ctx.write_multiple_registers(start, words).await)
+    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<WriteEcho> {
+        self.write(unit, Request::WriteMultipleRegisters(start, Cow::Borrowed(words)))
+            .await
     }
 
-    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<()> {
-        self.ctx.set_slave(Slave(unit));
-        convert(self.ctx.write_single_coil(address, bit).await)
+    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<WriteEcho> {
+        self.write(unit, Request::WriteSingleCoil(address, bit)).await
     }
 
-    async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<()> {
-        self.ctx.set_slave(Slave(unit));
-        convert(self.ctx.write_multiple_coils(start, bits).await)
+    async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<WriteEcho> {
+        self.write(unit, Request::WriteMultipleCoils(start, Cow::Borrowed(bits)))
+            .await
     }
 }

@@ -1,13 +1,19 @@
 //! A session with one endpoint: connects lazily, bounds every request by a timeout,
 //! and retries transport failures with backoff on a fresh connection. Device
 //! exceptions are answers and are returned at once.
+//!
+//! Only reads are retried after a request was sent. A write is retried only when the
+//! connection could not be opened (the request never left); a write whose answer was
+//! lost is returned as it is, because the device may have performed it: re-sending it
+//! blindly fires a command twice or overwrites what another writer set in between.
+//! The engine reads back and decides.
 
 use std::time::Duration;
 
-use super::{Connector, IoResult, RegisterIo, TransportError};
+use super::{Connector, IoResult, RegisterIo, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
-/// How transport failures are retried.
+/// How transport failures are retried (a write only while it could not be sent).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Total attempts per request (1 = no retry).
@@ -23,6 +29,12 @@ impl Default for RetryPolicy {
             backoff: Duration::from_millis(50),
         }
     }
+}
+
+/// What a request returns when the device answers it.
+enum Answer {
+    Words(Vec<u16>),
+    Echo(WriteEcho),
 }
 
 enum Request<'a> {
@@ -47,6 +59,32 @@ enum Request<'a> {
         start: u16,
         bits: &'a [bool],
     },
+}
+
+impl Request<'_> {
+    /// Whether sending it again cannot change the device: only reads.
+    fn is_read(&self) -> bool {
+        matches!(self, Request::Read { .. })
+    }
+}
+
+impl Answer {
+    fn words(self) -> Vec<u16> {
+        match self {
+            Answer::Words(words) => words,
+            Answer::Echo(_) => Vec::new(),
+        }
+    }
+
+    fn echo(self) -> WriteEcho {
+        match self {
+            Answer::Echo(echo) => echo,
+            Answer::Words(_) => WriteEcho::Multiple {
+                start: 0,
+                quantity: 0,
+            },
+        }
+    }
 }
 
 /// One endpoint (host:port) for the whole run: one connection, one request in flight.
@@ -86,7 +124,7 @@ impl<'c, C: Connector> Session<'c, C> {
     ) -> IoResult<Vec<u16>> {
         self.call(unit, Request::Read { kind, start, count }, timeout)
             .await
-            .map(|r| r.map(|v| v.unwrap_or_default()))
+            .map(|r| r.map(Answer::words))
     }
 
     /// FC06.
@@ -96,14 +134,14 @@ impl<'c, C: Connector> Session<'c, C> {
         address: u16,
         word: u16,
         timeout: Duration,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         self.call(
             unit,
             Request::WriteSingleRegister { address, word },
             timeout,
         )
         .await
-        .map(|r| r.map(drop))
+        .map(|r| r.map(Answer::echo))
     }
 
     /// FC16.
@@ -113,10 +151,10 @@ impl<'c, C: Connector> Session<'c, C> {
         start: u16,
         words: &[u16],
         timeout: Duration,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         self.call(unit, Request::WriteRegisters { start, words }, timeout)
             .await
-            .map(|r| r.map(drop))
+            .map(|r| r.map(Answer::echo))
     }
 
     /// FC05.
@@ -126,10 +164,10 @@ impl<'c, C: Connector> Session<'c, C> {
         address: u16,
         bit: bool,
         timeout: Duration,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         self.call(unit, Request::WriteSingleCoil { address, bit }, timeout)
             .await
-            .map(|r| r.map(drop))
+            .map(|r| r.map(Answer::echo))
     }
 
     /// FC15.
@@ -139,10 +177,10 @@ impl<'c, C: Connector> Session<'c, C> {
         start: u16,
         bits: &[bool],
         timeout: Duration,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         self.call(unit, Request::WriteCoils { start, bits }, timeout)
             .await
-            .map(|r| r.map(drop))
+            .map(|r| r.map(Answer::echo))
     }
 
     async fn call(
@@ -150,7 +188,7 @@ impl<'c, C: Connector> Session<'c, C> {
         unit: u8,
         request: Request<'_>,
         timeout: Duration,
-    ) -> IoResult<Option<Vec<u16>>> {
+    ) -> IoResult<Answer> {
         let attempts = self.policy.attempts.max(1);
         let mut backoff = self.policy.backoff;
         let mut attempt = 1;
@@ -162,7 +200,8 @@ impl<'c, C: Connector> Session<'c, C> {
                     // A connection that failed or timed out may deliver a late reply to
                     // the next request: never reuse it.
                     self.io = None;
-                    if attempt >= attempts {
+                    let unsent = matches!(e, TransportError::Connect { .. });
+                    if attempt >= attempts || !(request.is_read() || unsent) {
                         return Err(e);
                     }
                 }
@@ -178,7 +217,7 @@ impl<'c, C: Connector> Session<'c, C> {
         unit: u8,
         request: &Request<'_>,
         timeout: Duration,
-    ) -> IoResult<Option<Vec<u16>>> {
+    ) -> IoResult<Answer> {
         let io = match &mut self.io {
             Some(io) => io,
             slot => {
@@ -194,24 +233,26 @@ impl<'c, C: Connector> Session<'c, C> {
         let fut = async {
             match *request {
                 Request::Read { kind, start, count } => {
-                    io.read(unit, kind, start, count).await.map(|r| r.map(Some))
+                    io.read(unit, kind, start, count)
+                        .await
+                        .map(|r| r.map(Answer::Words))
                 }
                 Request::WriteSingleRegister { address, word } => io
                     .write_single_register(unit, address, word)
                     .await
-                    .map(|r| r.map(|()| None)),
+                    .map(|r| r.map(Answer::Echo)),
                 Request::WriteRegisters { start, words } => io
                     .write_registers(unit, start, words)
                     .await
-                    .map(|r| r.map(|()| None)),
+                    .map(|r| r.map(Answer::Echo)),
                 Request::WriteSingleCoil { address, bit } => io
                     .write_single_coil(unit, address, bit)
                     .await
-                    .map(|r| r.map(|()| None)),
+                    .map(|r| r.map(Answer::Echo)),
                 Request::WriteCoils { start, bits } => io
                     .write_coils(unit, start, bits)
                     .await
-                    .map(|r| r.map(|()| None)),
+                    .map(|r| r.map(Answer::Echo)),
             }
         };
         match tokio::time::timeout(timeout, fut).await {

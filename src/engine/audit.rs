@@ -103,6 +103,9 @@ impl ResultSink for AuditLog {
             "outcome": r.outcome,
             "error": r.error,
         });
+        if let (Some(line), Some(note)) = (line.as_object_mut(), r.note) {
+            line.insert("note".into(), json!(note));
+        }
         if let (Some(line), Some(ctx)) = (line.as_object_mut(), self.context.as_object()) {
             for (k, v) in ctx {
                 line.insert(k.clone(), v.clone());

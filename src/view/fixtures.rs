@@ -186,6 +186,7 @@ pub(crate) fn result(
         after: (outcome == Outcome::Applied).then_some(Value::Float(12.5)),
         outcome,
         written: matches!(outcome, Outcome::Applied | Outcome::VerifyFailed),
+        note: None,
         error: error.map(Box::new),
     }
 }

@@ -211,6 +211,13 @@ impl<W: Write> View for HumanView<W> {
                 " ({})",
                 value_pair(before, Some(after), self.options.color)
             )?;
+            if let Some(note) = r.note {
+                write!(
+                    self.out,
+                    " — {}",
+                    paint.style(&note.to_string(), Style::new().yellow())
+                )?;
+            }
         } else if let Some(error) = &r.error {
             write!(
                 self.out,

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::View;
-use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult};
+use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult, WriteNote};
 use crate::engine::plan::{
     Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
 };
@@ -136,6 +136,8 @@ enum Event<'a> {
         after: Option<Value>,
         desired: Value,
         outcome: Outcome,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<WriteNote>,
     },
     ApplyErrored {
         #[serde(flatten)]
@@ -237,6 +239,7 @@ impl<W: Write> View for JsonView<W> {
                 after: r.after,
                 desired: r.desired,
                 outcome: r.outcome,
+                note: r.note,
             },
             Outcome::Stale | Outcome::Refused | Outcome::Failed | Outcome::VerifyFailed => {
                 Event::ApplyErrored {

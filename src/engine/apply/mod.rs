@@ -5,12 +5,13 @@
 //!
 //! One PLC's apply, followed register by register, is in the `plc` module.
 
+mod answer;
 mod plc;
 
 use futures::StreamExt;
 use serde::{Serialize, Serializer};
 
-use crate::device::{Connector, Exception, Session, TransportError};
+use crate::device::{Connector, Exception, Session, TransportError, WriteEcho};
 use crate::engine::guard::GuardError;
 use crate::engine::lock::LockError;
 use crate::engine::observe::{DeviceError, IoStats, Progress, ReadOptions};
@@ -82,9 +83,50 @@ pub enum ApplyError {
     /// No connection: the write request was never sent.
     #[error("not written: {source}")]
     NotSent { source: TransportError },
-    /// The write request was sent, its answer lost.
-    #[error("write may or may not have reached the device: {source}")]
-    Unconfirmed { source: TransportError },
+    /// The device answered the write for another address, quantity or value.
+    #[error(
+        "write not confirmed: the device answered for {answered}; we wrote {}",
+        sent.numbers()
+    )]
+    WrongEcho {
+        answered: WriteEcho,
+        sent: WriteEcho,
+    },
+    /// The write's answer was lost and reading the register back failed too.
+    #[error(
+        "write may or may not have reached the device: {source}; reading it back failed: \
+         {read_back}"
+    )]
+    Unconfirmed {
+        source: TransportError,
+        read_back: String,
+    },
+    /// The write's answer was lost and the read-back shows a third value: someone else
+    /// wrote the register in between. It is not written again.
+    #[error(
+        "the device did not answer the write ({source}) and the read-back shows {}, \
+         neither the value before ({}) nor {desired}: another writer changed it; not \
+         written again",
+        show(read_back),
+        show(before)
+    )]
+    ChangedAfterLostAnswer {
+        source: TransportError,
+        before: Option<Value>,
+        read_back: Option<Value>,
+        desired: Value,
+    },
+    /// The write's answer was lost twice and the read-back still shows the value
+    /// before: the device did not perform it.
+    #[error(
+        "the device did not answer the write ({source}), written once more after the \
+         read-back still showed {}, and again no answer: not applied",
+        show(before)
+    )]
+    NotApplied {
+        source: TransportError,
+        before: Option<Value>,
+    },
     /// The read-back after writing failed.
     #[error("written, but the read-back failed: {source}")]
     ReadBack { source: DeviceError },
@@ -104,13 +146,17 @@ impl ApplyError {
     pub fn outcome(&self) -> Outcome {
         match self {
             ApplyError::Refused(_) => Outcome::Refused,
-            ApplyError::Stale { .. } => Outcome::Stale,
+            ApplyError::Stale { .. } | ApplyError::ChangedAfterLostAnswer { .. } => {
+                Outcome::Stale
+            }
             ApplyError::Lock(_)
             | ApplyError::PreRead { .. }
             | ApplyError::PreReadRefused { .. }
             | ApplyError::WriteRefused { .. }
             | ApplyError::NotSent { .. }
-            | ApplyError::Unconfirmed { .. } => Outcome::Failed,
+            | ApplyError::WrongEcho { .. }
+            | ApplyError::Unconfirmed { .. }
+            | ApplyError::NotApplied { .. } => Outcome::Failed,
             ApplyError::ReadBack { .. }
             | ApplyError::ReadBackRefused { .. }
             | ApplyError::Mismatch { .. } => Outcome::VerifyFailed,
@@ -119,6 +165,34 @@ impl ApplyError {
 }
 
 impl Serialize for ApplyError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Something the user should know about a write that was applied all the same.
+/// Serialized as its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WriteNote {
+    /// The answer was lost; the read-back showed the value written.
+    #[error("the device did not answer the write, the read-back shows it applied")]
+    AnswerLost,
+    /// The answer was lost and the read-back still showed the value before: written
+    /// once more.
+    #[error(
+        "the device did not answer the write and the read-back still showed the value \
+         before: written once more"
+    )]
+    WrittenAgain,
+    /// The device answered Acknowledge (performed later); the read-back showed it done.
+    #[error("the device acknowledged the write (Acknowledge, 0x05), the read-back shows it applied")]
+    Acknowledged,
+    /// The device was busy; written again after a fresh compare-and-set.
+    #[error("the device was busy (ServerDeviceBusy, 0x06); written again after a fresh compare-and-set")]
+    Busy,
+}
+
+impl Serialize for WriteNote {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
@@ -149,6 +223,10 @@ pub struct RegisterResult {
     pub outcome: Outcome,
     /// Whether a write request was sent for this register.
     pub written: bool,
+    /// What the user should know about how the write went (a lost answer, a busy
+    /// device, Acknowledge), applied or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<WriteNote>,
     /// Boxed: most registers have none, and a report holds one result per change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Box<ApplyError>>,

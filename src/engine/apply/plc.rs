@@ -2,12 +2,18 @@
 //! [`Attempt`] that the steps carry along: guarded, locked, compare-and-set read,
 //! written (coalesced with its neighbours), read back. The first step that fails
 //! records its [`ApplyError`], which decides the register's [`Outcome`].
+//!
+//! Every write request is sent once; what its answer means (the `answer` module)
+//! decides what follows: a lost answer is read back, a busy device gets a fresh
+//! compare-and-set, and only then may a register be written again.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::time::Duration;
 
-use super::{ApplyError, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult};
-use crate::device::{Connector, Exception, Session, TransportError};
+use super::answer::{self, AfterLostAnswer, Answer};
+use super::{ApplyError, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult, WriteNote};
+use crate::device::{Connector, Exception, Session, TransportError, WriteEcho};
 use crate::engine::guard::{GuardError, guard};
 use crate::engine::lock;
 use crate::engine::observe::{self, Reading};
@@ -24,6 +30,8 @@ struct Attempt<'p> {
     after: Option<Value>,
     /// Whether a write request was sent for it.
     written: bool,
+    /// How its write went, when the user should know (a lost answer, Acknowledge).
+    note: Option<WriteNote>,
     /// The step that stopped it; `None` while it is on its way to `applied`.
     error: Option<ApplyError>,
 }
@@ -41,6 +49,7 @@ impl<'p> Attempt<'p> {
             before: None,
             after: None,
             written: false,
+            note: None,
             error: refusal.map(ApplyError::Refused),
         }
     }
@@ -83,6 +92,7 @@ impl<'p> Attempt<'p> {
                 .as_ref()
                 .map_or(Outcome::Applied, ApplyError::outcome),
             written: self.written,
+            note: self.note,
             error: self.error.map(Box::new),
         }
     }
@@ -118,6 +128,7 @@ pub(super) async fn apply_plc<C: Connector>(
                     allowed.into_iter().filter(|a| a.is_pending()).collect();
                 to_write.sort_by_key(|a| (a.reg.kind, a.reg.address));
                 write(session, plc, timeout, &mut to_write).await;
+                await_acknowledged(session, plc.unit_id, timeout, &mut to_write).await;
                 read_back(session, plc.unit_id, timeout, &mut to_write).await;
             }
         }
@@ -163,7 +174,8 @@ async fn compare_and_set<C: Connector>(
 }
 
 /// Writes the registers (sorted by kind and address), coalesced into runs of adjacent
-/// registers, paced by `minWriteIntervalMs` so a slow device is never flooded.
+/// registers, paced by `minWriteIntervalMs` so a slow device is never flooded. Each
+/// request is sent once; its answer decides what follows (see [`settle`]).
 async fn write<C: Connector>(
     session: &mut Session<'_, C>,
     plc: &PlcPlan,
@@ -172,16 +184,18 @@ async fn write<C: Connector>(
 ) {
     let pacing = Duration::from_millis(plc.min_write_interval_ms);
     let mut last_write: Option<tokio::time::Instant> = None;
-    for run in runs(sorted) {
+    let all: Vec<usize> = (0..sorted.len()).collect();
+    let mut queue: VecDeque<Batch> = batches(sorted, &all, Rewrites::default()).collect();
+    while let Some(batch) = queue.pop_front() {
         if let Some(last) = last_write {
             tokio::time::sleep_until(last + pacing).await;
         }
         last_write = Some(tokio::time::Instant::now());
-        let run = &mut sorted[run];
-        let first = run[0].reg;
-        let words: Vec<u16> = run
+        let first = sorted[batch.members[0]].reg;
+        let words: Vec<u16> = batch
+            .members
             .iter()
-            .flat_map(|a| a.reg.desired_words.iter().copied())
+            .flat_map(|&i| sorted[i].reg.desired_words.iter().copied())
             .collect();
         let answer = write_run(
             session,
@@ -192,12 +206,248 @@ async fn write<C: Connector>(
             timeout,
         )
         .await;
-        for a in run {
-            a.written = true;
-            if let Err(e) = &answer {
-                a.fail(e.clone());
+        let again = settle(session, plc.unit_id, timeout, sorted, batch, answer).await;
+        for batch in again.into_iter().rev() {
+            queue.push_front(batch);
+        }
+    }
+}
+
+/// Most times a request is sent again after ServerDeviceBusy, each after a pause and
+/// a fresh compare-and-set.
+const BUSY_REWRITES: u8 = 2;
+
+/// How often the registers of a batch may still be written again.
+#[derive(Clone, Copy, Debug)]
+struct Rewrites {
+    /// After a lost answer whose read-back still shows the value before: once.
+    lost: u8,
+    /// After ServerDeviceBusy.
+    busy: u8,
+}
+
+impl Default for Rewrites {
+    fn default() -> Self {
+        Rewrites {
+            lost: 1,
+            busy: BUSY_REWRITES,
+        }
+    }
+}
+
+/// The registers (indices into the sorted attempts) one write request carries.
+struct Batch {
+    members: Vec<usize>,
+    rewrites: Rewrites,
+}
+
+/// The members (sorted) split into runs one request can carry.
+fn batches<'a>(
+    sorted: &'a [&mut Attempt<'_>],
+    members: &'a [usize],
+    rewrites: Rewrites,
+) -> impl Iterator<Item = Batch> + 'a {
+    let regs: Vec<&RegisterPlan> = members.iter().map(|&i| sorted[i].reg).collect();
+    runs(&regs).into_iter().map(move |run| Batch {
+        members: members[run].to_vec(),
+        rewrites,
+    })
+}
+
+/// What one write request's answer means for its registers. Returns the requests to
+/// send again: after a lost answer, only registers whose read-back still shows the
+/// value of the compare-and-set, once; after ServerDeviceBusy, only those a fresh
+/// compare-and-set finds unchanged, a bounded number of times. Nothing is re-sent
+/// blindly.
+async fn settle<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    timeout: Duration,
+    sorted: &mut [&mut Attempt<'_>],
+    batch: Batch,
+    answer: Answer,
+) -> Vec<Batch> {
+    let Batch { members, rewrites } = batch;
+    for &i in &members {
+        sorted[i].written = !matches!(answer, Answer::NotSent(_));
+    }
+    let fail_all = |sorted: &mut [&mut Attempt<'_>], error: ApplyError| {
+        for &i in &members {
+            sorted[i].fail(error.clone());
+        }
+    };
+    match answer {
+        Answer::Confirmed => Vec::new(),
+        Answer::Acknowledged => {
+            for &i in &members {
+                sorted[i].note = Some(WriteNote::Acknowledged);
+            }
+            Vec::new()
+        }
+        Answer::WrongEcho { answered, sent } => {
+            fail_all(sorted, ApplyError::WrongEcho { answered, sent });
+            Vec::new()
+        }
+        Answer::Refused(exception) => {
+            fail_all(sorted, ApplyError::WriteRefused { exception });
+            Vec::new()
+        }
+        Answer::NotSent(source) => {
+            fail_all(sorted, ApplyError::NotSent { source });
+            Vec::new()
+        }
+        Answer::Busy if rewrites.busy == 0 => {
+            let exception = Exception::SERVER_DEVICE_BUSY;
+            fail_all(sorted, ApplyError::WriteRefused { exception });
+            Vec::new()
+        }
+        Answer::Busy => {
+            let pause = busy_pause(rewrites.busy);
+            tokio::time::sleep(pause).await;
+            let mut fresh: Vec<&mut Attempt> = sorted
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| members.contains(i))
+                .map(|(_, a)| &mut **a)
+                .collect();
+            compare_and_set(session, unit, timeout, &mut fresh).await;
+            for a in fresh {
+                a.note = Some(WriteNote::Busy);
+            }
+            let unchanged: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&i| sorted[i].is_pending())
+                .collect();
+            let rewrites = Rewrites {
+                busy: rewrites.busy - 1,
+                ..rewrites
+            };
+            batches(sorted, &unchanged, rewrites).collect()
+        }
+        Answer::Lost(source) => {
+            let untouched =
+                after_lost_answer(session, unit, timeout, sorted, &members, source, rewrites)
+                    .await;
+            let rewrites = Rewrites {
+                lost: 0,
+                ..rewrites
+            };
+            batches(sorted, &untouched, rewrites).collect()
+        }
+    }
+}
+
+/// The pause before sending a busy device a write again: 50 ms, then 100 ms, …
+fn busy_pause(rewrites_left: u8) -> Duration {
+    let done = u32::from(BUSY_REWRITES.saturating_sub(rewrites_left));
+    Duration::from_millis(50).saturating_mul(1 << done.min(4))
+}
+
+/// After a lost answer, reads the `members` back: the value written means the answer
+/// alone was lost (applied); a third value means someone else wrote (stale, never
+/// written again); the value of the compare-and-set means the write did not arrive,
+/// and those members are returned to be written once more, if `rewrites` allow.
+async fn after_lost_answer<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    timeout: Duration,
+    sorted: &mut [&mut Attempt<'_>],
+    members: &[usize],
+    source: TransportError,
+    rewrites: Rewrites,
+) -> Vec<usize> {
+    tracing::warn!(
+        unit,
+        "the device did not answer a write ({source}); reading back before deciding"
+    );
+    let items: Vec<_> = members.iter().map(|&i| sorted[i].item()).collect();
+    let readings = match observe::read_registers(session, unit, &items, timeout).await {
+        Ok(readings) => readings,
+        Err(e) => {
+            for &i in members {
+                sorted[i].fail(ApplyError::Unconfirmed {
+                    source: source.clone(),
+                    read_back: e.to_string(),
+                });
+            }
+            return Vec::new();
+        }
+    };
+    let mut untouched = Vec::new();
+    for (&i, reading) in members.iter().zip(&readings) {
+        let a = &mut *sorted[i];
+        let words = match reading {
+            Reading::Words(w) => w,
+            Reading::Exception(exception) => {
+                a.fail(ApplyError::Unconfirmed {
+                    source: source.clone(),
+                    read_back: exception.to_string(),
+                });
+                continue;
+            }
+        };
+        let before = a.reg.live_words.as_deref().unwrap_or_default();
+        match answer::after_lost_answer(words, before, &a.reg.desired_words) {
+            AfterLostAnswer::Applied => a.note = Some(WriteNote::AnswerLost),
+            AfterLostAnswer::Untouched if rewrites.lost > 0 => {
+                a.note = Some(WriteNote::WrittenAgain);
+                untouched.push(i);
+            }
+            AfterLostAnswer::Untouched => a.fail(ApplyError::NotApplied {
+                source: source.clone(),
+                before: a.before,
+            }),
+            AfterLostAnswer::Changed => {
+                let read_back = a.decode(reading);
+                a.fail(ApplyError::ChangedAfterLostAnswer {
+                    source: source.clone(),
+                    before: a.before,
+                    read_back,
+                    desired: a.reg.desired,
+                });
             }
         }
+    }
+    untouched
+}
+
+/// How many times the read-back of an acknowledged write is tried while it still shows
+/// the value before (spread over one request timeout).
+const ACKNOWLEDGE_POLLS: u32 = 5;
+
+/// Waits for the writes a device acknowledged (Acknowledge: performed later) to show:
+/// re-reads them, up to one timeout in all, while they still hold the value before.
+/// The read-back that follows decides.
+async fn await_acknowledged<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    timeout: Duration,
+    written: &mut [&mut Attempt<'_>],
+) {
+    let pause = (timeout / ACKNOWLEDGE_POLLS).max(Duration::from_millis(10));
+    for _ in 0..ACKNOWLEDGE_POLLS {
+        let waiting: Vec<_> = written
+            .iter()
+            .filter(|a| a.is_pending() && a.note == Some(WriteNote::Acknowledged))
+            .map(|a| a.item())
+            .collect();
+        if waiting.is_empty() {
+            return;
+        }
+        let Ok(readings) = observe::read_registers(session, unit, &waiting, timeout).await
+        else {
+            return;
+        };
+        let done = written
+            .iter()
+            .filter(|a| a.is_pending() && a.note == Some(WriteNote::Acknowledged))
+            .zip(&readings)
+            .all(|(a, r)| !matches!(r, Reading::Words(w) if Some(w) == a.reg.live_words.as_ref()));
+        if done {
+            return;
+        }
+        tokio::time::sleep(pause).await;
     }
 }
 
@@ -241,12 +491,11 @@ async fn read_back<C: Connector>(
 
 /// Splits registers sorted by kind and address into runs that one write request can
 /// carry: same kind, adjacent, within the protocol limit.
-fn runs(sorted: &[&mut Attempt<'_>]) -> Vec<Range<usize>> {
+fn runs(sorted: &[&RegisterPlan]) -> Vec<Range<usize>> {
     let mut runs: Vec<Range<usize>> = Vec::new();
     let mut run_end = 0u32;
     let mut run_len = 0u32;
-    for (i, a) in sorted.iter().enumerate() {
-        let reg = a.reg;
+    for (i, &reg) in sorted.iter().enumerate() {
         let max = u32::from(if reg.kind.is_bit() {
             MAX_WRITE_BITS
         } else {
@@ -254,7 +503,7 @@ fn runs(sorted: &[&mut Attempt<'_>]) -> Vec<Range<usize>> {
         });
         let width = u32::from(reg.width());
         let extends = runs.last().is_some_and(|run| {
-            let prev = sorted[run.end - 1].reg;
+            let prev = sorted[run.end - 1];
             prev.kind == reg.kind && u32::from(reg.address) == run_end + 1 && run_len + width <= max
         });
         match runs.last_mut() {
@@ -274,6 +523,7 @@ fn runs(sorted: &[&mut Attempt<'_>]) -> Vec<Range<usize>> {
 
 /// One write request for `words` from `start`: FC05/FC15 for coils, FC06 for one
 /// holding register (FC16 when the device answers IllegalFunction), FC16 for more.
+/// The answer is judged against what was sent.
 async fn write_run<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
@@ -281,15 +531,19 @@ async fn write_run<C: Connector>(
     start: u16,
     words: &[u16],
     timeout: Duration,
-) -> Result<(), ApplyError> {
-    let answer = if kind == RegisterKind::Coil {
+) -> Answer {
+    let single = WriteEcho::of(true, start, words);
+    let multiple = WriteEcho::of(false, start, words);
+    if kind == RegisterKind::Coil {
         let bits: Vec<bool> = words.iter().map(|w| *w != 0).collect();
         if bits.len() == 1 {
-            session
+            let answer = session
                 .write_single_coil(unit, start, bits[0], timeout)
-                .await
+                .await;
+            answer::judge(single, answer)
         } else {
-            session.write_coils(unit, start, &bits, timeout).await
+            let answer = session.write_coils(unit, start, &bits, timeout).await;
+            answer::judge(multiple, answer)
         }
     } else if words.len() == 1 {
         match session
@@ -297,17 +551,13 @@ async fn write_run<C: Connector>(
             .await
         {
             Ok(Err(Exception::ILLEGAL_FUNCTION)) => {
-                session.write_registers(unit, start, words, timeout).await
+                let answer = session.write_registers(unit, start, words, timeout).await;
+                answer::judge(multiple, answer)
             }
-            other => other,
+            other => answer::judge(single, other),
         }
     } else {
-        session.write_registers(unit, start, words, timeout).await
-    };
-    match answer {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(exception)) => Err(ApplyError::WriteRefused { exception }),
-        Err(source @ TransportError::Connect { .. }) => Err(ApplyError::NotSent { source }),
-        Err(source) => Err(ApplyError::Unconfirmed { source }),
+        let answer = session.write_registers(unit, start, words, timeout).await;
+        answer::judge(multiple, answer)
     }
 }
