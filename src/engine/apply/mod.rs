@@ -586,4 +586,97 @@ mod tests {
             Some(vec![0])
         );
     }
+
+    fn writes_sent(mem: &MemoryConnector) -> Vec<(u8, u16, u16)> {
+        requests(mem)
+            .into_iter()
+            .filter(|r| matches!(r.0, 5 | 6 | 15 | 16))
+            .collect()
+    }
+
+    fn result_of<'r>(report: &'r ApplyReport, name: &str) -> &'r RegisterResult {
+        report.results.iter().find(|r| r.register == name).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_lost_write_answer_is_read_back_not_resent() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.lose_write_answers(true);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert_eq!(writes_sent(&mem), [(16, 0, 4), (6, 20, 1), (15, 0, 2)]);
+        let d = result_of(&report, "d");
+        assert_eq!((d.outcome, d.written), (Outcome::Applied, true));
+        assert_eq!(d.note, Some(WriteNote::AnswerLost));
+        assert_eq!(
+            d.note.map(|n| n.to_string()).as_deref(),
+            Some("the device did not answer the write, the read-back shows it applied")
+        );
+        assert!(report.summary().is_success(), "{:?}", errors(&report));
+    }
+
+    #[tokio::test]
+    async fn a_wrong_echo_is_a_failure_naming_both_addresses() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.answer_writes_elsewhere();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let d = result_of(&report, "d");
+        assert_eq!((d.outcome, d.written), (Outcome::Failed, true));
+        assert_eq!(
+            d.error.as_ref().map(ToString::to_string).as_deref(),
+            Some("write not confirmed: the device answered for address 21, value 4; we wrote 20, 4")
+        );
+        let a = result_of(&report, "a");
+        assert_eq!(
+            a.error.as_ref().map(ToString::to_string).as_deref(),
+            Some("write not confirmed: the device answered for address 1, quantity 4; we wrote 0, 4")
+        );
+        assert_eq!(report.summary().failed, 6);
+        assert_eq!(writes_sent(&mem).len(), 3, "a wrong echo is never re-sent");
+    }
+
+    #[tokio::test]
+    async fn a_busy_device_is_written_again_only_after_a_fresh_compare_and_set() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.busy_writes(2);
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", errors(&report));
+        assert_eq!(result_of(&report, "a").note, Some(WriteNote::Busy));
+        assert_eq!(result_of(&report, "d").note, None);
+        // The first FC16 is busy twice; a compare-and-set read precedes each rewrite.
+        assert_eq!(
+            requests(&mem)[before + 3..before + 8],
+            [(16, 0, 4), (3, 0, 4), (16, 0, 4), (3, 0, 4), (16, 0, 4)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_busy_device_whose_register_changed_meanwhile_is_not_written_again() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.busy_writes(1);
+        let report = {
+            let apply = apply(&mem, &plan, ReadOptions::default(), &(), &());
+            let meddle = async {
+                // The first write (FC16 at 0) is busy; someone writes `a` during the pause.
+                while !writes_sent(&mem).contains(&(16, 0, 4)) {
+                    tokio::task::yield_now().await;
+                }
+                mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 0, &[7]);
+            };
+            futures::join!(apply, meddle).0
+        };
+        let a = result_of(&report, "a");
+        assert_eq!(a.outcome, Outcome::Stale);
+        assert_eq!(
+            mem.get("10.0.0.1", 502, 1, RegisterKind::Holding, 0, 1),
+            Some(vec![7])
+        );
+        // b and c are unchanged and written again, without a.
+        assert!(writes_sent(&mem).contains(&(16, 1, 3)), "{:?}", writes_sent(&mem));
+        assert_eq!(result_of(&report, "b").outcome, Outcome::Applied);
+    }
 }
