@@ -71,6 +71,8 @@ pub enum ExceptionCode {
     IllegalDataValue,
     /// 0x04: the device failed while performing the request.
     ServerDeviceFailure,
+    /// 0x05: the request is accepted and will take long; the device performs it later.
+    Acknowledge,
     /// 0x06: the device is busy; try again later.
     ServerDeviceBusy,
     /// 0x0B: a gateway got no answer from the addressed unit.
@@ -87,6 +89,7 @@ impl ExceptionCode {
             ExceptionCode::IllegalDataAddress => 0x02,
             ExceptionCode::IllegalDataValue => 0x03,
             ExceptionCode::ServerDeviceFailure => 0x04,
+            ExceptionCode::Acknowledge => 0x05,
             ExceptionCode::ServerDeviceBusy => 0x06,
             ExceptionCode::GatewayTargetDeviceFailedToRespond => 0x0B,
             ExceptionCode::Other(code) => code,
@@ -100,6 +103,7 @@ impl ExceptionCode {
             0x02 => ExceptionCode::IllegalDataAddress,
             0x03 => ExceptionCode::IllegalDataValue,
             0x04 => ExceptionCode::ServerDeviceFailure,
+            0x05 => ExceptionCode::Acknowledge,
             0x06 => ExceptionCode::ServerDeviceBusy,
             0x0B => ExceptionCode::GatewayTargetDeviceFailedToRespond,
             other => ExceptionCode::Other(other),
@@ -114,6 +118,7 @@ impl fmt::Display for ExceptionCode {
             ExceptionCode::IllegalDataAddress => "illegal data address",
             ExceptionCode::IllegalDataValue => "illegal data value",
             ExceptionCode::ServerDeviceFailure => "server device failure",
+            ExceptionCode::Acknowledge => "acknowledge",
             ExceptionCode::ServerDeviceBusy => "server device busy",
             ExceptionCode::GatewayTargetDeviceFailedToRespond => {
                 "gateway target device failed to respond"

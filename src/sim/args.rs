@@ -48,6 +48,15 @@ pub struct SimArgs {
     /// Probability of a malformed reply (wrong transaction id or random bytes)
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_probability)]
     pub garbage_rate: f64,
+    /// Perform every write at once but reply this many milliseconds late
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub write_latency: u64,
+    /// Answer every write for the address N higher than the one written (a wrong echo)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub write_echo_offset: u16,
+    /// Answer every write Acknowledge (0x05) and perform it this many milliseconds later
+    #[arg(long, value_name = "MS")]
+    pub acknowledge_writes: Option<u64>,
     /// PLC that accepts connections and reads requests but never replies; repeatable
     #[arg(long, value_name = "NAME")]
     pub silent: Vec<String>,
@@ -83,6 +92,9 @@ impl SimArgs {
         config.faults.drop_rate = self.drop_rate;
         config.faults.exception_rate = self.exception_rate;
         config.faults.garbage_rate = self.garbage_rate;
+        config.faults.write_latency = Duration::from_millis(self.write_latency);
+        config.faults.write_echo_offset = self.write_echo_offset;
+        config.faults.acknowledge_writes = self.acknowledge_writes.map(Duration::from_millis);
         for name in &self.silent {
             config.set_silent(name)?;
         }
@@ -199,6 +211,24 @@ mod tests {
         assert_eq!(args.silent, ["a", "b/c"]);
         assert_eq!(args.seed, Some(9));
         assert!(parse(&["--drop-rate", "1.5"]).is_err());
+        let writes = parse(&[
+            "--write-latency",
+            "500",
+            "--write-echo-offset",
+            "1",
+            "--acknowledge-writes",
+            "100",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                writes.write_latency,
+                writes.write_echo_offset,
+                writes.acknowledge_writes
+            ),
+            (500, 1, Some(100))
+        );
+        assert_eq!(parse(&[]).unwrap().acknowledge_writes, None);
         assert!(
             parse(&["--from", "m", "--config", "c"]).is_err(),
             "--from and --config conflict"

@@ -62,6 +62,15 @@ pub struct Faults {
     pub garbage_rate: f64,
     /// Read requests, never reply (`--silent NAME`).
     pub silent: bool,
+    /// Perform every write at once but hold its reply back this long
+    /// (`--write-latency MS`): a write whose answer comes after the client gave up.
+    pub write_latency: Duration,
+    /// Answer every write for an address this much higher than the one written (the
+    /// write itself lands where asked): a wrong echo (`--write-echo-offset N`).
+    pub write_echo_offset: u16,
+    /// Answer every write Acknowledge (0x05) and perform it this much later
+    /// (`--acknowledge-writes MS`); `None`: answer writes normally.
+    pub acknowledge_writes: Option<Duration>,
 }
 
 /// Per-device fault settings; `None` keeps the global value.
@@ -73,6 +82,9 @@ pub struct FaultOverrides {
     pub exception_rate: Option<f64>,
     pub garbage_rate: Option<f64>,
     pub silent: Option<bool>,
+    pub write_latency_ms: Option<u64>,
+    pub write_echo_offset: Option<u16>,
+    pub acknowledge_writes_ms: Option<u64>,
 }
 
 impl FaultOverrides {
@@ -86,6 +98,14 @@ impl FaultOverrides {
             exception_rate: self.exception_rate.unwrap_or(faults.exception_rate),
             garbage_rate: self.garbage_rate.unwrap_or(faults.garbage_rate),
             silent: self.silent.unwrap_or(faults.silent),
+            write_latency: self
+                .write_latency_ms
+                .map_or(faults.write_latency, Duration::from_millis),
+            write_echo_offset: self.write_echo_offset.unwrap_or(faults.write_echo_offset),
+            acknowledge_writes: self
+                .acknowledge_writes_ms
+                .map(Duration::from_millis)
+                .or(faults.acknowledge_writes),
         }
     }
 }

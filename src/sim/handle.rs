@@ -122,7 +122,9 @@ impl SimHandle {
         address: u16,
         count: u16,
     ) -> Option<Vec<u16>> {
-        lock(&self.shared.slot(device)?.device).read_words(kind, address, count)
+        let slot = self.shared.slot(device)?;
+        self.shared.perform_due_writes(slot);
+        lock(&slot.device).read_words(kind, address, count)
     }
 
     /// Sets values directly, as the machine or another actor would (any table, even

@@ -12,6 +12,9 @@
 //!       exceptionRate: 0.0        #   probability of ServerDeviceBusy/ServerDeviceFailure
 //!       garbageRate: 0.0          #   probability of a malformed reply
 //!       silent: false             #   accept and read requests, never reply
+//!       writeLatencyMs: 500       #   perform writes at once, reply this much later
+//!       writeEchoOffset: 0        #   answer writes for the address this much higher
+//!       acknowledgeWritesMs: 100  #   answer writes Acknowledge, perform them this later
 //!     registers:                  # manifest register entries (same fields, defaults
 //!       - name: speed             # and rules); `value` is the initial value, within
 //!         address: 100            # min and max; tolerance and mode are accepted and

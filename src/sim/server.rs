@@ -4,7 +4,8 @@
 //! (pipelined requests are fine; one is processed at a time), and writes the replies
 //! of a batch with one `write_all` — no allocation per request. A request for a unit id
 //! the endpoint does not serve gets GatewayTargetDeviceFailedToRespond at once. Faults
-//! are decided per request with a per-connection RNG derived from the seed. A frame
+//! are decided per request with a per-connection RNG derived from the seed; write
+//! faults (a late reply, a wrong echo, Acknowledge) apply to every write. A frame
 //! whose header is not Modbus TCP closes that connection, never the server.
 
 use std::io;
@@ -73,6 +74,32 @@ pub(crate) async fn listen(listener: TcpListener, endpoint: Arc<Endpoint>, share
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
+    }
+}
+
+/// `response` with its echoed address moved by `offset` when it answers a write: a
+/// device that reports writing elsewhere.
+fn misplaced(response: Response<'_>, offset: u16) -> Response<'_> {
+    match response {
+        Response::WriteSingle {
+            function,
+            address,
+            value,
+        } => Response::WriteSingle {
+            function,
+            address: address.wrapping_add(offset),
+            value,
+        },
+        Response::WriteMultiple {
+            function,
+            address,
+            quantity,
+        } => Response::WriteMultiple {
+            function,
+            address: address.wrapping_add(offset),
+            quantity,
+        },
+        other => other,
     }
 }
 
@@ -160,6 +187,7 @@ impl Connection {
         let Some(slot) = shared.devices.get(index) else {
             return Next::Continue;
         };
+        shared.perform_due_writes(slot);
         if slot.silent.load(Ordering::Relaxed) {
             lock(&slot.device).count_request(function);
             return Next::Continue;
@@ -196,13 +224,31 @@ impl Connection {
             Response::Exception { function, code }.encode(header, &mut self.out);
             return Next::Continue;
         }
+        let is_write = crate::modbus::function::is_write(function);
+        if let (true, Some(delay)) = (is_write, faults.acknowledge_writes) {
+            lock(&slot.device).count_request(function);
+            slot.defer_write(frame.pdu, delay);
+            debug!(device = %slot.name, ?delay, "fault: write acknowledged, performed later");
+            let code = ExceptionCode::Acknowledge;
+            Response::Exception { function, code }.encode(header, &mut self.out);
+            return Next::Continue;
+        }
+        let late = is_write && !faults.write_latency.is_zero();
+        // Earlier replies are not held back with this one.
+        if late && self.flush().await.is_err() {
+            return Next::Close;
+        }
         let garbage = self.roll(faults.garbage_rate);
         let start = self.out.len();
         let record = {
             let mut device = lock(&slot.device);
             device.count_request(function);
             let (response, record) = device.execute(frame.pdu);
-            response.encode(header, &mut self.out);
+            let offset = faults.write_echo_offset;
+            if record.is_some() && offset != 0 {
+                debug!(device = %slot.name, offset, "fault: write answered for another address");
+            }
+            misplaced(response, offset).encode(header, &mut self.out);
             record
         };
         let written = record.is_some();
@@ -218,6 +264,10 @@ impl Connection {
         if garbage {
             debug!(device = %slot.name, "fault: malformed reply");
             self.corrupt(start);
+        }
+        if late && written {
+            info!(device = %slot.name, delay = ?faults.write_latency, "fault: write performed, reply held back");
+            tokio::time::sleep(faults.write_latency).await;
         }
         Next::Continue
     }

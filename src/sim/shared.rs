@@ -5,6 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -54,6 +55,16 @@ pub(crate) struct DeviceSlot {
     /// When set, writes are performed but the connection is closed instead of the
     /// reply: the client cannot know whether its write arrived.
     pub(crate) drop_after_write: AtomicBool,
+    /// Writes answered Acknowledge, with the time they are due: each is performed by
+    /// the first request to the device (or look through the handle) after it.
+    pub(crate) acknowledged: Mutex<Vec<(Instant, Vec<u8>)>>,
+}
+
+impl DeviceSlot {
+    /// Keeps a write answered Acknowledge, to perform it after `delay`.
+    pub(crate) fn defer_write(&self, pdu: &[u8], delay: Duration) {
+        lock(&self.acknowledged).push((Instant::now() + delay, pdu.to_vec()));
+    }
 }
 
 impl Shared {
@@ -84,6 +95,7 @@ impl Shared {
                     silent: AtomicBool::new(faults.silent),
                     refuse_writes: AtomicBool::new(false),
                     drop_after_write: AtomicBool::new(false),
+                    acknowledged: Mutex::new(Vec::new()),
                     faults,
                 });
             }
@@ -108,6 +120,25 @@ impl Shared {
             log.pop_front();
         }
         log.push_back(record);
+    }
+
+    /// Performs the acknowledged writes of `slot` that are due, in arrival order, and
+    /// logs them like any write.
+    pub(crate) fn perform_due_writes(&self, slot: &DeviceSlot) {
+        let due: Vec<Vec<u8>> = {
+            let mut pending = lock(&slot.acknowledged);
+            let now = Instant::now();
+            let (due, later) = pending.drain(..).partition(|(at, _)| *at <= now);
+            *pending = later;
+            due.into_iter().map(|(_, pdu)| pdu).collect()
+        };
+        for pdu in due {
+            let record = lock(&slot.device).execute(&pdu).1;
+            if let Some(record) = record {
+                tracing::debug!(device = %slot.name, address = record.address, "acknowledged write performed");
+                self.log_write(record);
+            }
+        }
     }
 
     /// Every write so far, oldest first.

@@ -78,6 +78,27 @@ fn the_shipped_gateway_scenario_loads() {
 }
 
 #[test]
+fn write_faults_come_from_the_scenario_over_the_flags() {
+    let text = "devices:\n  - name: late\n    listen: 127.0.0.1:5502\n    faults: {writeLatencyMs: 500, writeEchoOffset: 1, acknowledgeWritesMs: 0}\n    registers:\n      - {name: speed, address: 10, value: 5}\n  - name: plain\n    listen: 127.0.0.1:5503\n    registers:\n      - {name: speed, address: 10, value: 5}\n";
+    let mut config = scenario(text).unwrap();
+    config.faults.acknowledge_writes = None;
+    config.faults.write_echo_offset = 2;
+    let faults: Vec<Faults> = config
+        .devices()
+        .map(|d| d.faults.apply(&config.faults))
+        .collect();
+    let late = &faults[0];
+    assert_eq!(late.write_latency, Duration::from_millis(500));
+    assert_eq!(late.write_echo_offset, 1);
+    assert_eq!(late.acknowledge_writes, Some(Duration::ZERO));
+    let plain = &faults[1];
+    assert_eq!(
+        (plain.write_latency, plain.write_echo_offset, plain.acknowledge_writes),
+        (Duration::ZERO, 2, None)
+    );
+}
+
+#[test]
 fn registers_use_the_manifest_shape_and_defaults() {
     let config = scenario(
         "devices:\n  - name: d\n    listen: 127.0.0.1:0\n    unitIds: [3, 4]\n    registers:\n      - { name: s, address: 7, type: f32, wordOrder: little, scale: 2, value: 1.5 }\n      - { name: c, address: 1, kind: coil, value: true }\n",
