@@ -27,6 +27,8 @@ struct State {
     lose_write_answers: bool,
     /// Writes answer this many times with ServerDeviceBusy before they are performed.
     busy_writes: u32,
+    /// This many writes are swallowed: not performed, their answer lost.
+    swallowed_writes: u32,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -105,6 +107,11 @@ impl MemoryConnector {
         self.state().lose_write_answers = lose;
     }
 
+    /// The next `times` writes are swallowed: not performed, their answer lost.
+    pub fn swallow_writes(&self, times: u32) {
+        self.state().swallowed_writes = times;
+    }
+
     /// The next `times` writes answer ServerDeviceBusy without being performed.
     pub fn busy_writes(&self, times: u32) {
         self.state().busy_writes = times;
@@ -167,6 +174,12 @@ impl MemoryIo {
         }
         if let Some(e) = state.write_exception.get(&(self.endpoint.clone(), unit)) {
             return Ok(Err(*e));
+        }
+        if state.swallowed_writes > 0 {
+            state.swallowed_writes -= 1;
+            return Err(TransportError::Timeout {
+                timeout: Duration::from_millis(200),
+            });
         }
         if state.busy_writes > 0 {
             state.busy_writes -= 1;

@@ -679,4 +679,36 @@ mod tests {
         assert!(writes_sent(&mem).contains(&(16, 1, 3)), "{:?}", writes_sent(&mem));
         assert_eq!(result_of(&report, "b").outcome, Outcome::Applied);
     }
+
+    #[tokio::test]
+    async fn a_write_that_did_not_arrive_is_written_once_more_and_no_more() {
+        let (mem, plcs) = setup();
+        let first = plan(&mem, &plcs).await;
+        mem.swallow_writes(1);
+        let report = apply(&mem, &first, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", errors(&report));
+        assert_eq!(result_of(&report, "a").note, Some(WriteNote::WrittenAgain));
+        assert_eq!(
+            writes_sent(&mem),
+            [(16, 0, 4), (16, 0, 4), (6, 20, 1), (15, 0, 2)]
+        );
+
+        let (mem, plcs) = setup();
+        let second = plan(&mem, &plcs).await;
+        mem.swallow_writes(2);
+        let report = apply(&mem, &second, ReadOptions::default(), &(), &()).await;
+        let a = result_of(&report, "a");
+        assert_eq!((a.outcome, a.written), (Outcome::Failed, true));
+        assert_eq!(
+            a.error.as_ref().map(ToString::to_string).as_deref(),
+            Some(
+                "the device did not answer the write (no answer within 200 ms), written once \
+                 more after the read-back still showed 0, and again no answer: not applied"
+            )
+        );
+        assert_eq!(
+            writes_sent(&mem),
+            [(16, 0, 4), (16, 0, 4), (6, 20, 1), (15, 0, 2)]
+        );
+    }
 }
