@@ -19,3 +19,4 @@ mod sim;
 mod soak;
 mod support;
 mod validate;
+mod write_answers;
