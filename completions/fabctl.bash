@@ -1009,7 +1009,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__sim)
-            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --silent --metrics-addr --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --write-latency --write-echo-offset --acknowledge-writes --silent --metrics-addr --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1052,18 @@ _fabctl() {
                     return 0
                     ;;
                 --garbage-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-latency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-echo-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acknowledge-writes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

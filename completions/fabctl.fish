@@ -189,6 +189,9 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l latency -d 'Delay 
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l drop-rate -d 'Probability of closing the connection instead of replying' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l exception-rate -d 'Probability of replying ServerDeviceBusy or ServerDeviceFailure' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l garbage-rate -d 'Probability of a malformed reply (wrong transaction id or random bytes)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-latency -d 'Perform every write at once but reply this many milliseconds late' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-echo-offset -d 'Answer every write for the address N higher than the one written (a wrong echo)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l acknowledge-writes -d 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l metrics-addr -d 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
