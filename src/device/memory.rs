@@ -234,15 +234,30 @@ impl RegisterIo for MemoryIo {
         }
     }
 
-    async fn write_single_register(&mut self, unit: u8, address: u16, word: u16) -> IoResult<WriteEcho> {
+    async fn write_single_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        word: u16,
+    ) -> IoResult<WriteEcho> {
         self.write(unit, 6, RegisterKind::Holding, address, &[word])
     }
 
-    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<WriteEcho> {
+    async fn write_registers(
+        &mut self,
+        unit: u8,
+        start: u16,
+        words: &[u16],
+    ) -> IoResult<WriteEcho> {
         self.write(unit, 16, RegisterKind::Holding, start, words)
     }
 
-    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<WriteEcho> {
+    async fn write_single_coil(
+        &mut self,
+        unit: u8,
+        address: u16,
+        bit: bool,
+    ) -> IoResult<WriteEcho> {
         self.write(unit, 5, RegisterKind::Coil, address, &[u16::from(bit)])
     }
 

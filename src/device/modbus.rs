@@ -157,17 +157,34 @@ impl RegisterIo for ModbusIo {
             .await
     }
 
-    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<WriteEcho> {
-        self.write(unit, Request::WriteMultipleRegisters(start, Cow::Borrowed(words)))
-            .await
+    async fn write_registers(
+        &mut self,
+        unit: u8,
+        start: u16,
+        words: &[u16],
+    ) -> IoResult<WriteEcho> {
+        self.write(
+            unit,
+            Request::WriteMultipleRegisters(start, Cow::Borrowed(words)),
+        )
+        .await
     }
 
-    async fn write_single_coil(&mut self, unit: u8, address: u16, bit: bool) -> IoResult<WriteEcho> {
-        self.write(unit, Request::WriteSingleCoil(address, bit)).await
+    async fn write_single_coil(
+        &mut self,
+        unit: u8,
+        address: u16,
+        bit: bool,
+    ) -> IoResult<WriteEcho> {
+        self.write(unit, Request::WriteSingleCoil(address, bit))
+            .await
     }
 
     async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<WriteEcho> {
-        self.write(unit, Request::WriteMultipleCoils(start, Cow::Borrowed(bits)))
-            .await
+        self.write(
+            unit,
+            Request::WriteMultipleCoils(start, Cow::Borrowed(bits)),
+        )
+        .await
     }
 }

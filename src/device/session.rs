@@ -69,20 +69,28 @@ impl Request<'_> {
 }
 
 impl Answer {
-    fn words(self) -> Vec<u16> {
-        match self {
-            Answer::Words(words) => words,
-            Answer::Echo(_) => Vec::new(),
+    /// The answer of a read; a request gets the answer of its kind, so anything else
+    /// is reported as a broken reply rather than invented.
+    fn words(answer: IoResult<Answer>) -> IoResult<Vec<u16>> {
+        match answer? {
+            Ok(Answer::Words(words)) => Ok(Ok(words)),
+            Ok(Answer::Echo(_)) => Err(Self::mismatch()),
+            Err(exception) => Ok(Err(exception)),
         }
     }
 
-    fn echo(self) -> WriteEcho {
-        match self {
-            Answer::Echo(echo) => echo,
-            Answer::Words(_) => WriteEcho::Multiple {
-                start: 0,
-                quantity: 0,
-            },
+    /// The answer of a write, likewise.
+    fn echo(answer: IoResult<Answer>) -> IoResult<WriteEcho> {
+        match answer? {
+            Ok(Answer::Echo(echo)) => Ok(Ok(echo)),
+            Ok(Answer::Words(_)) => Err(Self::mismatch()),
+            Err(exception) => Ok(Err(exception)),
+        }
+    }
+
+    fn mismatch() -> TransportError {
+        TransportError::Protocol {
+            reason: "the answer does not fit the request".into(),
         }
     }
 }
@@ -122,9 +130,10 @@ impl<'c, C: Connector> Session<'c, C> {
         count: u16,
         timeout: Duration,
     ) -> IoResult<Vec<u16>> {
-        self.call(unit, Request::Read { kind, start, count }, timeout)
-            .await
-            .map(|r| r.map(Answer::words))
+        let answer = self
+            .call(unit, Request::Read { kind, start, count }, timeout)
+            .await;
+        Answer::words(answer)
     }
 
     /// FC06.
@@ -135,13 +144,14 @@ impl<'c, C: Connector> Session<'c, C> {
         word: u16,
         timeout: Duration,
     ) -> IoResult<WriteEcho> {
-        self.call(
-            unit,
-            Request::WriteSingleRegister { address, word },
-            timeout,
+        Answer::echo(
+            self.call(
+                unit,
+                Request::WriteSingleRegister { address, word },
+                timeout,
+            )
+            .await,
         )
-        .await
-        .map(|r| r.map(Answer::echo))
     }
 
     /// FC16.
@@ -152,9 +162,10 @@ impl<'c, C: Connector> Session<'c, C> {
         words: &[u16],
         timeout: Duration,
     ) -> IoResult<WriteEcho> {
-        self.call(unit, Request::WriteRegisters { start, words }, timeout)
-            .await
-            .map(|r| r.map(Answer::echo))
+        Answer::echo(
+            self.call(unit, Request::WriteRegisters { start, words }, timeout)
+                .await,
+        )
     }
 
     /// FC05.
@@ -165,9 +176,10 @@ impl<'c, C: Connector> Session<'c, C> {
         bit: bool,
         timeout: Duration,
     ) -> IoResult<WriteEcho> {
-        self.call(unit, Request::WriteSingleCoil { address, bit }, timeout)
-            .await
-            .map(|r| r.map(Answer::echo))
+        Answer::echo(
+            self.call(unit, Request::WriteSingleCoil { address, bit }, timeout)
+                .await,
+        )
     }
 
     /// FC15.
@@ -178,9 +190,10 @@ impl<'c, C: Connector> Session<'c, C> {
         bits: &[bool],
         timeout: Duration,
     ) -> IoResult<WriteEcho> {
-        self.call(unit, Request::WriteCoils { start, bits }, timeout)
-            .await
-            .map(|r| r.map(Answer::echo))
+        Answer::echo(
+            self.call(unit, Request::WriteCoils { start, bits }, timeout)
+                .await,
+        )
     }
 
     async fn call(
@@ -232,11 +245,10 @@ impl<'c, C: Connector> Session<'c, C> {
         self.requests += 1;
         let fut = async {
             match *request {
-                Request::Read { kind, start, count } => {
-                    io.read(unit, kind, start, count)
-                        .await
-                        .map(|r| r.map(Answer::Words))
-                }
+                Request::Read { kind, start, count } => io
+                    .read(unit, kind, start, count)
+                    .await
+                    .map(|r| r.map(Answer::Words)),
                 Request::WriteSingleRegister { address, word } => io
                     .write_single_register(unit, address, word)
                     .await

@@ -172,7 +172,10 @@ async fn a_connection_dropped_in_the_middle_of_a_write_counts_only_once_read_bac
         "{text}"
     );
     let fc06 = plant.sim.counters("default/bad").unwrap().requests_for(6);
-    assert_eq!(fc06, 1, "the write is not re-sent: the read-back showed it arrived");
+    assert_eq!(
+        fc06, 1,
+        "the write is not re-sent: the read-back showed it arrived"
+    );
     // The audit log says what is known: the request was sent, the answer lost, and
     // the read-back value.
     let line = plant

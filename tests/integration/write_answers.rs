@@ -40,11 +40,7 @@ async fn apply(plant: &Plant) -> (Option<i32>, String) {
         .fabctl(&["apply", "--auto-approve", "--color", "never"])
         .await;
     let text = stdout(&out);
-    assert!(
-        out.status.code().is_some(),
-        "{text}{}",
-        stderr(&out)
-    );
+    assert!(out.status.code().is_some(), "{text}{}", stderr(&out));
     (out.status.code(), text)
 }
 
@@ -64,7 +60,10 @@ async fn a_late_answer_is_read_back_and_the_write_sent_once() {
         ),
         "{text}"
     );
-    assert!(text.ends_with("Apply complete! 1 changed, 0 failed.\n"), "{text}");
+    assert!(
+        text.ends_with("Apply complete! 1 changed, 0 failed.\n"),
+        "{text}"
+    );
     assert_eq!(fc06(&plant), 1, "the write was sent exactly once");
     assert_eq!(speed(&plant), [5]);
     let line = &plant.audit_lines()[0];

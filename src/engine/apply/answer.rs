@@ -129,10 +129,7 @@ mod tests {
             endpoint: "10.0.0.1:502".into(),
             reason: "refused".into(),
         };
-        assert_eq!(
-            judge(SENT, Err(refused.clone())),
-            Answer::NotSent(refused)
-        );
+        assert_eq!(judge(SENT, Err(refused.clone())), Answer::NotSent(refused));
         let timeout = TransportError::Timeout {
             timeout: Duration::from_millis(200),
         };
@@ -141,13 +138,22 @@ mod tests {
 
     #[test]
     fn the_read_back_after_a_lost_answer_decides() {
-        assert_eq!(after_lost_answer(&[5], &[1], &[5]), AfterLostAnswer::Applied);
+        assert_eq!(
+            after_lost_answer(&[5], &[1], &[5]),
+            AfterLostAnswer::Applied
+        );
         assert_eq!(
             after_lost_answer(&[1], &[1], &[5]),
             AfterLostAnswer::Untouched
         );
-        assert_eq!(after_lost_answer(&[7], &[1], &[5]), AfterLostAnswer::Changed);
+        assert_eq!(
+            after_lost_answer(&[7], &[1], &[5]),
+            AfterLostAnswer::Changed
+        );
         // Writing what is already there: the read-back cannot tell, and need not.
-        assert_eq!(after_lost_answer(&[5], &[5], &[5]), AfterLostAnswer::Applied);
+        assert_eq!(
+            after_lost_answer(&[5], &[5], &[5]),
+            AfterLostAnswer::Applied
+        );
     }
 }

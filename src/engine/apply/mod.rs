@@ -146,9 +146,7 @@ impl ApplyError {
     pub fn outcome(&self) -> Outcome {
         match self {
             ApplyError::Refused(_) => Outcome::Refused,
-            ApplyError::Stale { .. } | ApplyError::ChangedAfterLostAnswer { .. } => {
-                Outcome::Stale
-            }
+            ApplyError::Stale { .. } | ApplyError::ChangedAfterLostAnswer { .. } => Outcome::Stale,
             ApplyError::Lock(_)
             | ApplyError::PreRead { .. }
             | ApplyError::PreReadRefused { .. }
@@ -185,10 +183,14 @@ pub enum WriteNote {
     )]
     WrittenAgain,
     /// The device answered Acknowledge (performed later); the read-back showed it done.
-    #[error("the device acknowledged the write (Acknowledge, 0x05), the read-back shows it applied")]
+    #[error(
+        "the device acknowledged the write (Acknowledge, 0x05), the read-back shows it applied"
+    )]
     Acknowledged,
     /// The device was busy; written again after a fresh compare-and-set.
-    #[error("the device was busy (ServerDeviceBusy, 0x06); written again after a fresh compare-and-set")]
+    #[error(
+        "the device was busy (ServerDeviceBusy, 0x06); written again after a fresh compare-and-set"
+    )]
     Busy,
 }
 
@@ -625,12 +627,16 @@ mod tests {
         assert_eq!((d.outcome, d.written), (Outcome::Failed, true));
         assert_eq!(
             d.error.as_ref().map(ToString::to_string).as_deref(),
-            Some("write not confirmed: the device answered for address 21, value 4; we wrote 20, 4")
+            Some(
+                "write not confirmed: the device answered for address 21, value 4; we wrote 20, 4"
+            )
         );
         let a = result_of(&report, "a");
         assert_eq!(
             a.error.as_ref().map(ToString::to_string).as_deref(),
-            Some("write not confirmed: the device answered for address 1, quantity 4; we wrote 0, 4")
+            Some(
+                "write not confirmed: the device answered for address 1, quantity 4; we wrote 0, 4"
+            )
         );
         assert_eq!(report.summary().failed, 6);
         assert_eq!(writes_sent(&mem).len(), 3, "a wrong echo is never re-sent");
@@ -676,7 +682,11 @@ mod tests {
             Some(vec![7])
         );
         // b and c are unchanged and written again, without a.
-        assert!(writes_sent(&mem).contains(&(16, 1, 3)), "{:?}", writes_sent(&mem));
+        assert!(
+            writes_sent(&mem).contains(&(16, 1, 3)),
+            "{:?}",
+            writes_sent(&mem)
+        );
         assert_eq!(result_of(&report, "b").outcome, Outcome::Applied);
     }
 

@@ -268,8 +268,10 @@ async fn settle<C: Connector>(
     answer: Answer,
 ) -> Vec<Batch> {
     let Batch { members, rewrites } = batch;
+    let sent = !matches!(answer, Answer::NotSent(_));
     for &i in &members {
-        sorted[i].written = !matches!(answer, Answer::NotSent(_));
+        // A rewrite that could not be sent leaves an earlier request sent.
+        sorted[i].written |= sent;
     }
     let fail_all = |sorted: &mut [&mut Attempt<'_>], error: ApplyError| {
         for &i in &members {
@@ -311,7 +313,7 @@ async fn settle<C: Connector>(
                 .map(|(_, a)| &mut **a)
                 .collect();
             compare_and_set(session, unit, timeout, &mut fresh).await;
-            for a in fresh {
+            for a in fresh.into_iter().filter(|a| a.is_pending()) {
                 a.note = Some(WriteNote::Busy);
             }
             let unchanged: Vec<usize> = members
@@ -327,8 +329,7 @@ async fn settle<C: Connector>(
         }
         Answer::Lost(source) => {
             let untouched =
-                after_lost_answer(session, unit, timeout, sorted, &members, source, rewrites)
-                    .await;
+                after_lost_answer(session, unit, timeout, sorted, &members, source, rewrites).await;
             let rewrites = Rewrites {
                 lost: 0,
                 ..rewrites
@@ -435,8 +436,7 @@ async fn await_acknowledged<C: Connector>(
         if waiting.is_empty() {
             return;
         }
-        let Ok(readings) = observe::read_registers(session, unit, &waiting, timeout).await
-        else {
+        let Ok(readings) = observe::read_registers(session, unit, &waiting, timeout).await else {
             return;
         };
         let done = written

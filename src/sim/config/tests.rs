@@ -93,7 +93,11 @@ fn write_faults_come_from_the_scenario_over_the_flags() {
     assert_eq!(late.acknowledge_writes, Some(Duration::ZERO));
     let plain = &faults[1];
     assert_eq!(
-        (plain.write_latency, plain.write_echo_offset, plain.acknowledge_writes),
+        (
+            plain.write_latency,
+            plain.write_echo_offset,
+            plain.acknowledge_writes
+        ),
         (Duration::ZERO, 2, None)
     );
 }
