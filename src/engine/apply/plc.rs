@@ -206,6 +206,18 @@ async fn write<C: Connector>(
             timeout,
         )
         .await;
+        if let Answer::Lost(source) = &answer {
+            let names: Vec<&str> = batch
+                .members
+                .iter()
+                .map(|&i| sorted[i].reg.name.as_str())
+                .collect();
+            tracing::warn!(
+                plc = %plc.id(),
+                registers = %names.join(", "),
+                "the device did not answer the write ({source}); reading back before deciding"
+            );
+        }
         let again = settle(session, plc.unit_id, timeout, sorted, batch, answer).await;
         for batch in again.into_iter().rev() {
             queue.push_front(batch);
@@ -358,10 +370,6 @@ async fn after_lost_answer<C: Connector>(
     source: TransportError,
     rewrites: Rewrites,
 ) -> Vec<usize> {
-    tracing::warn!(
-        unit,
-        "the device did not answer a write ({source}); reading back before deciding"
-    );
     let items: Vec<_> = members.iter().map(|&i| sorted[i].item()).collect();
     let readings = match observe::read_registers(session, unit, &items, timeout).await {
         Ok(readings) => readings,
