@@ -29,6 +29,8 @@ struct State {
     busy_writes: u32,
     /// This many writes are swallowed: not performed, their answer lost.
     swallowed_writes: u32,
+    /// This many reads lose their answer (a timeout).
+    lost_reads: u32,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -105,6 +107,11 @@ impl MemoryConnector {
     /// Writes are performed and their answer never comes (a timeout).
     pub fn lose_write_answers(&self, lose: bool) {
         self.state().lose_write_answers = lose;
+    }
+
+    /// The next `times` reads lose their answer (a timeout).
+    pub fn lose_read_answers(&self, times: u32) {
+        self.state().lost_reads = times;
     }
 
     /// The next `times` writes are swallowed: not performed, their answer lost.
@@ -222,6 +229,12 @@ impl RegisterIo for MemoryIo {
         state
             .requests
             .push((self.endpoint.clone(), unit, function, start, count));
+        if state.lost_reads > 0 {
+            state.lost_reads -= 1;
+            return Err(TransportError::Timeout {
+                timeout: Duration::from_millis(200),
+            });
+        }
         let Some(table) = state.tables.get(&(self.endpoint.clone(), unit, kind)) else {
             return Ok(Err(Exception::ILLEGAL_DATA_ADDRESS));
         };

@@ -273,3 +273,60 @@ impl<'c, C: Connector> Session<'c, C> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::memory::MemoryConnector;
+
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
+    fn plant() -> MemoryConnector {
+        let mem = MemoryConnector::default();
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 10, &[1]);
+        mem
+    }
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_whose_answer_is_lost_is_sent_again() {
+        let mem = plant();
+        mem.lose_read_answers(2);
+        let mut session = Session::new(&mem, "10.0.0.1", 502, fast());
+        let words = session.read(1, RegisterKind::Holding, 10, 1, TIMEOUT).await;
+        assert_eq!(words, Ok(Ok(vec![1])));
+        assert_eq!(session.requests, 3);
+    }
+
+    #[tokio::test]
+    async fn a_write_whose_answer_is_lost_is_sent_once() {
+        let mem = plant();
+        mem.lose_write_answers(true);
+        let mut session = Session::new(&mem, "10.0.0.1", 502, fast());
+        let answer = session.write_single_register(1, 10, 5, TIMEOUT).await;
+        assert_eq!(answer, Err(TransportError::Timeout { timeout: TIMEOUT }));
+        assert_eq!(session.requests, 1);
+        let writes = mem.requests().iter().filter(|r| r.2 == 6).count();
+        assert_eq!(writes, 1);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_could_not_connect_was_never_sent() {
+        let mem = plant();
+        mem.set_unreachable("10.0.0.1", 502);
+        let mut session = Session::new(&mem, "10.0.0.1", 502, fast());
+        let answer = session.write_single_register(1, 10, 5, TIMEOUT).await;
+        assert!(
+            matches!(answer, Err(TransportError::Connect { .. })),
+            "{answer:?}"
+        );
+        assert_eq!((session.requests, session.connections), (0, 0));
+        assert!(mem.requests().is_empty());
+    }
+}
