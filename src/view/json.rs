@@ -415,6 +415,18 @@ mod tests {
     }
 
     #[test]
+    fn an_applied_result_carries_its_note() {
+        let mut applied = fixtures::result("conveyor_speed", Outcome::Applied, None);
+        applied.note = Some(WriteNote::AnswerLost);
+        let events = lines(|v| v.apply_result(&applied).unwrap());
+        assert_eq!(
+            events[0]["note"],
+            "the device did not answer the write, the read-back shows it applied"
+        );
+        assert_eq!(events[0]["outcome"], "applied");
+    }
+
+    #[test]
     fn apply_start_of_a_plan_without_changes_is_silent() {
         let events = lines(|v| v.apply_start(&fixtures::in_sync_plan()).unwrap());
         assert!(events.is_empty());

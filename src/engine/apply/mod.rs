@@ -2,8 +2,11 @@
 //! (compare-and-set: a register whose live words differ from what the plan saw is
 //! skipped as stale), write with as few requests as the protocol allows, then read
 //! everything back. Only a read-back equal to the desired words counts as applied.
+//! A write request is never re-sent blindly: a lost answer is read back first, a busy
+//! device gets a fresh compare-and-set, and an answer for another address is an error.
 //!
-//! One PLC's apply, followed register by register, is in the `plc` module.
+//! One PLC's apply, followed register by register, is in the `plc` module; what a
+//! write's answer means, in `answer`.
 
 mod answer;
 mod plc;
