@@ -9,6 +9,8 @@
 //! | `fabctl_reconcile_duration_seconds` | histogram | |
 //! | `fabctl_plc_up` | gauge (1 reachable, 0 not) | namespace, plc |
 //! | `fabctl_register_value` | gauge (live engineering value) | namespace, plc, register |
+//! | `fabctl_write_conflicts` | gauge (1 left to another writer, not written; 0 written again) | namespace, plc, register |
+//! | `fabctl_write_conflicts_started_total` | counter (times a register went into conflict) | namespace, plc, register |
 //!
 //! The original operator's `plc_name` label is `plc` here, as the design names it.
 //! The two gauges of a PLC no longer managed are dropped ([`Metrics::retain_plcs`]).
@@ -48,6 +50,8 @@ pub struct Metrics {
     registry: Registry,
     drift_events: Family<RegisterLabels, Counter>,
     corrections: Family<RegisterLabels, Counter>,
+    write_conflicts: Family<RegisterLabels, Gauge>,
+    write_conflicts_started: Family<RegisterLabels, Counter>,
     managed_plcs: Gauge,
     reconcile_duration: Histogram,
     live: Arc<Live>,
@@ -65,6 +69,8 @@ impl Metrics {
         let mut registry = Registry::default();
         let drift_events = Family::<RegisterLabels, Counter>::default();
         let corrections = Family::<RegisterLabels, Counter>::default();
+        let write_conflicts = Family::<RegisterLabels, Gauge>::default();
+        let write_conflicts_started = Family::<RegisterLabels, Counter>::default();
         let managed_plcs = Gauge::default();
         let reconcile_duration = Histogram::new([
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -81,6 +87,16 @@ impl Metrics {
             corrections.clone(),
         );
         registry.register(
+            "fabctl_write_conflicts",
+            "Registers rewritten by another writer after each of the last corrections, no longer written (1), or written again (0)",
+            write_conflicts.clone(),
+        );
+        registry.register(
+            "fabctl_write_conflicts_started",
+            "Times a register went into conflict with another writer",
+            write_conflicts_started.clone(),
+        );
+        registry.register(
             "fabctl_managed_plcs",
             "PLCs under management",
             managed_plcs.clone(),
@@ -95,6 +111,8 @@ impl Metrics {
             registry,
             drift_events,
             corrections,
+            write_conflicts,
+            write_conflicts_started,
             managed_plcs,
             reconcile_duration,
             live,
@@ -107,13 +125,19 @@ impl Metrics {
         for plc in &plan.plcs {
             self.live.observe(plc);
             for reg in &plc.registers {
-                if matches!(reg.action, Action::Change | Action::Drift { .. }) {
+                if matches!(
+                    reg.action,
+                    Action::Change | Action::Drift { .. } | Action::Conflict { .. }
+                ) {
                     let labels = RegisterLabels {
                         namespace: plc.namespace.clone(),
                         plc: plc.name.clone(),
                         register: reg.name.clone(),
                     };
                     self.drift_events.get_or_create(&labels).inc();
+                    if let Action::Conflict { .. } = reg.action {
+                        self.write_conflicts.get_or_create(&labels).set(1);
+                    }
                 }
             }
         }
@@ -134,6 +158,28 @@ impl Metrics {
                     register: r.register.clone(),
                 })
                 .inc();
+        }
+    }
+
+    /// Counts registers that went into conflict, and sets those written again to 0.
+    pub fn observe_conflicts(&self, changes: &crate::engine::conflict::Changes) {
+        let labels = |plc: &str, register: &str| {
+            let (namespace, plc) = plc.split_once('/').unwrap_or(("", plc));
+            RegisterLabels {
+                namespace: namespace.into(),
+                plc: plc.into(),
+                register: register.into(),
+            }
+        };
+        for e in &changes.entered {
+            let labels = labels(&e.plc, &e.register);
+            self.write_conflicts_started.get_or_create(&labels).inc();
+            self.write_conflicts.get_or_create(&labels).set(1);
+        }
+        for r in &changes.resumed {
+            self.write_conflicts
+                .get_or_create(&labels(&r.plc, &r.register))
+                .set(0);
         }
     }
 

@@ -1,5 +1,6 @@
 //! The human view: Terraform-like text. Per PLC a bold header, one line per register
-//! that changes (`~`), drifted but will not be written (`!`) or could not be read
+//! that changes (`~`), drifted but will not be written (`!`), rewritten by another
+//! writer and no longer written (`⇄`, reconcile and agent only) or could not be read
 //! (`✗`), then the count of registers in sync (`-v` lists them with `=`); a summary
 //! line closes the plan. Columns are aligned within a PLC block, two spaces apart.
 //! Colors (owo-colors) only when asked: with them off the text has no escape codes.
@@ -12,6 +13,9 @@ use super::diff::value_pair;
 use super::{View, ViewOptions};
 use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
 use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
+
+/// The symbol of a register left to another writer (reconcile and agent only).
+pub const CONFLICT_SYMBOL: &str = "⇄";
 
 /// Renders for a person at a terminal.
 pub struct HumanView<W: Write> {
@@ -107,6 +111,15 @@ impl<'a> Row<'a> {
                 Style::new().magenta(),
                 format!("{} ({})", pair(), reason.describe()),
             ),
+            Action::Conflict { corrections } => (
+                CONFLICT_SYMBOL,
+                Style::new().red(),
+                format!(
+                    "{} ({})",
+                    pair(),
+                    crate::engine::conflict::describe(*corrections)
+                ),
+            ),
             Action::Error { error } => (
                 "✗",
                 Style::new().red(),
@@ -155,7 +168,7 @@ impl<W: Write> View for HumanView<W> {
             writeln!(self.out)?;
         }
         let s = plan.summary();
-        if s.to_change + s.drifted == 0 && s.errors == 0 {
+        if !s.has_diff() && s.errors == 0 {
             writeln!(
                 self.out,
                 "No changes. Your PLCs match the manifests ({} register{} in sync).",
@@ -168,6 +181,9 @@ impl<W: Write> View for HumanView<W> {
                 "Plan: {} to change, {} drifted, {} in sync",
                 s.to_change, s.drifted, s.in_sync
             )?;
+            if s.conflicts > 0 {
+                write!(self.out, ", {} in conflict", s.conflicts)?;
+            }
             let unreadable = s.errors.saturating_sub(s.unreachable);
             if unreadable > 0 {
                 write!(self.out, ", {unreadable} unreadable")?;

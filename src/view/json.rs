@@ -93,6 +93,15 @@ enum Event<'a> {
         desired: Value,
         reason: DriftReason,
     },
+    /// Drifted, and left to another writer: not written (reconcile and agent).
+    Conflict {
+        #[serde(flatten)]
+        register: Register<'a>,
+        live: Option<Value>,
+        desired: Value,
+        corrections: u32,
+        message: String,
+    },
     InSync {
         #[serde(flatten)]
         register: Register<'a>,
@@ -167,6 +176,13 @@ fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
             live,
             desired,
             reason: *reason,
+        },
+        Action::Conflict { corrections } => Event::Conflict {
+            register,
+            live,
+            desired,
+            corrections: *corrections,
+            message: crate::engine::conflict::describe(*corrections),
         },
         Action::InSync => Event::InSync {
             register,

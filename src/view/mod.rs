@@ -20,7 +20,7 @@ mod json;
 #[cfg(test)]
 pub(crate) mod fixtures;
 
-pub use human::HumanView;
+pub use human::{CONFLICT_SYMBOL, HumanView};
 pub use json::JsonView;
 
 /// How a human view renders.
