@@ -17,6 +17,8 @@
 //!         address: 100            # min and max; tolerance and mode are accepted and
 //!         type: f32               # ignored
 //!         value: 12.5
+//!     program:                    # optional: the device's own program rewrites
+//!       - {register: speed, value: 7, everyMs: 200}   # a register every everyMs
 //! ```
 //! Only the declared addresses exist: any request touching another one is answered
 //! with IllegalDataAddress, as a real PLC would.
@@ -90,6 +92,7 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
             unit_ids,
             points: registers.into_iter().map(point_of).collect(),
             faults: spec.faults,
+            program: spec.program,
         };
         devices.push((listen, device));
     }
@@ -160,4 +163,6 @@ struct DeviceSpec {
     #[serde(default)]
     faults: FaultOverrides,
     registers: Vec<Spanned<RegisterSpec>>,
+    #[serde(default)]
+    program: Vec<super::program::ProgramStep>,
 }
