@@ -198,6 +198,15 @@ impl SimHandle {
             .is_some()
     }
 
+    /// Pauses (or resumes) the program of `device` (scenario `program`): the other
+    /// writer stops rewriting its registers. `false` for an unknown device.
+    pub fn pause_program(&self, device: &str, paused: bool) -> bool {
+        self.shared
+            .slot(device)
+            .map(|slot| slot.program_paused.store(paused, Ordering::Relaxed))
+            .is_some()
+    }
+
     /// The seed of chaos and fault decisions.
     pub fn seed(&self) -> u64 {
         self.shared.seed

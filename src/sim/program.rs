@@ -118,6 +118,9 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
+        if slot.program_paused.load(std::sync::atomic::Ordering::Relaxed) {
+            continue;
+        }
         lock(&slot.device).set_words(job.kind, job.address, &job.words);
         tracing::trace!(device = %slot.name, register = %job.register, "program wrote {:?}", &job.words[..]);
     }
@@ -174,6 +177,11 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(60)).await;
         assert_eq!(read(), Some(vec![7]), "and again after someone else wrote");
         assert!(sim.write_log().is_empty(), "not a Modbus write");
+        assert!(sim.pause_program("line/press", true));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(sim.set_words("line/press", RegisterKind::Holding, 10, &[5]));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(read(), Some(vec![5]), "paused");
         sim.shutdown().await;
     }
 

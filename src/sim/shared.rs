@@ -54,6 +54,9 @@ pub(crate) struct DeviceSlot {
     /// When set, writes are performed but the connection is closed instead of the
     /// reply: the client cannot know whether its write arrived.
     pub(crate) drop_after_write: AtomicBool,
+    /// When set, the device's program (scenario `program`) writes nothing. Toggled
+    /// with `SimHandle::pause_program`.
+    pub(crate) program_paused: AtomicBool,
 }
 
 impl Shared {
@@ -84,6 +87,7 @@ impl Shared {
                     silent: AtomicBool::new(faults.silent),
                     refuse_writes: AtomicBool::new(false),
                     drop_after_write: AtomicBool::new(false),
+                    program_paused: AtomicBool::new(false),
                     faults,
                 });
             }
