@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::SimError;
 use super::config::{DeviceConfig, SimConfig};
+use super::device::Point;
 use super::shared::{Shared, lock};
 use crate::register::{RegisterKind, Value, Words};
 
@@ -44,41 +45,56 @@ pub(crate) struct Job {
     every: Duration,
 }
 
-/// The words of every step of `device`, or what is wrong with one.
-fn check(device: &DeviceConfig) -> Result<Vec<(String, RegisterKind, u16, Words, Duration)>, SimError> {
+/// Where a step writes and what: (kind, address, words, period); or why it cannot.
+pub(crate) fn resolve(
+    points: &[Point],
+    step: &ProgramStep,
+) -> Result<(RegisterKind, u16, Words, Duration), String> {
+    let point = points
+        .iter()
+        .find(|p| p.name == step.register)
+        .ok_or_else(|| {
+            let known: Vec<&str> = points.iter().map(|p| p.name.as_str()).collect();
+            format!(
+                "the device has no register of that name (registers: {})",
+                known.join(", ")
+            )
+        })?;
+    if step.every_ms == 0 {
+        return Err("everyMs must be at least 1".into());
+    }
+    let words = point
+        .codec
+        .encode(&step.value)
+        .map_err(|e| format!("value {} does not encode: {e}", step.value))?;
+    Ok((
+        point.kind,
+        point.address,
+        words,
+        Duration::from_millis(step.every_ms),
+    ))
+}
+
+/// The steps of `device`, resolved, or what is wrong with one.
+fn check(device: &DeviceConfig) -> Result<Vec<Job>, SimError> {
     device
         .program
         .iter()
         .map(|step| {
-            let invalid = |reason: String| SimError::InvalidRegister {
-                device: device.name.clone(),
-                register: step.register.clone(),
-                reason,
-            };
-            let point = device
-                .points
-                .iter()
-                .find(|p| p.name == step.register)
-                .ok_or_else(|| {
-                    let known: Vec<&str> = device.points.iter().map(|p| p.name.as_str()).collect();
-                    invalid(format!(
-                        "program: the device has no register of that name (registers: {})",
-                        known.join(", ")
-                    ))
+            let (kind, address, words, every) =
+                resolve(&device.points, step).map_err(|reason| SimError::InvalidRegister {
+                    device: device.name.clone(),
+                    register: step.register.clone(),
+                    reason: format!("program: {reason}"),
                 })?;
-            if step.every_ms == 0 {
-                return Err(invalid("program: everyMs must be at least 1".into()));
-            }
-            let words = point.codec.encode(&step.value).map_err(|e| {
-                invalid(format!("program: value {} does not encode: {e}", step.value))
-            })?;
-            Ok((
-                point.name.clone(),
-                point.kind,
-                point.address,
+            Ok(Job {
+                device: 0,
+                register: step.register.clone(),
+                kind,
+                address,
                 words,
-                Duration::from_millis(step.every_ms),
-            ))
+                every,
+            })
         })
         .collect()
 }
@@ -95,14 +111,10 @@ pub(crate) fn validate(config: &SimConfig) -> Result<(), SimError> {
 pub(crate) fn jobs(config: &SimConfig) -> Result<Vec<Job>, SimError> {
     let mut jobs = Vec::new();
     for (index, device) in config.devices().enumerate() {
-        for (register, kind, address, words, every) in check(device)? {
+        for job in check(device)? {
             jobs.push(Job {
                 device: index,
-                register,
-                kind,
-                address,
-                words,
-                every,
+                ..job
             });
         }
     }
@@ -131,7 +143,6 @@ mod tests {
     use super::*;
     use crate::sim::Simulator;
     use crate::sim::config::FaultOverrides;
-    use crate::sim::device::Point;
     use crate::register::{Codec, ValueType, WordOrder};
 
     fn device(program: Vec<ProgramStep>) -> SimConfig {
