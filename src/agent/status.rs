@@ -261,7 +261,10 @@ impl Assessment {
             (RegisterAction::InSync, "in sync"),
             (RegisterAction::Corrected, "corrected"),
             (RegisterAction::Drifted, "drifted (not written)"),
-            (RegisterAction::Conflict, "in conflict with another writer (not written)"),
+            (
+                RegisterAction::Conflict,
+                "in conflict with another writer (not written)",
+            ),
             (RegisterAction::Stale, "stale (retried next poll)"),
             (RegisterAction::CorrectionFailed, "correction failed"),
             (RegisterAction::ReadFailed, "unreadable"),

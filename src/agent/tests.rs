@@ -687,11 +687,9 @@ async fn a_register_rewritten_after_three_corrections_is_left_to_its_writer_unti
         .insert(SYNC_ANNOTATION.into(), "2025-06-15T15:07:00Z".into());
     poll(&synced).await;
     assert_eq!(writes(), 4, "written again after fabctl sync");
-    assert!(
-        t.metrics.render().contains(
-            r#"fabctl_write_conflicts{namespace="plant-a",plc="press-8",register="speed"} 0"#
-        )
-    );
+    assert!(t.metrics.render().contains(
+        r#"fabctl_write_conflicts{namespace="plant-a",plc="press-8",register="speed"} 0"#
+    ));
 
     let seen = finish(t, server).await;
     let event = &seen[6].body;
@@ -762,8 +760,18 @@ async fn a_new_generation_resumes_writing_a_register_in_conflict() {
     };
     poll(&plant.object).await;
     poll(&plant.object).await;
-    let writes = || plant.sim.counters(&plant.device).expect("c").writes_to(Holding, 100);
-    assert_eq!(writes(), 1, "--conflict-after 1: one correction, then left alone");
+    let writes = || {
+        plant
+            .sim
+            .counters(&plant.device)
+            .expect("c")
+            .writes_to(Holding, 100)
+    };
+    assert_eq!(
+        writes(),
+        1,
+        "--conflict-after 1: one correction, then left alone"
+    );
     let mut edited = plant.object.clone();
     edited.metadata.generation = Some(2);
     poll(&edited).await;

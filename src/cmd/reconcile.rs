@@ -8,7 +8,7 @@
 //! conflict, not written) until its manifest changes or it stays in sync by itself.
 //! `--once` remembers nothing: each run writes what differs.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -56,7 +56,9 @@ async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Erro
     let setup = Setup::new(global, &args.run);
     let plcs = setup.fleet()?;
     let audit = open_audit(&setup, args)?;
-    let report = setup.tick(&ModbusConnector, &plcs, &audit, None, None).await;
+    let report = setup
+        .tick(&ModbusConnector, &plcs, &audit, None, None)
+        .await;
     let mut view = super::stdout_view(global);
     view.plan(&report.plan)?;
     for result in &report.apply.results {
@@ -280,6 +282,10 @@ fn summarize(state: &State, report: &TickReport) {
 /// A line for each register that went into conflict in this tick (the plan's line,
 /// with its own symbol) and for each one written again.
 fn conflict_lines(state: &State, report: &TickReport) {
+    let options = crate::view::ViewOptions {
+        color: crate::view::color_enabled(state.global.color, std::io::stdout().is_terminal()),
+        verbose: false,
+    };
     for e in &report.conflicts.entered {
         let Some(reg) = report
             .plan
@@ -291,36 +297,17 @@ fn conflict_lines(state: &State, report: &TickReport) {
         else {
             continue;
         };
-        let message = conflict::describe(e.corrections);
-        let live = reg.live.map_or_else(|| "?".to_owned(), |v| v.to_string());
         tracing::warn!(
-            "{}/{}: {message}; set by another writer (the PLC program, an HMI?)",
-            e.plc,
-            e.register
-        );
-        let json = serde_json::json!({
-            "type": "conflict",
-            "time": now(),
-            "plc": e.plc,
-            "register": e.register,
-            "kind": reg.kind,
-            "address": reg.address,
-            "value_type": reg.value_type,
-            "live": reg.live,
-            "desired": reg.desired,
-            "corrections": e.corrections,
-            "message": message,
-        });
-        let text = format!(
-            "  {} {} {}  {} {}  {}  {live} → {} ({message})",
-            crate::view::CONFLICT_SYMBOL,
+            "{}/{}: {}; set by another writer (the PLC program, an HMI?)",
             e.plc,
             e.register,
-            reg.kind,
-            reg.address,
-            reg.value_type,
-            reg.desired,
+            conflict::describe(e.corrections)
         );
+        let mut json = crate::view::register_event_value(&e.plc, reg).unwrap_or_default();
+        if let Some(fields) = json.as_object_mut() {
+            fields.insert("time".into(), now().into());
+        }
+        let text = crate::view::register_line(&e.plc, reg, options).unwrap_or_default();
         print_line(&state.global, &json, &text);
     }
     for r in &report.conflicts.resumed {

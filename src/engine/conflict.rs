@@ -132,18 +132,14 @@ impl Conflicts {
         }
     }
 
-    /// The threshold.
-    pub fn after(&self) -> u32 {
-        self.after
-    }
-
     /// Whether there is any streak, conflict or resume not yet reported.
     pub fn remembers_anything(&self) -> bool {
         !(self.entries.is_empty() && self.pending.is_empty())
     }
 
     /// Registers in conflict now.
-    pub fn count(&self) -> usize {
+    #[cfg(test)]
+    fn count(&self) -> usize {
         self.entries.values().filter(|e| e.conflict).count()
     }
 

@@ -43,6 +43,6 @@ pub use chaos::DriftRecord;
 pub use config::{ChaosConfig, DeviceConfig, EndpointConfig, FaultOverrides, Faults, SimConfig};
 pub use device::{DeviceCounters, Point, WriteRecord};
 pub use error::SimError;
-pub use program::ProgramStep;
 pub use handle::{SimHandle, Simulator};
+pub use program::ProgramStep;
 pub use shared::WRITE_LOG_CAPACITY;

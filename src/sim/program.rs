@@ -130,7 +130,10 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        if slot.program_paused.load(std::sync::atomic::Ordering::Relaxed) {
+        if slot
+            .program_paused
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
             continue;
         }
         lock(&slot.device).set_words(job.kind, job.address, &job.words);
@@ -141,9 +144,9 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::register::{Codec, ValueType, WordOrder};
     use crate::sim::Simulator;
     use crate::sim::config::FaultOverrides;
-    use crate::register::{Codec, ValueType, WordOrder};
 
     fn device(program: Vec<ProgramStep>) -> SimConfig {
         let point = Point {
@@ -207,11 +210,9 @@ mod tests {
             config(vec![step("sped", 7, 20)]),
             "device line/press, register sped: program: the device has no register of that name (registers: speed)"
         );
-        assert!(
-            config(vec![step("speed", 70000, 20)]).starts_with(
-                "device line/press, register speed: program: value 70000 does not encode"
-            )
-        );
+        assert!(config(vec![step("speed", 70000, 20)]).starts_with(
+            "device line/press, register speed: program: value 70000 does not encode"
+        ));
         assert_eq!(
             config(vec![step("speed", 7, 0)]),
             "device line/press, register speed: program: everyMs must be at least 1"

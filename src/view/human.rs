@@ -15,7 +15,7 @@ use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
 use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
 
 /// The symbol of a register left to another writer (reconcile and agent only).
-pub const CONFLICT_SYMBOL: &str = "⇄";
+const CONFLICT_SYMBOL: &str = "⇄";
 
 /// Renders for a person at a terminal.
 pub struct HumanView<W: Write> {
@@ -135,6 +135,23 @@ impl<'a> Row<'a> {
             detail,
         })
     }
+}
+
+/// The plan line of one register outside a plan block, for output that reports
+/// registers one at a time (`reconcile --schedule` when a register goes into
+/// conflict): the PLC's `namespace/name` comes before the register's name. `None` for
+/// an in-sync register when not verbose.
+pub fn register_line(plc: &str, reg: &RegisterPlan, options: ViewOptions) -> Option<String> {
+    let row = Row::new(reg, options)?;
+    let paint = Paint(options.color);
+    Some(format!(
+        "  {} {plc} {}  {}  {}  {}",
+        paint.style(row.symbol, row.symbol_style),
+        row.name,
+        row.place,
+        row.value_type,
+        row.detail
+    ))
 }
 
 /// Applies styles only when colors are on.
@@ -269,6 +286,35 @@ mod tests {
         let mut view = HumanView::new(Vec::new(), options);
         f(&mut view);
         String::from_utf8(view.into_inner()).unwrap()
+    }
+
+    fn in_conflict() -> RegisterPlan {
+        use crate::register::{RegisterKind, Value, ValueType};
+        fixtures::register(
+            "speed",
+            RegisterKind::Holding,
+            0,
+            ValueType::U16,
+            Some(Value::Int(7)),
+            Value::Int(5),
+            Action::Conflict { corrections: 3 },
+        )
+    }
+
+    #[test]
+    fn a_register_in_conflict_has_its_own_symbol_and_says_it_is_not_written() {
+        let mut plan = fixtures::in_sync_plan();
+        plan.plcs[0].registers[0] = in_conflict();
+        let text = render(ViewOptions::default(), |v| v.plan(&plan).unwrap());
+        assert!(
+            text.contains("  ⇄ speed  holding 0  u16  7 → 5 (conflict: rewritten by another writer after 3 corrections; not written)\n"),
+            "{text}"
+        );
+        assert!(text.contains(", 1 in conflict."), "{text}");
+        assert_eq!(
+            register_line("line-1/press", &in_conflict(), ViewOptions::default()).unwrap(),
+            "  ⇄ line-1/press speed  holding 0  u16  7 → 5 (conflict: rewritten by another writer after 3 corrections; not written)"
+        );
     }
 
     fn plain(verbose: bool) -> ViewOptions {

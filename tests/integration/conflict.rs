@@ -241,7 +241,10 @@ async fn a_conflict_clears_when_the_manifest_changes_and_json_reports_both() {
     let text = std::fs::read_to_string(&plant.manifest).unwrap();
     std::fs::write(
         &plant.manifest,
-        text.replace("{name: speed, address: 0, value: 5}", "{name: speed, address: 0, value: 6}"),
+        text.replace(
+            "{name: speed, address: 0, value: 5}",
+            "{name: speed, address: 0, value: 6}",
+        ),
     )
     .unwrap();
     let resolved = reconciler
@@ -250,7 +253,11 @@ async fn a_conflict_clears_when_the_manifest_changes_and_json_reports_both() {
     let event: serde_json::Value = serde_json::from_str(&reconciler.lines()[resolved]).unwrap();
     assert_eq!(
         (&event["plc"], &event["register"], &event["reason"]),
-        (&"default/press".into(), &"speed".into(), &"manifest_changed".into())
+        (
+            &"default/press".into(),
+            &"speed".into(),
+            &"manifest_changed".into()
+        )
     );
     let deadline = Instant::now() + WAIT;
     while speed_writes(&plant) < 2 {

@@ -288,18 +288,24 @@ fn a_scenario_program_names_registers_of_its_device_with_values_they_hold() {
         }]
     );
     let device = |program: &str| {
-        format!("devices:\n  - name: press\n    listen: 127.0.0.1:0\n    registers:\n      - {{name: speed, address: 0, value: 7}}\n    program:\n{program}")
+        format!(
+            "devices:\n  - name: press\n    listen: 127.0.0.1:0\n    registers:\n      - {{name: speed, address: 0, value: 7}}\n    program:\n{program}"
+        )
     };
-    let error = scenario(&device("      - {register: sped, value: 7, everyMs: 100}\n"))
-        .unwrap_err()
-        .to_string();
+    let error = scenario(&device(
+        "      - {register: sped, value: 7, everyMs: 100}\n",
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(
         error.ends_with(":7:9: devices[0].program[0]: register sped: the device has no register of that name (registers: speed)"),
         "{error}"
     );
-    let error = scenario(&device("      - {register: speed, value: 70000, everyMs: 100}\n"))
-        .unwrap_err()
-        .to_string();
+    let error = scenario(&device(
+        "      - {register: speed, value: 70000, everyMs: 100}\n",
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(
         error.contains(":7:9: devices[0].program[0]: register speed: value 70000 does not encode"),
         "{error}"
