@@ -51,6 +51,8 @@ pub struct Metrics {
     drift_events: Family<RegisterLabels, Counter>,
     corrections: Family<RegisterLabels, Counter>,
     write_conflicts: Family<RegisterLabels, Gauge>,
+    /// The labels `write_conflicts` has, so a PLC no longer managed can be dropped.
+    conflict_labels: Mutex<std::collections::HashSet<RegisterLabels>>,
     write_conflicts_started: Family<RegisterLabels, Counter>,
     managed_plcs: Gauge,
     reconcile_duration: Histogram,
@@ -112,6 +114,7 @@ impl Metrics {
             drift_events,
             corrections,
             write_conflicts,
+            conflict_labels: Mutex::default(),
             write_conflicts_started,
             managed_plcs,
             reconcile_duration,
@@ -136,7 +139,7 @@ impl Metrics {
                     };
                     self.drift_events.get_or_create(&labels).inc();
                     if let Action::Conflict { .. } = reg.action {
-                        self.write_conflicts.get_or_create(&labels).set(1);
+                        self.set_conflict(labels, 1);
                     }
                 }
             }
@@ -174,18 +177,24 @@ impl Metrics {
         for e in &changes.entered {
             let labels = labels(&e.plc, &e.register);
             self.write_conflicts_started.get_or_create(&labels).inc();
-            self.write_conflicts.get_or_create(&labels).set(1);
+            self.set_conflict(labels, 1);
         }
         for r in &changes.resumed {
-            self.write_conflicts
-                .get_or_create(&labels(&r.plc, &r.register))
-                .set(0);
+            self.set_conflict(labels(&r.plc, &r.register), 0);
         }
     }
 
-    /// Stops exporting the reachability and live values of every PLC not in `managed`
-    /// (namespace, name): a deleted object, a removed manifest, so that no dashboard
-    /// goes on showing a PLC that is gone as up. Drift and correction counters stay:
+    fn set_conflict(&self, labels: RegisterLabels, value: i64) {
+        self.write_conflicts.get_or_create(&labels).set(value);
+        self.conflict_labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(labels);
+    }
+
+    /// Stops exporting the reachability, live values and conflicts of every PLC not in
+    /// `managed` (namespace, name): a deleted object, a removed manifest, so that no
+    /// dashboard goes on showing a PLC that is gone as up, and no alert fires for it. Drift and correction counters stay:
     /// they count what happened.
     pub fn retain_plcs<'a>(&self, managed: impl IntoIterator<Item = (&'a str, &'a str)>) {
         let managed: std::collections::HashSet<(&str, &str)> = managed.into_iter().collect();
@@ -193,6 +202,17 @@ impl Metrics {
         plcs.retain(|namespace, in_namespace| {
             in_namespace.retain(|name, _| managed.contains(&(namespace.as_str(), name.as_str())));
             !in_namespace.is_empty()
+        });
+        let mut conflicts = self
+            .conflict_labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        conflicts.retain(|l| {
+            let keep = managed.contains(&(l.namespace.as_str(), l.plc.as_str()));
+            if !keep {
+                self.write_conflicts.remove(l);
+            }
+            keep
         });
     }
 
@@ -440,6 +460,44 @@ pub(crate) mod tests {
             live_words: Some(Words::from([0])),
             action,
         }
+    }
+
+    #[test]
+    fn a_conflict_is_a_gauge_until_resumed_and_gone_with_its_plc() {
+        use crate::engine::conflict::{Changes, Entered, Resume, Resumed};
+        let m = Metrics::new();
+        let gauge = r#"fabctl_write_conflicts{namespace="plant-a",plc="press",register="speed"}"#;
+        let entered = Changes {
+            entered: vec![Entered {
+                plc: "plant-a/press".into(),
+                register: "speed".into(),
+                corrections: 3,
+                live: Some(Value::Int(7)),
+                desired: Value::Int(5),
+            }],
+            resumed: Vec::new(),
+        };
+        m.observe_conflicts(&entered);
+        let text = m.render();
+        assert!(text.contains(&format!("{gauge} 1")), "{text}");
+        assert!(text.contains(r#"fabctl_write_conflicts_started_total{namespace="plant-a",plc="press",register="speed"} 1"#), "{text}");
+        m.observe_conflicts(&Changes {
+            entered: Vec::new(),
+            resumed: vec![Resumed {
+                plc: "plant-a/press".into(),
+                register: "speed".into(),
+                reason: Resume::InSync,
+            }],
+        });
+        assert!(m.render().contains(&format!("{gauge} 0")));
+        m.observe_conflicts(&entered);
+        m.retain_plcs([("plant-a", "press")]);
+        assert!(m.render().contains(&format!("{gauge} 1")));
+        m.retain_plcs([]);
+        assert!(
+            !m.render().contains(gauge),
+            "a PLC no longer managed alerts no more"
+        );
     }
 
     #[test]
