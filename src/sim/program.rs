@@ -185,11 +185,17 @@ mod tests {
             .await
             .unwrap();
         let read = || sim.read_words("line/press", RegisterKind::Holding, 10, 1);
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        assert_eq!(read(), Some(vec![7]), "written at start");
+        // Bounded waits: a loaded machine runs the program's task late, never not.
+        let rewritten = async || {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while read() != Some(vec![7]) {
+                assert!(std::time::Instant::now() < deadline, "{:?}", read());
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        rewritten().await;
         assert!(sim.set_words("line/press", RegisterKind::Holding, 10, &[5]));
-        tokio::time::sleep(Duration::from_millis(60)).await;
-        assert_eq!(read(), Some(vec![7]), "and again after someone else wrote");
+        rewritten().await;
         assert!(sim.write_log().is_empty(), "not a Modbus write");
         assert!(sim.pause_program("line/press", true));
         tokio::time::sleep(Duration::from_millis(30)).await;
