@@ -171,7 +171,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__agent)
-            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --conflict-after --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -202,6 +202,10 @@ _fabctl() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conflict-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -887,7 +891,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__reconcile)
-            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --conflict-after --target --parallelism --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -902,6 +906,10 @@ _fabctl() {
                     return 0
                     ;;
                 --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --conflict-after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

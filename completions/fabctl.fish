@@ -136,6 +136,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s V -l version -d '
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l schedule -d 'Cron schedule: 5 fields (minute hour dom month dow) or 6 with seconds first, UTC' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l metrics-addr -d 'Serve /metrics and /healthz here (e.g. 127.0.0.1:9090; 0.0.0.0:9090 in a pod)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l audit-log -d 'Append one JSON line per register write here ("-" for stderr)' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l conflict-after -d 'Stop writing a register corrected in N consecutive ticks: another writer owns it (0: never stop; --schedule only)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
@@ -155,6 +156,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s l -l selector -d
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l metrics-addr -d 'Serve /metrics and /healthz here (127.0.0.1:9090 to keep them local)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l audit-log -d 'Append one JSON line per register write here [default: "-", standard error]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l parallelism -d 'PLCs reconciled at once (PLCs behind one endpoint always take turns)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l conflict-after -d 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''

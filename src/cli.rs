@@ -194,6 +194,9 @@ pub struct ReconcileArgs {
     /// Append one JSON line per register write here ("-" for stderr)
     #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
     pub audit_log: Option<PathBuf>,
+    /// Stop writing a register corrected in N consecutive ticks: another writer owns it (0: never stop; --schedule only)
+    #[arg(long, value_name = "N", default_value_t = crate::engine::conflict::DEFAULT_AFTER)]
+    pub conflict_after: u32,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -279,6 +282,9 @@ pub struct AgentArgs {
     #[arg(long, value_name = "N", default_value_t = crate::engine::observe::DEFAULT_PARALLELISM as u16,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)
+    #[arg(long, value_name = "N", default_value_t = crate::engine::conflict::DEFAULT_AFTER)]
+    pub conflict_after: u32,
 }
 
 /// `fabctl show`.
@@ -492,6 +498,28 @@ mod tests {
         assert_eq!(args.parallelism, 4);
         assert!(Cli::try_parse_from(["fabctl", "agent", "-A", "-n", "x"]).is_err());
         assert!(Cli::try_parse_from(["fabctl", "agent", "--parallelism", "0"]).is_err());
+    }
+
+    #[test]
+    fn conflict_after_defaults_to_three_on_reconcile_and_agent() {
+        for command in ["agent", "reconcile"] {
+            let conflict_after = |extra: &[&str]| {
+                let mut argv = vec!["fabctl", command];
+                if command == "reconcile" {
+                    argv.push("--once");
+                }
+                argv.extend_from_slice(extra);
+                match Cli::try_parse_from(argv).unwrap().command {
+                    Command::Agent(a) => a.conflict_after,
+                    Command::Reconcile(r) => r.conflict_after,
+                    _ => panic!("{command} expected"),
+                }
+            };
+            assert_eq!(conflict_after(&[]), 3, "{command}");
+            assert_eq!(conflict_after(&["--conflict-after", "0"]), 0, "{command}");
+            assert_eq!(conflict_after(&["--conflict-after", "5"]), 5, "{command}");
+        }
+        assert!(Cli::try_parse_from(["fabctl", "agent", "--conflict-after", "-1"]).is_err());
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! | `fabctl_reconcile_duration_seconds` | histogram | |
 //! | `fabctl_plc_up` | gauge (1 reachable, 0 not) | namespace, plc |
 //! | `fabctl_register_value` | gauge (live engineering value) | namespace, plc, register |
+//! | `fabctl_write_conflicts` | gauge (1 left to another writer, not written; 0 written again) | namespace, plc, register |
+//! | `fabctl_write_conflicts_started_total` | counter (times a register went into conflict) | namespace, plc, register |
 //!
 //! The original operator's `plc_name` label is `plc` here, as the design names it.
 //! The two gauges of a PLC no longer managed are dropped ([`Metrics::retain_plcs`]).
@@ -48,6 +50,10 @@ pub struct Metrics {
     registry: Registry,
     drift_events: Family<RegisterLabels, Counter>,
     corrections: Family<RegisterLabels, Counter>,
+    write_conflicts: Family<RegisterLabels, Gauge>,
+    /// The labels `write_conflicts` has, so a PLC no longer managed can be dropped.
+    conflict_labels: Mutex<std::collections::HashSet<RegisterLabels>>,
+    write_conflicts_started: Family<RegisterLabels, Counter>,
     managed_plcs: Gauge,
     reconcile_duration: Histogram,
     live: Arc<Live>,
@@ -65,6 +71,8 @@ impl Metrics {
         let mut registry = Registry::default();
         let drift_events = Family::<RegisterLabels, Counter>::default();
         let corrections = Family::<RegisterLabels, Counter>::default();
+        let write_conflicts = Family::<RegisterLabels, Gauge>::default();
+        let write_conflicts_started = Family::<RegisterLabels, Counter>::default();
         let managed_plcs = Gauge::default();
         let reconcile_duration = Histogram::new([
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -81,6 +89,16 @@ impl Metrics {
             corrections.clone(),
         );
         registry.register(
+            "fabctl_write_conflicts",
+            "Registers rewritten by another writer after each of the last corrections, no longer written (1), or written again (0)",
+            write_conflicts.clone(),
+        );
+        registry.register(
+            "fabctl_write_conflicts_started",
+            "Times a register went into conflict with another writer",
+            write_conflicts_started.clone(),
+        );
+        registry.register(
             "fabctl_managed_plcs",
             "PLCs under management",
             managed_plcs.clone(),
@@ -95,6 +113,9 @@ impl Metrics {
             registry,
             drift_events,
             corrections,
+            write_conflicts,
+            conflict_labels: Mutex::default(),
+            write_conflicts_started,
             managed_plcs,
             reconcile_duration,
             live,
@@ -107,13 +128,19 @@ impl Metrics {
         for plc in &plan.plcs {
             self.live.observe(plc);
             for reg in &plc.registers {
-                if matches!(reg.action, Action::Change | Action::Drift { .. }) {
+                if matches!(
+                    reg.action,
+                    Action::Change | Action::Drift { .. } | Action::Conflict { .. }
+                ) {
                     let labels = RegisterLabels {
                         namespace: plc.namespace.clone(),
                         plc: plc.name.clone(),
                         register: reg.name.clone(),
                     };
                     self.drift_events.get_or_create(&labels).inc();
+                    if let Action::Conflict { .. } = reg.action {
+                        self.set_conflict(labels, 1);
+                    }
                 }
             }
         }
@@ -137,9 +164,37 @@ impl Metrics {
         }
     }
 
-    /// Stops exporting the reachability and live values of every PLC not in `managed`
-    /// (namespace, name): a deleted object, a removed manifest, so that no dashboard
-    /// goes on showing a PLC that is gone as up. Drift and correction counters stay:
+    /// Counts registers that went into conflict, and sets those written again to 0.
+    pub fn observe_conflicts(&self, changes: &crate::engine::conflict::Changes) {
+        let labels = |plc: &str, register: &str| {
+            let (namespace, plc) = plc.split_once('/').unwrap_or(("", plc));
+            RegisterLabels {
+                namespace: namespace.into(),
+                plc: plc.into(),
+                register: register.into(),
+            }
+        };
+        for e in &changes.entered {
+            let labels = labels(&e.plc, &e.register);
+            self.write_conflicts_started.get_or_create(&labels).inc();
+            self.set_conflict(labels, 1);
+        }
+        for r in &changes.resumed {
+            self.set_conflict(labels(&r.plc, &r.register), 0);
+        }
+    }
+
+    fn set_conflict(&self, labels: RegisterLabels, value: i64) {
+        self.write_conflicts.get_or_create(&labels).set(value);
+        self.conflict_labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(labels);
+    }
+
+    /// Stops exporting the reachability, live values and conflicts of every PLC not in
+    /// `managed` (namespace, name): a deleted object, a removed manifest, so that no
+    /// dashboard goes on showing a PLC that is gone as up, and no alert fires for it. Drift and correction counters stay:
     /// they count what happened.
     pub fn retain_plcs<'a>(&self, managed: impl IntoIterator<Item = (&'a str, &'a str)>) {
         let managed: std::collections::HashSet<(&str, &str)> = managed.into_iter().collect();
@@ -147,6 +202,17 @@ impl Metrics {
         plcs.retain(|namespace, in_namespace| {
             in_namespace.retain(|name, _| managed.contains(&(namespace.as_str(), name.as_str())));
             !in_namespace.is_empty()
+        });
+        let mut conflicts = self
+            .conflict_labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        conflicts.retain(|l| {
+            let keep = managed.contains(&(l.namespace.as_str(), l.plc.as_str()));
+            if !keep {
+                self.write_conflicts.remove(l);
+            }
+            keep
         });
     }
 
@@ -394,6 +460,44 @@ pub(crate) mod tests {
             live_words: Some(Words::from([0])),
             action,
         }
+    }
+
+    #[test]
+    fn a_conflict_is_a_gauge_until_resumed_and_gone_with_its_plc() {
+        use crate::engine::conflict::{Changes, Entered, Resume, Resumed};
+        let m = Metrics::new();
+        let gauge = r#"fabctl_write_conflicts{namespace="plant-a",plc="press",register="speed"}"#;
+        let entered = Changes {
+            entered: vec![Entered {
+                plc: "plant-a/press".into(),
+                register: "speed".into(),
+                corrections: 3,
+                live: Some(Value::Int(7)),
+                desired: Value::Int(5),
+            }],
+            resumed: Vec::new(),
+        };
+        m.observe_conflicts(&entered);
+        let text = m.render();
+        assert!(text.contains(&format!("{gauge} 1")), "{text}");
+        assert!(text.contains(r#"fabctl_write_conflicts_started_total{namespace="plant-a",plc="press",register="speed"} 1"#), "{text}");
+        m.observe_conflicts(&Changes {
+            entered: Vec::new(),
+            resumed: vec![Resumed {
+                plc: "plant-a/press".into(),
+                register: "speed".into(),
+                reason: Resume::InSync,
+            }],
+        });
+        assert!(m.render().contains(&format!("{gauge} 0")));
+        m.observe_conflicts(&entered);
+        m.retain_plcs([("plant-a", "press")]);
+        assert!(m.render().contains(&format!("{gauge} 1")));
+        m.retain_plcs([]);
+        assert!(
+            !m.render().contains(gauge),
+            "a PLC no longer managed alerts no more"
+        );
     }
 
     #[test]

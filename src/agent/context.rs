@@ -6,6 +6,9 @@
 //! status patch produces a watch event and so a reconcile, which must not poll the
 //! device again before `pollIntervalSecs` (or the backoff) has passed. A new
 //! generation (spec change) or a new `fabctl sync` annotation always runs at once.
+//!
+//! It also holds each object's tug-of-war memory ([`Conflicts`]): a new generation or
+//! a new `fabctl sync` resumes writing every register left to another writer.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,6 +21,7 @@ use kube::runtime::reflector::Store;
 use super::backoff::Backoff;
 use super::status::{Counts, retained};
 use crate::engine::apply::ResultSink;
+use crate::engine::conflict::{self, Conflicts, Resume};
 use crate::engine::observe::ReadOptions;
 use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, Plc};
 use crate::metrics::Metrics;
@@ -49,6 +53,9 @@ pub struct Context<C> {
     pub read: ReadOptions,
     /// Retry policy after failed reconciles.
     pub backoff: Backoff,
+    /// Corrections in consecutive reconciles after which a register is left to its
+    /// other writer (`--conflict-after`; 0: never).
+    pub conflict_after: u32,
     /// Wall clock for `lastUpdate` and condition transition times.
     pub clock: fn() -> jiff::Timestamp,
     /// The controller's cache of watched objects: sizes `fabctl_managed_plcs` and
@@ -82,6 +89,7 @@ impl<C> Context<C> {
             audit,
             read: ReadOptions::default(),
             backoff: Backoff::default(),
+            conflict_after: conflict::DEFAULT_AFTER,
             clock: jiff::Timestamp::now,
             store: None,
             memory: Memory::default(),
@@ -173,6 +181,9 @@ struct ObjectMemory {
     generation: Option<i64>,
     /// The sync annotation value last handled.
     sync: Option<String>,
+    /// Registers corrected in the last reconciles, or left to another writer; `None`
+    /// (no allocation) while there are none.
+    conflicts: Option<Box<Conflicts>>,
 }
 
 /// Whether a triggered reconcile talks to the device.
@@ -237,6 +248,13 @@ impl Memory {
                     if new_sync.is_some() {
                         m.failures = 0;
                     }
+                    if let Some(c) = m.conflicts.as_deref_mut() {
+                        if new_sync.is_some() {
+                            c.resume_all(Resume::SyncRequested);
+                        } else if m.generation.is_some() && m.generation != generation {
+                            c.resume_all(Resume::ManifestChanged);
+                        }
+                    }
                     m.generation = generation;
                     if let Some(s) = sync {
                         m.sync = Some(s.to_owned());
@@ -247,6 +265,22 @@ impl Memory {
                 }
             }
         })
+    }
+
+    /// The object's tug-of-war memory, for one reconcile (given back with
+    /// [`put_conflicts`](Self::put_conflicts)).
+    pub(crate) fn take_conflicts(&self, uid: &str, after: u32) -> Conflicts {
+        self.with(uid, |m| {
+            m.conflicts
+                .take()
+                .map_or_else(|| Conflicts::new(after), |c| *c)
+        })
+    }
+
+    /// Keeps the memory a reconcile updated; nothing when it holds nothing.
+    pub(crate) fn put_conflicts(&self, uid: &str, conflicts: Conflicts) {
+        let keep = conflicts.remembers_anything().then(|| Box::new(conflicts));
+        self.with(uid, |m| m.conflicts = keep);
     }
 
     /// The status the next one builds on: the last written, else the cached one.

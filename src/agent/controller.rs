@@ -93,19 +93,37 @@ pub async fn reconcile<C: Connector + 'static>(
             (Observation::InvalidSpec(text.join("\n")), None)
         }
         Ok(plc) => {
+            let mut conflicts = memory.take_conflicts(&key.uid, ctx.conflict_after);
             let report = {
                 let _endpoint = ctx.lock_endpoint(&plc).await;
-                crate::engine::reconcile::tick(
+                crate::engine::reconcile::tick_with(
                     &ctx.connector,
                     std::slice::from_ref(&plc),
                     ctx.read,
                     &*ctx.audit,
                     None,
+                    Some(&mut conflicts),
                 )
                 .await
             };
+            memory.put_conflicts(&key.uid, conflicts);
+            for e in &report.conflicts.entered {
+                tracing::warn!(
+                    "{key}: register {} {}; set by another writer (the PLC program, an HMI?)",
+                    e.register,
+                    crate::engine::conflict::describe(e.corrections)
+                );
+            }
+            for r in &report.conflicts.resumed {
+                tracing::info!(
+                    "{key}: register {}: writing again: {}",
+                    r.register,
+                    r.reason.describe()
+                );
+            }
             ctx.metrics.observe_plan(&report.plan);
             ctx.metrics.observe_apply(&report.apply);
+            ctx.metrics.observe_conflicts(&report.conflicts);
             ctx.metrics.observe_duration(report.duration.as_secs_f64());
             (
                 Observation::Tick(Assessment::of(&report)),

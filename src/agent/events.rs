@@ -4,6 +4,8 @@
 //! |---|---|---|
 //! | `DriftCorrected` | Normal | corrections were written and verified (every time, with the count) |
 //! | `DriftDetected` | Warning | drift that is not written (observe mode, read-only kind, `autoCorrect: false`) appears or changes |
+//! | `WriteConflict` | Warning | a register is left to another writer (rewritten after each of the last corrections): no longer written |
+//! | `WriteConflictResolved` | Normal | a register in conflict is written again (its manifest changed, `fabctl sync`, or it stayed in sync by itself) |
 //! | `ConnectionFailed` | Warning | the device becomes unreachable |
 //! | `CorrectionFailed` | Warning | a correction was refused or not verified by read-back |
 //! | `InvalidSpec` | Warning | the spec becomes invalid (nothing is sent to the device) |
@@ -105,6 +107,32 @@ pub fn decide(observation: &Observation, previous: Option<&IndustrialPLCStatus>)
                     ),
                 });
             }
+            if let Some(note) = new_conflicts(a, previous) {
+                out.push(Notice {
+                    type_: EventType::Warning,
+                    reason: "WriteConflict",
+                    action: "Correct",
+                    note,
+                });
+            }
+            if !a.resumed.is_empty() {
+                let list: Vec<String> = a
+                    .resumed
+                    .iter()
+                    .map(|r| format!("{} ({})", r.register, r.reason.describe()))
+                    .collect();
+                out.push(Notice {
+                    type_: EventType::Normal,
+                    reason: "WriteConflictResolved",
+                    action: "Correct",
+                    note: format!(
+                        "writing again {} register{} left to another writer: {}",
+                        a.resumed.len(),
+                        plural(a.resumed.len()),
+                        list.join(", ")
+                    ),
+                });
+            }
             if let Some(note) = new_drift(a, previous) {
                 out.push(Notice {
                     type_: EventType::Warning,
@@ -164,6 +192,41 @@ fn new_drift(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Option<S
     ))
 }
 
+/// The note of `WriteConflict` for the registers in conflict that the previous
+/// status did not report in conflict.
+fn new_conflicts(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Option<String> {
+    let before: BTreeSet<&str> = previous
+        .map(|p| {
+            p.registers
+                .iter()
+                .filter(|r| r.action == RegisterAction::Conflict)
+                .map(|r| r.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let new: Vec<String> = a
+        .conflicts()
+        .filter(|r| !before.contains(r.name.as_str()))
+        .map(|r| {
+            format!(
+                "{} {} (desired {}, {})",
+                r.name,
+                show(r.live),
+                r.desired,
+                r.message.as_deref().unwrap_or("conflict")
+            )
+        })
+        .collect();
+    (!new.is_empty()).then(|| {
+        format!(
+            "{} register{} rewritten by another writer (the PLC program, an HMI?); fabctl stopped writing: {}. It writes again when the manifest changes, on fabctl sync, or once the register stays in sync by itself",
+            new.len(),
+            plural(new.len()),
+            new.join("; ")
+        )
+    })
+}
+
 fn show(v: Option<Value>) -> String {
     v.map_or_else(|| "?".into(), |v| v.to_string())
 }
@@ -221,6 +284,7 @@ mod tests {
             registers,
             corrections: Vec::new(),
             counts: Counts::default(),
+            resumed: Vec::new(),
         })
     }
 

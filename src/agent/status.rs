@@ -5,6 +5,7 @@
 //! |---|---|---|---|---|
 //! | everything in sync (maybe after verified corrections) | Connected | True `Reconciled` | True | True `InSync`/`Corrected` |
 //! | drift left unwritten (observe, read-only, autoCorrect off, stale) | DriftDetected | False `Drifted` | True | False `Drifted` |
+//! | a register left to another writer (tug of war) | DriftDetected | False `WriteConflict` | True | False `WriteConflict` |
 //! | a register unreadable, or a correction not verified | Failed | False `ReadFailed`/`CorrectionFailed` | True | False or Unknown |
 //! | device unreachable | Failed | False `ConnectionFailed` | False `ConnectionFailed` | Unknown `Unreachable` |
 //! | spec invalid (no device traffic) | Failed | False `InvalidSpec` | Unknown `InvalidSpec` | Unknown `InvalidSpec` |
@@ -24,6 +25,8 @@ use crate::register::Value;
 pub const READY: &str = "Ready";
 pub const REACHABLE: &str = "Reachable";
 pub const IN_SYNC: &str = "InSync";
+/// The reason of `Ready` and `InSync` when a register is left to another writer.
+pub const WRITE_CONFLICT: &str = "WriteConflict";
 
 /// Drift and correction counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -92,6 +95,8 @@ pub struct Assessment {
     pub corrections: Vec<Correction>,
     /// Drift seen (written or not) and corrections verified in this tick.
     pub counts: Counts,
+    /// Registers in conflict that are written again from this tick on.
+    pub resumed: Vec<crate::engine::conflict::Resumed>,
 }
 
 /// What a reconcile observed: an invalid spec (no device traffic) or a tick.
@@ -111,6 +116,7 @@ impl Assessment {
                 registers: Vec::new(),
                 corrections: Vec::new(),
                 counts: Counts::default(),
+                resumed: Vec::new(),
             };
         };
         let device = format!("{} unit {}", plc.endpoint(), plc.unit_id);
@@ -130,7 +136,10 @@ impl Assessment {
                     action: RegisterAction::InSync,
                     message: None,
                 };
-                if matches!(r.action, Action::Change | Action::Drift { .. }) {
+                if matches!(
+                    r.action,
+                    Action::Change | Action::Drift { .. } | Action::Conflict { .. }
+                ) {
                     counts.drift_events += 1;
                 }
                 match &r.action {
@@ -138,6 +147,10 @@ impl Assessment {
                     Action::Drift { reason } => {
                         status.action = RegisterAction::Drifted;
                         status.message = Some(format!("not written: {}", reason.describe()));
+                    }
+                    Action::Conflict { corrections } => {
+                        status.action = RegisterAction::Conflict;
+                        status.message = Some(crate::engine::conflict::describe(*corrections));
                     }
                     Action::Error { error } => {
                         status.action = RegisterAction::ReadFailed;
@@ -193,6 +206,7 @@ impl Assessment {
             registers,
             corrections,
             counts,
+            resumed: report.conflicts.resumed.clone(),
         }
     }
 
@@ -203,6 +217,11 @@ impl Assessment {
     /// Registers drifted and deliberately not written (observe, read-only, autoCorrect off).
     pub fn drifted(&self) -> impl Iterator<Item = &RegisterStatus> {
         self.with(RegisterAction::Drifted)
+    }
+
+    /// Registers left to another writer (not written).
+    pub fn conflicts(&self) -> impl Iterator<Item = &RegisterStatus> {
+        self.with(RegisterAction::Conflict)
     }
 
     /// Registers whose correction was not verified.
@@ -242,6 +261,10 @@ impl Assessment {
             (RegisterAction::InSync, "in sync"),
             (RegisterAction::Corrected, "corrected"),
             (RegisterAction::Drifted, "drifted (not written)"),
+            (
+                RegisterAction::Conflict,
+                "in conflict with another writer (not written)",
+            ),
             (RegisterAction::Stale, "stale (retried next poll)"),
             (RegisterAction::CorrectionFailed, "correction failed"),
             (RegisterAction::ReadFailed, "unreadable"),
@@ -339,6 +362,7 @@ pub fn build(observation: &Observation, inputs: &Inputs<'_>) -> IndustrialPLCSta
                     matches!(
                         r.action,
                         RegisterAction::Drifted
+                            | RegisterAction::Conflict
                             | RegisterAction::Stale
                             | RegisterAction::CorrectionFailed
                     )
@@ -346,7 +370,19 @@ pub fn build(observation: &Observation, inputs: &Inputs<'_>) -> IndustrialPLCSta
                 .map(|r| r.name.as_str())
                 .collect();
             let unread = a.with(RegisterAction::ReadFailed).count();
-            let in_sync = if !out_of_sync.is_empty() {
+            let conflicts: Vec<&str> = a.conflicts().map(|r| r.name.as_str()).collect();
+            let in_sync = if !conflicts.is_empty() {
+                condition(
+                    IN_SYNC,
+                    "False",
+                    WRITE_CONFLICT,
+                    format!(
+                        "{} of {total} registers out of sync; rewritten by another writer, not written: {}",
+                        out_of_sync.len(),
+                        conflicts.join(", ")
+                    ),
+                )
+            } else if !out_of_sync.is_empty() {
                 condition(
                     IN_SYNC,
                     "False",
@@ -384,6 +420,8 @@ pub fn build(observation: &Observation, inputs: &Inputs<'_>) -> IndustrialPLCSta
                     "ReadFailed",
                     failure.clone().unwrap_or_default(),
                 )
+            } else if !conflicts.is_empty() {
+                condition(READY, "False", WRITE_CONFLICT, summary.clone())
             } else if !out_of_sync.is_empty() {
                 condition(READY, "False", "Drifted", summary.clone())
             } else {
@@ -452,14 +490,15 @@ fn make_condition(
 
 /// The part of a status that later reconciles read back — conditions (transition
 /// times, events), counts, the last sync request, the generation, and the registers
-/// that drifted unwritten (`DriftDetected` notes) — without the values of the other
+/// that drifted unwritten or are in conflict (`DriftDetected` and `WriteConflict`
+/// notes) — without the values of the other
 /// registers, which are most of a status and never read back, and without its texts
 /// (messages, the last update time). What the agent keeps
 /// of every status it wrote or caches: memory per PLC, not per register.
 pub fn retained(mut status: IndustrialPLCStatus) -> IndustrialPLCStatus {
     status
         .registers
-        .retain(|r| r.action == RegisterAction::Drifted);
+        .retain(|r| matches!(r.action, RegisterAction::Drifted | RegisterAction::Conflict));
     status.registers.shrink_to_fit();
     status.message = None;
     status.last_error = None;
@@ -518,6 +557,7 @@ mod tests {
             registers,
             corrections: Vec::new(),
             counts: Counts::default(),
+            resumed: Vec::new(),
         }
     }
 

@@ -607,3 +607,178 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
     assert!(metrics.render().contains("fabctl_managed_plcs 1"));
     drop(watches);
 }
+
+#[tokio::test]
+async fn a_register_rewritten_after_three_corrections_is_left_to_its_writer_until_fabctl_sync() {
+    let plant = Plant::start("press-8", speed_spec(true)).await;
+    let uid = "uid-press-8";
+    let mut t = fixtures::context(Duration::from_millis(10));
+    let server = t.serve(
+        &plant.object,
+        Scenario::Steps(vec![
+            Step::EventCreate("DriftCorrected"),
+            Step::StatusApply(200),
+            Step::EventSeries("DriftCorrected"),
+            Step::StatusApply(200),
+            Step::EventSeries("DriftCorrected"),
+            Step::StatusApply(200),
+            // The fourth time: not written.
+            Step::EventCreate("WriteConflict"),
+            Step::StatusApply(200),
+            // Still rewritten: still not written, no new event.
+            Step::StatusApply(200),
+            // `fabctl sync`: written again.
+            Step::EventSeries("DriftCorrected"),
+            Step::EventCreate("WriteConflictResolved"),
+            Step::StatusApply(200),
+        ]),
+    );
+    let ctx = &t.ctx;
+    let writes = || {
+        plant
+            .sim
+            .counters(&plant.device)
+            .expect("counters")
+            .writes_to(Holding, 100)
+    };
+    // The PLC program sets its own speed before every poll.
+    let poll = async |object: &IndustrialPLC| {
+        assert!(plant.sim.set_words(&plant.device, Holding, 100, &[200]));
+        // The poll interval has passed.
+        ctx.memory()
+            .wait(uid, Duration::ZERO, std::time::Instant::now());
+        reconcile_once(object, ctx).await.expect("reconciled")
+    };
+    for n in 1..=3 {
+        assert_eq!(poll(&plant.object).await, Action::requeue(POLL));
+        assert_eq!(writes(), n);
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            poll(&plant.object).await,
+            Action::requeue(POLL),
+            "a conflict is not an error to back off from"
+        );
+        assert_eq!(writes(), 3, "not written any more");
+        assert_eq!(
+            plant.sim.read_words(&plant.device, Holding, 100, 1),
+            Some(vec![200])
+        );
+    }
+    let text = t.metrics.render();
+    assert!(
+        text.contains(
+            r#"fabctl_write_conflicts{namespace="plant-a",plc="press-8",register="speed"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"fabctl_write_conflicts_started_total{namespace="plant-a",plc="press-8",register="speed"} 1"#
+        ),
+        "{text}"
+    );
+
+    let mut synced = plant.object.clone();
+    synced
+        .metadata
+        .annotations
+        .get_or_insert_default()
+        .insert(SYNC_ANNOTATION.into(), "2025-06-15T15:07:00Z".into());
+    poll(&synced).await;
+    assert_eq!(writes(), 4, "written again after fabctl sync");
+    assert!(t.metrics.render().contains(
+        r#"fabctl_write_conflicts{namespace="plant-a",plc="press-8",register="speed"} 0"#
+    ));
+
+    let seen = finish(t, server).await;
+    let event = &seen[6].body;
+    assert_eq!(event["type"], "Warning");
+    assert_eq!(
+        event["note"],
+        "1 register rewritten by another writer (the PLC program, an HMI?); fabctl stopped writing: speed 200 (desired 250, conflict: rewritten by another writer after 3 corrections; not written). It writes again when the manifest changes, on fabctl sync, or once the register stays in sync by itself"
+    );
+    for patch in [&seen[7], &seen[8]] {
+        let status = patch.status();
+        assert_eq!(status["phase"], "DriftDetected");
+        assert_eq!(status["inSync"], false);
+        assert_eq!(
+            status["registers"][0],
+            json!({"name": "speed", "kind": "holding", "address": 100, "live": 200,
+                   "desired": 250, "inSync": false, "action": "Conflict",
+                   "message": "conflict: rewritten by another writer after 3 corrections; not written"})
+        );
+        assert_eq!(patch.condition("InSync")["status"], "False");
+        assert_eq!(patch.condition("InSync")["reason"], "WriteConflict");
+        assert_eq!(
+            patch.condition("InSync")["message"],
+            "1 of 1 registers out of sync; rewritten by another writer, not written: speed"
+        );
+        assert_eq!(patch.condition("Ready")["reason"], "WriteConflict");
+        assert_eq!(status["correctionsApplied"], 3);
+    }
+    assert_eq!(seen[9].body["series"]["count"], 4);
+    let resolved = &seen[10].body;
+    assert_eq!(resolved["type"], "Normal");
+    assert_eq!(
+        resolved["note"],
+        "writing again 1 register left to another writer: speed (fabctl sync was requested)"
+    );
+    let status = seen[11].status();
+    assert_eq!(status["registers"][0]["action"], "Corrected");
+    assert_eq!(seen[11].condition("InSync")["reason"], "Corrected");
+}
+
+#[tokio::test]
+async fn a_new_generation_resumes_writing_a_register_in_conflict() {
+    let plant = Plant::start("press-9", speed_spec(true)).await;
+    let uid = "uid-press-9";
+    let mut t = fixtures::context(Duration::from_millis(10));
+    t.ctx = {
+        let mut ctx = Arc::try_unwrap(t.ctx).ok().expect("not shared yet");
+        ctx.conflict_after = 1;
+        Arc::new(ctx)
+    };
+    let server = t.serve(
+        &plant.object,
+        Scenario::Steps(vec![
+            Step::EventCreate("DriftCorrected"),
+            Step::StatusApply(200),
+            Step::EventCreate("WriteConflict"),
+            Step::StatusApply(200),
+            Step::EventSeries("DriftCorrected"),
+            Step::EventCreate("WriteConflictResolved"),
+            Step::StatusApply(200),
+        ]),
+    );
+    let ctx = &t.ctx;
+    let poll = async |object: &IndustrialPLC| {
+        assert!(plant.sim.set_words(&plant.device, Holding, 100, &[200]));
+        ctx.memory()
+            .wait(uid, Duration::ZERO, std::time::Instant::now());
+        reconcile_once(object, ctx).await.expect("reconciled")
+    };
+    poll(&plant.object).await;
+    poll(&plant.object).await;
+    let writes = || {
+        plant
+            .sim
+            .counters(&plant.device)
+            .expect("c")
+            .writes_to(Holding, 100)
+    };
+    assert_eq!(
+        writes(),
+        1,
+        "--conflict-after 1: one correction, then left alone"
+    );
+    let mut edited = plant.object.clone();
+    edited.metadata.generation = Some(2);
+    poll(&edited).await;
+    assert_eq!(writes(), 2);
+    let seen = finish(t, server).await;
+    assert_eq!(
+        seen[5].body["note"],
+        "writing again 1 register left to another writer: speed (its manifest changed)"
+    );
+}

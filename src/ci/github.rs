@@ -29,6 +29,7 @@ pub fn annotations<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io:
                 Action::InSync => continue,
                 Action::Change => format!("{id} {} will change", reg.name),
                 Action::Drift { .. } => format!("{id} {} drifted", reg.name),
+                Action::Conflict { .. } => format!("{id} {} in conflict", reg.name),
                 Action::Error { .. } => format!("{id} {} unreadable", reg.name),
             };
             let message = format!(
@@ -110,6 +111,7 @@ pub fn step_summary<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io
                 Action::InSync => continue,
                 Action::Change => "`~`",
                 Action::Drift { .. } => "`!`",
+                Action::Conflict { .. } => "`⇄`",
                 Action::Error { .. } => "`✗`",
             };
             rows.push([

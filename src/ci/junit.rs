@@ -138,6 +138,7 @@ fn case<W: Write>(
         Action::InSync => "in_sync",
         Action::Change => "change",
         Action::Drift { .. } => "drift",
+        Action::Conflict { .. } => "conflict",
         Action::Error { .. } => "read_error",
     };
     let message = format!("{} ({why})", live_to_desired(reg));

@@ -124,6 +124,7 @@ pub(crate) fn verdict(reg: &RegisterPlan) -> Option<String> {
         Action::InSync => None,
         Action::Change => Some("will change".to_owned()),
         Action::Drift { reason } => Some(format!("drifted, {}", reason.describe())),
+        Action::Conflict { corrections } => Some(crate::engine::conflict::describe(*corrections)),
         Action::Error { error } => Some(format!("read failed: {error}")),
     }
 }

@@ -331,6 +331,7 @@ fn action_name(action: RegisterAction) -> &'static str {
         RegisterAction::InSync => "InSync",
         RegisterAction::Corrected => "Corrected",
         RegisterAction::Drifted => "Drifted",
+        RegisterAction::Conflict => "Conflict",
         RegisterAction::Stale => "Stale",
         RegisterAction::CorrectionFailed => "CorrectionFailed",
         RegisterAction::ReadFailed => "ReadFailed",

@@ -74,6 +74,7 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     let mut context = Context::new(client, ModbusConnector, metrics, Arc::new(audit));
     // Devices are read and written as every other command does.
     context.read = super::setup::Setup::defaults(global).read_options();
+    context.conflict_after = args.conflict_after;
 
     let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

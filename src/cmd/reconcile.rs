@@ -2,8 +2,13 @@
 //! schedule until SIGTERM/Ctrl-C (the running tick finishes first). Each tick reloads
 //! the manifests, so a changed ConfigMap or `git pull` takes effect at the next tick;
 //! invalid manifests skip the tick with no device traffic.
+//!
+//! On a schedule, the loop remembers its ticks: a register corrected in
+//! `--conflict-after` consecutive ticks is left to its other writer (reported as a
+//! conflict, not written) until its manifest changes or it stays in sync by itself.
+//! `--once` remembers nothing: each run writes what differs.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -13,6 +18,8 @@ use jiff::Timestamp;
 use crate::cli::{GlobalArgs, OutputFormat, ReconcileArgs};
 use crate::device::modbus::ModbusConnector;
 use crate::engine::audit::{self, AuditLog};
+use crate::engine::conflict::{self, Conflicts};
+use crate::engine::plan::Action;
 use crate::engine::reconcile::TickReport;
 use crate::error::Error;
 use crate::metrics::Metrics;
@@ -49,7 +56,9 @@ async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Erro
     let setup = Setup::new(global, &args.run);
     let plcs = setup.fleet()?;
     let audit = open_audit(&setup, args)?;
-    let report = setup.tick(&ModbusConnector, &plcs, &audit, None).await;
+    let report = setup
+        .tick(&ModbusConnector, &plcs, &audit, None, None)
+        .await;
     let mut view = super::stdout_view(global);
     view.plan(&report.plan)?;
     for result in &report.apply.results {
@@ -75,6 +84,8 @@ struct State {
     metrics: Arc<Metrics>,
     audit: AuditLog,
     running: AtomicBool,
+    /// The tug-of-war memory across ticks (ticks never overlap: see `running`).
+    conflicts: std::sync::Mutex<Conflicts>,
 }
 
 async fn scheduled(
@@ -104,6 +115,7 @@ async fn scheduled(
         metrics,
         audit: open_audit(&Setup::new(global, &args.run), args)?,
         running: AtomicBool::new(false),
+        conflicts: std::sync::Mutex::new(Conflicts::new(args.conflict_after)),
     });
     eprintln!(
         "reconciling on schedule {:?} (seconds minutes hours day-of-month month day-of-week, UTC); Ctrl-C or SIGTERM stops after the running tick",
@@ -189,11 +201,19 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
         tracing::error!("tick skipped: {e}; nothing was sent to any device");
         return None;
     }
-    Some(
-        setup
-            .tick(&ModbusConnector, &plcs, &state.audit, Some(&state.metrics))
-            .await,
-    )
+    let lock = || state.conflicts.lock().unwrap_or_else(|e| e.into_inner());
+    let mut conflicts = std::mem::take(&mut *lock());
+    let report = setup
+        .tick(
+            &ModbusConnector,
+            &plcs,
+            &state.audit,
+            Some(&state.metrics),
+            Some(&mut conflicts),
+        )
+        .await;
+    *lock() = conflicts;
+    Some(report)
 }
 
 fn summarize(state: &State, report: &TickReport) {
@@ -225,6 +245,7 @@ fn summarize(state: &State, report: &TickReport) {
             tracing::warn!("{}: {error}", plc.id());
         }
     }
+    conflict_lines(state, report);
     let json = serde_json::json!({
         "type": "reconcile_tick",
         "time": now(),
@@ -233,23 +254,84 @@ fn summarize(state: &State, report: &TickReport) {
         "failed": applied.failed,
         "skipped": applied.skipped,
         "drifted": plan.drifted,
+        "conflicts": plan.conflicts,
         "in_sync": plan.in_sync,
         "errors": plan.errors,
         "unreachable": plan.unreachable,
         "duration_ms": report.duration.as_millis() as u64,
     });
     let text = format!(
-        "{} tick: {} corrected, {} failed, {} skipped, {} drifted (not written), {} in sync, {} unreachable ({} ms)",
+        "{} tick: {} corrected, {} failed, {} skipped, {} drifted (not written), {}{} in sync, {} unreachable ({} ms)",
         now(),
         applied.changed,
         applied.failed,
         applied.skipped,
         plan.drifted,
+        if plan.conflicts > 0 {
+            format!("{} in conflict (not written), ", plan.conflicts)
+        } else {
+            String::new()
+        },
         plan.in_sync,
         plan.unreachable,
         report.duration.as_millis()
     );
     print_line(&state.global, &json, &text);
+}
+
+/// A line for each register that went into conflict in this tick (the plan's line,
+/// with its own symbol) and for each one written again.
+fn conflict_lines(state: &State, report: &TickReport) {
+    let options = crate::view::ViewOptions {
+        color: crate::view::color_enabled(state.global.color, std::io::stdout().is_terminal()),
+        verbose: false,
+    };
+    for e in &report.conflicts.entered {
+        let Some(reg) = report
+            .plan
+            .plcs
+            .iter()
+            .filter(|p| p.id() == e.plc)
+            .flat_map(|p| &p.registers)
+            .find(|r| r.name == e.register && matches!(r.action, Action::Conflict { .. }))
+        else {
+            continue;
+        };
+        tracing::warn!(
+            "{}/{}: {}; set by another writer (the PLC program, an HMI?)",
+            e.plc,
+            e.register,
+            conflict::describe(e.corrections)
+        );
+        let mut json = crate::view::register_event_value(&e.plc, reg).unwrap_or_default();
+        if let Some(fields) = json.as_object_mut() {
+            fields.insert("time".into(), now().into());
+        }
+        let text = crate::view::register_line(&e.plc, reg, options).unwrap_or_default();
+        print_line(&state.global, &json, &text);
+    }
+    for r in &report.conflicts.resumed {
+        tracing::info!(
+            "{}/{}: writing again: {}",
+            r.plc,
+            r.register,
+            r.reason.describe()
+        );
+        let json = serde_json::json!({
+            "type": "conflict_resolved",
+            "time": now(),
+            "plc": r.plc,
+            "register": r.register,
+            "reason": r.reason.as_str(),
+        });
+        let text = format!(
+            "  conflict resolved: {} {}: written again from now on ({})",
+            r.plc,
+            r.register,
+            r.reason.describe()
+        );
+        print_line(&state.global, &json, &text);
+    }
 }
 
 fn print_line(global: &GlobalArgs, json: &serde_json::Value, text: &str) {

@@ -11,6 +11,7 @@ use crate::cli::{GlobalArgs, OutputFormat, RunArgs};
 use crate::device::{Connector, Session};
 use crate::engine::apply::{self, ApplyReport, ResultSink};
 use crate::engine::audit::{self, AuditLog};
+use crate::engine::conflict::Conflicts;
 use crate::engine::observe::{self, ReadOptions};
 use crate::engine::plan::{Plan, PlanOptions};
 use crate::engine::reconcile::{self, TickReport};
@@ -166,15 +167,17 @@ impl<'a> Setup<'a> {
         report
     }
 
-    /// One reconcile tick over `plcs`.
+    /// One reconcile tick over `plcs`, with the tug-of-war memory of a long-running
+    /// loop when given one.
     pub async fn tick<C: Connector>(
         &self,
         connector: &C,
         plcs: &[Plc],
         sink: &dyn ResultSink,
         metrics: Option<&Metrics>,
+        conflicts: Option<&mut Conflicts>,
     ) -> TickReport {
-        reconcile::tick(connector, plcs, self.read, sink, metrics).await
+        reconcile::tick_with(connector, plcs, self.read, sink, metrics, conflicts).await
     }
 }
 

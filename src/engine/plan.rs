@@ -119,6 +119,10 @@ pub enum Action {
     Change,
     /// Differs, but will not be written (`!`).
     Drift { reason: DriftReason },
+    /// Differs, and another writer (the PLC program, an HMI) rewrote it after each of
+    /// the last `corrections` corrections: not written (`⇄`). Only reconcile and agent,
+    /// which remember their ticks, plan this ([`crate::engine::conflict`]).
+    Conflict { corrections: u32 },
     /// Could not be read or decoded (`✗`).
     Error {
         #[serde(rename = "message")]
@@ -220,12 +224,14 @@ pub struct Summary {
     pub errors: usize,
     /// PLCs that could not be read at all.
     pub unreachable: usize,
+    /// Drifted registers left to another writer (reconcile and agent only).
+    pub conflicts: usize,
 }
 
 impl Summary {
     /// Any difference between live and desired (changes and drift).
     pub fn has_diff(&self) -> bool {
-        self.to_change + self.drifted > 0
+        self.to_change + self.drifted + self.conflicts > 0
     }
 }
 
@@ -255,6 +261,7 @@ impl Plan {
                     Action::InSync => s.in_sync += 1,
                     Action::Change => s.to_change += 1,
                     Action::Drift { .. } => s.drifted += 1,
+                    Action::Conflict { .. } => s.conflicts += 1,
                     Action::Error { .. } => s.errors += 1,
                 }
             }
@@ -434,7 +441,8 @@ mod tests {
                 drifted: 2,
                 in_sync: 1,
                 errors: 0,
-                unreachable: 0
+                unreachable: 0,
+                conflicts: 0
             }
         );
         let pump = &plan.plcs[0].registers[3];
@@ -488,7 +496,8 @@ mod tests {
                 drifted: 0,
                 in_sync: 3,
                 errors: 1,
-                unreachable: 0
+                unreachable: 0,
+                conflicts: 0
             }
         );
         assert!(!plan.summary().has_diff());
@@ -512,7 +521,8 @@ mod tests {
                 drifted: 0,
                 in_sync: 0,
                 errors: 1,
-                unreachable: 1
+                unreachable: 1,
+                conflicts: 0
             }
         );
     }

@@ -1,11 +1,16 @@
 //! Continuous enforcement: one reconcile tick is the same engine as `fabctl apply
 //! --auto-approve`, with `autoCorrect: false` PLCs and observe-only registers
 //! reported but never written. Used by `fabctl reconcile` and `fabctl agent`.
+//!
+//! A long-running enforcer passes its [`Conflicts`] memory to [`tick_with`]: registers
+//! another writer keeps rewriting are then held, not written (the tug of war). A tick
+//! without it ([`tick`], `reconcile --once`) remembers nothing.
 
 use std::time::{Duration, Instant};
 
 use crate::device::Connector;
 use crate::engine::apply::{self, ApplyReport, ResultSink};
+use crate::engine::conflict::{self, Conflicts};
 use crate::engine::observe::{self, ReadOptions};
 use crate::engine::plan::{Plan, PlanOptions};
 use crate::manifest::Plc;
@@ -17,6 +22,8 @@ pub struct TickReport {
     pub plan: Plan,
     pub apply: ApplyReport,
     pub duration: Duration,
+    /// Registers that went into conflict or were resumed in this tick.
+    pub conflicts: conflict::Changes,
 }
 
 impl TickReport {
@@ -27,7 +34,7 @@ impl TickReport {
 }
 
 /// One tick: read everything, plan with `autoCorrect` respected, write the enforced
-/// corrections, verify them, and update the metrics.
+/// corrections, verify them, and update the metrics. Remembers nothing.
 pub async fn tick<C: Connector>(
     connector: &C,
     plcs: &[Plc],
@@ -35,9 +42,22 @@ pub async fn tick<C: Connector>(
     sink: &dyn ResultSink,
     metrics: Option<&Metrics>,
 ) -> TickReport {
+    tick_with(connector, plcs, read, sink, metrics, None).await
+}
+
+/// [`tick`], holding the registers `conflicts` finds in a tug of war (not written)
+/// and counting this tick's corrections into it.
+pub async fn tick_with<C: Connector>(
+    connector: &C,
+    plcs: &[Plc],
+    read: ReadOptions,
+    sink: &dyn ResultSink,
+    metrics: Option<&Metrics>,
+    mut conflicts: Option<&mut Conflicts>,
+) -> TickReport {
     let started = Instant::now();
     let (readings, _) = observe::read_all(connector, plcs, read, &()).await;
-    let plan = Plan::new(
+    let mut plan = Plan::new(
         plcs,
         &readings,
         PlanOptions {
@@ -45,7 +65,14 @@ pub async fn tick<C: Connector>(
             windows_at: Some(jiff::Timestamp::now()),
         },
     );
+    let changes = match conflicts.as_deref_mut() {
+        Some(c) => c.hold(&mut plan),
+        None => conflict::Changes::default(),
+    };
     let apply = apply::apply(connector, &plan, read, sink, &()).await;
+    if let Some(c) = conflicts {
+        c.record(&plan, &apply);
+    }
     let duration = started.elapsed();
     if let Some(m) = metrics {
         m.set_managed_plcs(plcs.len());
@@ -56,12 +83,14 @@ pub async fn tick<C: Connector>(
         );
         m.observe_plan(&plan);
         m.observe_apply(&apply);
+        m.observe_conflicts(&changes);
         m.observe_duration(duration.as_secs_f64());
     }
     TickReport {
         plan,
         apply,
         duration,
+        conflicts: changes,
     }
 }
 

@@ -248,6 +248,10 @@ pub enum RegisterAction {
     Corrected,
     /// Drifted and not written: observe mode, read-only kind, or `autoCorrect: false`.
     Drifted,
+    /// Drifted and not written: another writer (the PLC program, an HMI) rewrote it
+    /// after each of the last corrections. Written again when its manifest changes, on
+    /// `fabctl sync`, or once it stays in sync by itself.
+    Conflict,
     /// Not written: the value changed between the read and the write (retried next poll).
     Stale,
     /// Written (or attempted) but not verified: the device refused or the read-back differs.

@@ -44,6 +44,8 @@ pub struct DeviceConfig {
     pub unit_ids: Vec<u8>,
     pub points: Vec<Point>,
     pub faults: FaultOverrides,
+    /// Registers the device's own program rewrites on a period (scenario `program`).
+    pub program: Vec<super::program::ProgramStep>,
 }
 
 /// Misbehaviour injected into replies.
@@ -165,6 +167,7 @@ impl SimConfig {
                 unit_ids: vec![plc.unit_id],
                 points,
                 faults: FaultOverrides::default(),
+                program: Vec::new(),
             };
             (SocketAddr::new(ip, plc.port), device)
         });
@@ -255,6 +258,7 @@ impl SimConfig {
                 check_faults(&device.name, &device.faults.apply(&self.faults))?;
             }
         }
+        super::program::validate(self)?;
         let drift = self.chaos.max_drift;
         if !(drift.is_finite() && drift >= 0.0) {
             let what = "--max-drift".to_owned();

@@ -28,6 +28,7 @@ impl Simulator {
     /// the first request is read.
     pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         config.validate()?;
+        let program = super::program::jobs(&config)?;
         let (shared, units_per_endpoint) = Shared::new(&config)?;
         let shared = Arc::new(shared);
 
@@ -62,6 +63,9 @@ impl Simulator {
         }
         if let Some(interval) = config.chaos.interval {
             tasks.spawn(chaos_loop(Arc::clone(&shared), interval));
+        }
+        for job in program {
+            tasks.spawn(super::program::run(Arc::clone(&shared), job));
         }
         Ok(SimHandle {
             shared,
@@ -193,6 +197,15 @@ impl SimHandle {
         self.shared
             .slot(device)
             .map(|slot| slot.drop_after_write.store(drop, Ordering::Relaxed))
+            .is_some()
+    }
+
+    /// Pauses (or resumes) the program of `device` (scenario `program`): the other
+    /// writer stops rewriting its registers. `false` for an unknown device.
+    pub fn pause_program(&self, device: &str, paused: bool) -> bool {
+        self.shared
+            .slot(device)
+            .map(|slot| slot.program_paused.store(paused, Ordering::Relaxed))
             .is_some()
     }
 

@@ -20,6 +20,8 @@
 //!         address: 100            # min and max; tolerance and mode are accepted and
 //!         type: f32               # ignored
 //!         value: 12.5
+//!     program:                    # optional: the device's own program rewrites
+//!       - {register: speed, value: 7, everyMs: 200}   # a register every everyMs
 //! ```
 //! Only the declared addresses exist: any request touching another one is answered
 //! with IllegalDataAddress, as a real PLC would.
@@ -88,11 +90,28 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
             unit_ids.push(1);
         }
         let registers = check_registers(index, spec.registers, &file_ref, &mut problems);
+        let points: Vec<Point> = registers.into_iter().map(point_of).collect();
+        let mut program = Vec::with_capacity(spec.program.len());
+        for (i, step) in spec.program.into_iter().enumerate() {
+            // Registers with problems are reported above; a step naming one is not.
+            if problems.has_errors() {
+                break;
+            }
+            if let Err(reason) = super::program::resolve(&points, &step.value) {
+                let message = format!(
+                    "devices[{index}].program[{i}]: register {}: {reason}",
+                    step.value.register
+                );
+                return Err(at(Some(step.referenced), message));
+            }
+            program.push(step.value);
+        }
         let device = DeviceConfig {
             name: spec.name,
             unit_ids,
-            points: registers.into_iter().map(point_of).collect(),
+            points,
             faults: spec.faults,
+            program,
         };
         devices.push((listen, device));
     }
@@ -163,4 +182,6 @@ struct DeviceSpec {
     #[serde(default)]
     faults: FaultOverrides,
     registers: Vec<Spanned<RegisterSpec>>,
+    #[serde(default)]
+    program: Vec<Spanned<super::program::ProgramStep>>,
 }

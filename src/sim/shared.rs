@@ -58,6 +58,9 @@ pub(crate) struct DeviceSlot {
     /// Writes answered Acknowledge, with the time they are due: each is performed by
     /// the first request to the device (or look through the handle) after it.
     pub(crate) acknowledged: Mutex<Vec<(Instant, Vec<u8>)>>,
+    /// When set, the device's program (scenario `program`) writes nothing. Toggled
+    /// with `SimHandle::pause_program`.
+    pub(crate) program_paused: AtomicBool,
 }
 
 impl DeviceSlot {
@@ -96,6 +99,7 @@ impl Shared {
                     refuse_writes: AtomicBool::new(false),
                     drop_after_write: AtomicBool::new(false),
                     acknowledged: Mutex::new(Vec::new()),
+                    program_paused: AtomicBool::new(false),
                     faults,
                 });
             }

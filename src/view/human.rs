@@ -1,5 +1,6 @@
 //! The human view: Terraform-like text. Per PLC a bold header, one line per register
-//! that changes (`~`), drifted but will not be written (`!`) or could not be read
+//! that changes (`~`), drifted but will not be written (`!`), rewritten by another
+//! writer and no longer written (`⇄`, reconcile and agent only) or could not be read
 //! (`✗`), then the count of registers in sync (`-v` lists them with `=`); a summary
 //! line closes the plan. Columns are aligned within a PLC block, two spaces apart.
 //! Colors (owo-colors) only when asked: with them off the text has no escape codes.
@@ -12,6 +13,9 @@ use super::diff::value_pair;
 use super::{View, ViewOptions};
 use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
 use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
+
+/// The symbol of a register left to another writer (reconcile and agent only).
+const CONFLICT_SYMBOL: &str = "⇄";
 
 /// Renders for a person at a terminal.
 pub struct HumanView<W: Write> {
@@ -107,6 +111,15 @@ impl<'a> Row<'a> {
                 Style::new().magenta(),
                 format!("{} ({})", pair(), reason.describe()),
             ),
+            Action::Conflict { corrections } => (
+                CONFLICT_SYMBOL,
+                Style::new().red(),
+                format!(
+                    "{} ({})",
+                    pair(),
+                    crate::engine::conflict::describe(*corrections)
+                ),
+            ),
             Action::Error { error } => (
                 "✗",
                 Style::new().red(),
@@ -122,6 +135,23 @@ impl<'a> Row<'a> {
             detail,
         })
     }
+}
+
+/// The plan line of one register outside a plan block, for output that reports
+/// registers one at a time (`reconcile --schedule` when a register goes into
+/// conflict): the PLC's `namespace/name` comes before the register's name. `None` for
+/// an in-sync register when not verbose.
+pub fn register_line(plc: &str, reg: &RegisterPlan, options: ViewOptions) -> Option<String> {
+    let row = Row::new(reg, options)?;
+    let paint = Paint(options.color);
+    Some(format!(
+        "  {} {plc} {}  {}  {}  {}",
+        paint.style(row.symbol, row.symbol_style),
+        row.name,
+        row.place,
+        row.value_type,
+        row.detail
+    ))
 }
 
 /// Applies styles only when colors are on.
@@ -155,7 +185,7 @@ impl<W: Write> View for HumanView<W> {
             writeln!(self.out)?;
         }
         let s = plan.summary();
-        if s.to_change + s.drifted == 0 && s.errors == 0 {
+        if !s.has_diff() && s.errors == 0 {
             writeln!(
                 self.out,
                 "No changes. Your PLCs match the manifests ({} register{} in sync).",
@@ -168,6 +198,9 @@ impl<W: Write> View for HumanView<W> {
                 "Plan: {} to change, {} drifted, {} in sync",
                 s.to_change, s.drifted, s.in_sync
             )?;
+            if s.conflicts > 0 {
+                write!(self.out, ", {} in conflict", s.conflicts)?;
+            }
             let unreadable = s.errors.saturating_sub(s.unreachable);
             if unreadable > 0 {
                 write!(self.out, ", {unreadable} unreadable")?;
@@ -260,6 +293,35 @@ mod tests {
         let mut view = HumanView::new(Vec::new(), options);
         f(&mut view);
         String::from_utf8(view.into_inner()).unwrap()
+    }
+
+    fn in_conflict() -> RegisterPlan {
+        use crate::register::{RegisterKind, Value, ValueType};
+        fixtures::register(
+            "speed",
+            RegisterKind::Holding,
+            0,
+            ValueType::U16,
+            Some(Value::Int(7)),
+            Value::Int(5),
+            Action::Conflict { corrections: 3 },
+        )
+    }
+
+    #[test]
+    fn a_register_in_conflict_has_its_own_symbol_and_says_it_is_not_written() {
+        let mut plan = fixtures::in_sync_plan();
+        plan.plcs[0].registers[0] = in_conflict();
+        let text = render(ViewOptions::default(), |v| v.plan(&plan).unwrap());
+        assert!(
+            text.contains("  ⇄ speed  holding 0  u16  7 → 5 (conflict: rewritten by another writer after 3 corrections; not written)\n"),
+            "{text}"
+        );
+        assert!(text.contains(", 1 in conflict."), "{text}");
+        assert_eq!(
+            register_line("line-1/press", &in_conflict(), ViewOptions::default()).unwrap(),
+            "  ⇄ line-1/press speed  holding 0  u16  7 → 5 (conflict: rewritten by another writer after 3 corrections; not written)"
+        );
     }
 
     fn plain(verbose: bool) -> ViewOptions {

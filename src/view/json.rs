@@ -93,6 +93,15 @@ enum Event<'a> {
         desired: Value,
         reason: DriftReason,
     },
+    /// Drifted, and left to another writer: not written (reconcile and agent).
+    Conflict {
+        #[serde(flatten)]
+        register: Register<'a>,
+        live: Option<Value>,
+        desired: Value,
+        corrections: u32,
+        message: String,
+    },
     InSync {
         #[serde(flatten)]
         register: Register<'a>,
@@ -170,6 +179,13 @@ fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
             desired,
             reason: *reason,
         },
+        Action::Conflict { corrections } => Event::Conflict {
+            register,
+            live,
+            desired,
+            corrections: *corrections,
+            message: crate::engine::conflict::describe(*corrections),
+        },
         Action::InSync => Event::InSync {
             register,
             live,
@@ -182,6 +198,15 @@ fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
             message: error,
         },
     }
+}
+
+/// The plan event of one register as a JSON object, for output that reports registers
+/// one at a time (`reconcile --schedule` when a register goes into conflict).
+pub fn register_event_value(
+    plc: &str,
+    reg: &RegisterPlan,
+) -> serde_json::Result<serde_json::Value> {
+    serde_json::to_value(register_event(plc, reg))
 }
 
 impl<W: Write> JsonView<W> {
@@ -282,6 +307,23 @@ mod tests {
         text.lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
             .collect()
+    }
+
+    #[test]
+    fn a_register_in_conflict_is_a_conflict_event() {
+        let mut plan = fixtures::in_sync_plan();
+        plan.plcs[0].registers[0].action = Action::Conflict { corrections: 3 };
+        let events = lines(|v| v.plan(&plan).unwrap());
+        let event = &events[0];
+        assert_eq!(event["type"], "conflict");
+        assert_eq!(event["corrections"], 3);
+        assert_eq!(
+            event["message"],
+            "conflict: rewritten by another writer after 3 corrections; not written"
+        );
+        let id = plan.plcs[0].id();
+        let alone = register_event_value(&id, &plan.plcs[0].registers[0]).unwrap();
+        assert_eq!(&alone, event);
     }
 
     fn types(events: &[Json]) -> Vec<&str> {

@@ -20,8 +20,8 @@ mod json;
 #[cfg(test)]
 pub(crate) mod fixtures;
 
-pub use human::HumanView;
-pub use json::JsonView;
+pub use human::{HumanView, register_line};
+pub use json::{JsonView, register_event_value};
 
 /// How a human view renders.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

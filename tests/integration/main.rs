@@ -4,6 +4,7 @@ mod agent;
 mod attack;
 mod ci;
 mod cluster;
+mod conflict;
 mod faults;
 mod generate;
 mod generated;

@@ -60,7 +60,20 @@ async fn metrics_after_a_tick() -> String {
     mem.set("10.0.0.1", 502, 1, RegisterKind::Coil, 0, &[0]);
     mem.set_unreachable("10.0.0.2", 502);
     let metrics = Metrics::new();
-    fabctl::engine::reconcile::tick(&mem, &plcs, ReadOptions::default(), &(), Some(&metrics)).await;
+    // Corrected once, rewritten by another writer, then left to it (`--conflict-after 1`).
+    let mut conflicts = fabctl::engine::conflict::Conflicts::new(1);
+    for _ in 0..2 {
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 0, &[0, 0]);
+        fabctl::engine::reconcile::tick_with(
+            &mem,
+            &plcs,
+            ReadOptions::default(),
+            &(),
+            Some(&metrics),
+            Some(&mut conflicts),
+        )
+        .await;
+    }
     metrics.render()
 }
 
@@ -74,11 +87,19 @@ async fn reconcile_metrics_are_valid_prometheus_exposition() {
         "fabctl_reconcile_duration_seconds_bucket",
         "fabctl_plc_up",
         "fabctl_register_value",
+        "fabctl_write_conflicts",
+        "fabctl_write_conflicts_started_total",
     ] {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }
     assert!(
         text.contains(r#"fabctl_plc_up{namespace="plant-a",plc="oven"} 0"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"fabctl_write_conflicts{namespace="plant-a",plc="press",register="speed"} 1"#
+        ),
         "{text}"
     );
     check_metrics(&text);

@@ -299,3 +299,44 @@ fn register_maps_are_held_to_the_manifest_rules_with_file_and_line() {
     );
     assert_eq!(text.matches("overlaps").count(), 1, "{text}");
 }
+
+#[test]
+fn a_scenario_program_names_registers_of_its_device_with_values_they_hold() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/plc-program.yaml");
+    let config = SimConfig::from_file(&path).unwrap();
+    assert_eq!(
+        config.endpoints[0].devices[0].program,
+        [crate::sim::ProgramStep {
+            register: "speed".into(),
+            value: Value::Int(7),
+            every_ms: 500,
+        }]
+    );
+    let device = |program: &str| {
+        format!(
+            "devices:\n  - name: press\n    listen: 127.0.0.1:0\n    registers:\n      - {{name: speed, address: 0, value: 7}}\n    program:\n{program}"
+        )
+    };
+    let error = scenario(&device(
+        "      - {register: sped, value: 7, everyMs: 100}\n",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.ends_with(":7:9: devices[0].program[0]: register sped: the device has no register of that name (registers: speed)"),
+        "{error}"
+    );
+    let error = scenario(&device(
+        "      - {register: speed, value: 70000, everyMs: 100}\n",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains(":7:9: devices[0].program[0]: register speed: value 70000 does not encode"),
+        "{error}"
+    );
+    let error = scenario(&device("      - {register: speed, value: 7, every: 100}\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("every"), "{error}");
+}
