@@ -86,10 +86,14 @@ pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classifi
     match doc.value.deserialize::<IndustrialPLC>() {
         Ok(plc) => Classified::Plc(Box::new(plc)),
         Err(e) => {
-            diags.push(Diagnostic::error(
-                loc,
-                format!("invalid IndustrialPLC: {e}"),
-            ));
+            // What the schema let through but the type refuses: say where.
+            let d = match doc.locate_failure::<IndustrialPLC>() {
+                Some(at) if !at.path.is_empty() => {
+                    Diagnostic::error(file.loc(&at.mark), format!("`{}`: {}", at.path, at.message))
+                }
+                _ => Diagnostic::error(loc, format!("invalid IndustrialPLC: {e}")),
+            };
+            diags.push(d);
             Classified::Invalid
         }
     }

@@ -11,6 +11,8 @@ use serde_saphyr::Spanned;
 mod fast;
 mod typed;
 
+pub use typed::Failure;
+
 /// Where a node's text starts: 1-based line and column (in characters), and the byte
 /// range of a scalar's text when known.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,6 +40,14 @@ impl From<&serde_saphyr::Location> for Mark {
 pub struct Node {
     pub value: NodeValue,
     pub referenced: Mark,
+}
+
+impl Node {
+    /// Where reading `T` from this node fails, if it does: the innermost node, with
+    /// its field path below this one.
+    pub fn locate_failure<T: de::DeserializeOwned>(&self) -> Option<Failure> {
+        typed::locate::<T>(self)
+    }
 }
 
 /// A mapping key with its location.
