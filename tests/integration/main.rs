@@ -4,6 +4,7 @@ mod agent;
 mod attack;
 mod ci;
 mod cluster;
+mod docs;
 mod faults;
 mod generate;
 mod generated;
