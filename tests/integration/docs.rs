@@ -4,7 +4,7 @@
 //!
 //! A block is a terminal session:
 //! - `$ COMMAND` lines are commands, run by `sh` in a scratch directory holding copies
-//!   of `manifests/`, `sim/` and `docs/interop/`, with the `fabctl` under test first on
+//!   of `manifests/`, `sim/`, `docs/interop/` and `tests/invalid/`, with the `fabctl` under test first on
 //!   `PATH`, `NO_COLOR=1` and an empty `HOME`; `$?` is the previous command's status;
 //! - the lines up to the next command are its output (stdout and stderr together);
 //!   trailing blank lines do not count, a line `...` stands for any number of lines,
@@ -32,7 +32,7 @@ use crate::support::loopback::unused_port;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// What each session copies from the repository: what the documented commands read.
-const COPIED: [&str; 3] = ["manifests", "sim", "docs/interop"];
+const COPIED: [&str; 4] = ["manifests", "sim", "docs/interop", "tests/invalid"];
 /// Longest a command may run, and a background command's output may take.
 const COMMAND_LIMIT: Duration = Duration::from_secs(60);
 const BACKGROUND_LIMIT: Duration = Duration::from_secs(20);
@@ -497,7 +497,7 @@ fn rewrite_ports(text: &str, ports: &mut Vec<(u16, u16)>) -> String {
         rest = &rest[at..];
         let len = rest.bytes().take_while(u8::is_ascii_digit).count();
         match rest[..len].parse::<u16>() {
-            Ok(port) => {
+            Ok(port) if port != 0 => {
                 let real = match ports.iter().find(|(doc, _)| *doc == port) {
                     Some((_, real)) => *real,
                     None => {
@@ -508,7 +508,7 @@ fn rewrite_ports(text: &str, ports: &mut Vec<(u16, u16)>) -> String {
                 };
                 out.push_str(&real.to_string());
             }
-            Err(_) => out.push_str(&rest[..len]),
+            _ => out.push_str(&rest[..len]),
         }
         rest = &rest[len..];
     }
