@@ -2,9 +2,9 @@
 //! (apiVersion, kind, metadata) and structure, and turning it into the typed resource.
 
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean, edit_distance};
-use super::node::{Node, NodeValue};
+use super::node::{Key, Node, NodeValue};
 use super::spec::{API_VERSION, GROUP, KIND};
-use super::{IndustrialPLC, RegisterSpec, SourceLoc, structure};
+use super::{IndustrialPLC, IndustrialPLCSpec, RegisterSpec, SourceLoc, structure};
 
 /// What a document turned out to be.
 pub enum Classified {
@@ -274,6 +274,94 @@ pub fn check_namespace(ns: &str, loc: SourceLoc, diags: &mut Diagnostics) {
 pub fn missing_name(loc: SourceLoc) -> Diagnostic {
     Diagnostic::error(loc, "missing `metadata.name`")
         .with_hint("every IndustrialPLC needs a name, unique in its namespace")
+}
+
+/// What of a document with structural problems can still be checked: its spec
+/// without the fields and register entries that have problems (the unknown, the
+/// mistyped, the out of range), a document holding just that spec (for its
+/// locations), and the index in the document of each register entry kept.
+pub struct Salvaged {
+    pub spec: IndustrialPLCSpec,
+    pub document: Node,
+    pub register_indices: Vec<usize>,
+}
+
+/// The checkable rest of a document with structural problems, so that one run still
+/// shows the problems its semantic rules find (a write window, a duplicate name, the
+/// shorthand) besides the structural ones. `None` when too little is left: no spec, a
+/// required field broken, or register entries all broken (the rules would then
+/// wrongly say the PLC declares none).
+pub fn salvage(doc: &Node) -> Option<Salvaged> {
+    let spec = doc.value.get("spec")?;
+    let NodeValue::Map(entries) = &spec.value else {
+        return None;
+    };
+    let mut kept = Vec::with_capacity(entries.len());
+    let mut register_indices = Vec::new();
+    for (key, value) in entries {
+        if key.value != "registers" {
+            if structure::is_valid_spec_field(&key.value, value) {
+                kept.push((key.clone(), value.clone()));
+            }
+            continue;
+        }
+        let NodeValue::Seq(items) = &value.value else {
+            return None;
+        };
+        let mut registers = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if structure::is_valid_register(item)
+                && item.value.deserialize::<RegisterSpec>().is_ok()
+            {
+                registers.push(item.clone());
+                register_indices.push(i);
+            }
+        }
+        if registers.is_empty() && !items.is_empty() {
+            return None;
+        }
+        let list = Node {
+            value: NodeValue::Seq(registers),
+            referenced: value.referenced,
+        };
+        kept.push((key.clone(), list));
+    }
+    // Half of the shorthand would be reported as missing its other half.
+    let shorthand = ["targetRegister", "targetValue"];
+    let halves = |entries: &[(Key, Node)]| {
+        entries
+            .iter()
+            .filter(|(k, _)| shorthand.contains(&k.value.as_ref()))
+            .count()
+    };
+    if halves(&kept) < halves(entries) {
+        kept.retain(|(k, _)| !shorthand.contains(&k.value.as_ref()));
+    }
+    let spec_node = Node {
+        value: NodeValue::Map(kept),
+        referenced: spec.referenced,
+    };
+    let typed = spec_node.value.deserialize::<IndustrialPLCSpec>().ok()?;
+    let spec_key = entries_key(doc, "spec")?;
+    Some(Salvaged {
+        spec: typed,
+        document: Node {
+            value: NodeValue::Map(vec![(spec_key, spec_node)]),
+            referenced: doc.referenced,
+        },
+        register_indices,
+    })
+}
+
+/// The key of a mapping's entry `name`, with its location.
+fn entries_key(doc: &Node, name: &str) -> Option<Key> {
+    match &doc.value {
+        NodeValue::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.value == name)
+            .map(|(k, _)| k.clone()),
+        _ => None,
+    }
 }
 
 /// The register entries of a document that are themselves well-formed, with the index

@@ -145,12 +145,23 @@ fn load_text(text: &str, file: &FileRef, report: &mut Report) {
                     report.plcs.push(resolved);
                 }
             }
-            // Still check the registers that are well-formed, so one run shows every problem.
-            Classified::Invalid => {
-                let locs = Locations::of_document(doc, &file);
-                let entries = document::well_formed_registers(doc);
-                resolve::check_registers(entries, &locs, &mut report.diagnostics);
-            }
+            // Still check what is well-formed, so one run shows every problem: the
+            // spec without its broken parts, or at least the well-formed registers.
+            // Nothing of such a document is ever used.
+            Classified::Invalid => match document::salvage(doc) {
+                Some(salvaged) => {
+                    let locs = Locations::of_document(&salvaged.document, &file)
+                        .with_register_indices(salvaged.register_indices);
+                    let metadata = Default::default();
+                    let _ =
+                        resolve::resolve(&metadata, salvaged.spec, &locs, &mut report.diagnostics);
+                }
+                None => {
+                    let locs = Locations::of_document(doc, &file);
+                    let entries = document::well_formed_registers(doc);
+                    resolve::check_registers(entries, &locs, &mut report.diagnostics);
+                }
+            },
             Classified::Skipped => {}
         }
     }

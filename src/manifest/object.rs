@@ -10,6 +10,7 @@
 
 use super::diagnostic::Diagnostics;
 use super::locations::{Field, Locations, RegisterField};
+use super::node::Node;
 use super::{IndustrialPLC, IndustrialPLCSpec, Plc, document, resolve, structure};
 use crate::register::Value;
 
@@ -39,9 +40,20 @@ pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
     }
     structure::check_typed_spec(&resource.spec, &locs, &mut diags);
     if diags.has_errors() {
-        // Still check the registers, so one look shows every problem.
-        let entries = resource.spec.registers.iter().cloned().enumerate();
-        resolve::check_registers(entries, &locs, &mut diags);
+        // Still check what is well-formed, so one look shows every problem: the spec
+        // without its broken parts, as for a file, or at least the registers.
+        let spec = serde_json::to_value(&resource.spec).unwrap_or_default();
+        let doc = Node::from_json(&serde_json::json!({ "spec": spec }));
+        match document::salvage(&doc) {
+            Some(salvaged) => {
+                let locs = locs.with_register_indices(salvaged.register_indices);
+                let _ = resolve::resolve(meta, salvaged.spec, &locs, &mut diags);
+            }
+            None => {
+                let entries = resource.spec.registers.iter().cloned().enumerate();
+                resolve::check_registers(entries, &locs, &mut diags);
+            }
+        }
         return Err(diags);
     }
     match resolve::resolve(meta, resource.spec.clone(), &locs, &mut diags) {
@@ -144,6 +156,8 @@ mod tests {
                 "cluster:plant-a/Press_1:metadata.name: error: `metadata.name` `Press_1` is not a valid resource name\n  help: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253 characters)",
                 "cluster:plant-a/Press_1:spec.port: error: `spec.port` must be between 1 and 65535, got 0",
                 "cluster:plant-a/Press_1:spec.timeoutMs: error: `spec.timeoutMs` must be between 1 and 600000, got 0",
+                // The other problems no longer hide this one.
+                "cluster:plant-a/Press_1:spec.registers: error: the PLC declares no registers\n  help: add `registers:` (or the shorthand `targetRegister` + `targetValue`)",
             ]
         );
     }

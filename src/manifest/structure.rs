@@ -20,6 +20,30 @@ pub fn check(node: &Node, rules: &Rules, path: &str, file: &FileRef, diags: &mut
     check_at(node, rules, &Path::Root(path), file, diags);
 }
 
+/// Whether the `spec` field `key` holding `node` passes its rules (`false` for a field
+/// the spec does not have). Nothing is reported: this picks the parts of a document
+/// with problems that can still be checked further.
+pub fn is_valid_spec_field(key: &str, node: &Node) -> bool {
+    spec_rules()
+        .property(key)
+        .is_some_and(|rules| passes(node, rules))
+}
+
+/// Whether a `spec.registers` entry passes its rules.
+pub fn is_valid_register(node: &Node) -> bool {
+    spec_rules()
+        .property("registers")
+        .and_then(|r| r.items.as_deref())
+        .is_some_and(|rules| passes(node, rules))
+}
+
+fn passes(node: &Node, rules: &Rules) -> bool {
+    let mut scratch = Diagnostics::default();
+    let file = FileRef::new(std::path::Path::new(""));
+    check_at(node, rules, &Path::Root(""), &file, &mut scratch);
+    !scratch.has_errors()
+}
+
 /// Checks the values of a typed spec against the schema's bounds (string lengths,
 /// numeric ranges), with the messages [`check`] gives: what a typed object can still
 /// get wrong. Unknown fields, types, enum values and required fields cannot be wrong
