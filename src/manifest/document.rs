@@ -289,8 +289,8 @@ pub struct Salvaged {
 /// The checkable rest of a document with structural problems, so that one run still
 /// shows the problems its semantic rules find (a write window, a duplicate name, the
 /// shorthand) besides the structural ones. `None` when too little is left: no spec, a
-/// required field broken, or register entries all broken (the rules would then
-/// wrongly say the PLC declares none).
+/// required field broken, or every register entry (or the shorthand, with no
+/// registers) broken, as the rules would then wrongly say the PLC declares none.
 pub fn salvage(doc: &Node) -> Option<Salvaged> {
     let spec = doc.value.get("spec")?;
     let NodeValue::Map(entries) = &spec.value else {
@@ -336,6 +336,10 @@ pub fn salvage(doc: &Node) -> Option<Salvaged> {
     };
     if halves(&kept) < halves(entries) {
         kept.retain(|(k, _)| !shorthand.contains(&k.value.as_ref()));
+        // Without it and without registers, the rules would say the PLC declares none.
+        if register_indices.is_empty() {
+            return None;
+        }
     }
     let spec_node = Node {
         value: NodeValue::Map(kept),
@@ -431,4 +435,43 @@ fn is_dns_label(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(spec: &str) -> Node {
+        let text = format!(
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: p}}\nspec: {spec}\n"
+        );
+        super::super::node::parse_documents(&text)
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn salvage_keeps_what_is_well_formed_and_gives_up_where_the_rules_would_mislead() {
+        let kept = salvage(&doc(
+            "{deviceAddress: x, port: \"5\", registers: [{name: a, address: 0, value: \"1\"}, {name: b, address: 1, value: 2}]}",
+        ))
+        .expect("something to check");
+        assert_eq!(kept.register_indices, [1]);
+        assert_eq!(
+            kept.spec.port, 502,
+            "the broken port is left to its default"
+        );
+        assert_eq!(kept.spec.registers.len(), 1);
+        assert_eq!(kept.spec.registers[0].name, "b");
+        // Every register broken, half of the shorthand broken, a required field broken:
+        // the rules would report the PLC as declaring no registers, or cannot run.
+        for spec in [
+            "{deviceAddress: x, registers: [{name: a, address: 0, value: \"1\"}]}",
+            "{deviceAddress: x, targetRegister: 70000, targetValue: 5}",
+            "{deviceAddress: \"\", registers: [{name: a, address: 0, value: 1}]}",
+            "[1, 2]",
+        ] {
+            assert!(salvage(&doc(spec)).is_none(), "{spec}");
+        }
+    }
 }
