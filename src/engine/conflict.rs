@@ -353,6 +353,7 @@ mod tests {
                 after: Some(r.desired),
                 outcome: Outcome::Applied,
                 written: true,
+                note: None,
                 error: None,
             })
             .collect();

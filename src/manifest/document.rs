@@ -2,9 +2,9 @@
 //! (apiVersion, kind, metadata) and structure, and turning it into the typed resource.
 
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean, edit_distance};
-use super::node::{Node, NodeValue};
+use super::node::{Key, Node, NodeValue};
 use super::spec::{API_VERSION, GROUP, KIND};
-use super::{IndustrialPLC, RegisterSpec, SourceLoc, structure};
+use super::{IndustrialPLC, IndustrialPLCSpec, RegisterSpec, SourceLoc, structure};
 
 /// What a document turned out to be.
 pub enum Classified {
@@ -86,10 +86,14 @@ pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classifi
     match doc.value.deserialize::<IndustrialPLC>() {
         Ok(plc) => Classified::Plc(Box::new(plc)),
         Err(e) => {
-            diags.push(Diagnostic::error(
-                loc,
-                format!("invalid IndustrialPLC: {e}"),
-            ));
+            // What the schema let through but the type refuses: say where.
+            let d = match doc.locate_failure::<IndustrialPLC>() {
+                Some(at) if !at.path.is_empty() => {
+                    Diagnostic::error(file.loc(&at.mark), format!("`{}`: {}", at.path, at.message))
+                }
+                _ => Diagnostic::error(loc, format!("invalid IndustrialPLC: {e}")),
+            };
+            diags.push(d);
             Classified::Invalid
         }
     }
@@ -272,6 +276,98 @@ pub fn missing_name(loc: SourceLoc) -> Diagnostic {
         .with_hint("every IndustrialPLC needs a name, unique in its namespace")
 }
 
+/// What of a document with structural problems can still be checked: its spec
+/// without the fields and register entries that have problems (the unknown, the
+/// mistyped, the out of range), a document holding just that spec (for its
+/// locations), and the index in the document of each register entry kept.
+pub struct Salvaged {
+    pub spec: IndustrialPLCSpec,
+    pub document: Node,
+    pub register_indices: Vec<usize>,
+}
+
+/// The checkable rest of a document with structural problems, so that one run still
+/// shows the problems its semantic rules find (a write window, a duplicate name, the
+/// shorthand) besides the structural ones. `None` when too little is left: no spec, a
+/// required field broken, or every register entry (or the shorthand, with no
+/// registers) broken, as the rules would then wrongly say the PLC declares none.
+pub fn salvage(doc: &Node) -> Option<Salvaged> {
+    let spec = doc.value.get("spec")?;
+    let NodeValue::Map(entries) = &spec.value else {
+        return None;
+    };
+    let mut kept = Vec::with_capacity(entries.len());
+    let mut register_indices = Vec::new();
+    for (key, value) in entries {
+        if key.value != "registers" {
+            if structure::is_valid_spec_field(&key.value, value) {
+                kept.push((key.clone(), value.clone()));
+            }
+            continue;
+        }
+        let NodeValue::Seq(items) = &value.value else {
+            return None;
+        };
+        let mut registers = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if structure::is_valid_register(item)
+                && item.value.deserialize::<RegisterSpec>().is_ok()
+            {
+                registers.push(item.clone());
+                register_indices.push(i);
+            }
+        }
+        if registers.is_empty() && !items.is_empty() {
+            return None;
+        }
+        let list = Node {
+            value: NodeValue::Seq(registers),
+            referenced: value.referenced,
+        };
+        kept.push((key.clone(), list));
+    }
+    // Half of the shorthand would be reported as missing its other half.
+    let shorthand = ["targetRegister", "targetValue"];
+    let halves = |entries: &[(Key, Node)]| {
+        entries
+            .iter()
+            .filter(|(k, _)| shorthand.contains(&k.value.as_ref()))
+            .count()
+    };
+    if halves(&kept) < halves(entries) {
+        kept.retain(|(k, _)| !shorthand.contains(&k.value.as_ref()));
+        // Without it and without registers, the rules would say the PLC declares none.
+        if register_indices.is_empty() {
+            return None;
+        }
+    }
+    let spec_node = Node {
+        value: NodeValue::Map(kept),
+        referenced: spec.referenced,
+    };
+    let typed = spec_node.value.deserialize::<IndustrialPLCSpec>().ok()?;
+    let spec_key = entries_key(doc, "spec")?;
+    Some(Salvaged {
+        spec: typed,
+        document: Node {
+            value: NodeValue::Map(vec![(spec_key, spec_node)]),
+            referenced: doc.referenced,
+        },
+        register_indices,
+    })
+}
+
+/// The key of a mapping's entry `name`, with its location.
+fn entries_key(doc: &Node, name: &str) -> Option<Key> {
+    match &doc.value {
+        NodeValue::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.value == name)
+            .map(|(k, _)| k.clone()),
+        _ => None,
+    }
+}
+
 /// The register entries of a document that are themselves well-formed, with the index
 /// of each in `spec.registers`: a document with structural errors still has these
 /// checked, so one run shows every problem.
@@ -339,4 +435,43 @@ fn is_dns_label(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(spec: &str) -> Node {
+        let text = format!(
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: p}}\nspec: {spec}\n"
+        );
+        super::super::node::parse_documents(&text)
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn salvage_keeps_what_is_well_formed_and_gives_up_where_the_rules_would_mislead() {
+        let kept = salvage(&doc(
+            "{deviceAddress: x, port: \"5\", registers: [{name: a, address: 0, value: \"1\"}, {name: b, address: 1, value: 2}]}",
+        ))
+        .expect("something to check");
+        assert_eq!(kept.register_indices, [1]);
+        assert_eq!(
+            kept.spec.port, 502,
+            "the broken port is left to its default"
+        );
+        assert_eq!(kept.spec.registers.len(), 1);
+        assert_eq!(kept.spec.registers[0].name, "b");
+        // Every register broken, half of the shorthand broken, a required field broken:
+        // the rules would report the PLC as declaring no registers, or cannot run.
+        for spec in [
+            "{deviceAddress: x, registers: [{name: a, address: 0, value: \"1\"}]}",
+            "{deviceAddress: x, targetRegister: 70000, targetValue: 5}",
+            "{deviceAddress: \"\", registers: [{name: a, address: 0, value: 1}]}",
+            "[1, 2]",
+        ] {
+            assert!(salvage(&doc(spec)).is_none(), "{spec}");
+        }
+    }
 }

@@ -186,6 +186,9 @@ pub struct Locations {
     origin: Origin,
     /// The path of the register list in messages: `spec.registers` in manifests.
     registers_path: Cow<'static, str>,
+    /// For a document checked without its broken register entries: the index in the
+    /// document of each entry checked.
+    register_indices: Option<Vec<usize>>,
 }
 
 #[derive(Clone, Debug)]
@@ -242,6 +245,7 @@ impl Locations {
                 windows,
             },
             registers_path: Cow::Borrowed("spec.registers"),
+            register_indices: None,
         }
     }
 
@@ -258,6 +262,7 @@ impl Locations {
                 windows: Vec::new(),
             },
             registers_path: Cow::Owned(path),
+            register_indices: None,
         }
     }
 
@@ -269,12 +274,30 @@ impl Locations {
                 name: Arc::new(PathBuf::from(name)),
             },
             registers_path: Cow::Borrowed("spec.registers"),
+            register_indices: None,
         }
     }
 
     /// The path of the register list, as messages name it.
     pub fn registers_path(&self) -> &str {
         &self.registers_path
+    }
+
+    /// The table of a document whose register list holds only some of its entries:
+    /// entry `i` is the document's entry `indices[i]`, as [`Self::register_path`]
+    /// names it.
+    pub fn with_register_indices(mut self, indices: Vec<usize>) -> Locations {
+        self.register_indices = Some(indices);
+        self
+    }
+
+    /// The path of register entry `index`, as messages name it
+    /// (`spec.registers[3]`).
+    pub fn register_path(&self, index: usize) -> String {
+        let Field::Register(index) = self.in_document(Field::Register(index)) else {
+            unreachable!("a register stays a register")
+        };
+        format!("{}[{index}]", self.registers_path)
     }
 
     /// Where `field` is; in a file, a field not written is located at its parent.
@@ -312,7 +335,7 @@ impl Locations {
                 file: match field {
                     Field::Document => Arc::clone(name),
                     field => {
-                        let path = self.path(field);
+                        let path = self.path(self.in_document(field));
                         Arc::new(PathBuf::from(format!("{}:{path}", name.display())))
                     }
                 },
@@ -339,6 +362,22 @@ impl Locations {
                     .is_some_and(|e| e.fields[f as usize].is_some()),
                 _ => true,
             },
+        }
+    }
+
+    /// `field` with its register index as the document counts it (an object's
+    /// table names fields by path, not by a table of the entries kept).
+    fn in_document(&self, field: Field) -> Field {
+        let original = |i: usize| {
+            self.register_indices
+                .as_ref()
+                .and_then(|indices| indices.get(i).copied())
+                .unwrap_or(i)
+        };
+        match field {
+            Field::Register(i) => Field::Register(original(i)),
+            Field::RegisterField(i, f) => Field::RegisterField(original(i), f),
+            field => field,
         }
     }
 

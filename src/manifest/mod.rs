@@ -131,28 +131,55 @@ fn load_text(text: &str, file: &FileRef, report: &mut Report) {
     for doc in &docs {
         let mut problems = Vec::new();
         unrepresentable(doc, text, &file, &mut problems);
-        if !problems.is_empty() {
-            report.diagnostics.0.extend(problems);
+        if problems.is_empty() {
+            load_document(doc, &file, report);
             continue;
         }
-        match document::classify(doc, &file, &mut report.diagnostics) {
-            Classified::Plc(plc) => {
-                let locs = Locations::of_document(doc, &file);
-                let IndustrialPLC { metadata, spec, .. } = *plc;
-                if let Some(resolved) =
-                    resolve::resolve(&metadata, spec, &locs, &mut report.diagnostics)
-                {
-                    report.plcs.push(resolved);
-                }
+        // The rest of the document is still checked; what the rules say of the
+        // unrepresentable values themselves, the problems above say better.
+        let mut rest = Report::default();
+        load_document(doc, &file, &mut rest);
+        let rest = rest
+            .diagnostics
+            .0
+            .into_iter()
+            .filter(|d| !problems.iter().any(|p| p.loc == d.loc))
+            .collect::<Vec<_>>();
+        report.diagnostics.0.extend(problems);
+        report.diagnostics.0.extend(rest);
+    }
+}
+
+/// Checks one parsed document, adding the PLC it declares (when valid) and every
+/// problem found to `report`.
+fn load_document(doc: &node::Node, file: &FileRef, report: &mut Report) {
+    match document::classify(doc, file, &mut report.diagnostics) {
+        Classified::Plc(plc) => {
+            let locs = Locations::of_document(doc, file);
+            let IndustrialPLC { metadata, spec, .. } = *plc;
+            if let Some(resolved) =
+                resolve::resolve(&metadata, spec, &locs, &mut report.diagnostics)
+            {
+                report.plcs.push(resolved);
             }
-            // Still check the registers that are well-formed, so one run shows every problem.
-            Classified::Invalid => {
-                let locs = Locations::of_document(doc, &file);
+        }
+        // Still check what is well-formed, so one run shows every problem: the spec
+        // without its broken parts, or at least the well-formed registers. Nothing of
+        // such a document is ever used.
+        Classified::Invalid => match document::salvage(doc) {
+            Some(salvaged) => {
+                let locs = Locations::of_document(&salvaged.document, file)
+                    .with_register_indices(salvaged.register_indices);
+                let metadata = Default::default();
+                let _ = resolve::resolve(&metadata, salvaged.spec, &locs, &mut report.diagnostics);
+            }
+            None => {
+                let locs = Locations::of_document(doc, file);
                 let entries = document::well_formed_registers(doc);
                 resolve::check_registers(entries, &locs, &mut report.diagnostics);
             }
-            Classified::Skipped => {}
-        }
+        },
+        Classified::Skipped => {}
     }
 }
 

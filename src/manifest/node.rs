@@ -11,6 +11,8 @@ use serde_saphyr::Spanned;
 mod fast;
 mod typed;
 
+pub use typed::Failure;
+
 /// Where a node's text starts: 1-based line and column (in characters), and the byte
 /// range of a scalar's text when known.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,6 +40,46 @@ impl From<&serde_saphyr::Location> for Mark {
 pub struct Node {
     pub value: NodeValue,
     pub referenced: Mark,
+}
+
+impl Node {
+    /// A tree of a JSON value (an object read from the cluster), without locations.
+    pub fn from_json(json: &serde_json::Value) -> Node {
+        use serde_json::Value as J;
+        let value = match json {
+            J::Null => NodeValue::Null,
+            J::Bool(b) => NodeValue::Bool(*b),
+            J::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => NodeValue::Int(i.into()),
+                (_, Some(u), _) => NodeValue::Int(u.into()),
+                (_, _, f) => NodeValue::Float(f.unwrap_or(f64::NAN)),
+            },
+            J::String(s) => NodeValue::Str(s.clone()),
+            J::Array(items) => NodeValue::Seq(items.iter().map(Node::from_json).collect()),
+            J::Object(entries) => NodeValue::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = Key {
+                            value: key_name(k),
+                            referenced: Mark::default(),
+                        };
+                        (key, Node::from_json(v))
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            value,
+            referenced: Mark::default(),
+        }
+    }
+
+    /// Where reading `T` from this node fails, if it does: the innermost node, with
+    /// its field path below this one.
+    pub fn locate_failure<T: de::DeserializeOwned>(&self) -> Option<Failure> {
+        typed::locate::<T>(self)
+    }
 }
 
 /// A mapping key with its location.

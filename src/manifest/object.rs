@@ -10,6 +10,7 @@
 
 use super::diagnostic::Diagnostics;
 use super::locations::{Field, Locations, RegisterField};
+use super::node::Node;
 use super::{IndustrialPLC, IndustrialPLCSpec, Plc, document, resolve, structure};
 use crate::register::Value;
 
@@ -24,12 +25,28 @@ pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
         meta.name.as_deref().unwrap_or_default()
     );
     let locs = Locations::object(&id);
-    let mut diags = Diagnostics::default();
-    // As in files: a number nothing can hold is the only problem reported.
-    unrepresentable(&resource.spec, &locs, &mut diags);
-    if diags.has_errors() {
-        return Err(diags);
+    let mut numbers = Diagnostics::default();
+    unrepresentable(&resource.spec, &locs, &mut numbers);
+    let checked = check(resource, locs);
+    if !numbers.has_errors() {
+        return checked;
     }
+    // As in files: the rest is still checked, and what the rules say of a number
+    // nothing can hold, its own problem says better.
+    let rest = checked.err().unwrap_or_default();
+    let rest = rest
+        .0
+        .into_iter()
+        .filter(|d| !numbers.iter().any(|n| n.loc == d.loc))
+        .collect::<Vec<_>>();
+    numbers.0.extend(rest);
+    Err(numbers)
+}
+
+/// Every check of [`from_resource`] but the numbers nothing can hold.
+fn check(resource: &IndustrialPLC, locs: Locations) -> Result<Plc, Diagnostics> {
+    let meta = &resource.metadata;
+    let mut diags = Diagnostics::default();
     match &meta.name {
         Some(name) => document::check_name(name, locs.at(Field::Name), &mut diags),
         None => diags.push(document::missing_name(locs.at(Field::Metadata))),
@@ -39,9 +56,20 @@ pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
     }
     structure::check_typed_spec(&resource.spec, &locs, &mut diags);
     if diags.has_errors() {
-        // Still check the registers, so one look shows every problem.
-        let entries = resource.spec.registers.iter().cloned().enumerate();
-        resolve::check_registers(entries, &locs, &mut diags);
+        // Still check what is well-formed, so one look shows every problem: the spec
+        // without its broken parts, as for a file, or at least the registers.
+        let spec = serde_json::to_value(&resource.spec).unwrap_or_default();
+        let doc = Node::from_json(&serde_json::json!({ "spec": spec }));
+        match document::salvage(&doc) {
+            Some(salvaged) => {
+                let locs = locs.with_register_indices(salvaged.register_indices);
+                let _ = resolve::resolve(meta, salvaged.spec, &locs, &mut diags);
+            }
+            None => {
+                let entries = resource.spec.registers.iter().cloned().enumerate();
+                resolve::check_registers(entries, &locs, &mut diags);
+            }
+        }
         return Err(diags);
     }
     match resolve::resolve(meta, resource.spec.clone(), &locs, &mut diags) {
@@ -144,12 +172,14 @@ mod tests {
                 "cluster:plant-a/Press_1:metadata.name: error: `metadata.name` `Press_1` is not a valid resource name\n  help: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253 characters)",
                 "cluster:plant-a/Press_1:spec.port: error: `spec.port` must be between 1 and 65535, got 0",
                 "cluster:plant-a/Press_1:spec.timeoutMs: error: `spec.timeoutMs` must be between 1 and 600000, got 0",
+                // The other problems no longer hide this one.
+                "cluster:plant-a/Press_1:spec.registers: error: the PLC declares no registers\n  help: add `registers:` (or the shorthand `targetRegister` + `targetValue`)",
             ]
         );
     }
 
     #[test]
-    fn numbers_nothing_can_hold_are_the_only_problem_reported() {
+    fn numbers_nothing_can_hold_do_not_hide_the_other_problems() {
         let mut resource = object(serde_json::json!({"deviceAddress": "10.0.0.5"}));
         let register: RegisterSpec = serde_json::from_value(
             serde_json::json!({"name": "a", "address": 0, "value": 1, "type": "f32"}),
@@ -164,6 +194,8 @@ mod tests {
             [
                 "cluster:plant-a/press-1:spec.registers[0].min: error: NaN is not a finite number\n  help: register values, bounds, scales and tolerances must be finite numbers",
                 "cluster:plant-a/press-1:spec.registers[1].value: error: integer 170141183460469231731687303715884105727 does not fit in 64 bits\n  help: the widest registers are u64 (0 to 18446744073709551615) and i64",
+                "cluster:plant-a/press-1:spec.port: error: `spec.port` must be between 1 and 65535, got 0",
+                "cluster:plant-a/press-1:spec.registers[1]: error: duplicate register name `a`\n  help: first declared at cluster:plant-a/press-1:spec.registers[0]; register names must be unique within a PLC",
             ]
         );
     }

@@ -179,8 +179,15 @@ fn resolve_register(
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
     {
         diags.push(
-            Diagnostic::error(at(RegisterField::Name), format!("register name `{}` ({}[{index}]) may only hold lowercase letters, digits, '_' and '-'", reg.name, locs.registers_path()))
-                .with_hint(format!("try `{}`", suggest_name(&reg.name))),
+            Diagnostic::error(
+                at(RegisterField::Name),
+                format!(
+                    "register name `{}` ({}) may only hold lowercase letters, digits, '_' and '-'",
+                    reg.name,
+                    locs.register_path(index)
+                ),
+            )
+            .with_hint(format!("try `{}`", suggest_name(&reg.name))),
         );
     }
     let value_type = reg.value_type();

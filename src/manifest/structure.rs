@@ -20,6 +20,30 @@ pub fn check(node: &Node, rules: &Rules, path: &str, file: &FileRef, diags: &mut
     check_at(node, rules, &Path::Root(path), file, diags);
 }
 
+/// Whether the `spec` field `key` holding `node` passes its rules (`false` for a field
+/// the spec does not have). Nothing is reported: this picks the parts of a document
+/// with problems that can still be checked further.
+pub fn is_valid_spec_field(key: &str, node: &Node) -> bool {
+    spec_rules()
+        .property(key)
+        .is_some_and(|rules| passes(node, rules))
+}
+
+/// Whether a `spec.registers` entry passes its rules.
+pub fn is_valid_register(node: &Node) -> bool {
+    spec_rules()
+        .property("registers")
+        .and_then(|r| r.items.as_deref())
+        .is_some_and(|rules| passes(node, rules))
+}
+
+fn passes(node: &Node, rules: &Rules) -> bool {
+    let mut scratch = Diagnostics::default();
+    let file = FileRef::new(std::path::Path::new(""));
+    check_at(node, rules, &Path::Root(""), &file, &mut scratch);
+    !scratch.has_errors()
+}
+
 /// Checks the values of a typed spec against the schema's bounds (string lengths,
 /// numeric ranges), with the messages [`check`] gives: what a typed object can still
 /// get wrong. Unknown fields, types, enum values and required fields cannot be wrong
@@ -131,7 +155,7 @@ fn compile_at(pointer: &str) -> Rules {
 /// YAML node was a fifth of the cost of validating a fleet.
 #[derive(Debug, Default)]
 pub struct Rules {
-    /// `type`; `None`: any value (x-kubernetes-preserve-unknown-fields).
+    /// `type`; [`VALUE`] for a register value; `None`: any value.
     ty: Option<String>,
     nullable: bool,
     /// `properties`, sorted by name (the order of the JSON map).
@@ -167,8 +191,21 @@ impl Rules {
                     .collect::<Vec<_>>()
             })
         };
-        Rules {
-            ty: schema.get("type").and_then(Json::as_str).map(str::to_owned),
+        let preserve_unknown = schema
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Json::as_bool)
+            .unwrap_or(false);
+        let ty = schema.get("type").and_then(Json::as_str).map(str::to_owned);
+        // A schema that is only x-kubernetes-preserve-unknown-fields is a register
+        // value (a structural schema cannot say "a number or a boolean").
+        let ty = match ty {
+            None if preserve_unknown && schema.get("properties").is_none() => {
+                Some(VALUE.to_owned())
+            }
+            ty => ty,
+        };
+        let mut rules = Rules {
+            ty,
             nullable: schema
                 .get("nullable")
                 .and_then(Json::as_bool)
@@ -182,10 +219,7 @@ impl Rules {
                         .collect()
                 })
                 .unwrap_or_default(),
-            preserve_unknown: schema
-                .get("x-kubernetes-preserve-unknown-fields")
-                .and_then(Json::as_bool)
-                .unwrap_or(false),
+            preserve_unknown,
             additional: match schema.get("additionalProperties") {
                 None => Additional::Absent,
                 Some(a) if a.is_object() => Additional::Schema(Box::new(Rules::compile(a))),
@@ -201,7 +235,15 @@ impl Rules {
                 .unwrap_or(u64::MAX),
             minimum: schema.get("minimum").and_then(Json::as_f64),
             maximum: schema.get("maximum").and_then(Json::as_f64),
+        };
+        // An optional value (`live` of a status register) may be null, as serde reads
+        // it; the schema has no `nullable` for it.
+        for (name, property) in &mut rules.properties {
+            if property.ty.as_deref() == Some(VALUE) && !rules.required.contains(name) {
+                property.nullable = true;
+            }
         }
+        rules
     }
 
     fn property(&self, name: &str) -> Option<&Rules> {
@@ -217,6 +259,10 @@ impl Rules {
         self.properties.iter().map(|(k, _)| k.as_str())
     }
 }
+
+/// The pseudo-type of a register value ([`crate::register::Value`]): a number or a
+/// boolean.
+const VALUE: &str = "value";
 
 /// Where a node sits in the document (`spec.registers[3].name`). Formatted only when
 /// a problem is reported: a fleet's manifests hold hundreds of thousands of nodes,
@@ -277,6 +323,18 @@ fn check_at(node: &Node, schema: &Rules, path: &Path<'_>, file: &FileRef, diags:
         ("number", NodeValue::Int(i)) => check_range(*i as f64, schema, path, loc, diags),
         ("number", NodeValue::Float(f)) => check_range(*f, schema, path, loc, diags),
         ("boolean", NodeValue::Bool(_)) => {}
+        (VALUE, NodeValue::Bool(_) | NodeValue::Int(_) | NodeValue::Float(_)) => {}
+        (VALUE, other) => diags.push(
+            Diagnostic::error(
+                loc(),
+                format!(
+                    "`{path}` must be {}, got {}",
+                    expected(VALUE),
+                    describe(other)
+                ),
+            )
+            .with_hint(value_hint(other)),
+        ),
         (ty, other) => {
             let mut d = Diagnostic::error(
                 loc(),
@@ -420,7 +478,28 @@ fn expected(ty: &str) -> &'static str {
         "integer" => "an integer",
         "number" => "a number",
         "boolean" => "true or false",
+        VALUE => "a number or true/false",
         _ => "a value",
+    }
+}
+
+/// How to write a register value that is not a number or a boolean.
+fn value_hint(v: &NodeValue) -> &'static str {
+    let NodeValue::Str(s) = v else {
+        return "write a number, or true/false for coils, discrete inputs and bool registers";
+    };
+    let s = s.trim();
+    if s.parse::<f64>().is_ok_and(f64::is_finite) {
+        "remove the quotes"
+    } else if ["yes", "no", "on", "off", "y", "n"]
+        .iter()
+        .any(|word| s.eq_ignore_ascii_case(word))
+    {
+        "write true or false (or a number): fabctl reads YAML 1.2, where yes/no/on/off are strings"
+    } else if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") {
+        "write true or false, lowercase and without quotes"
+    } else {
+        "write a number, or true/false for coils, discrete inputs and bool registers"
     }
 }
 

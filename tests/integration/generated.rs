@@ -369,6 +369,7 @@ fn what_validate_rejects_for_its_shape_the_schema_rejects() {
         "missing-device-address",
         "bad-name",
         "bool-for-number",
+        "every-problem-at-once",
     ] {
         let path = root().join(format!("tests/invalid/{file}.yaml"));
         let text = std::fs::read_to_string(&path).unwrap();

@@ -153,3 +153,109 @@ async fn edited_truncated_and_newer_plan_files_are_refused_without_traffic() {
     );
     assert!(plant.sim.write_log().is_empty());
 }
+
+/// Runs `fabctl ARGS` and returns its output, or kills it and fails when it is still
+/// running after 20 s: a regression that hangs fails the test instead of hanging it.
+fn run_bounded(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let child = crate::support::fabctl()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            // SAFETY: kill(2) on the pid of the child this test started.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            panic!("fabctl {args:?} still ran after 20 s (killed)");
+        }
+    }
+}
+
+fn mkfifo(path: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+const NOT_REGULAR_HINT: &str = "  help: fabctl reads manifests from regular files only (a pipe or a device might never end); write the manifest to a file\nInvalid: 1 problem found; nothing was sent to any device.\n";
+
+/// A FIFO (named with -f or as a `*.yaml` in a directory) and a device that never
+/// ends are refused before they are opened, each with what it is; loading ends.
+#[test]
+fn fifos_and_devices_are_refused_without_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("plant.yaml");
+    mkfifo(&fifo);
+    let nested = dir.path().join("manifests");
+    std::fs::create_dir(&nested).unwrap();
+    std::fs::write(nested.join("a.yaml"), GOOD.replace("@good", "5502")).unwrap();
+    let nested_fifo = nested.join("b.yaml");
+    mkfifo(&nested_fifo);
+    let zero = std::path::Path::new("/dev/zero");
+    for (path, what) in [
+        (fifo.as_path(), "a FIFO"),
+        (nested.as_path(), "a FIFO"),
+        (zero, "a character device"),
+    ] {
+        let out = run_bounded(&["validate".as_ref(), "-f".as_ref(), path.as_os_str()]);
+        assert_eq!(out.status.code(), Some(1), "{}", path.display());
+        let named = if path == nested { &nested_fifo } else { path };
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "{}: error: is {what}, not a regular file\n{NOT_REGULAR_HINT}",
+                named.display()
+            )
+        );
+    }
+}
+
+/// A directory holding links back to itself (or to its parent) is walked once: the
+/// walk ends and every file is loaded once.
+#[test]
+fn a_symlink_loop_in_a_directory_is_walked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("manifests");
+    std::fs::create_dir_all(root.join("line-1")).unwrap();
+    std::fs::write(root.join("a.yaml"), GOOD.replace("@good", "5502")).unwrap();
+    std::fs::write(
+        root.join("line-1/b.yaml"),
+        GOOD.replace("@good", "5503")
+            .replace("name: good", "name: other"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(".", root.join("self-1")).unwrap();
+    std::os::unix::fs::symlink(".", root.join("self-2")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("line-1/up")).unwrap();
+    let out = run_bounded(&["validate".as_ref(), "-f".as_ref(), root.as_os_str()]);
+    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        crate::support::stdout(&out),
+        "Manifests valid: 2 PLCs, 2 registers in 2 files.\n"
+    );
+}
+
+/// At most 8 MiB of a file are read: a larger one is refused before it is parsed.
+#[test]
+fn a_file_past_the_size_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(8 * 1024 * 1024 + 1).unwrap();
+    let out = run_bounded(&["validate".as_ref(), "-f".as_ref(), big.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{}: error: file is 8388609 bytes; manifests larger than 8 MiB are refused\n  help: split the plant into several files\nInvalid: 1 problem found; nothing was sent to any device.\n",
+            big.display()
+        )
+    );
+}

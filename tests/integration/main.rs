@@ -5,6 +5,7 @@ mod attack;
 mod ci;
 mod cluster;
 mod conflict;
+mod docs;
 mod faults;
 mod generate;
 mod generated;

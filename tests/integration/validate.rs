@@ -177,3 +177,63 @@ fn a_resource_from_the_cluster_is_validated_like_a_file() {
         "{message}"
     );
 }
+
+/// Two files, each with problems: one run reports all of them, file by file, each at
+/// its own line and column.
+#[test]
+fn one_run_reports_every_problem_of_every_file() {
+    let out = run(&[
+        "validate",
+        "-f",
+        "tests/invalid/bool-for-number.yaml",
+        "-f",
+        "tests/invalid/every-problem-at-once.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        r#"tests/invalid/bool-for-number.yaml:12:14: error: register `speed`: expected a number for u16, got true
+  help: u16 holds whole numbers from 0 to 65535
+tests/invalid/every-problem-at-once.yaml:14:14: error: `spec.registers[0].value` must be a number or true/false, got a string ("12")
+  help: remove the quotes
+tests/invalid/every-problem-at-once.yaml:17:14: error: `spec.registers[1].value` must be a number or true/false, got a string ("yes")
+  help: write true or false (or a number): fabctl reads YAML 1.2, where yes/no/on/off are strings
+tests/invalid/every-problem-at-once.yaml:21:14: error: `spec.registers[2].value` must be a number or true/false, got a string ("off")
+  help: write true or false (or a number): fabctl reads YAML 1.2, where yes/no/on/off are strings
+tests/invalid/every-problem-at-once.yaml:22:7: error: missing required field `address` in `spec.registers[3]`
+  help: add `address:`
+tests/invalid/every-problem-at-once.yaml:23:7: error: unknown field `adress` in `spec.registers[3]`
+  help: did you mean `address`?
+tests/invalid/every-problem-at-once.yaml:27:13: error: `spec.registers[4].type` must be one of u16, i16, u32, i32, u64, i64, f32, f64, bool, got `f23`
+  help: did you mean `f32`?
+tests/invalid/every-problem-at-once.yaml:31:14: error: register `setpoint`: value 9 is below its min 10
+  help: fix the value, or the bound if the machine allows it
+tests/invalid/every-problem-at-once.yaml:33:13: error: register name `Feed Rate` (spec.registers[6]) may only hold lowercase letters, digits, '_' and '-'
+  help: try `feed_rate`
+Invalid: 9 problems found; nothing was sent to any device.
+"#
+    );
+}
+
+/// What the schema lets through but the resource type refuses is located at the
+/// field, with its path, not at the top of the document.
+#[test]
+fn a_field_the_type_refuses_is_reported_at_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("meta.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: press-1\n  generation: soon\nspec: {deviceAddress: 127.0.0.1, targetRegister: 1, targetValue: 2}\n",
+    )
+    .unwrap();
+    let out = run(&["validate", "-f", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{}:5:15: error: `metadata.generation`: invalid type: string \"soon\", expected i64\nInvalid: 1 problem found; nothing was sent to any device.\n",
+            path.display()
+        )
+    );
+}
