@@ -20,6 +20,8 @@ struct State {
     write_exception: HashMap<(String, u8), Exception>,
     /// FC06 answers IllegalFunction (a device that only knows FC16).
     no_fc06: bool,
+    /// FC22 answers IllegalFunction (a device without Mask Write Register).
+    no_fc22: bool,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -88,6 +90,10 @@ impl MemoryConnector {
         self.state().no_fc06 = true;
     }
 
+    pub fn refuse_fc22(&self) {
+        self.state().no_fc22 = true;
+    }
+
     /// Requests seen so far: (endpoint, unit, function code, start, count).
     pub fn requests(&self) -> Vec<(String, u8, u8, u16, u16)> {
         self.state().requests.clone()
@@ -140,7 +146,7 @@ impl MemoryIo {
             start,
             words.len() as u16,
         ));
-        if function == 6 && state.no_fc06 {
+        if (function == 6 && state.no_fc06) || (function == 22 && state.no_fc22) {
             return Ok(Err(Exception::ILLEGAL_FUNCTION));
         }
         if let Some(e) = state.write_exception.get(&(self.endpoint.clone(), unit)) {
@@ -204,5 +210,28 @@ impl RegisterIo for MemoryIo {
     async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<()> {
         let words: Vec<u16> = bits.iter().map(|b| u16::from(*b)).collect();
         self.write(unit, 15, RegisterKind::Coil, start, &words)
+    }
+
+    async fn mask_write_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    ) -> IoResult<()> {
+        let current = {
+            let state = self.connector.state();
+            state
+                .tables
+                .get(&(self.endpoint.clone(), unit, RegisterKind::Holding))
+                .and_then(|t| t.get(&address).copied())
+        };
+        // An undeclared address: `write` records the request and answers for it.
+        let masks = crate::register::bit::Masks {
+            and: and_mask,
+            or: or_mask,
+        };
+        let word = current.map_or(0, |w| masks.apply(w));
+        self.write(unit, 22, RegisterKind::Holding, address, &[word])
     }
 }

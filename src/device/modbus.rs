@@ -134,4 +134,19 @@ impl RegisterIo for ModbusIo {
         self.ctx.set_slave(Slave(unit));
         convert(self.ctx.write_multiple_coils(start, bits).await)
     }
+
+    async fn mask_write_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    ) -> IoResult<()> {
+        self.ctx.set_slave(Slave(unit));
+        convert(
+            self.ctx
+                .masked_write_register(address, and_mask, or_mask)
+                .await,
+        )
+    }
 }

@@ -47,6 +47,11 @@ enum Request<'a> {
         start: u16,
         bits: &'a [bool],
     },
+    MaskWriteRegister {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    },
 }
 
 /// One endpoint (host:port) for the whole run: one connection, one request in flight.
@@ -145,6 +150,22 @@ impl<'c, C: Connector> Session<'c, C> {
             .map(|r| r.map(drop))
     }
 
+    /// FC22.
+    pub async fn mask_write_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        masks: crate::register::bit::Masks,
+        timeout: Duration,
+    ) -> IoResult<()> {
+        let request = Request::MaskWriteRegister {
+            address,
+            and_mask: masks.and,
+            or_mask: masks.or,
+        };
+        self.call(unit, request, timeout).await.map(|r| r.map(drop))
+    }
+
     async fn call(
         &mut self,
         unit: u8,
@@ -210,6 +231,14 @@ impl<'c, C: Connector> Session<'c, C> {
                     .map(|r| r.map(|()| None)),
                 Request::WriteCoils { start, bits } => io
                     .write_coils(unit, start, bits)
+                    .await
+                    .map(|r| r.map(|()| None)),
+                Request::MaskWriteRegister {
+                    address,
+                    and_mask,
+                    or_mask,
+                } => io
+                    .mask_write_register(unit, address, and_mask, or_mask)
                     .await
                     .map(|r| r.map(|()| None)),
             }

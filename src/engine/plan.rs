@@ -70,6 +70,12 @@ pub struct RegisterPlan {
     pub name: String,
     pub kind: RegisterKind,
     pub address: u16,
+    /// For a `bool` in a holding or input register: its bit of the word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bit: Option<u8>,
+    /// Where the register is read, when not at `address` (where it is written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_address: Option<u16>,
     #[serde(rename = "type")]
     pub value_type: ValueType,
     pub word_order: WordOrder,
@@ -88,7 +94,8 @@ pub struct RegisterPlan {
     /// The live value decoded from `live_words`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<Value>,
-    /// The words read at plan time (compare-and-set checks them before writing).
+    /// The words read at plan time (compare-and-set checks them before writing); for
+    /// a bit register the whole word.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_words: Option<Words>,
     pub action: Action,
@@ -106,6 +113,17 @@ impl RegisterPlan {
 
     pub fn width(&self) -> u16 {
         self.value_type.width()
+    }
+
+    /// Where the register is read: `read_address`, else `address`.
+    pub fn read_at(&self) -> u16 {
+        self.read_address.unwrap_or(self.address)
+    }
+
+    /// The words of the register's value in `read` (the words read at its read
+    /// address): for a bit register its bit, as 0 or 1.
+    pub fn value_words(&self, read: &Words) -> Words {
+        crate::register::bit::value_words(read, self.bit)
     }
 }
 
@@ -314,6 +332,8 @@ fn plan_register(
         name: reg.name.clone(),
         kind: reg.kind,
         address: reg.address,
+        bit: reg.bit,
+        read_address: reg.read_address,
         value_type: codec.value_type,
         word_order: codec.word_order,
         scale: codec.scale,
@@ -342,7 +362,7 @@ fn plan_register(
         (Ok((words, normalized)), Reading::Words(live_words)) => {
             plan.desired_words = words;
             plan.live_words = Some(*live_words);
-            match codec.decode(live_words) {
+            match codec.decode(&plan.value_words(live_words)) {
                 Err(source) => Action::Error {
                     error: RegisterError::Decode { source },
                 },

@@ -38,6 +38,8 @@ pub(crate) fn register(
         name: name.into(),
         kind,
         address,
+        bit: None,
+        read_address: None,
         value_type,
         word_order: WordOrder::Big,
         scale: 1.0,

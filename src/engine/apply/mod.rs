@@ -5,6 +5,7 @@
 //!
 //! One PLC's apply, followed register by register, is in the `plc` module.
 
+mod bit;
 mod plc;
 
 use futures::StreamExt;
@@ -76,6 +77,18 @@ pub enum ApplyError {
         planned: Option<Value>,
         live: Option<Value>,
     },
+    /// A bit register's word changed since the plan, and the device has no Mask
+    /// Write: writing the whole word would overwrite that change.
+    #[error(
+        "not written: {kind} {address} changed since the plan ({} -> {live:#06x}) and the device has no Mask Write (FC22): writing the word would overwrite that change",
+        planned.map_or_else(|| "?".to_owned(), |w| format!("{w:#06x}"))
+    )]
+    WordChanged {
+        kind: RegisterKind,
+        address: u16,
+        planned: Option<u16>,
+        live: u16,
+    },
     /// The device answered the write with an exception.
     #[error("write refused: {exception}")]
     WriteRefused { exception: Exception },
@@ -91,6 +104,17 @@ pub enum ApplyError {
     /// The device refused the read-back.
     #[error("written, but the read-back was refused: {exception}")]
     ReadBackRefused { exception: Exception },
+    /// A bit read back as desired, but other bits of its word differ from what the
+    /// write left them at.
+    #[error(
+        "the bit reads back as written, but {kind} {address} reads {read_back:#06x} instead of {expected:#06x}: other bits of the word changed"
+    )]
+    OtherBitsChanged {
+        kind: RegisterKind,
+        address: u16,
+        expected: u16,
+        read_back: u16,
+    },
     /// The read-back shows another value than the one written.
     #[error("read-back shows {} instead of {desired}", show(read_back))]
     Mismatch {
@@ -104,7 +128,7 @@ impl ApplyError {
     pub fn outcome(&self) -> Outcome {
         match self {
             ApplyError::Refused(_) => Outcome::Refused,
-            ApplyError::Stale { .. } => Outcome::Stale,
+            ApplyError::Stale { .. } | ApplyError::WordChanged { .. } => Outcome::Stale,
             ApplyError::Lock(_)
             | ApplyError::PreRead { .. }
             | ApplyError::PreReadRefused { .. }
@@ -113,6 +137,7 @@ impl ApplyError {
             | ApplyError::Unconfirmed { .. } => Outcome::Failed,
             ApplyError::ReadBack { .. }
             | ApplyError::ReadBackRefused { .. }
+            | ApplyError::OtherBitsChanged { .. }
             | ApplyError::Mismatch { .. } => Outcome::VerifyFailed,
         }
     }
