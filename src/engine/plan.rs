@@ -120,6 +120,19 @@ impl RegisterPlan {
         self.read_address.unwrap_or(self.address)
     }
 
+    /// Where the register is, as output shows it: `holding 4002`, `holding 10.3` for
+    /// bit 3 of holding 10, `holding 0 (read at 512)` for one read back elsewhere.
+    pub fn place(&self) -> String {
+        let mut text = format!("{} {}", self.kind, self.address);
+        if let Some(bit) = self.bit {
+            text.push_str(&format!(".{bit}"));
+        }
+        if let Some(read) = self.read_address {
+            text.push_str(&format!(" (read at {read})"));
+        }
+        text
+    }
+
     /// The words of the register's value in `read` (the words read at its read
     /// address): for a bit register its bit, as 0 or 1.
     pub fn value_words(&self, read: &Words) -> Words {

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Layout: [`config`] (what to serve), [`scenario`] (the scenario file format), [`device`] (register tables),
-//! `table` (sparse storage), [`chaos`] (drift), `shared` (the running fleet's state),
+//! `table` (sparse storage), [`quirks`] (behaviours of real equipment), [`chaos`] (drift), `shared` (the running fleet's state),
 //! `server` (TCP and faults), `metrics` (Prometheus), `handle` ([`Simulator`],
 //! [`SimHandle`]), `args` ([`SimArgs`], [`run`]).
 
@@ -32,6 +32,7 @@ pub mod device;
 mod error;
 mod handle;
 mod metrics;
+pub mod quirks;
 pub mod scenario;
 mod server;
 mod shared;
@@ -43,4 +44,5 @@ pub use config::{ChaosConfig, DeviceConfig, EndpointConfig, FaultOverrides, Faul
 pub use device::{DeviceCounters, Point, WriteRecord};
 pub use error::SimError;
 pub use handle::{SimHandle, Simulator};
+pub use quirks::{Quirks, ReadBack};
 pub use shared::WRITE_LOG_CAPACITY;

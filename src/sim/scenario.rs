@@ -12,6 +12,9 @@
 //!       exceptionRate: 0.0        #   probability of ServerDeviceBusy/ServerDeviceFailure
 //!       garbageRate: 0.0          #   probability of a malformed reply
 //!       silent: false             #   accept and read requests, never reply
+//!     maskWrite: false            # optional: answer FC22 Mask Write with IllegalFunction
+//!     readBack:                   # optional: holding registers (or coils) written at
+//!       - {from: 0, to: 512, count: 16}   # `from`, read back at `to` (WAGO couplers)
 //!     registers:                  # manifest register entries (same fields, defaults
 //!       - name: speed             # and rules); `value` is the initial value, within
 //!         address: 100            # min and max; tolerance and mode are accepted and
@@ -34,6 +37,7 @@ use serde_saphyr::Spanned;
 use super::SimError;
 use super::config::{DeviceConfig, FaultOverrides, SimConfig};
 use super::device::Point;
+use super::quirks::{Quirks, ReadBack};
 use crate::manifest::diagnostic::FileRef;
 use crate::manifest::locations::{EntrySpans, Pos};
 use crate::manifest::{Diagnostics, Locations, Register, RegisterSpec};
@@ -85,11 +89,17 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
             unit_ids.push(1);
         }
         let registers = check_registers(index, spec.registers, &file_ref, &mut problems);
+        let mut read_back = spec.read_back;
+        read_back.extend(super::config::read_backs(&registers));
         let device = DeviceConfig {
             name: spec.name,
             unit_ids,
             points: registers.into_iter().map(point_of).collect(),
             faults: spec.faults,
+            quirks: Quirks {
+                mask_write: spec.mask_write,
+                read_back,
+            },
         };
         devices.push((listen, device));
     }
@@ -138,6 +148,7 @@ fn point_of(register: Register) -> Point {
         kind: register.kind,
         address: register.address,
         codec: register.codec,
+        bit: register.bit,
         initial: register.desired,
     }
 }
@@ -159,5 +170,13 @@ struct DeviceSpec {
     unit_ids: Vec<u8>,
     #[serde(default)]
     faults: FaultOverrides,
+    #[serde(default = "serves_mask_write")]
+    mask_write: bool,
+    #[serde(default)]
+    read_back: Vec<ReadBack>,
     registers: Vec<Spanned<RegisterSpec>>,
+}
+
+fn serves_mask_write() -> bool {
+    true
 }

@@ -181,6 +181,8 @@ pub(crate) fn result(
         register: register.into(),
         kind: RegisterKind::Holding,
         address: 4002,
+        bit: None,
+        read_address: None,
         value_type: ValueType::F32,
         planned: Some(Value::Float(11.8)),
         before: Some(Value::Float(11.8)),

@@ -162,6 +162,12 @@ pub struct RegisterResult {
     pub register: String,
     pub kind: RegisterKind,
     pub address: u16,
+    /// For a bit of a word.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bit: Option<u8>,
+    /// For a register read elsewhere than where it is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_address: Option<u16>,
     #[serde(rename = "type")]
     pub value_type: crate::register::ValueType,
     /// The live value the plan saw.

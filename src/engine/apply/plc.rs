@@ -87,6 +87,8 @@ impl<'p> Attempt<'p> {
             register: reg.name.clone(),
             kind: reg.kind,
             address: reg.address,
+            bit: reg.bit,
+            read_address: reg.read_address,
             value_type: reg.value_type,
             planned: reg.live,
             before: self.before,

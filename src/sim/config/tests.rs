@@ -42,6 +42,8 @@ fn plc(namespace: &str, name: &str, host: &str, port: u16, unit_id: u8) -> Plc {
             address: 4001,
             kind: RegisterKind::Holding,
             codec,
+            bit: None,
+            read_address: None,
             desired: Value::Int(2500),
             tolerance: 0.0,
             min: None,

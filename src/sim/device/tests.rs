@@ -22,6 +22,7 @@ pub(crate) fn point(
         kind,
         address,
         codec,
+        bit: None,
         initial,
     }
 }
