@@ -31,7 +31,10 @@ pub enum GuardError {
     },
     /// A `bool` written as a whole word would overwrite the other 15 bits; a bit
     /// outside the word, or on a type that is not `bool`, is no bit (an edited plan).
-    #[error("a bool in a {kind} register needs a bit 0..=15 of the word (bit {})", bound_bit(bit))]
+    #[error(
+        "a bool in a {kind} register needs a bit 0..=15 of the word (bit {})",
+        bound_bit(bit)
+    )]
     InvalidBit { kind: RegisterKind, bit: Option<u8> },
     /// Without the words the plan saw, compare-and-set cannot tell a stale value.
     #[error("the plan holds no live value to compare against")]

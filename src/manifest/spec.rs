@@ -164,11 +164,12 @@ pub struct RegisterSpec {
 impl RegisterSpec {
     /// The declared type, or the default for the register's kind.
     pub fn value_type(&self) -> ValueType {
-        self.value_type.unwrap_or(if self.kind.is_bit() || self.bit.is_some() {
-            ValueType::Bool
-        } else {
-            ValueType::U16
-        })
+        self.value_type
+            .unwrap_or(if self.kind.is_bit() || self.bit.is_some() {
+                ValueType::Bool
+            } else {
+                ValueType::U16
+            })
     }
 }
 

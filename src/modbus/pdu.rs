@@ -22,16 +22,44 @@ pub const MAX_WRITE_REGISTERS: u16 = 123;
 /// A validated request, borrowing its data from the frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Request<'a> {
-    ReadCoils { address: u16, quantity: u16 },
-    ReadDiscreteInputs { address: u16, quantity: u16 },
-    ReadHoldingRegisters { address: u16, quantity: u16 },
-    ReadInputRegisters { address: u16, quantity: u16 },
-    WriteSingleCoil { address: u16, value: bool },
-    WriteSingleRegister { address: u16, value: u16 },
-    WriteMultipleCoils { address: u16, values: Bits<'a> },
-    WriteMultipleRegisters { address: u16, values: Words<'a> },
+    ReadCoils {
+        address: u16,
+        quantity: u16,
+    },
+    ReadDiscreteInputs {
+        address: u16,
+        quantity: u16,
+    },
+    ReadHoldingRegisters {
+        address: u16,
+        quantity: u16,
+    },
+    ReadInputRegisters {
+        address: u16,
+        quantity: u16,
+    },
+    WriteSingleCoil {
+        address: u16,
+        value: bool,
+    },
+    WriteSingleRegister {
+        address: u16,
+        value: u16,
+    },
+    WriteMultipleCoils {
+        address: u16,
+        values: Bits<'a>,
+    },
+    WriteMultipleRegisters {
+        address: u16,
+        values: Words<'a>,
+    },
     /// FC22: the register becomes `(current AND and_mask) OR (or_mask AND NOT and_mask)`.
-    MaskWriteRegister { address: u16, and_mask: u16, or_mask: u16 },
+    MaskWriteRegister {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    },
 }
 
 /// Coil values of an FC15 request: `len` bits packed LSB-first.

@@ -336,7 +336,8 @@ impl Device {
                     or: or_mask,
                 };
                 let word = self.holding.get(address, 1).ok_or(Undeclared)?[0];
-                let record = self.write_registers(address, 1, std::iter::once(masks.apply(word)))?;
+                let record =
+                    self.write_registers(address, 1, std::iter::once(masks.apply(word)))?;
                 return Ok((
                     Response::MaskWrite {
                         address,
@@ -356,7 +357,10 @@ impl Device {
         count: u16,
         values: impl Iterator<Item = u16>,
     ) -> Result<WriteRecord, ExceptionCode> {
-        if self.quirks.refuses_write(RegisterKind::Holding, address, count) {
+        if self
+            .quirks
+            .refuses_write(RegisterKind::Holding, address, count)
+        {
             return Err(ExceptionCode::IllegalDataAddress);
         }
         let slots = self
@@ -378,7 +382,10 @@ impl Device {
         count: u16,
         values: impl Iterator<Item = bool>,
     ) -> Result<WriteRecord, ExceptionCode> {
-        if self.quirks.refuses_write(RegisterKind::Coil, address, count) {
+        if self
+            .quirks
+            .refuses_write(RegisterKind::Coil, address, count)
+        {
             return Err(ExceptionCode::IllegalDataAddress);
         }
         let slots = self
@@ -450,7 +457,11 @@ fn check_layout(device: &str, points: &[Point]) -> Result<(), SimError> {
     }
     spans.sort_unstable();
     for pair in spans.windows(2) {
-        let [(kind, _, end, bit, first), (next_kind, start, _, next_bit, second)] = pair else {
+        let [
+            (kind, _, end, bit, first),
+            (next_kind, start, _, next_bit, second),
+        ] = pair
+        else {
             continue;
         };
         // Different bits of one word share it; anything else may not.

@@ -162,9 +162,24 @@ mod tests {
         };
         use RegisterKind::*;
         assert_eq!(entry(Holding, 0, 512, 16).problem(), None);
-        assert!(entry(Input, 0, 512, 16).problem().unwrap().contains("read-only"));
+        assert!(
+            entry(Input, 0, 512, 16)
+                .problem()
+                .unwrap()
+                .contains("read-only")
+        );
         assert!(entry(Coil, 0, 8, 16).problem().unwrap().contains("overlap"));
-        assert!(entry(Coil, 0, 65530, 16).problem().unwrap().contains("65535"));
-        assert!(entry(Coil, 0, 1, 0).problem().unwrap().contains("at least 1"));
+        assert!(
+            entry(Coil, 0, 65530, 16)
+                .problem()
+                .unwrap()
+                .contains("65535")
+        );
+        assert!(
+            entry(Coil, 0, 1, 0)
+                .problem()
+                .unwrap()
+                .contains("at least 1")
+        );
     }
 }

@@ -188,3 +188,155 @@ pub(super) fn check_other_bits(a: &mut Attempt<'_>, read: &Words) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::device::memory::MemoryConnector;
+    use crate::engine::apply::{Outcome, apply};
+    use crate::engine::observe::{ReadOptions, read_all};
+    use crate::engine::plan::{Plan, PlanOptions};
+    use crate::register::RegisterKind::Holding;
+
+    /// Bits 3 and 5 of holding 10, and a plain word beside them.
+    fn plant(host: &str) -> Vec<crate::manifest::Plc> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        let text = format!(
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: p, namespace: a}}\nspec:\n  deviceAddress: {host}\n  registers:\n    - {{name: run, address: 10, type: bool, bit: 3, value: true}}\n    - {{name: jog, address: 10, type: bool, bit: 5, value: false}}\n    - {{name: speed, address: 11, value: 7}}\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        crate::manifest::load(&[path]).unwrap()
+    }
+
+    async fn plan_of(mem: &MemoryConnector, plcs: &[crate::manifest::Plc]) -> Plan {
+        let (readings, _) = read_all(mem, plcs, ReadOptions::default(), &()).await;
+        Plan::new(plcs, &readings, PlanOptions::default())
+    }
+
+    fn writes(mem: &MemoryConnector, since: usize) -> Vec<(u8, u16, u16)> {
+        mem.requests()[since..]
+            .iter()
+            .map(|r| (r.2, r.3, r.4))
+            .collect()
+    }
+
+    fn outcomes(report: &crate::engine::apply::ApplyReport) -> Vec<(&str, Outcome, String)> {
+        let text = |r: &crate::engine::apply::RegisterResult| {
+            r.error
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
+        report
+            .results
+            .iter()
+            .map(|r| (r.register.as_str(), r.outcome, text(r)))
+            .collect()
+    }
+
+    /// Other bits set (0, 1, 5, 8, 15), bit 3 clear: run must become 1, jog 0, and
+    /// every other bit stay, in one FC22 request for the word.
+    #[tokio::test]
+    async fn bits_of_one_word_change_in_one_mask_write_and_keep_the_others() {
+        let mem = MemoryConnector::default();
+        let plcs = plant("10.0.1.1");
+        mem.set("10.0.1.1", 502, 1, Holding, 10, &[0x8123, 0]);
+        let plan = plan_of(&mem, &plcs).await;
+        assert_eq!(plan.summary().to_change, 3);
+        let run = &plan.plcs[0].registers[0];
+        assert_eq!(
+            (run.place(), run.live),
+            (
+                "holding 10.3".to_owned(),
+                Some(crate::register::Value::Bool(false))
+            )
+        );
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            mem.get("10.0.1.1", 502, 1, Holding, 10, 2),
+            Some(vec![0x810B, 7])
+        );
+        assert_eq!(
+            writes(&mem, before),
+            [(3, 10, 2), (6, 11, 1), (22, 10, 1), (3, 10, 2)]
+        );
+    }
+
+    /// A device without FC22: the word is re-read and written whole, with only the
+    /// two bits changed; the refusal is remembered, so the next apply goes straight
+    /// to read-modify-write.
+    #[tokio::test]
+    async fn without_mask_write_a_word_is_read_modified_and_written_once() {
+        let mem = MemoryConnector::default();
+        mem.refuse_fc22();
+        let plcs = plant("10.0.1.2");
+        mem.set("10.0.1.2", 502, 1, Holding, 10, &[0x8123, 7]);
+        let plan = plan_of(&mem, &plcs).await;
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            mem.get("10.0.1.2", 502, 1, Holding, 10, 1),
+            Some(vec![0x810B])
+        );
+        assert_eq!(
+            writes(&mem, before),
+            [(3, 10, 1), (22, 10, 1), (3, 10, 1), (6, 10, 1), (3, 10, 1)]
+        );
+
+        mem.set("10.0.1.2", 502, 1, Holding, 10, &[0x0020]);
+        let plan = plan_of(&mem, &plcs).await;
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            mem.get("10.0.1.2", 502, 1, Holding, 10, 1),
+            Some(vec![0x0008])
+        );
+        assert_eq!(
+            writes(&mem, before),
+            [(3, 10, 1), (3, 10, 1), (6, 10, 1), (3, 10, 1)]
+        );
+    }
+
+    /// Another bit of the word changes between the plan and the apply: by
+    /// read-modify-write that word would be written back over the change, so both
+    /// bits are stale and nothing is written; with FC22 the change is kept.
+    #[tokio::test]
+    async fn another_bit_changing_since_the_plan_makes_read_modify_write_stale() {
+        let mem = MemoryConnector::default();
+        mem.refuse_fc22();
+        let plcs = plant("10.0.1.3");
+        mem.set("10.0.1.3", 502, 1, Holding, 10, &[0x0020, 7]);
+        let plan = plan_of(&mem, &plcs).await;
+        mem.set("10.0.1.3", 502, 1, Holding, 10, &[0x0021]);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let stale = "not written: holding 10 changed since the plan (0x0020 -> 0x0021) and the device has no Mask Write (FC22): writing the word would overwrite that change".to_owned();
+        assert_eq!(
+            outcomes(&report),
+            [
+                ("run", Outcome::Stale, stale.clone()),
+                ("jog", Outcome::Stale, stale),
+            ]
+        );
+        assert_eq!(
+            mem.get("10.0.1.3", 502, 1, Holding, 10, 1),
+            Some(vec![0x0021])
+        );
+        assert!(report.results.iter().all(|r| !r.written));
+
+        let fc22 = MemoryConnector::default();
+        let plcs = plant("10.0.1.4");
+        fc22.set("10.0.1.4", 502, 1, Holding, 10, &[0x0020, 7]);
+        let plan = plan_of(&fc22, &plcs).await;
+        fc22.set("10.0.1.4", 502, 1, Holding, 10, &[0x0021]);
+        let report = apply(&fc22, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            fc22.get("10.0.1.4", 502, 1, Holding, 10, 1),
+            Some(vec![0x0009])
+        );
+    }
+}
