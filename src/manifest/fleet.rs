@@ -157,7 +157,7 @@ fn report_overlaps<'a, O>(
 }
 
 /// Where a register is, as messages say it: `10`, `10..=11`, `10.3` for a bit,
-/// `0 (read at 512)` for a register read elsewhere.
+/// `0, read at 512` for a register read elsewhere.
 fn span(reg: &Register) -> String {
     let words = |address: u16| {
         if reg.width() == 1 {
@@ -174,7 +174,7 @@ fn span(reg: &Register) -> String {
         text.push_str(&format!(".{bit}"));
     }
     if let Some(read) = reg.read_address {
-        text.push_str(&format!(" (read at {})", words(read)));
+        text.push_str(&format!(", read at {}", words(read)));
     }
     text
 }

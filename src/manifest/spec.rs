@@ -130,7 +130,6 @@ pub struct RegisterSpec {
     /// For `type: bool` on a holding or input register: the bit of the word it is,
     /// 0 (least significant) to 15. Written without touching the other 15 bits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(max = 15))]
     pub bit: Option<u8>,
     /// Where the device shows a written holding register or coil when it is read, if
     /// not at `address` (WAGO couplers: output image written at 0, read at 512).
