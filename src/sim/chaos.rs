@@ -143,6 +143,20 @@ mod tests {
     }
 
     #[test]
+    fn a_bit_flips_alone() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let bit = Point {
+            bit: Some(3),
+            ..point(RegisterKind::Holding, ValueType::Bool, 1.0)
+        };
+        let (old, new, words) = drift(&bit, &[0x8123], 500.0, &mut rng).unwrap();
+        assert_eq!(
+            (old, new, words),
+            (Value::Bool(false), Value::Bool(true), Words::from([0x812B]))
+        );
+    }
+
+    #[test]
     fn integers_stay_within_the_type_and_the_drift() {
         let mut rng = SmallRng::seed_from_u64(7);
         let u16_point = point(RegisterKind::Holding, ValueType::U16, 1.0);

@@ -276,3 +276,33 @@ fn register_maps_are_held_to_the_manifest_rules_with_file_and_line() {
     );
     assert_eq!(text.matches("overlaps").count(), 1, "{text}");
 }
+
+#[test]
+fn a_scenario_can_play_a_device_without_mask_write_and_with_split_read_back() {
+    let config = scenario(
+        "devices:\n  - name: coupler\n    listen: 127.0.0.1:0\n    maskWrite: false\n    readBack:\n      - {from: 0, to: 512, count: 16}\n    registers:\n      - {name: outputs, address: 0, value: 0}\n      - {name: run, address: 20, type: bool, bit: 3, value: true}\n      - {name: lamps, address: 1, kind: coil, readAddress: 513, value: true}\n",
+    )
+    .unwrap();
+    let device = &config.endpoints[0].devices[0];
+    assert!(!device.quirks.mask_write);
+    let entry = |kind, from, to, count| ReadBack {
+        kind,
+        from,
+        to,
+        count,
+    };
+    assert_eq!(
+        device.quirks.read_back,
+        [
+            entry(RegisterKind::Holding, 0, 512, 16),
+            entry(RegisterKind::Coil, 1, 513, 1)
+        ]
+    );
+    assert_eq!(device.points[1].bit, Some(3));
+    let plain = scenario(
+        "devices:\n  - name: d\n    listen: 127.0.0.1:0\n    registers:\n      - {name: a, address: 0, value: 0}\n",
+    )
+    .unwrap();
+    assert_eq!(plain.endpoints[0].devices[0].quirks, Quirks::default());
+    assert!(plain.endpoints[0].devices[0].quirks.mask_write);
+}
