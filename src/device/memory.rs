@@ -22,6 +22,8 @@ struct State {
     no_fc06: bool,
     /// FC22 answers IllegalFunction (a device without Mask Write Register).
     no_fc22: bool,
+    /// FC22 writes its OR mask as the word (a device that implements it wrongly).
+    broken_fc22: bool,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -92,6 +94,10 @@ impl MemoryConnector {
 
     pub fn refuse_fc22(&self) {
         self.state().no_fc22 = true;
+    }
+
+    pub fn break_fc22(&self) {
+        self.state().broken_fc22 = true;
     }
 
     /// Requests seen so far: (endpoint, unit, function code, start, count).
@@ -219,19 +225,24 @@ impl RegisterIo for MemoryIo {
         and_mask: u16,
         or_mask: u16,
     ) -> IoResult<()> {
-        let current = {
+        let (current, broken) = {
             let state = self.connector.state();
-            state
+            let current = state
                 .tables
                 .get(&(self.endpoint.clone(), unit, RegisterKind::Holding))
-                .and_then(|t| t.get(&address).copied())
+                .and_then(|t| t.get(&address).copied());
+            (current, state.broken_fc22)
         };
         // An undeclared address: `write` records the request and answers for it.
         let masks = crate::register::bit::Masks {
             and: and_mask,
             or: or_mask,
         };
-        let word = current.map_or(0, |w| masks.apply(w));
+        let word = match current {
+            Some(_) if broken => or_mask,
+            Some(w) => masks.apply(w),
+            None => 0,
+        };
         self.write(unit, 22, RegisterKind::Holding, address, &[word])
     }
 }

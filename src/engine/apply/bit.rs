@@ -339,4 +339,18 @@ mod tests {
             Some(vec![0x0009])
         );
     }
+
+    /// A device whose FC22 writes the OR mask as the word clears the other bits: the
+    /// bit reads back right, the word does not, and that is not `applied`.
+    #[tokio::test]
+    async fn a_read_back_with_other_bits_changed_is_not_applied() {
+        let mem = MemoryConnector::default();
+        mem.break_fc22();
+        let plcs = plant("10.0.1.5");
+        mem.set("10.0.1.5", 502, 1, Holding, 10, &[0x8103, 7]);
+        let plan = plan_of(&mem, &plcs).await;
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let changed = "the bit reads back as written, but holding 10 reads 0x0008 instead of 0x810B: other bits of the word changed".to_owned();
+        assert_eq!(outcomes(&report), [("run", Outcome::VerifyFailed, changed)]);
+    }
 }

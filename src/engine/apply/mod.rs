@@ -80,8 +80,8 @@ pub enum ApplyError {
     /// A bit register's word changed since the plan, and the device has no Mask
     /// Write: writing the whole word would overwrite that change.
     #[error(
-        "not written: {kind} {address} changed since the plan ({} -> {live:#06x}) and the device has no Mask Write (FC22): writing the word would overwrite that change",
-        planned.map_or_else(|| "?".to_owned(), |w| format!("{w:#06x}"))
+        "not written: {kind} {address} changed since the plan ({} -> 0x{live:04X}) and the device has no Mask Write (FC22): writing the word would overwrite that change",
+        planned.map_or_else(|| "?".to_owned(), |w| format!("0x{w:04X}"))
     )]
     WordChanged {
         kind: RegisterKind,
@@ -107,7 +107,7 @@ pub enum ApplyError {
     /// A bit read back as desired, but other bits of its word differ from what the
     /// write left them at.
     #[error(
-        "the bit reads back as written, but {kind} {address} reads {read_back:#06x} instead of {expected:#06x}: other bits of the word changed"
+        "the bit reads back as written, but {kind} {address} reads 0x{read_back:04X} instead of 0x{expected:04X}: other bits of the word changed"
     )]
     OtherBitsChanged {
         kind: RegisterKind,
