@@ -54,8 +54,12 @@ pub(super) async fn write<C: Connector>(
     bits: &mut [&mut Attempt<'_>],
     last_write: &mut Option<tokio::time::Instant>,
 ) {
-    bits.sort_by_key(|a| (a.reg.address, a.reg.bit));
-    for word in bits.chunk_by_mut(|a, b| a.reg.address == b.reg.address) {
+    // One word is one address read at one place; bits of a word read at two places
+    // (a mistake in the manifest) are written as two words: by read-modify-write the
+    // second finds the word changed and is stale.
+    let word_of = |a: &Attempt<'_>| (a.reg.address, a.reg.read_address);
+    bits.sort_by_key(|a| (word_of(a), a.reg.bit));
+    for word in bits.chunk_by_mut(|a, b| word_of(a) == word_of(b)) {
         let masks = word.iter().fold(Masks::KEEP, |m, a| {
             let bit = a.reg.bit.unwrap_or_default();
             m.with(bit, a.reg.desired_words.first().is_some_and(|&w| w != 0))
