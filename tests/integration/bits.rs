@@ -79,6 +79,25 @@ async fn writing_two_bits_leaves_the_other_14_and_uses_one_mask_write() {
         (log[0].old.clone(), log[0].new.clone()),
         (vec![OTHERS_SET], vec![AFTER])
     );
+    let audit: Vec<_> = plant
+        .audit_lines()
+        .into_iter()
+        .map(|l| {
+            (
+                l["register"].clone(),
+                l["address"].clone(),
+                l["bit"].clone(),
+                l["outcome"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            ("run_cmd".into(), 10.into(), 3.into(), "applied".into()),
+            ("jog_cmd".into(), 10.into(), 5.into(), "applied".into())
+        ]
+    );
     let again = plant.fabctl(&["plan", "--detailed-exitcode"]).await;
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
 }
