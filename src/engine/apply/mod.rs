@@ -1,9 +1,11 @@
 //! Applying a plan: for each PLC with changes, re-check the safety rules, re-read
-//! (compare-and-set: a register whose live words differ from what the plan saw is
+//! (compare-and-set: a register whose live value differs from what the plan saw is
 //! skipped as stale), write with as few requests as the protocol allows, then read
-//! everything back. Only a read-back equal to the desired words counts as applied.
+//! everything back (at `readAddress` where a register has one). Only a read-back
+//! equal to the desired words counts as applied.
 //!
-//! One PLC's apply, followed register by register, is in the `plc` module.
+//! One PLC's apply, followed register by register, is in the `plc` module; bits of
+//! words (`bit: N`), written without touching the rest of the word, in `bit`.
 
 mod bit;
 mod plc;
