@@ -446,6 +446,8 @@ pub(crate) mod tests {
             name: name.into(),
             kind: RegisterKind::Holding,
             address: 0,
+            bit: None,
+            read_address: None,
             value_type: ValueType::U16,
             word_order: WordOrder::Big,
             scale: 1.0,

@@ -33,10 +33,9 @@ pub fn annotations<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io:
                 Action::Error { .. } => format!("{id} {} unreadable", reg.name),
             };
             let message = format!(
-                "fabctl plan: {} ({} {} {}): {} ({why})",
+                "fabctl plan: {} ({} {}): {} ({why})",
                 reg.name,
-                reg.kind,
-                reg.address,
+                reg.place(),
                 reg.value_type,
                 live_to_desired(reg)
             );
@@ -118,7 +117,7 @@ pub fn step_summary<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io
                 symbol.to_owned(),
                 cell(&id),
                 cell(&reg.name),
-                format!("{} {}", reg.kind, reg.address),
+                reg.place(),
                 reg.value_type.to_string(),
                 reg.live
                     .map_or_else(|| "?".to_owned(), |v| cell(&v.to_string())),

@@ -144,10 +144,9 @@ fn case<W: Write>(
     let message = format!("{} ({why})", live_to_desired(reg));
     writeln!(
         out,
-        r#"      <failure type="{kind}" message="{}">{} {} {}: {}{}</failure>"#,
+        r#"      <failure type="{kind}" message="{}">{} {}: {}{}</failure>"#,
         escape(&message),
-        reg.kind,
-        reg.address,
+        escape(&reg.place()),
         reg.value_type,
         escape(&message),
         escape(&declared(at))

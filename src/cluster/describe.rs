@@ -188,7 +188,12 @@ fn register_row(reg: &RegisterSpec) -> Vec<String> {
     vec![
         reg.name.clone(),
         reg.kind.to_string(),
-        reg.address.to_string(),
+        match (reg.bit, reg.read_address) {
+            (Some(bit), None) => format!("{}.{bit}", reg.address),
+            (None, Some(read)) => format!("{} (read at {read})", reg.address),
+            (Some(bit), Some(read)) => format!("{}.{bit} (read at {read})", reg.address),
+            (None, None) => reg.address.to_string(),
+        },
         value_type,
         reg.value.to_string(),
         reg.tolerance.to_string(),

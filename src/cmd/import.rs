@@ -27,6 +27,12 @@ pub enum ImportError {
     DevicePort { text: String, port: String },
     #[error("--type {text:?}: use u16 i16 u32 i32 u64 i64 f32 f64 or bool")]
     ValueType { text: String },
+    /// A bool in a word is one of its bits; importing words as bool would declare
+    /// registers whose writes overwrite all 16 bits.
+    #[error(
+        "--type bool: a bool in a holding or input register is one bit of a word; import the words (u16) and declare their bits with `type: bool, bit: N`"
+    )]
+    BoolWords,
     #[error("--word-order {text:?}: use big or little")]
     WordOrder { text: String },
     #[error("{part:?} is not an address or a range like 4000-4099")]
@@ -53,6 +59,9 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     .map_err(|_| ImportError::ValueType {
         text: args.value_type.clone(),
     })?;
+    if value_type == ValueType::Bool && (args.holding.is_some() || args.input.is_some()) {
+        return Err(ImportError::BoolWords.into());
+    }
     let word_order: WordOrder = serde_json::from_value(serde_json::Value::String(
         args.word_order.clone(),
     ))

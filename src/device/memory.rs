@@ -31,6 +31,10 @@ struct State {
     swallowed_writes: u32,
     /// This many reads lose their answer (a timeout).
     lost_reads: u32,
+    /// FC22 answers IllegalFunction (a device without Mask Write Register).
+    no_fc22: bool,
+    /// FC22 writes its OR mask as the word (a device that implements it wrongly).
+    broken_fc22: bool,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -124,6 +128,16 @@ impl MemoryConnector {
         self.state().busy_writes = times;
     }
 
+    /// FC22 answers IllegalFunction from now on.
+    pub fn refuse_fc22(&self) {
+        self.state().no_fc22 = true;
+    }
+
+    /// FC22 writes its OR mask as the word from now on.
+    pub fn break_fc22(&self) {
+        self.state().broken_fc22 = true;
+    }
+
     /// Requests seen so far: (endpoint, unit, function code, start, count).
     pub fn requests(&self) -> Vec<(String, u8, u8, u16, u16)> {
         self.state().requests.clone()
@@ -176,7 +190,7 @@ impl MemoryIo {
             start,
             words.len() as u16,
         ));
-        if function == 6 && state.no_fc06 {
+        if (function == 6 && state.no_fc06) || (function == 22 && state.no_fc22) {
             return Ok(Err(Exception::ILLEGAL_FUNCTION));
         }
         if let Some(e) = state.write_exception.get(&(self.endpoint.clone(), unit)) {
@@ -277,5 +291,34 @@ impl RegisterIo for MemoryIo {
     async fn write_coils(&mut self, unit: u8, start: u16, bits: &[bool]) -> IoResult<WriteEcho> {
         let words: Vec<u16> = bits.iter().map(|b| u16::from(*b)).collect();
         self.write(unit, 15, RegisterKind::Coil, start, &words)
+    }
+
+    async fn mask_write_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    ) -> IoResult<()> {
+        let (current, broken) = {
+            let state = self.connector.state();
+            let current = state
+                .tables
+                .get(&(self.endpoint.clone(), unit, RegisterKind::Holding))
+                .and_then(|t| t.get(&address).copied());
+            (current, state.broken_fc22)
+        };
+        // An undeclared address: `write` records the request and answers for it.
+        let masks = crate::register::bit::Masks {
+            and: and_mask,
+            or: or_mask,
+        };
+        let word = match current {
+            Some(_) if broken => or_mask,
+            Some(w) => masks.apply(w),
+            None => 0,
+        };
+        self.write(unit, 22, RegisterKind::Holding, address, &[word])
+            .map(|r| r.map(drop))
     }
 }

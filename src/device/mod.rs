@@ -174,6 +174,16 @@ pub trait RegisterIo: Send {
         start: u16,
         bits: &[bool],
     ) -> impl Future<Output = IoResult<WriteEcho>> + Send;
+
+    /// FC22 Mask Write Register: the device sets the holding register at `address` to
+    /// `(word AND and_mask) OR (or_mask AND NOT and_mask)` in one step.
+    fn mask_write_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    ) -> impl Future<Output = IoResult<()>> + Send;
 }
 
 /// Opens connections. The engine is generic over it, so it runs against real

@@ -35,6 +35,8 @@ impl Default for RetryPolicy {
 enum Answer {
     Words(Vec<u16>),
     Echo(WriteEcho),
+    /// FC22 answered (its echo is checked by the client).
+    Masked,
 }
 
 enum Request<'a> {
@@ -59,6 +61,11 @@ enum Request<'a> {
         start: u16,
         bits: &'a [bool],
     },
+    MaskWriteRegister {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    },
 }
 
 impl Request<'_> {
@@ -74,7 +81,7 @@ impl Answer {
     fn words(answer: IoResult<Answer>) -> IoResult<Vec<u16>> {
         match answer? {
             Ok(Answer::Words(words)) => Ok(Ok(words)),
-            Ok(Answer::Echo(_)) => Err(Self::mismatch()),
+            Ok(Answer::Echo(_) | Answer::Masked) => Err(Self::mismatch()),
             Err(exception) => Ok(Err(exception)),
         }
     }
@@ -83,7 +90,16 @@ impl Answer {
     fn echo(answer: IoResult<Answer>) -> IoResult<WriteEcho> {
         match answer? {
             Ok(Answer::Echo(echo)) => Ok(Ok(echo)),
-            Ok(Answer::Words(_)) => Err(Self::mismatch()),
+            Ok(Answer::Words(_) | Answer::Masked) => Err(Self::mismatch()),
+            Err(exception) => Ok(Err(exception)),
+        }
+    }
+
+    /// The answer of a Mask Write Register, likewise.
+    fn masked(answer: IoResult<Answer>) -> IoResult<()> {
+        match answer? {
+            Ok(Answer::Masked) => Ok(Ok(())),
+            Ok(Answer::Words(_) | Answer::Echo(_)) => Err(Self::mismatch()),
             Err(exception) => Ok(Err(exception)),
         }
     }
@@ -196,6 +212,22 @@ impl<'c, C: Connector> Session<'c, C> {
         )
     }
 
+    /// FC22.
+    pub async fn mask_write_register(
+        &mut self,
+        unit: u8,
+        address: u16,
+        masks: crate::register::bit::Masks,
+        timeout: Duration,
+    ) -> IoResult<()> {
+        let request = Request::MaskWriteRegister {
+            address,
+            and_mask: masks.and,
+            or_mask: masks.or,
+        };
+        Answer::masked(self.call(unit, request, timeout).await)
+    }
+
     async fn call(
         &mut self,
         unit: u8,
@@ -265,6 +297,14 @@ impl<'c, C: Connector> Session<'c, C> {
                     .write_coils(unit, start, bits)
                     .await
                     .map(|r| r.map(Answer::Echo)),
+                Request::MaskWriteRegister {
+                    address,
+                    and_mask,
+                    or_mask,
+                } => io
+                    .mask_write_register(unit, address, and_mask, or_mask)
+                    .await
+                    .map(|r| r.map(|()| Answer::Masked)),
             }
         };
         match tokio::time::timeout(timeout, fut).await {

@@ -103,8 +103,16 @@ impl ResultSink for AuditLog {
             "outcome": r.outcome,
             "error": r.error,
         });
-        if let (Some(line), Some(note)) = (line.as_object_mut(), r.note) {
-            line.insert("note".into(), json!(note));
+        if let Some(line) = line.as_object_mut() {
+            if let Some(note) = r.note {
+                line.insert("note".into(), json!(note));
+            }
+            if let Some(bit) = r.bit {
+                line.insert("bit".into(), bit.into());
+            }
+            if let Some(read) = r.read_address {
+                line.insert("read_address".into(), read.into());
+            }
         }
         if let (Some(line), Some(ctx)) = (line.as_object_mut(), self.context.as_object()) {
             for (k, v) in ctx {

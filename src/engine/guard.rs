@@ -29,12 +29,23 @@ pub enum GuardError {
         min: Option<f64>,
         max: Option<f64>,
     },
+    /// A `bool` written as a whole word would overwrite the other 15 bits; a bit
+    /// outside the word, or on a type that is not `bool`, is no bit (an edited plan).
+    #[error(
+        "a bool in a {kind} register needs a bit 0..=15 of the word (bit {})",
+        bound_bit(bit)
+    )]
+    InvalidBit { kind: RegisterKind, bit: Option<u8> },
     /// Without the words the plan saw, compare-and-set cannot tell a stale value.
     #[error("the plan holds no live value to compare against")]
     NoLiveValue,
     /// The PLC's `writeWindows` do not allow writing now.
     #[error("the PLC is outside its write windows (apply --ignore-windows to override)")]
     OutsideWriteWindows,
+}
+
+fn bound_bit(bit: &Option<u8>) -> String {
+    bit.map_or_else(|| "missing".to_owned(), |b| b.to_string())
 }
 
 fn bound(bound: &Option<f64>) -> String {
@@ -48,6 +59,17 @@ pub fn guard(reg: &RegisterPlan) -> Result<(), GuardError> {
     }
     if reg.mode != Mode::Enforce {
         return Err(GuardError::ObserveOnly);
+    }
+    let is_bool = reg.value_type == crate::register::ValueType::Bool;
+    let bit_ok = match reg.bit {
+        None => !is_bool || reg.kind.is_bit(),
+        Some(bit) => is_bool && !reg.kind.is_bit() && bit <= crate::register::bit::MAX_BIT,
+    };
+    if !bit_ok {
+        return Err(GuardError::InvalidBit {
+            kind: reg.kind,
+            bit: reg.bit,
+        });
     }
     match reg.codec().encode(&reg.desired) {
         Ok(words) if words == reg.desired_words => {}
@@ -137,5 +159,30 @@ mod tests {
             refusal(|r| r.desired = Value::Int(70000)).starts_with("desired value: "),
             "a value the type cannot hold"
         );
+        let as_bool = |r: &mut RegisterPlan| {
+            r.value_type = ValueType::Bool;
+            r.desired = Value::Bool(true);
+            r.desired_words = Words::from([1]);
+            (r.min, r.max) = (None, None);
+        };
+        assert_eq!(
+            refusal(as_bool),
+            "a bool in a holding register needs a bit 0..=15 of the word (bit missing)"
+        );
+        assert_eq!(
+            refusal(|r| {
+                as_bool(r);
+                r.bit = Some(16);
+            }),
+            "a bool in a holding register needs a bit 0..=15 of the word (bit 16)"
+        );
+        assert_eq!(
+            refusal(|r| r.bit = Some(3)),
+            "a bool in a holding register needs a bit 0..=15 of the word (bit 3)"
+        );
+        let mut bit = planned();
+        as_bool(&mut bit);
+        bit.bit = Some(15);
+        assert_eq!(guard(&bit), Ok(()));
     }
 }

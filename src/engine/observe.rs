@@ -190,7 +190,7 @@ impl UnitRead {
             items: plc
                 .registers
                 .iter()
-                .map(|r| (r.address, r.width(), r.kind))
+                .map(|r| (r.read_at(), r.width(), r.kind))
                 .collect(),
         }
     }

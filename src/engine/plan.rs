@@ -70,6 +70,12 @@ pub struct RegisterPlan {
     pub name: String,
     pub kind: RegisterKind,
     pub address: u16,
+    /// For a `bool` in a holding or input register: its bit of the word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bit: Option<u8>,
+    /// Where the register is read, when not at `address` (where it is written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_address: Option<u16>,
     #[serde(rename = "type")]
     pub value_type: ValueType,
     pub word_order: WordOrder,
@@ -88,7 +94,8 @@ pub struct RegisterPlan {
     /// The live value decoded from `live_words`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live: Option<Value>,
-    /// The words read at plan time (compare-and-set checks them before writing).
+    /// The words read at plan time (compare-and-set checks them before writing); for
+    /// a bit register the whole word.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_words: Option<Words>,
     pub action: Action,
@@ -106,6 +113,30 @@ impl RegisterPlan {
 
     pub fn width(&self) -> u16 {
         self.value_type.width()
+    }
+
+    /// Where the register is read: `read_address`, else `address`.
+    pub fn read_at(&self) -> u16 {
+        self.read_address.unwrap_or(self.address)
+    }
+
+    /// Where the register is, as output shows it: `holding 4002`, `holding 10.3` for
+    /// bit 3 of holding 10, `holding 0 (read at 512)` for one read back elsewhere.
+    pub fn place(&self) -> String {
+        let mut text = format!("{} {}", self.kind, self.address);
+        if let Some(bit) = self.bit {
+            text.push_str(&format!(".{bit}"));
+        }
+        if let Some(read) = self.read_address {
+            text.push_str(&format!(" (read at {read})"));
+        }
+        text
+    }
+
+    /// The words of the register's value in `read` (the words read at its read
+    /// address): for a bit register its bit, as 0 or 1.
+    pub fn value_words(&self, read: &Words) -> Words {
+        crate::register::bit::value_words(read, self.bit)
     }
 }
 
@@ -321,6 +352,8 @@ fn plan_register(
         name: reg.name.clone(),
         kind: reg.kind,
         address: reg.address,
+        bit: reg.bit,
+        read_address: reg.read_address,
         value_type: codec.value_type,
         word_order: codec.word_order,
         scale: codec.scale,
@@ -349,7 +382,7 @@ fn plan_register(
         (Ok((words, normalized)), Reading::Words(live_words)) => {
             plan.desired_words = words;
             plan.live_words = Some(*live_words);
-            match codec.decode(live_words) {
+            match codec.decode(&plan.value_words(live_words)) {
                 Err(source) => Action::Error {
                     error: RegisterError::Decode { source },
                 },

@@ -169,6 +169,8 @@ mod tests {
                     name: "speed".into(),
                     kind: RegisterKind::Holding,
                     address: 4002,
+                    bit: None,
+                    read_address: None,
                     value_type: ValueType::F32,
                     word_order: WordOrder::Big,
                     scale: 0.1,

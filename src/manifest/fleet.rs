@@ -69,57 +69,112 @@ pub fn check_device_overlaps(registers: &[Register], diags: &mut Diagnostics) {
     }
 }
 
-/// Reports each register of one device and kind that overlaps one declared at a lower
-/// address. `other_owner` names the owner of the earlier register when it is not the
-/// owner of the later one.
+/// Where a register sits in its table: the words it is written at, the words it is
+/// read at (when elsewhere), and its bit for a `bool` in a word.
+#[derive(Clone, Copy)]
+struct Place {
+    start: u32,
+    end: u32,
+    bit: Option<u8>,
+}
+
+impl Place {
+    /// The places of `reg`: its address, and its readAddress when it has one.
+    fn of(reg: &Register) -> impl Iterator<Item = Place> {
+        let width = u32::from(reg.width());
+        let at = move |address: u16| Place {
+            start: u32::from(address),
+            end: u32::from(address) + width - 1,
+            bit: reg.bit,
+        };
+        std::iter::once(at(reg.address)).chain(reg.read_address.map(at))
+    }
+
+    /// Two places clash when they share a word, unless they are different bits of it.
+    fn clashes(&self, other: &Place) -> bool {
+        let share = self.start <= other.end && other.start <= self.end;
+        let different_bits = matches!((self.bit, other.bit), (Some(a), Some(b)) if a != b);
+        share && !different_bits
+    }
+}
+
+/// Reports each register of one device and kind whose place (where it is written or
+/// read) clashes with a place of one sorted before it. `other_owner` names the owner
+/// of the earlier register when it is not the owner of the later one.
 fn report_overlaps<'a, O>(
     regs: &mut [(&'a O, &'a Register)],
     other_owner: impl Fn(&O, &O) -> Option<String>,
     diags: &mut Diagnostics,
 ) {
-    regs.sort_by_key(|(_, r)| (r.address, r.source.clone()));
-    let mut reach: Option<(u32, &O, &Register)> = None;
-    for &(owner, reg) in regs.iter() {
-        let end = u32::from(reg.address) + u32::from(reg.width()) - 1;
-        if let Some((prev_end, prev_owner, prev)) = reach
-            && u32::from(reg.address) <= prev_end
-        {
-            let owner_text = other_owner(prev_owner, owner)
-                .map(|id| format!(" of {id}"))
-                .unwrap_or_default();
-            diags.push(
-                Diagnostic::error(
-                    reg.source.clone(),
-                    format!(
-                        "register `{}` ({} {}) overlaps register `{}`{owner_text} ({} {})",
-                        reg.name,
-                        reg.kind,
-                        span(reg),
-                        prev.name,
-                        prev.kind,
-                        span(prev),
-                    ),
-                )
-                .with_hint(format!(
-                    "`{}` is declared at {}; give each register its own addresses",
-                    prev.name, prev.source
-                )),
-            );
-        }
-        if reach.is_none_or(|(prev_end, _, _)| end > prev_end) {
-            reach = Some((end, owner, reg));
+    let mut places: Vec<(Place, &'a O, &'a Register)> = regs
+        .iter()
+        .flat_map(|&(owner, reg)| Place::of(reg).map(move |p| (p, owner, reg)))
+        .collect();
+    places.sort_by(|a, b| (a.0.start, &a.2.source).cmp(&(b.0.start, &b.2.source)));
+    // The places that still reach the current one. Only places that clash with none
+    // of them, or reach further than all, are kept: at most the 16 bits of a word
+    // plus a few wider places, so the sweep stays linear.
+    let mut active: Vec<(Place, &O, &Register)> = Vec::new();
+    let mut reported: std::collections::HashSet<*const Register> = Default::default();
+    for &(place, owner, reg) in &places {
+        active.retain(|(p, _, _)| p.end >= place.start);
+        let clash = active
+            .iter()
+            .find(|(p, _, r)| !std::ptr::eq(*r, reg) && p.clashes(&place));
+        let reach = active.iter().map(|(p, _, _)| p.end).max();
+        match clash {
+            Some(&(_, prev_owner, prev)) => {
+                if reported.insert(reg) {
+                    let owner_text = other_owner(prev_owner, owner)
+                        .map(|id| format!(" of {id}"))
+                        .unwrap_or_default();
+                    diags.push(
+                        Diagnostic::error(
+                            reg.source.clone(),
+                            format!(
+                                "register `{}` ({} {}) overlaps register `{}`{owner_text} ({} {})",
+                                reg.name,
+                                reg.kind,
+                                span(reg),
+                                prev.name,
+                                prev.kind,
+                                span(prev),
+                            ),
+                        )
+                        .with_hint(format!(
+                            "`{}` is declared at {}; give each register its own addresses",
+                            prev.name, prev.source
+                        )),
+                    );
+                }
+                if reach.is_none_or(|r| place.end > r) {
+                    active.push((place, owner, reg));
+                }
+            }
+            None => active.push((place, owner, reg)),
         }
     }
 }
 
+/// Where a register is, as messages say it: `10`, `10..=11`, `10.3` for a bit,
+/// `0, read at 512` for a register read elsewhere.
 fn span(reg: &Register) -> String {
-    if reg.width() == 1 {
-        format!("{}", reg.address)
-    } else {
-        format!(
-            "{}..={}",
-            reg.address,
-            u32::from(reg.address) + u32::from(reg.width()) - 1
-        )
+    let words = |address: u16| {
+        if reg.width() == 1 {
+            format!("{address}")
+        } else {
+            format!(
+                "{address}..={}",
+                u32::from(address) + u32::from(reg.width()) - 1
+            )
+        }
+    };
+    let mut text = words(reg.address);
+    if let Some(bit) = reg.bit {
+        text.push_str(&format!(".{bit}"));
     }
+    if let Some(read) = reg.read_address {
+        text.push_str(&format!(", read at {}", words(read)));
+    }
+    text
 }

@@ -99,10 +99,12 @@ pub enum RegisterField {
     Min,
     Max,
     Mode,
+    Bit,
+    ReadAddress,
 }
 
 impl RegisterField {
-    const COUNT: usize = 12;
+    const COUNT: usize = 14;
 
     /// The field's name in manifests.
     pub fn key(self) -> &'static str {
@@ -119,6 +121,8 @@ impl RegisterField {
             RegisterField::Min => "min",
             RegisterField::Max => "max",
             RegisterField::Mode => "mode",
+            RegisterField::Bit => "bit",
+            RegisterField::ReadAddress => "readAddress",
         }
     }
 
@@ -136,6 +140,8 @@ impl RegisterField {
             "min" => RegisterField::Min,
             "max" => RegisterField::Max,
             "mode" => RegisterField::Mode,
+            "bit" => RegisterField::Bit,
+            "readAddress" => RegisterField::ReadAddress,
             _ => return None,
         })
     }
@@ -434,7 +440,20 @@ mod tests {
     fn every_field_has_its_own_slot_and_key() {
         use RegisterField::*;
         let all = [
-            Name, Address, Kind, Type, WordOrder, Scale, Offset, Value, Tolerance, Min, Max, Mode,
+            Name,
+            Address,
+            Kind,
+            Type,
+            WordOrder,
+            Scale,
+            Offset,
+            Value,
+            Tolerance,
+            Min,
+            Max,
+            Mode,
+            Bit,
+            ReadAddress,
         ];
         assert_eq!(all.len(), RegisterField::COUNT);
         for (i, field) in all.into_iter().enumerate() {

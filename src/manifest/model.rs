@@ -71,6 +71,12 @@ pub struct Register {
     pub address: u16,
     pub kind: RegisterKind,
     pub codec: Codec,
+    /// For a `bool` in a holding or input register: its bit of the word (0 = least
+    /// significant).
+    pub bit: Option<u8>,
+    /// Where the register is read (plan, compare-and-set, read-back), when the device
+    /// shows it elsewhere than at `address`, where it is written.
+    pub read_address: Option<u16>,
     /// Desired engineering value, as the manifest wrote it.
     pub desired: Value,
     pub tolerance: f64,
@@ -85,6 +91,11 @@ impl Register {
     /// Number of words (or bits) the register occupies.
     pub fn width(&self) -> u16 {
         self.codec.value_type.width()
+    }
+
+    /// Where the register is read: `read_address`, else `address`.
+    pub fn read_at(&self) -> u16 {
+        self.read_address.unwrap_or(self.address)
     }
 
     /// Whether fabctl may write this register: enforce mode on a writable kind.

@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec};
-use super::{Plc, Register};
+use super::{Plc, Register, SourceLoc};
 use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder};
 
 /// Name of the register the original operator's shorthand declares.
@@ -70,6 +70,8 @@ pub fn resolve(
                     scale: 1.0,
                     offset: 0.0,
                 },
+                bit: None,
+                read_address: None,
                 desired: Value::Int(value.into()),
                 tolerance: 0.0,
                 min: None,
@@ -204,6 +206,8 @@ fn resolve_register(
         );
         return None;
     }
+    check_bit(&reg, value_type, &at, diags);
+    check_read_address(&reg, value_type, &at, diags);
     let last = u32::from(reg.address) + u32::from(value_type.width()) - 1;
     if last > u32::from(u16::MAX) {
         diags.push(
@@ -319,6 +323,8 @@ fn resolve_register(
         address: reg.address,
         kind: reg.kind,
         codec,
+        bit: reg.bit,
+        read_address: reg.read_address,
         desired: reg.value,
         tolerance: reg.tolerance,
         min: reg.min,
@@ -330,6 +336,92 @@ fn resolve_register(
         },
         source: locs.at(Field::Register(index)),
     })
+}
+
+/// `bit`: only a `bool` in a holding or input register has one (0..=15), and such a
+/// bool must: without it, writing the bool would overwrite all 16 bits of the word.
+fn check_bit(
+    reg: &RegisterSpec,
+    value_type: ValueType,
+    at: &impl Fn(RegisterField) -> SourceLoc,
+    diags: &mut Diagnostics,
+) {
+    let label = Label(&reg.name);
+    match reg.bit {
+        None if value_type == ValueType::Bool && !reg.kind.is_bit() => diags.push(
+            Diagnostic::error(
+                at(RegisterField::Type),
+                format!(
+                    "{label}: type bool on a {} register needs `bit`",
+                    reg.kind
+                ),
+            )
+            .with_hint(
+                "add bit: N (0 = least significant) — a bool on a register would overwrite all 16 bits",
+            ),
+        ),
+        None => {}
+        Some(_) if reg.kind.is_bit() => diags.push(
+            Diagnostic::error(
+                at(RegisterField::Bit),
+                format!("{label} is a {} and already one bit; `bit` is for holding and input registers", reg.kind),
+            )
+            .with_hint("remove `bit:`"),
+        ),
+        Some(_) if value_type != ValueType::Bool => diags.push(
+            Diagnostic::error(
+                at(RegisterField::Bit),
+                format!("{label}: `bit` needs type bool, not {value_type}"),
+            )
+            .with_hint("write type: bool (or remove `type:`), or remove `bit:`"),
+        ),
+        Some(bit) if bit > crate::register::bit::MAX_BIT => diags.push(
+            Diagnostic::error(
+                at(RegisterField::Bit),
+                format!("{label}: bit {bit} does not exist; a register has bits 0 to 15"),
+            )
+            .with_hint("bit 0 is the least significant bit of the word"),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// `readAddress`: for registers fabctl writes (holding, coil), within the address space.
+fn check_read_address(
+    reg: &RegisterSpec,
+    value_type: ValueType,
+    at: &impl Fn(RegisterField) -> SourceLoc,
+    diags: &mut Diagnostics,
+) {
+    let Some(read_address) = reg.read_address else {
+        return;
+    };
+    let label = Label(&reg.name);
+    if !reg.kind.is_writable() {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::ReadAddress),
+                format!(
+                    "{label} is a read-only {} register; `readAddress` is for registers fabctl writes (holding, coil)",
+                    reg.kind
+                ),
+            )
+            .with_hint("remove `readAddress:` and set `address:` to where the device is read"),
+        );
+        return;
+    }
+    let width = value_type.width();
+    if u32::from(read_address) + u32::from(width) - 1 > u32::from(u16::MAX) {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::ReadAddress),
+                format!(
+                    "{label}: {value_type} read at {read_address} needs {width} registers and runs past 65535"
+                ),
+            )
+            .with_hint(format!("readAddress must be {} or lower", 65536 - u32::from(width))),
+        );
+    }
 }
 
 /// "register `name`", how messages name a register; formatted only when one is.

@@ -124,9 +124,17 @@ pub struct RegisterSpec {
     /// The Modbus table: holding (default), coil, input or discrete.
     #[serde(default)]
     pub kind: RegisterKind,
-    /// Data type; default u16 (bool for coil and discrete).
+    /// Data type; default u16 (bool for coil and discrete, and with `bit`).
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub value_type: Option<ValueType>,
+    /// For `type: bool` on a holding or input register: the bit of the word it is,
+    /// 0 (least significant) to 15. Written without touching the other 15 bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bit: Option<u8>,
+    /// Where the device shows a written holding register or coil when it is read, if
+    /// not at `address` (WAGO couplers: output image written at 0, read at 512).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_address: Option<u16>,
     /// Order of the words of multi-word types: big (ABCD, default) or little (CDAB).
     #[serde(default)]
     pub word_order: WordOrder,
@@ -155,11 +163,12 @@ pub struct RegisterSpec {
 impl RegisterSpec {
     /// The declared type, or the default for the register's kind.
     pub fn value_type(&self) -> ValueType {
-        self.value_type.unwrap_or(if self.kind.is_bit() {
-            ValueType::Bool
-        } else {
-            ValueType::U16
-        })
+        self.value_type
+            .unwrap_or(if self.kind.is_bit() || self.bit.is_some() {
+                ValueType::Bool
+            } else {
+                ValueType::U16
+            })
     }
 }
 

@@ -119,6 +119,8 @@ fn check_typed_register(
         (RegisterField::Tolerance, Some(reg.tolerance)),
         (RegisterField::Min, reg.min),
         (RegisterField::Max, reg.max),
+        (RegisterField::Bit, reg.bit.map(f64::from)),
+        (RegisterField::ReadAddress, reg.read_address.map(f64::from)),
     ];
     for (field, value) in numbers {
         if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {
@@ -550,7 +552,9 @@ mod tests {
                 "spec.pollIntervalSecs",
                 "spec.port",
                 "spec.registers[].address",
+                "spec.registers[].bit",
                 "spec.registers[].name",
+                "spec.registers[].readAddress",
                 "spec.targetRegister",
                 "spec.timeoutMs",
                 "spec.unitId",

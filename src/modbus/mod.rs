@@ -31,8 +31,10 @@ pub mod function {
     pub const WRITE_MULTIPLE_COILS: u8 = 0x0F;
     /// FC16 Write Multiple Registers.
     pub const WRITE_MULTIPLE_REGISTERS: u8 = 0x10;
+    /// FC22 Mask Write Register.
+    pub const MASK_WRITE_REGISTER: u8 = 0x16;
 
-    /// Whether the function code writes (FC05, FC06, FC15, FC16).
+    /// Whether the function code writes (FC05, FC06, FC15, FC16, FC22).
     pub fn is_write(code: u8) -> bool {
         matches!(
             code,
@@ -40,6 +42,7 @@ pub mod function {
                 | WRITE_SINGLE_REGISTER
                 | WRITE_MULTIPLE_COILS
                 | WRITE_MULTIPLE_REGISTERS
+                | MASK_WRITE_REGISTER
         )
     }
 
@@ -55,6 +58,7 @@ pub mod function {
             WRITE_SINGLE_REGISTER => "write_single_register",
             WRITE_MULTIPLE_COILS => "write_multiple_coils",
             WRITE_MULTIPLE_REGISTERS => "write_multiple_registers",
+            MASK_WRITE_REGISTER => "mask_write_register",
             _ => "other",
         }
     }

@@ -1,4 +1,4 @@
-//! Request and response PDUs for function codes 1, 2, 3, 4, 5, 6, 15 and 16.
+//! Request and response PDUs for function codes 1, 2, 3, 4, 5, 6, 15, 16 and 22.
 //!
 //! [`Request::parse`] validates a request the way the Modbus specification orders it:
 //! an unsupported function code is `IllegalFunction`; a wrong length, quantity, byte
@@ -22,14 +22,44 @@ pub const MAX_WRITE_REGISTERS: u16 = 123;
 /// A validated request, borrowing its data from the frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Request<'a> {
-    ReadCoils { address: u16, quantity: u16 },
-    ReadDiscreteInputs { address: u16, quantity: u16 },
-    ReadHoldingRegisters { address: u16, quantity: u16 },
-    ReadInputRegisters { address: u16, quantity: u16 },
-    WriteSingleCoil { address: u16, value: bool },
-    WriteSingleRegister { address: u16, value: u16 },
-    WriteMultipleCoils { address: u16, values: Bits<'a> },
-    WriteMultipleRegisters { address: u16, values: Words<'a> },
+    ReadCoils {
+        address: u16,
+        quantity: u16,
+    },
+    ReadDiscreteInputs {
+        address: u16,
+        quantity: u16,
+    },
+    ReadHoldingRegisters {
+        address: u16,
+        quantity: u16,
+    },
+    ReadInputRegisters {
+        address: u16,
+        quantity: u16,
+    },
+    WriteSingleCoil {
+        address: u16,
+        value: bool,
+    },
+    WriteSingleRegister {
+        address: u16,
+        value: u16,
+    },
+    WriteMultipleCoils {
+        address: u16,
+        values: Bits<'a>,
+    },
+    WriteMultipleRegisters {
+        address: u16,
+        values: Words<'a>,
+    },
+    /// FC22: the register becomes `(current AND and_mask) OR (or_mask AND NOT and_mask)`.
+    MaskWriteRegister {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    },
 }
 
 /// Coil values of an FC15 request: `len` bits packed LSB-first.
@@ -172,6 +202,17 @@ impl<'a> Request<'a> {
                     values: Words { bytes },
                 })
             }
+            MASK_WRITE_REGISTER => {
+                let (address, and_mask, or_mask) = (word(0)?, word(2)?, word(4)?);
+                if data.len() != 6 {
+                    return Err(ExceptionCode::IllegalDataValue);
+                }
+                Ok(Request::MaskWriteRegister {
+                    address,
+                    and_mask,
+                    or_mask,
+                })
+            }
             _ => Err(ExceptionCode::IllegalFunction),
         }
     }
@@ -187,6 +228,7 @@ impl<'a> Request<'a> {
             Request::WriteSingleRegister { .. } => WRITE_SINGLE_REGISTER,
             Request::WriteMultipleCoils { .. } => WRITE_MULTIPLE_COILS,
             Request::WriteMultipleRegisters { .. } => WRITE_MULTIPLE_REGISTERS,
+            Request::MaskWriteRegister { .. } => MASK_WRITE_REGISTER,
         }
     }
 }
@@ -209,6 +251,12 @@ pub enum Response<'a> {
         function: u8,
         address: u16,
         quantity: u16,
+    },
+    /// FC22: echo of the address and both masks.
+    MaskWrite {
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
     },
     /// Any function: `function | 0x80` followed by the exception code.
     Exception { function: u8, code: ExceptionCode },
@@ -254,6 +302,16 @@ impl Response<'_> {
                 out.push(function);
                 out.extend_from_slice(&address.to_be_bytes());
                 out.extend_from_slice(&quantity.to_be_bytes());
+            }
+            Response::MaskWrite {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                out.push(MASK_WRITE_REGISTER);
+                for word in [address, and_mask, or_mask] {
+                    out.extend_from_slice(&word.to_be_bytes());
+                }
             }
             Response::Exception { function, code } => {
                 out.push(function | 0x80);

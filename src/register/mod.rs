@@ -129,6 +129,7 @@ pub enum WordOrder {
     Little,
 }
 
+pub mod bit;
 mod codec;
 mod value;
 mod words;

@@ -55,7 +55,10 @@ pub(crate) fn drift(
     rng: &mut SmallRng,
 ) -> Option<(Value, Value, Words)> {
     let codec = &point.codec;
-    let old = codec.decode(words).ok()?;
+    let read = Words::try_from_slice(words)?;
+    let old = codec
+        .decode(&crate::register::bit::value_words(&read, point.bit))
+        .ok()?;
     let target = match old {
         Value::Bool(b) => Value::Bool(!b),
         Value::Int(_) | Value::Float(_) => {
@@ -75,11 +78,17 @@ pub(crate) fn drift(
             }
         }
     };
-    let new_words = codec.encode(&target).ok()?;
+    let mut new_words = codec.encode(&target).ok()?;
+    if let (Some(bit), Value::Bool(b), [word]) = (point.bit, target, words) {
+        // A bit drifts alone: the other bits of its word stay.
+        new_words = Words::from([crate::register::bit::set(*word, bit, b)]);
+    }
     if *new_words == *words {
         return None;
     }
-    let new = codec.decode(&new_words).ok()?;
+    let new = codec
+        .decode(&crate::register::bit::value_words(&new_words, point.bit))
+        .ok()?;
     Some((old, new, new_words))
 }
 
@@ -117,6 +126,7 @@ mod tests {
             kind,
             address: 0,
             codec,
+            bit: None,
             initial: Value::Int(0),
         }
     }
@@ -129,6 +139,20 @@ mod tests {
         assert_eq!(
             (old, new, words),
             (Value::Bool(true), Value::Bool(false), Words::from([0]))
+        );
+    }
+
+    #[test]
+    fn a_bit_flips_alone() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let bit = Point {
+            bit: Some(3),
+            ..point(RegisterKind::Holding, ValueType::Bool, 1.0)
+        };
+        let (old, new, words) = drift(&bit, &[0x8123], 500.0, &mut rng).unwrap();
+        assert_eq!(
+            (old, new, words),
+            (Value::Bool(false), Value::Bool(true), Words::from([0x812B]))
         );
     }
 

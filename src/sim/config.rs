@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::SimError;
 use super::device::Point;
+use super::quirks::{Quirks, ReadBack};
 use crate::manifest::Plc;
 
 /// Default largest drift per chaos step, in engineering units (the original mock's ±500).
@@ -46,6 +47,8 @@ pub struct DeviceConfig {
     pub faults: FaultOverrides,
     /// Registers the device's own program rewrites on a period (scenario `program`).
     pub program: Vec<super::program::ProgramStep>,
+    /// Behaviours of real equipment (no FC22, split read-back).
+    pub quirks: Quirks,
 }
 
 /// Misbehaviour injected into replies.
@@ -159,6 +162,7 @@ impl SimConfig {
                     kind: r.kind,
                     address: r.address,
                     codec: r.codec,
+                    bit: r.bit,
                     initial: r.desired,
                 })
                 .collect();
@@ -168,10 +172,28 @@ impl SimConfig {
                 points,
                 faults: FaultOverrides::default(),
                 program: Vec::new(),
+                quirks: Quirks {
+                    mask_write: true,
+                    read_back: read_backs(&plc.registers),
+                },
             };
             (SocketAddr::new(ip, plc.port), device)
         });
         Self::grouped(devices)
+    }
+
+    /// Sets the quirks of the device named `name` (full name, or the part after `/`
+    /// when unambiguous); `false` when there is no such device.
+    pub fn set_quirks(&mut self, name: &str, quirks: Quirks) -> bool {
+        let Some(full) = self.resolve(name).map(str::to_owned) else {
+            return false;
+        };
+        for device in self.endpoints.iter_mut().flat_map(|e| &mut e.devices) {
+            if device.name == full {
+                device.quirks = quirks.clone();
+            }
+        }
+        true
     }
 
     /// Rebinds every endpoint to 127.0.0.1:0 (an ephemeral port each, still one
@@ -294,6 +316,25 @@ impl SimConfig {
         config.validate()?;
         Ok(config)
     }
+}
+
+/// The split read-back ranges the registers' `readAddress` fields describe: a device
+/// that shows each such register at its read address.
+pub(super) fn read_backs(registers: &[crate::manifest::Register]) -> Vec<ReadBack> {
+    let mut entries: Vec<ReadBack> = registers
+        .iter()
+        .filter_map(|r| {
+            Some(ReadBack {
+                kind: r.kind,
+                from: r.address,
+                to: r.read_address?,
+                count: r.width(),
+            })
+        })
+        .collect();
+    entries.sort_unstable();
+    entries.dedup();
+    entries
 }
 
 fn check_faults(device: &str, faults: &Faults) -> Result<(), SimError> {

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::SimError;
+use super::quirks::{Quirks, Route};
 use super::table::Table;
 use crate::modbus::{ExceptionCode, Request, Response};
 use crate::register::{Codec, RegisterKind, Value, ValueType};
@@ -20,6 +21,8 @@ pub struct Point {
     pub kind: RegisterKind,
     pub address: u16,
     pub codec: Codec,
+    /// For a `bool` in a holding or input register: its bit of the word.
+    pub bit: Option<u8>,
     /// Initial engineering value (a manifest's desired value, or a scenario's `value`).
     pub initial: Value,
 }
@@ -80,7 +83,14 @@ pub struct Device {
     discrete: Table<bool>,
     points: Vec<Point>,
     counters: DeviceCounters,
+    quirks: Quirks,
 }
+
+/// What a read of a written range at its own address answers (see [`Quirks`]).
+static ZERO_WORDS: [u16; crate::modbus::pdu::MAX_READ_REGISTERS as usize] =
+    [0; crate::modbus::pdu::MAX_READ_REGISTERS as usize];
+static ZERO_BITS: [bool; crate::modbus::pdu::MAX_READ_BITS as usize] =
+    [false; crate::modbus::pdu::MAX_READ_BITS as usize];
 
 impl Device {
     /// Builds the tables for `points` and stores their initial values. Fails when a
@@ -102,6 +112,7 @@ impl Device {
             discrete: Table::with_ranges(ranges(RegisterKind::Discrete)),
             points: Vec::new(),
             counters: DeviceCounters::default(),
+            quirks: Quirks::default(),
         };
         for point in &points {
             let invalid = |reason: String| SimError::InvalidRegister {
@@ -109,10 +120,19 @@ impl Device {
                 register: point.name.clone(),
                 reason,
             };
-            let words = point
+            let mut words = point
                 .codec
                 .encode(&point.initial)
                 .map_err(|e| invalid(format!("initial value {}: {e}", point.initial)))?;
+            if let Some(bit) = point.bit {
+                // Only its bit of the word: the other points of the word keep theirs.
+                let word = device
+                    .read_words(point.kind, point.address, 1)
+                    .and_then(|w| w.first().copied())
+                    .unwrap_or(0);
+                let value = words.first().is_some_and(|&w| w != 0);
+                words = crate::register::Words::from([crate::register::bit::set(word, bit, value)]);
+            }
             if !device.set_words(point.kind, point.address, &words) {
                 return Err(invalid(format!(
                     "{} words do not fit its type",
@@ -122,6 +142,31 @@ impl Device {
         }
         device.points = points;
         Ok(device)
+    }
+
+    /// The device with `quirks` (FC22 support, split read-back); fails when a read-back
+    /// range cannot be served or its read address is declared as a register.
+    pub fn with_quirks(mut self, quirks: Quirks) -> Result<Self, SimError> {
+        for r in &quirks.read_back {
+            let reason = r.problem().or_else(|| {
+                let declared = (0..r.count)
+                    .any(|i| self.read_words(r.kind, r.to.saturating_add(i), 1).is_some());
+                declared.then(|| {
+                    format!(
+                        "readBack: {} {} is declared as a register, so it cannot show {} {}",
+                        r.kind, r.to, r.kind, r.from
+                    )
+                })
+            });
+            if let Some(reason) = reason {
+                return Err(SimError::InvalidDevice {
+                    device: self.name.clone(),
+                    reason,
+                });
+            }
+        }
+        self.quirks = quirks;
+        Ok(self)
     }
 
     /// The device name (`namespace/name` for PLCs from manifests).
@@ -209,7 +254,11 @@ impl Device {
         let read = match request {
             Request::ReadCoils { address, quantity } => Response::Bits {
                 function,
-                bits: self.coils.get(address, quantity).ok_or(Undeclared)?,
+                bits: match self.quirks.route(RegisterKind::Coil, address, quantity) {
+                    Route::Table(at) => self.coils.get(at, quantity).ok_or(Undeclared)?,
+                    Route::Zeros => &ZERO_BITS[..usize::from(quantity)],
+                    Route::Refused => return Err(Undeclared),
+                },
             },
             Request::ReadDiscreteInputs { address, quantity } => Response::Bits {
                 function,
@@ -217,7 +266,11 @@ impl Device {
             },
             Request::ReadHoldingRegisters { address, quantity } => Response::Words {
                 function,
-                words: self.holding.get(address, quantity).ok_or(Undeclared)?,
+                words: match self.quirks.route(RegisterKind::Holding, address, quantity) {
+                    Route::Table(at) => self.holding.get(at, quantity).ok_or(Undeclared)?,
+                    Route::Zeros => &ZERO_WORDS[..usize::from(quantity)],
+                    Route::Refused => return Err(Undeclared),
+                },
             },
             Request::ReadInputRegisters { address, quantity } => Response::Words {
                 function,
@@ -270,6 +323,30 @@ impl Device {
                     Some(record),
                 ));
             }
+            Request::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                if !self.quirks.mask_write {
+                    return Err(ExceptionCode::IllegalFunction);
+                }
+                let masks = crate::register::bit::Masks {
+                    and: and_mask,
+                    or: or_mask,
+                };
+                let word = self.holding.get(address, 1).ok_or(Undeclared)?[0];
+                let record =
+                    self.write_registers(address, 1, std::iter::once(masks.apply(word)))?;
+                return Ok((
+                    Response::MaskWrite {
+                        address,
+                        and_mask,
+                        or_mask,
+                    },
+                    Some(record),
+                ));
+            }
         };
         Ok((read, None))
     }
@@ -280,6 +357,12 @@ impl Device {
         count: u16,
         values: impl Iterator<Item = u16>,
     ) -> Result<WriteRecord, ExceptionCode> {
+        if self
+            .quirks
+            .refuses_write(RegisterKind::Holding, address, count)
+        {
+            return Err(ExceptionCode::IllegalDataAddress);
+        }
         let slots = self
             .holding
             .get_mut(address, count)
@@ -299,6 +382,12 @@ impl Device {
         count: u16,
         values: impl Iterator<Item = bool>,
     ) -> Result<WriteRecord, ExceptionCode> {
+        if self
+            .quirks
+            .refuses_write(RegisterKind::Coil, address, count)
+        {
+            return Err(ExceptionCode::IllegalDataAddress);
+        }
         let slots = self
             .coils
             .get_mut(address, count)
@@ -339,7 +428,8 @@ fn bits_to_words(bits: &[bool]) -> Option<Vec<u16>> {
 
 /// Every point fits the address space and no two points of one table overlap.
 fn check_layout(device: &str, points: &[Point]) -> Result<(), SimError> {
-    let mut spans: Vec<(RegisterKind, u32, u32, &str)> = Vec::with_capacity(points.len());
+    let mut spans: Vec<(RegisterKind, u32, u32, Option<u8>, &str)> =
+        Vec::with_capacity(points.len());
     for point in points {
         let start = u32::from(point.address);
         let end = start + u32::from(point.width());
@@ -363,14 +453,20 @@ fn check_layout(device: &str, points: &[Point]) -> Result<(), SimError> {
                 ),
             });
         }
-        spans.push((point.kind, start, end, &point.name));
+        spans.push((point.kind, start, end, point.bit, &point.name));
     }
     spans.sort_unstable();
     for pair in spans.windows(2) {
-        let [(kind, _, end, first), (next_kind, start, _, second)] = pair else {
+        let [
+            (kind, _, end, bit, first),
+            (next_kind, start, _, next_bit, second),
+        ] = pair
+        else {
             continue;
         };
-        if kind == next_kind && start < end {
+        // Different bits of one word share it; anything else may not.
+        let bits_apart = matches!((bit, next_bit), (Some(a), Some(b)) if a != b);
+        if kind == next_kind && start < end && !bits_apart {
             return Err(SimError::OverlappingRegisters {
                 device: device.to_owned(),
                 kind: *kind,

@@ -28,7 +28,7 @@ use crate::modbus::function;
 type Labels = [(&'static str, &'static str); 1];
 
 /// Function codes with their own label; anything else counts as `other`.
-const SERVED: [u8; 8] = [
+const SERVED: [u8; 9] = [
     function::READ_COILS,
     function::READ_DISCRETE_INPUTS,
     function::READ_HOLDING_REGISTERS,
@@ -37,6 +37,7 @@ const SERVED: [u8; 8] = [
     function::WRITE_SINGLE_REGISTER,
     function::WRITE_MULTIPLE_COILS,
     function::WRITE_MULTIPLE_REGISTERS,
+    function::MASK_WRITE_REGISTER,
 ];
 
 /// The simulator's counters and the registry that exposes them.
@@ -44,7 +45,7 @@ const SERVED: [u8; 8] = [
 pub(crate) struct Metrics {
     registry: Registry,
     /// Indexed like [`SERVED`], then `other`.
-    requests: [Counter; 9],
+    requests: [Counter; 10],
     connections: Counter,
 }
 

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Layout: [`config`] (what to serve), [`scenario`] (the scenario file format), [`device`] (register tables),
-//! `table` (sparse storage), [`chaos`] (drift), [`program`] (a device's own writes), `shared` (the running fleet's state),
+//! `table` (sparse storage), [`quirks`] (behaviours of real equipment), [`chaos`] (drift), [`program`] (a device's own writes), `shared` (the running fleet's state),
 //! `server` (TCP and faults), `metrics` (Prometheus), `handle` ([`Simulator`],
 //! [`SimHandle`]), `args` ([`SimArgs`], [`run`]).
 
@@ -33,6 +33,7 @@ mod error;
 mod handle;
 mod metrics;
 pub mod program;
+pub mod quirks;
 pub mod scenario;
 mod server;
 mod shared;
@@ -45,4 +46,5 @@ pub use device::{DeviceCounters, Point, WriteRecord};
 pub use error::SimError;
 pub use handle::{SimHandle, Simulator};
 pub use program::ProgramStep;
+pub use quirks::{Quirks, ReadBack};
 pub use shared::WRITE_LOG_CAPACITY;

@@ -159,6 +159,7 @@ mod tests {
                 scale: 1.0,
                 offset: 0.0,
             },
+            bit: None,
             initial: Value::Int(5),
         };
         let config = DeviceConfig {
@@ -167,6 +168,7 @@ mod tests {
             points: vec![point],
             faults: FaultOverrides::default(),
             program,
+            quirks: crate::sim::Quirks::default(),
         };
         SimConfig::grouped([("127.0.0.1:0".parse().unwrap(), config)]).unwrap()
     }

@@ -15,6 +15,9 @@
 //!       writeLatencyMs: 500       #   perform writes at once, reply this much later
 //!       writeEchoOffset: 0        #   answer writes for the address this much higher
 //!       acknowledgeWritesMs: 100  #   answer writes Acknowledge, perform them this later
+//!     maskWrite: false            # optional: answer FC22 Mask Write with IllegalFunction
+//!     readBack:                   # optional: holding registers (or coils) written at
+//!       - {from: 0, to: 512, count: 16}   # `from`, read back at `to` (WAGO couplers)
 //!     registers:                  # manifest register entries (same fields, defaults
 //!       - name: speed             # and rules); `value` is the initial value, within
 //!         address: 100            # min and max; tolerance and mode are accepted and
@@ -39,6 +42,7 @@ use serde_saphyr::Spanned;
 use super::SimError;
 use super::config::{DeviceConfig, FaultOverrides, SimConfig};
 use super::device::Point;
+use super::quirks::{Quirks, ReadBack};
 use crate::manifest::diagnostic::FileRef;
 use crate::manifest::locations::{EntrySpans, Pos};
 use crate::manifest::{Diagnostics, Locations, Register, RegisterSpec};
@@ -90,6 +94,8 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
             unit_ids.push(1);
         }
         let registers = check_registers(index, spec.registers, &file_ref, &mut problems);
+        let mut read_back = spec.read_back;
+        read_back.extend(super::config::read_backs(&registers));
         let points: Vec<Point> = registers.into_iter().map(point_of).collect();
         let mut program = Vec::with_capacity(spec.program.len());
         for (i, step) in spec.program.into_iter().enumerate() {
@@ -112,6 +118,10 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
             points,
             faults: spec.faults,
             program,
+            quirks: Quirks {
+                mask_write: spec.mask_write,
+                read_back,
+            },
         };
         devices.push((listen, device));
     }
@@ -160,6 +170,7 @@ fn point_of(register: Register) -> Point {
         kind: register.kind,
         address: register.address,
         codec: register.codec,
+        bit: register.bit,
         initial: register.desired,
     }
 }
@@ -181,7 +192,15 @@ struct DeviceSpec {
     unit_ids: Vec<u8>,
     #[serde(default)]
     faults: FaultOverrides,
+    #[serde(default = "serves_mask_write")]
+    mask_write: bool,
+    #[serde(default)]
+    read_back: Vec<ReadBack>,
     registers: Vec<Spanned<RegisterSpec>>,
     #[serde(default)]
     program: Vec<Spanned<super::program::ProgramStep>>,
+}
+
+fn serves_mask_write() -> bool {
+    true
 }

@@ -130,7 +130,7 @@ impl<'a> Row<'a> {
             symbol,
             symbol_style,
             name: &reg.name,
-            place: format!("{} {}", reg.kind, reg.address),
+            place: reg.place(),
             value_type: reg.value_type.as_str(),
             detail,
         })

@@ -1,8 +1,9 @@
 //! The JSON view: one JSON object per line, each with a `"type"` (the contract for
 //! machines; changes to it are additive only).
 //!
-//! Register events carry `plc` (`namespace/name`), `register`, `kind`, `address` and
-//! `value_type` (not `type`, which names the event). A plan emits one event per
+//! Register events carry `plc` (`namespace/name`), `register`, `kind`, `address`,
+//! `bit` (only for a bit of a word), `read_address` (only for a register read
+//! elsewhere) and `value_type` (not `type`, which names the event). A plan emits one event per
 //! register (`planned_change`, `drift`, `in_sync`, `device_error`), one `device_error`
 //! per unreachable PLC, then `change_summary`. An apply emits `apply_start` per
 //! register to write, `apply_complete` or `apply_errored` per result, then
@@ -51,6 +52,12 @@ struct Register<'a> {
     register: &'a str,
     kind: RegisterKind,
     address: u16,
+    /// Only for a bit of a word.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bit: Option<u8>,
+    /// Only for a register read elsewhere than where it is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_address: Option<u16>,
     value_type: ValueType,
 }
 
@@ -61,6 +68,8 @@ impl<'a> Register<'a> {
             register: &reg.name,
             kind: reg.kind,
             address: reg.address,
+            bit: reg.bit,
+            read_address: reg.read_address,
             value_type: reg.value_type,
         }
     }
@@ -71,6 +80,8 @@ impl<'a> Register<'a> {
             register: &r.register,
             kind: r.kind,
             address: r.address,
+            bit: r.bit,
+            read_address: r.read_address,
             value_type: r.value_type,
         }
     }

@@ -318,7 +318,8 @@ fn what_validate_accepts_the_schema_accepts() {
         "{name: a, address: 1, value: -3, type: i16}",
         "{name: a, address: 1, kind: coil, value: true}",
         "{name: a, address: 1, kind: discrete, value: 0}",
-        "{name: a, address: 1, type: bool, value: 1}",
+        "{name: a, address: 1, type: bool, bit: 3, value: 1}",
+        "{name: a, address: 1, readAddress: 513, value: 1}",
         "{name: a, address: 1, type: u16, scale: 0.1, value: 250.5}",
     ];
     for register in cases {

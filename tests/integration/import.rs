@@ -88,3 +88,24 @@ async fn undeclared_addresses_are_skipped_with_a_note() {
     );
     assert!(stdout(&out).contains("name: hr_4001, address: 4001"));
 }
+
+/// Words imported as bool would be registers whose writes clear 15 other bits.
+#[test]
+fn words_are_never_imported_as_bool() {
+    let out = crate::support::run(&[
+        "import",
+        "--device",
+        "127.0.0.1:1",
+        "--holding",
+        "10",
+        "--type",
+        "bool",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty());
+    assert_eq!(
+        stderr(&out),
+        "error: --type bool: a bool in a holding or input register is one bit of a word; \
+         import the words (u16) and declare their bits with `type: bool, bit: N`\n"
+    );
+}

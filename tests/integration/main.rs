@@ -2,6 +2,7 @@
 
 mod agent;
 mod attack;
+mod bits;
 mod ci;
 mod cluster;
 mod conflict;

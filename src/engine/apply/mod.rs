@@ -1,14 +1,17 @@
 //! Applying a plan: for each PLC with changes, re-check the safety rules, re-read
-//! (compare-and-set: a register whose live words differ from what the plan saw is
+//! (compare-and-set: a register whose live value differs from what the plan saw is
 //! skipped as stale), write with as few requests as the protocol allows, then read
-//! everything back. Only a read-back equal to the desired words counts as applied.
-//! A write request is never re-sent blindly: a lost answer is read back first, a busy
-//! device gets a fresh compare-and-set, and an answer for another address is an error.
+//! everything back (at `readAddress` where a register has one). Only a read-back
+//! equal to the desired words counts as applied. A write request is never re-sent
+//! blindly: a lost answer is read back first, a busy device gets a fresh
+//! compare-and-set, and an answer for another address is an error.
 //!
 //! One PLC's apply, followed register by register, is in the `plc` module; what a
-//! write's answer means, in `answer`.
+//! write's answer means, in `answer`; bits of words (`bit: N`), written without
+//! touching the rest of the word, in `bit`.
 
 mod answer;
+mod bit;
 mod plc;
 
 use futures::StreamExt;
@@ -80,6 +83,18 @@ pub enum ApplyError {
         planned: Option<Value>,
         live: Option<Value>,
     },
+    /// A bit register's word changed since the plan, and the device has no Mask
+    /// Write: writing the whole word would overwrite that change.
+    #[error(
+        "not written: {kind} {address} changed since the plan ({} -> 0x{live:04X}) and the device has no Mask Write (FC22): writing the word would overwrite that change",
+        planned.map_or_else(|| "?".to_owned(), |w| format!("0x{w:04X}"))
+    )]
+    WordChanged {
+        kind: RegisterKind,
+        address: u16,
+        planned: Option<u16>,
+        live: u16,
+    },
     /// The device answered the write with an exception.
     #[error("write refused: {exception}")]
     WriteRefused { exception: Exception },
@@ -136,6 +151,17 @@ pub enum ApplyError {
     /// The device refused the read-back.
     #[error("written, but the read-back was refused: {exception}")]
     ReadBackRefused { exception: Exception },
+    /// A bit read back as desired, but other bits of its word differ from what the
+    /// write left them at.
+    #[error(
+        "the bit reads back as written, but {kind} {address} reads 0x{read_back:04X} instead of 0x{expected:04X}: other bits of the word changed"
+    )]
+    OtherBitsChanged {
+        kind: RegisterKind,
+        address: u16,
+        expected: u16,
+        read_back: u16,
+    },
     /// The read-back shows another value than the one written.
     #[error("read-back shows {} instead of {desired}", show(read_back))]
     Mismatch {
@@ -149,7 +175,9 @@ impl ApplyError {
     pub fn outcome(&self) -> Outcome {
         match self {
             ApplyError::Refused(_) => Outcome::Refused,
-            ApplyError::Stale { .. } | ApplyError::ChangedAfterLostAnswer { .. } => Outcome::Stale,
+            ApplyError::Stale { .. }
+            | ApplyError::ChangedAfterLostAnswer { .. }
+            | ApplyError::WordChanged { .. } => Outcome::Stale,
             ApplyError::Lock(_)
             | ApplyError::PreRead { .. }
             | ApplyError::PreReadRefused { .. }
@@ -160,6 +188,7 @@ impl ApplyError {
             | ApplyError::NotApplied { .. } => Outcome::Failed,
             ApplyError::ReadBack { .. }
             | ApplyError::ReadBackRefused { .. }
+            | ApplyError::OtherBitsChanged { .. }
             | ApplyError::Mismatch { .. } => Outcome::VerifyFailed,
         }
     }
@@ -216,6 +245,12 @@ pub struct RegisterResult {
     pub register: String,
     pub kind: RegisterKind,
     pub address: u16,
+    /// For a bit of a word.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bit: Option<u8>,
+    /// For a register read elsewhere than where it is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_address: Option<u16>,
     #[serde(rename = "type")]
     pub value_type: crate::register::ValueType,
     /// The live value the plan saw.

@@ -18,18 +18,23 @@ use crate::engine::guard::{GuardError, guard};
 use crate::engine::lock;
 use crate::engine::observe::{self, Reading};
 use crate::engine::plan::{Action, PlcPlan, RegisterPlan};
-use crate::register::{RegisterKind, Value};
+use crate::register::{RegisterKind, Value, Words};
 
 /// One register to change on its way through [`apply_plc`]: its plan, what was read
 /// before and after writing, and what stopped it.
-struct Attempt<'p> {
-    reg: &'p RegisterPlan,
+pub(super) struct Attempt<'p> {
+    pub(super) reg: &'p RegisterPlan,
     /// The live value of the compare-and-set read.
     before: Option<Value>,
+    /// The words of the compare-and-set read (for a bit register, its whole word).
+    pub(super) read_words: Option<Words>,
+    /// For a bit register: the whole word the read-back must show, other bits
+    /// included, once its bit was written.
+    pub(super) expect_word: Option<u16>,
     /// The value read back after writing.
     after: Option<Value>,
     /// Whether a write request was sent for it.
-    written: bool,
+    pub(super) written: bool,
     /// How its write went, when the user should know (a lost answer, Acknowledge).
     note: Option<WriteNote>,
     /// The step that stopped it; `None` while it is on its way to `applied`.
@@ -47,6 +52,8 @@ impl<'p> Attempt<'p> {
         Attempt {
             reg,
             before: None,
+            read_words: None,
+            expect_word: None,
             after: None,
             written: false,
             note: None,
@@ -54,25 +61,32 @@ impl<'p> Attempt<'p> {
         }
     }
 
-    fn is_pending(&self) -> bool {
+    pub(super) fn is_pending(&self) -> bool {
         self.error.is_none()
     }
 
-    fn fail(&mut self, error: ApplyError) {
+    pub(super) fn fail(&mut self, error: ApplyError) {
         self.error = Some(error);
     }
 
-    /// What to read for it: address, width, kind.
+    /// What to read for it: read address, width, kind.
     fn item(&self) -> (u16, u16, RegisterKind) {
-        (self.reg.address, self.reg.width(), self.reg.kind)
+        (self.reg.read_at(), self.reg.width(), self.reg.kind)
     }
 
     /// Decodes what was read for it; `None` for an exception or undecodable words.
     fn decode(&self, reading: &Reading) -> Option<Value> {
         match reading {
-            Reading::Words(w) => self.reg.codec().decode(w).ok(),
+            Reading::Words(w) => self.reg.codec().decode(&self.reg.value_words(w)).ok(),
             Reading::Exception(_) => None,
         }
+    }
+
+    /// Whether the value read differs from the one the plan saw (for a bit register,
+    /// its bit: the other bits of the word are not its value).
+    fn changed_since_plan(&self, read: &Words) -> bool {
+        let planned = self.reg.live_words.map(|w| self.reg.value_words(&w));
+        planned != Some(self.reg.value_words(read))
     }
 
     fn result(self, plc: &PlcPlan) -> RegisterResult {
@@ -82,6 +96,8 @@ impl<'p> Attempt<'p> {
             register: reg.name.clone(),
             kind: reg.kind,
             address: reg.address,
+            bit: reg.bit,
+            read_address: reg.read_address,
             value_type: reg.value_type,
             planned: reg.live,
             before: self.before,
@@ -124,11 +140,16 @@ pub(super) async fn apply_plc<C: Connector>(
             }
             Ok(_lock) => {
                 compare_and_set(session, plc.unit_id, timeout, &mut allowed).await;
-                let mut to_write: Vec<&mut Attempt> =
-                    allowed.into_iter().filter(|a| a.is_pending()).collect();
+                let (mut bits, mut to_write): (Vec<&mut Attempt>, Vec<&mut Attempt>) = allowed
+                    .into_iter()
+                    .filter(|a| a.is_pending())
+                    .partition(|a| a.reg.bit.is_some());
                 to_write.sort_by_key(|a| (a.reg.kind, a.reg.address));
-                write(session, plc, timeout, &mut to_write).await;
+                let mut last_write = None;
+                write(session, plc, timeout, &mut to_write, &mut last_write).await;
                 await_acknowledged(session, plc.unit_id, timeout, &mut to_write).await;
+                super::bit::write(session, plc, timeout, &mut bits, &mut last_write).await;
+                to_write.append(&mut bits);
                 read_back(session, plc.unit_id, timeout, &mut to_write).await;
             }
         }
@@ -160,17 +181,26 @@ async fn compare_and_set<C: Connector>(
                     Reading::Exception(exception) => a.fail(ApplyError::PreReadRefused {
                         exception: *exception,
                     }),
-                    Reading::Words(w) if Some(w) != a.reg.live_words.as_ref() => {
+                    Reading::Words(w) if a.changed_since_plan(w) => {
                         a.fail(ApplyError::Stale {
                             planned: a.reg.live,
                             live: a.before,
                         });
                     }
-                    Reading::Words(_) => {}
+                    Reading::Words(w) => a.read_words = Some(*w),
                 }
             }
         }
     }
+}
+
+/// Pauses until `minWriteIntervalMs` has passed since the last write request, and
+/// makes this one the last.
+pub(super) async fn pace(plc: &PlcPlan, last_write: &mut Option<tokio::time::Instant>) {
+    if let Some(last) = *last_write {
+        tokio::time::sleep_until(last + Duration::from_millis(plc.min_write_interval_ms)).await;
+    }
+    *last_write = Some(tokio::time::Instant::now());
 }
 
 /// Writes the registers (sorted by kind and address), coalesced into runs of adjacent
@@ -181,16 +211,12 @@ async fn write<C: Connector>(
     plc: &PlcPlan,
     timeout: Duration,
     sorted: &mut [&mut Attempt<'_>],
+    last_write: &mut Option<tokio::time::Instant>,
 ) {
-    let pacing = Duration::from_millis(plc.min_write_interval_ms);
-    let mut last_write: Option<tokio::time::Instant> = None;
     let all: Vec<usize> = (0..sorted.len()).collect();
     let mut queue: VecDeque<Batch> = batches(sorted, &all, Rewrites::default()).collect();
     while let Some(batch) = queue.pop_front() {
-        if let Some(last) = last_write {
-            tokio::time::sleep_until(last + pacing).await;
-        }
-        last_write = Some(tokio::time::Instant::now());
+        pace(plc, last_write).await;
         let first = sorted[batch.members[0]].reg;
         let words: Vec<u16> = batch
             .members
@@ -483,7 +509,9 @@ async fn read_back<C: Connector>(
                     continue;
                 }
                 match reading {
-                    Reading::Words(w) if *w == a.reg.desired_words => {}
+                    Reading::Words(w) if a.reg.value_words(w) == a.reg.desired_words => {
+                        super::bit::check_other_bits(a, w);
+                    }
                     Reading::Words(_) => a.fail(ApplyError::Mismatch {
                         read_back: a.after,
                         desired: a.reg.desired,
@@ -532,7 +560,7 @@ fn runs(sorted: &[&RegisterPlan]) -> Vec<Range<usize>> {
 /// One write request for `words` from `start`: FC05/FC15 for coils, FC06 for one
 /// holding register (FC16 when the device answers IllegalFunction), FC16 for more.
 /// The answer is judged against what was sent.
-async fn write_run<C: Connector>(
+pub(super) async fn write_run<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
     kind: RegisterKind,

@@ -265,3 +265,25 @@ proptest! {
         prop_assert_eq!(values.iter().collect::<Vec<_>>(), words);
     }
 }
+
+/// The specification's example of FC22: register 4, AND 0x00F2, OR 0x0025.
+#[test]
+fn mask_write_register_parses_and_echoes() {
+    let pdu = [0x16, 0x00, 0x04, 0x00, 0xF2, 0x00, 0x25];
+    assert_eq!(
+        Request::parse(&pdu),
+        Ok(Request::MaskWriteRegister {
+            address: 4,
+            and_mask: 0x00F2,
+            or_mask: 0x0025
+        })
+    );
+    assert_eq!(Request::parse(&pdu[..5]), Err(IDV));
+    assert_eq!(Request::parse(&[&pdu[..], &[0]].concat()), Err(IDV));
+    let echo = Response::MaskWrite {
+        address: 4,
+        and_mask: 0x00F2,
+        or_mask: 0x0025,
+    };
+    assert_eq!(pdu_of(echo), pdu);
+}

@@ -42,6 +42,8 @@ fn plc(namespace: &str, name: &str, host: &str, port: u16, unit_id: u8) -> Plc {
             address: 4001,
             kind: RegisterKind::Holding,
             codec,
+            bit: None,
+            read_address: None,
             desired: Value::Int(2500),
             tolerance: 0.0,
             min: None,
@@ -339,4 +341,34 @@ fn a_scenario_program_names_registers_of_its_device_with_values_they_hold() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("every"), "{error}");
+}
+
+#[test]
+fn a_scenario_can_play_a_device_without_mask_write_and_with_split_read_back() {
+    let config = scenario(
+        "devices:\n  - name: coupler\n    listen: 127.0.0.1:0\n    maskWrite: false\n    readBack:\n      - {from: 0, to: 512, count: 16}\n    registers:\n      - {name: outputs, address: 0, value: 0}\n      - {name: run, address: 20, type: bool, bit: 3, value: true}\n      - {name: lamps, address: 1, kind: coil, readAddress: 513, value: true}\n",
+    )
+    .unwrap();
+    let device = &config.endpoints[0].devices[0];
+    assert!(!device.quirks.mask_write);
+    let entry = |kind, from, to, count| ReadBack {
+        kind,
+        from,
+        to,
+        count,
+    };
+    assert_eq!(
+        device.quirks.read_back,
+        [
+            entry(RegisterKind::Holding, 0, 512, 16),
+            entry(RegisterKind::Coil, 1, 513, 1)
+        ]
+    );
+    assert_eq!(device.points[1].bit, Some(3));
+    let plain = scenario(
+        "devices:\n  - name: d\n    listen: 127.0.0.1:0\n    registers:\n      - {name: a, address: 0, value: 0}\n",
+    )
+    .unwrap();
+    assert_eq!(plain.endpoints[0].devices[0].quirks, Quirks::default());
+    assert!(plain.endpoints[0].devices[0].quirks.mask_write);
 }

@@ -22,6 +22,7 @@ pub(crate) fn point(
         kind,
         address,
         codec,
+        bit: None,
         initial,
     }
 }
@@ -261,4 +262,120 @@ fn bad_layouts_are_clear_errors() {
             .err()
             .is_some_and(|e| e.to_string().contains("does not fit a coil register"))
     );
+}
+
+/// The specification's example: 0x0012 with AND 0x00F2 and OR 0x0025 becomes 0x0017.
+#[test]
+fn mask_write_changes_only_the_masked_bits_and_echoes_the_request() {
+    let mut device = sample();
+    assert!(device.set_words(RegisterKind::Holding, 10, &[0x0012]));
+    let request = [0x16, 0, 10, 0x00, 0xF2, 0x00, 0x25];
+    assert_eq!(answer(&mut device, &request), request);
+    assert_eq!(
+        device.read_words(RegisterKind::Holding, 10, 1),
+        Some(vec![0x0017])
+    );
+    assert_eq!(
+        answer(&mut device, &[0x16, 0, 99, 0, 0, 0, 0]),
+        [0x96, 0x02]
+    );
+    let (_, record) = device.execute(&request);
+    assert_eq!(
+        record.map(|r| (r.old, r.new)),
+        Some((vec![0x0017], vec![0x0017]))
+    );
+
+    let mut without = sample()
+        .with_quirks(Quirks {
+            mask_write: false,
+            read_back: Vec::new(),
+        })
+        .unwrap();
+    assert_eq!(answer(&mut without, &request), [0x96, 0x01]);
+    assert_eq!(
+        without.read_words(RegisterKind::Holding, 10, 1),
+        Some(vec![1500])
+    );
+}
+
+/// A coupler's output image: written at 10, read back at 500; a read at 10 shows
+/// zeros (its input image), and 500 cannot be written.
+#[test]
+fn split_read_back_serves_the_written_range_at_its_read_address() {
+    let read_back = vec![crate::sim::ReadBack {
+        kind: RegisterKind::Holding,
+        from: 10,
+        to: 500,
+        count: 2,
+    }];
+    let quirks = Quirks {
+        mask_write: true,
+        read_back,
+    };
+    let mut device = sample().with_quirks(quirks.clone()).unwrap();
+    assert_eq!(answer(&mut device, &[6, 0, 10, 0, 42]), [6, 0, 10, 0, 42]);
+    assert_eq!(
+        answer(&mut device, &[3, 0x01, 0xF4, 0, 2]),
+        [3, 4, 0, 42, 0xFF, 0xFB]
+    );
+    assert_eq!(answer(&mut device, &[3, 0, 10, 0, 1]), [3, 2, 0, 0]);
+    assert_eq!(answer(&mut device, &[3, 0x01, 0xF3, 0, 2]), [0x83, 0x02]);
+    assert_eq!(answer(&mut device, &[6, 0x01, 0xF4, 0, 1]), [0x86, 0x02]);
+
+    let declared = Device::new(
+        "d",
+        vec![point(
+            "x",
+            RegisterKind::Holding,
+            501,
+            ValueType::U16,
+            Value::Int(0),
+        )],
+    )
+    .unwrap()
+    .with_quirks(quirks);
+    assert_eq!(
+        declared.unwrap_err().to_string(),
+        "device d: readBack: holding 500 is declared as a register, so it cannot show holding 10"
+    );
+}
+
+#[test]
+fn bit_points_share_a_word_and_start_with_only_their_bit() {
+    let bit = |name: &str, bit: u8, on: bool| Point {
+        bit: Some(bit),
+        ..point(
+            name,
+            RegisterKind::Holding,
+            20,
+            ValueType::Bool,
+            Value::Bool(on),
+        )
+    };
+    let device = Device::new(
+        "d",
+        vec![
+            bit("run", 3, true),
+            bit("jog", 5, false),
+            bit("ready", 15, true),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        device.read_words(RegisterKind::Holding, 20, 1),
+        Some(vec![0x8008])
+    );
+    let twice = Device::new("d", vec![bit("run", 3, true), bit("again", 3, false)]);
+    assert_eq!(
+        twice.unwrap_err().to_string(),
+        "device d: registers again and run overlap in the holding table"
+    );
+    let word = point(
+        "word",
+        RegisterKind::Holding,
+        20,
+        ValueType::U16,
+        Value::Int(0),
+    );
+    assert!(Device::new("d", vec![bit("run", 3, true), word]).is_err());
 }
