@@ -150,6 +150,7 @@ enum Event<'a> {
         changed: usize,
         failed: usize,
         skipped: usize,
+        in_sync: usize,
     },
 }
 
@@ -231,7 +232,7 @@ impl<W: Write> View for JsonView<W> {
     fn apply_result(&mut self, r: &RegisterResult) -> io::Result<()> {
         let register = Register::applied(r);
         let event = match r.outcome {
-            Outcome::Applied => Event::ApplyComplete {
+            Outcome::Applied | Outcome::InSync => Event::ApplyComplete {
                 register,
                 before: r.before,
                 after: r.after,
@@ -259,6 +260,7 @@ impl<W: Write> View for JsonView<W> {
             changed: s.changed,
             failed: s.failed,
             skipped: s.skipped,
+            in_sync: s.in_sync,
         })?;
         self.out.flush()
     }

@@ -248,6 +248,71 @@ async fn a_saved_plan_skips_a_register_another_client_changed() {
     );
 }
 
+/// A saved plan applied twice: the second time every register already holds its
+/// desired value, so nothing is written and the apply succeeds, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_applying_an_applied_plan_writes_nothing_and_succeeds() {
+    let plant = Plant::start(PLANT).await;
+    drift(&plant);
+    let planfile = plant.dir.path().join("plan.json");
+    let plan = plant
+        .fabctl(&["plan", "--out", planfile.to_str().unwrap()])
+        .await;
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let first = plant.fabctl(&["apply", planfile.to_str().unwrap()]).await;
+    assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
+    let writes = plant.sim.write_log().len();
+
+    let again = plant
+        .fabctl(&["apply", "--color", "never", planfile.to_str().unwrap()])
+        .await;
+    let out = stdout(&again);
+    assert_eq!(again.status.code(), Some(0), "{out}{}", stderr(&again));
+    assert!(
+        out.contains("plant/press/force: in_sync (already 250, not written)\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("Apply complete! 0 changed, 0 failed, 5 already in sync.\n"),
+        "{out}"
+    );
+    assert_eq!(plant.sim.write_log().len(), writes, "nothing was written");
+
+    let json = plant
+        .fabctl(&["apply", "-o", "json", planfile.to_str().unwrap()])
+        .await;
+    assert_eq!(json.status.code(), Some(0), "{}", stdout(&json));
+    let events: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let force = events
+        .iter()
+        .find(|e| e["type"] == "apply_complete" && e["register"] == "force")
+        .expect("an apply_complete event for force");
+    assert_eq!(force["outcome"], "in_sync");
+    assert_eq!(force["after"], serde_json::Value::Null);
+    let summary = events.last().unwrap();
+    assert_eq!(
+        (&summary["type"], &summary["changed"], &summary["in_sync"]),
+        (&"apply_summary".into(), &0.into(), &5.into())
+    );
+    let audited: Vec<_> = plant
+        .audit_lines()
+        .into_iter()
+        .filter(|l| l["register"] == "force")
+        .map(|l| (l["outcome"].clone(), l["written"].clone()))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            ("applied".into(), true.into()),
+            ("in_sync".into(), false.into()),
+            ("in_sync".into(), false.into())
+        ]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_unreachable_device_does_not_stop_the_others() {
     let template = PLANT.replace("port: @oven", "port: @closed\n  timeoutMs: 200");

@@ -24,6 +24,8 @@ struct Attempt<'p> {
     after: Option<Value>,
     /// Whether a write request was sent for it.
     written: bool,
+    /// The compare-and-set read found the desired value already there: nothing to write.
+    in_sync: bool,
     /// The step that stopped it; `None` while it is on its way to `applied`.
     error: Option<ApplyError>,
 }
@@ -41,12 +43,13 @@ impl<'p> Attempt<'p> {
             before: None,
             after: None,
             written: false,
+            in_sync: false,
             error: refusal.map(ApplyError::Refused),
         }
     }
 
     fn is_pending(&self) -> bool {
-        self.error.is_none()
+        self.error.is_none() && !self.in_sync
     }
 
     fn fail(&mut self, error: ApplyError) {
@@ -78,10 +81,11 @@ impl<'p> Attempt<'p> {
             before: self.before,
             desired: reg.desired,
             after: self.after,
-            outcome: self
-                .error
-                .as_ref()
-                .map_or(Outcome::Applied, ApplyError::outcome),
+            outcome: match (&self.error, self.in_sync) {
+                (Some(error), _) => error.outcome(),
+                (None, true) => Outcome::InSync,
+                (None, false) => Outcome::Applied,
+            },
             written: self.written,
             error: self.error.map(Box::new),
         }
@@ -125,8 +129,9 @@ pub(super) async fn apply_plc<C: Connector>(
     attempts.into_iter().map(|a| a.result(plc)).collect()
 }
 
-/// Compare-and-set: re-reads the registers just before writing. One whose words
-/// differ from what the plan saw is stale and not written.
+/// Compare-and-set: re-reads the registers just before writing. One that already holds
+/// the desired words is in sync (whatever the plan saw) and not written; one whose
+/// words differ from what the plan saw is stale and not written.
 async fn compare_and_set<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
@@ -149,6 +154,7 @@ async fn compare_and_set<C: Connector>(
                     Reading::Exception(exception) => a.fail(ApplyError::PreReadRefused {
                         exception: *exception,
                     }),
+                    Reading::Words(w) if *w == a.reg.desired_words => a.in_sync = true,
                     Reading::Words(w) if Some(w) != a.reg.live_words.as_ref() => {
                         a.fail(ApplyError::Stale {
                             planned: a.reg.live,
