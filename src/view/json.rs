@@ -409,7 +409,7 @@ mod tests {
         assert_eq!(events[3]["error"], "read-back shows 3 instead of 12.5");
         assert_eq!(
             events[4],
-            json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1})
+            json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1, "in_sync": 0})
         );
     }
 

@@ -45,8 +45,9 @@ async fn an_imported_manifest_plans_clean() {
         "{manifest}"
     );
     assert!(
-        manifest
-            .contains("    - {name: coil_10, address: 10, kind: coil, mode: observe, value: true}\n"),
+        manifest.contains(
+            "    - {name: coil_10, address: 10, kind: coil, mode: observe, value: true}\n"
+        ),
         "{manifest}"
     );
     assert!(!manifest.contains("enforce}"), "{manifest}");
@@ -109,8 +110,15 @@ async fn an_imported_counter_is_never_rolled_back() {
     let addr = plant.sim.addr_of("default/site").unwrap();
     let out_file = plant.dir.path().join("imported.yaml");
     let mut cmd = crate::support::fabctl();
-    cmd.args(["import", "--device", &addr.to_string(), "--holding", "4001", "--out"])
-        .arg(&out_file);
+    cmd.args([
+        "import",
+        "--device",
+        &addr.to_string(),
+        "--holding",
+        "4001",
+        "--out",
+    ])
+    .arg(&out_file);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
@@ -124,7 +132,13 @@ async fn an_imported_counter_is_never_rolled_back() {
     let apply = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(apply.status.code(), Some(0), "{}{}", stdout(&apply), stderr(&apply));
+    assert_eq!(
+        apply.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&apply),
+        stderr(&apply)
+    );
     assert!(stdout(&apply).contains("! hr_4001"), "{}", stdout(&apply));
     assert_eq!(
         plant.sim.read_words("default/site", Holding, 4001, 1),
