@@ -42,6 +42,8 @@ pub fn resolve(
                 "write a host name such as plc-1.plant.local or an IP address such as 10.0.0.5",
             ),
         );
+    } else if let Some(d) = check_device_address(&spec.device_address, spec.port) {
+        diags.push(d.at(at_spec(SpecField::DeviceAddress)));
     }
     if spec.port == 0 {
         diags.push(Diagnostic::error(
@@ -323,6 +325,57 @@ fn resolve_register(
         },
         source: locs.at(Field::Register(index)),
     })
+}
+
+/// A `deviceAddress` that holds more than a host: a scheme (`tcp://10.0.0.5`), a port
+/// (`10.0.0.5:502`, `[::1]:502`) or brackets (`[::1]`). An IPv6 address such as `::1`
+/// is a host, not a host and a port.
+fn check_device_address(address: &str, port: u16) -> Option<AddressProblem> {
+    if address.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    if let Some((scheme, rest)) = address.split_once("://") {
+        let host = rest.split(['/', ':']).next().unwrap_or(rest);
+        return Some(AddressProblem {
+            message: format!("`spec.deviceAddress` {address:?} holds a scheme ({scheme}://)"),
+            hint: format!(
+                "write the host only (`deviceAddress: {host}`) and put the port in spec.port"
+            ),
+        });
+    }
+    let bracketed = address.strip_prefix('[').and_then(|r| r.split_once(']'));
+    let (host, written_port) = match bracketed {
+        Some((host, "")) => {
+            return Some(AddressProblem {
+                message: format!("`spec.deviceAddress` {address:?} is in brackets"),
+                hint: format!("write the IPv6 address without them: `deviceAddress: {host}`"),
+            });
+        }
+        Some((host, rest)) => (host, rest.strip_prefix(':')?),
+        None => address.rsplit_once(':')?,
+    };
+    let written_port: u16 = written_port.parse().ok()?;
+    let port_hint = if written_port == port {
+        String::new()
+    } else {
+        format!(" and `port: {written_port}` (spec.port is {port})")
+    };
+    Some(AddressProblem {
+        message: format!("`spec.deviceAddress` {address:?} holds a port"),
+        hint: format!("put the port in spec.port: `deviceAddress: {host}`{port_hint}"),
+    })
+}
+
+/// What [`check_device_address`] found, placed by the caller.
+struct AddressProblem {
+    message: String,
+    hint: String,
+}
+
+impl AddressProblem {
+    fn at(self, loc: super::SourceLoc) -> Diagnostic {
+        Diagnostic::error(loc, self.message).with_hint(self.hint)
+    }
 }
 
 /// "register `name`", how messages name a register; formatted only when one is.

@@ -313,6 +313,45 @@ async fn re_applying_an_applied_plan_writes_nothing_and_succeeds() {
     );
 }
 
+/// `127.1` is no spelling validation treats as an alias, but the system resolver maps
+/// it to 127.0.0.1 (without DNS): the run resolves host names before contacting any
+/// device and refuses two PLCs that claim one register of one device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_plcs_claiming_one_register_of_one_resolved_device_are_refused_before_any_traffic() {
+    let plant = Plant::start(PLANT).await;
+    let port = plant.sim.addr_of("plant/oven").unwrap().port();
+    let other = plant.dir.path().join("oven-by-name.yaml");
+    std::fs::write(
+        &other,
+        format!(
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: oven-by-name, namespace: plant}}\nspec:\n  deviceAddress: \"127.1\"\n  port: {port}\n  registers:\n    - {{name: setpoint, address: 10, value: 170}}\n"
+        ),
+    )
+    .unwrap();
+    let other = other.to_str().unwrap();
+    let validate = plant.fabctl(&["validate", "-f", other]).await;
+    assert_eq!(validate.status.code(), Some(0), "{}", stderr(&validate));
+
+    for command in [&["plan"][..], &["apply", "--auto-approve"]] {
+        let args: Vec<&str> = command.iter().copied().chain(["-f", other]).collect();
+        let out = plant.fabctl(&args).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{}{err}", stdout(&out));
+        assert!(
+            err.contains(&format!(
+                "error: register `setpoint` (holding 10) overlaps register `setpoint` of plant/oven-by-name (holding 10)\n  help: `setpoint` is declared at {other}:8:7; 127.0.0.1:{port} and 127.1:{port} are one device; give each register its own addresses\n"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("1 problem found in the manifests; nothing was sent to any device"),
+            "{err}"
+        );
+    }
+    assert_eq!(plant.sim.total_requests(), 0);
+    assert_eq!(plant.sim.total_connections(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_unreachable_device_does_not_stop_the_others() {
     let template = PLANT.replace("port: @oven", "port: @closed\n  timeoutMs: 200");

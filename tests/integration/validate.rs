@@ -177,3 +177,19 @@ fn a_resource_from_the_cluster_is_validated_like_a_file() {
         "{message}"
     );
 }
+
+/// `::1` is an IPv6 address, not a host and a port; and 127.0.0.1 and ::1 are two
+/// addresses a server may listen on separately, so they are not one device.
+#[test]
+fn an_ipv6_address_is_no_port_and_not_the_ipv4_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plcs.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: v6}\nspec:\n  deviceAddress: \"::1\"\n  port: 5502\n  registers:\n    - {name: a, address: 4002, value: 1}\n---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: v4}\nspec:\n  deviceAddress: 127.0.0.1\n  port: 5502\n  registers:\n    - {name: a, address: 4002, value: 1}\n",
+    )
+    .unwrap();
+    let out = run(&["validate", "-f", path.to_str().unwrap()]);
+    assert_eq!(stderr(&out), "");
+    assert!(out.status.success());
+}

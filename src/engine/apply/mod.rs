@@ -501,6 +501,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_host_that_did_not_resolve_is_never_written() {
+        let (mem, plcs) = setup();
+        let mut plan = plan(&mem, &plcs).await;
+        plan.plcs[0].host = "lost-2.apply-test".into();
+        crate::device::endpoint::resolve_with(["lost-2.apply-test"], &|_: &str| {
+            Err("Name or service not known".into())
+        });
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert_eq!(mem.requests().len(), before, "no request at all");
+        let a = &report.results[0];
+        assert_eq!((a.outcome, a.written), (Outcome::Failed, false));
+        assert_eq!(
+            a.error.as_ref().map(ToString::to_string).as_deref(),
+            Some(
+                "not written: cannot re-read before writing: cannot resolve host \"lost-2.apply-test\": Name or service not known; check spec.deviceAddress"
+            )
+        );
+    }
+
+    #[tokio::test]
     async fn fc06_falls_back_to_fc16() {
         let (mem, plcs) = setup();
         mem.refuse_fc06();

@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use super::{ApplyError, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult};
-use crate::device::{Connector, Exception, Session, TransportError};
+use crate::device::{Connector, Exception, Session, TransportError, endpoint};
 use crate::engine::guard::{GuardError, guard};
 use crate::engine::lock;
 use crate::engine::observe::{self, Reading};
@@ -109,11 +109,23 @@ pub(super) async fn apply_plc<C: Connector>(
     let mut allowed: Vec<&mut Attempt> = attempts.iter_mut().filter(|a| a.is_pending()).collect();
     if !allowed.is_empty() {
         // One writer per device on this host: a concurrent fabctl waits, then its
-        // compare-and-set sees this one's values and reports them stale.
-        match lock::acquire(&plc.host, plc.port, plc.unit_id).await {
+        // compare-and-set sees this one's values and reports them stale. A host the
+        // run could not resolve is not contacted.
+        let locked = match endpoint::failure(&plc.host) {
+            Some(reason) => Err(ApplyError::PreRead {
+                source: observe::DeviceError::Resolve {
+                    host: plc.host.clone(),
+                    reason,
+                },
+            }),
+            None => lock::acquire(&plc.host, plc.port, plc.unit_id)
+                .await
+                .map_err(ApplyError::Lock),
+        };
+        match locked {
             Err(e) => {
                 for a in allowed {
-                    a.fail(ApplyError::Lock(e.clone()));
+                    a.fail(e.clone());
                 }
             }
             Ok(_lock) => {
