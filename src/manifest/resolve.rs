@@ -11,7 +11,7 @@ use super::diagnostic::{Diagnostic, Diagnostics};
 use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec};
 use super::{Plc, Register};
-use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder};
+use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, above_max, below_min};
 
 /// Name of the register the original operator's shorthand declares.
 pub const SHORTHAND_REGISTER: &str = "target";
@@ -262,7 +262,7 @@ fn resolve_register(
         );
     }
     if let (Some(min), Some(max)) = (reg.min, reg.max)
-        && min > max
+        && max.compare(&min.into()) == Some(std::cmp::Ordering::Greater)
     {
         diags.push(Diagnostic::error(
             at(RegisterField::Min),
@@ -286,8 +286,8 @@ fn resolve_register(
         );
         return None;
     }
-    if let Some(v) = reg.value.as_f64() {
-        if let Some(min) = reg.min.filter(|m| v < *m) {
+    {
+        if let Some(min) = reg.min.filter(|m| below_min(&reg.value, *m)) {
             diags.push(
                 Diagnostic::error(
                     at(RegisterField::Value),
@@ -296,7 +296,7 @@ fn resolve_register(
                 .with_hint("fix the value, or the bound if the machine allows it"),
             );
         }
-        if let Some(max) = reg.max.filter(|m| v > *m) {
+        if let Some(max) = reg.max.filter(|m| above_max(&reg.value, *m)) {
             diags.push(
                 Diagnostic::error(
                     at(RegisterField::Value),

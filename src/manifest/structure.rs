@@ -14,6 +14,7 @@ use super::IndustrialPLCSpec;
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean};
 use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::node::{Node, NodeValue};
+use crate::register::Bound;
 
 /// Checks `node` (found at `path`, e.g. `spec.registers[0]`) against `rules`.
 pub fn check(node: &Node, rules: &Rules, path: &str, file: &FileRef, diags: &mut Diagnostics) {
@@ -93,8 +94,8 @@ fn check_typed_register(
         (RegisterField::Scale, Some(reg.scale)),
         (RegisterField::Offset, Some(reg.offset)),
         (RegisterField::Tolerance, Some(reg.tolerance)),
-        (RegisterField::Min, reg.min),
-        (RegisterField::Max, reg.max),
+        (RegisterField::Min, reg.min.map(Bound::as_f64)),
+        (RegisterField::Max, reg.max.map(Bound::as_f64)),
     ];
     for (field, value) in numbers {
         if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {

@@ -129,10 +129,12 @@ pub enum WordOrder {
     Little,
 }
 
+mod bound;
 mod codec;
 mod value;
 mod words;
 
+pub use bound::{Bound, above_max, below_min};
 pub use codec::{Codec, DecodeError, EncodeError, in_sync};
 pub use value::Value;
 pub use words::Words;
