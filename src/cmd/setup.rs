@@ -17,7 +17,7 @@ use crate::engine::plan::{Plan, PlanOptions};
 use crate::engine::reconcile::{self, TickReport};
 use crate::engine::target::{self, TargetError, Targetable};
 use crate::error::Error;
-use crate::manifest::{self, Diagnostic, Plc};
+use crate::manifest::{self, Diagnostic, Plc, Severity};
 use crate::metrics::Metrics;
 use crate::process::limits::{self, LimitError, Need};
 use crate::process::progress::Bar;
@@ -109,21 +109,21 @@ impl<'a> Setup<'a> {
         Ok(report.plcs)
     }
 
-    /// Prints diagnostics as `-o` asks: human on stderr (notes with `-v`), JSON
-    /// lines on stdout (errors).
+    /// Prints diagnostics as `-o` asks: human on stderr (notes only with `-v`),
+    /// JSON lines on stdout (errors and warnings).
     fn print_diagnostics(&self, diagnostics: &manifest::Diagnostics) -> Result<(), Error> {
         match self.global.output {
             OutputFormat::Human => {
                 let mut err = std::io::stderr().lock();
                 for d in diagnostics.iter() {
-                    if d.is_error() || self.global.verbose > 0 {
+                    if d.severity != Severity::Note || self.global.verbose > 0 {
                         writeln!(err, "{d}")?;
                     }
                 }
             }
             OutputFormat::Json | OutputFormat::Yaml => {
                 let mut out = std::io::stdout();
-                for d in diagnostics.iter().filter(|d| d.is_error()) {
+                for d in diagnostics.iter().filter(|d| d.severity != Severity::Note) {
                     writeln!(out, "{}", diagnostic_json(d))?;
                 }
             }

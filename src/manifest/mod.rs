@@ -10,6 +10,7 @@ mod files;
 mod fleet;
 pub mod locations;
 mod model;
+mod modicon;
 mod node;
 mod object;
 mod resolve;

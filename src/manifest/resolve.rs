@@ -185,6 +185,11 @@ fn resolve_register(
                 .with_hint(format!("try `{}`", suggest_name(&reg.name))),
         );
     }
+    if let Some(warning) =
+        super::modicon::check(&reg.name, reg.kind, reg.address, at(RegisterField::Address))
+    {
+        diags.push(warning);
+    }
     let value_type = reg.value_type();
     if reg.kind.is_bit() && value_type != ValueType::Bool {
         diags.push(

@@ -274,7 +274,18 @@ fn check_at(node: &Node, schema: &Rules, path: &Path<'_>, file: &FileRef, diags:
             }
         }
         ("string", NodeValue::Str(s)) => check_string(s, schema, path, loc, diags),
-        ("integer", NodeValue::Int(i)) => check_range(*i as f64, schema, path, loc, diags),
+        ("integer", NodeValue::Int(i)) => {
+            let before = diags.0.len();
+            check_range(*i as f64, schema, path, loc, diags);
+            if diags.0.len() > before && matches!(path, Path::Field(_, "address")) {
+                let hint = i64::try_from(*i)
+                    .ok()
+                    .and_then(super::modicon::six_digit_hint);
+                if let (Some(d), Some(hint)) = (diags.0.last_mut(), hint) {
+                    d.hint = Some(hint);
+                }
+            }
+        }
         ("number", NodeValue::Int(i)) => check_range(*i as f64, schema, path, loc, diags),
         ("number", NodeValue::Float(f)) => check_range(*f, schema, path, loc, diags),
         ("boolean", NodeValue::Bool(_)) => {}

@@ -352,6 +352,50 @@ async fn two_plcs_claiming_one_register_of_one_resolved_device_are_refused_befor
     assert_eq!(plant.sim.total_connections(), 0);
 }
 
+/// A plan warns about an address in Modicon notation (stderr, or a JSON diagnostic
+/// line) and its exit code stays what the registers say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_warns_about_modicon_addresses_without_changing_its_exit_code() {
+    let plant = Plant::start(
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: drive}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @drive\n  registers:\n    - {name: speed, address: 40101, value: 1500}\n",
+    )
+    .await;
+    let out = plant
+        .fabctl(&["plan", "--detailed-exitcode", "--color", "never"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next(),
+        Some(
+            format!(
+                "{}:8:30: warning: register `speed`: address 40101 looks like a Modicon reference (4xxxx); did you mean address 100?",
+                plant.path()
+            )
+            .as_str()
+        )
+    );
+    assert!(
+        stdout(&out).ends_with("No changes. Your PLCs match the manifests (1 register in sync).\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    let json = plant.fabctl(&["plan", "-o", "json"]).await;
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&json).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&first["type"], &first["severity"], &first["line"]),
+        (&"diagnostic".into(), &"warning".into(), &8.into())
+    );
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("did you mean address 100?")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_unreachable_device_does_not_stop_the_others() {
     let template = PLANT.replace("port: @oven", "port: @closed\n  timeoutMs: 200");

@@ -113,8 +113,11 @@ async fn chaos_soak() {
                 .unwrap();
             if value.as_f64().is_some() {
                 assert!(
-                    !reg.min.is_some_and(|m| fabctl::register::below_min(&value, m))
-                        && !reg.max.is_some_and(|m| fabctl::register::above_max(&value, m)),
+                    !reg.min
+                        .is_some_and(|m| fabctl::register::below_min(&value, m))
+                        && !reg
+                            .max
+                            .is_some_and(|m| fabctl::register::above_max(&value, m)),
                     "{}/{} written {value}",
                     plc.id(),
                     reg.name
