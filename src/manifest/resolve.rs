@@ -55,6 +55,14 @@ pub fn resolve(
     let mut registers = Vec::with_capacity(register_specs.len() + 1);
     match (spec.target_register, spec.target_value) {
         (Some(address), Some(value)) => {
+            if let Some(warning) = super::modicon::check(
+                SHORTHAND_REGISTER,
+                RegisterKind::Holding,
+                address,
+                at_spec(SpecField::TargetRegister),
+            ) {
+                diags.push(warning);
+            }
             let loc = at_spec(SpecField::TargetValue);
             if !(0..=i64::from(u16::MAX)).contains(&value) {
                 diags.push(

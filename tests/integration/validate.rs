@@ -231,3 +231,24 @@ fn modicon_references_are_warned_about_and_still_valid() {
     );
     assert_eq!(lines[2]["valid"], true);
 }
+
+#[test]
+fn the_shorthand_target_register_is_warned_about_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: seed}\nspec:\n  deviceAddress: 10.0.0.9\n  targetRegister: 40001\n  targetValue: 2500\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let out = run(&["validate", "-f", file]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "{file}:6:19: warning: register `target`: address 40001 looks like a Modicon reference (4xxxx); did you mean address 0?\n"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
