@@ -297,6 +297,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand --color 'When to color output: auto = on a terminal and NO_COLOR unset'
             cand -o 'Output format of results on stdout'
             cand --output 'Output format of results on stdout'
+            cand --enforce 'Import writable registers as `mode: enforce` [default: every register is `mode: observe`]'
             cand -v 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
             cand --verbose 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
             cand -q 'Only errors on stderr'

@@ -250,6 +250,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l enforce -d 'Import writable registers as `mode: enforce` [default: every register is `mode: observe`]'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -334,6 +334,9 @@ pub struct ImportArgs {
     /// Write the manifest here instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Import writable registers as `mode: enforce` [default: every register is `mode: observe`]
+    #[arg(long)]
+    pub enforce: bool,
 }
 
 /// `fabctl completions`.

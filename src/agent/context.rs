@@ -108,8 +108,10 @@ impl<C> Context<C> {
 
     /// Serializes reconciles of PLCs behind one endpoint (host:port): a Modbus
     /// gateway serves one request at a time, and fabctl keeps one connection per
-    /// endpoint. PLCs on other endpoints are never delayed by it.
+    /// endpoint. PLCs on other endpoints are never delayed by it. The host name is
+    /// resolved again first, so a name and its address are one endpoint.
     pub async fn lock_endpoint(&self, plc: &Plc) -> tokio::sync::OwnedMutexGuard<()> {
+        crate::device::endpoint::refresh(&plc.host).await;
         self.endpoints.lock(plc).await
     }
 
@@ -361,7 +363,7 @@ impl Memory {
     }
 }
 
-/// Host (lowercase) and port.
+/// Host identity (see [`crate::engine::observe::endpoint_key`]) and port.
 type Endpoint = (String, u16);
 
 /// One async mutex per endpoint, dropped when nobody holds it any more.

@@ -174,6 +174,12 @@ impl Assessment {
                                     after: x.after,
                                 });
                             }
+                            // Another writer set the desired value since the read:
+                            // in sync, and no correction of ours.
+                            Some(x) if x.outcome == Outcome::InSync => {
+                                status.live = x.before.or(r.live);
+                                status.in_sync = true;
+                            }
                             Some(x) if x.outcome == Outcome::Stale => {
                                 status.live = x.before.or(r.live);
                                 status.action = RegisterAction::Stale;

@@ -1,7 +1,8 @@
 //! `fabctl import`: brownfield adoption. Reads the live values of the given register
 //! ranges and prints a valid `IndustrialPLC` manifest with them as desired values, so
-//! `fabctl plan` right after the import shows no changes. Input registers and
-//! discrete inputs become observe-only assertions.
+//! `fabctl plan` right after the import shows no changes. Every register is imported
+//! `mode: observe` (a live counter or a command word must never be rolled back to the
+//! value it had at import time); `--enforce` opts writable registers in.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -43,6 +44,14 @@ pub enum ImportError {
     Nothing,
     #[error("{asked} registers asked for; import at most {MAX_REGISTERS} at a time")]
     TooMany { asked: usize },
+    #[error(
+        "read nothing from {device}: none of the {asked} registers asked for could be imported (first: {first}); check the ranges, --unit and --type"
+    )]
+    NothingRead {
+        device: String,
+        asked: usize,
+        first: String,
+    },
     #[error("cannot read {device}: {source}")]
     Read {
         device: String,
@@ -126,6 +135,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         yaml,
         "# Rename the registers, set min/max bounds and tolerances, then commit."
     );
+    if !args.enforce {
+        let _ = writeln!(
+            yaml,
+            "# Every register is `mode: observe` (reported, never written): switch them to\n# `mode: enforce` one by one, never counters, commands or outputs the PLC program writes."
+        );
+    }
     let _ = writeln!(
         yaml,
         "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n  port: {port}\n  unitId: {}\n  timeoutMs: {}\n  registers:",
@@ -169,13 +184,21 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
                 let _ = write!(yaml, ", wordOrder: little");
             }
         }
-        if !kind.is_writable() {
+        if !(args.enforce && kind.is_writable()) {
             let _ = write!(yaml, ", mode: observe");
         }
         let _ = writeln!(yaml, ", value: {value}}}");
     }
     for s in &skipped {
         eprintln!("note: skipped {s}");
+    }
+    if skipped.len() == points.len() {
+        return Err(ImportError::NothingRead {
+            device: args.device.clone(),
+            asked: points.len(),
+            first: skipped.first().cloned().unwrap_or_default(),
+        }
+        .into());
     }
     match &args.out {
         Some(path) => {
@@ -192,7 +215,17 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         }
         None => print!("{yaml}"),
     }
+    eprintln!("{}", next_steps(args.enforce));
     Ok(Outcome::Success)
+}
+
+/// What to do with the imported manifest before fabctl may write anything.
+fn next_steps(enforce: bool) -> &'static str {
+    if enforce {
+        "Next: review every register before applying: writable registers were imported as `mode: enforce`, so `fabctl apply` will hold them at the imported values (never enforce counters, commands or outputs the PLC program writes)."
+    } else {
+        "Next: review the file (names, min/max, tolerances), run `fabctl plan` on it, then switch registers to `mode: enforce` one by one; never enforce counters, commands or outputs the PLC program writes."
+    }
 }
 
 fn parse_device(text: &str) -> Result<(String, u16), ImportError> {

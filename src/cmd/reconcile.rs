@@ -228,6 +228,12 @@ fn summarize(state: &State, report: &TickReport) {
                 r.before,
                 r.desired
             ),
+            crate::engine::apply::Outcome::InSync => tracing::info!(
+                "{}/{}: already {} (another writer set it), not written",
+                r.plc,
+                r.register,
+                r.desired
+            ),
             _ => tracing::warn!(
                 "{}/{}: {} {}",
                 r.plc,

@@ -1,6 +1,7 @@
 //! What the commands that talk to devices set up the same way, before any device is
-//! contacted: the manifests (their diagnostics printed as `-o` asks), `--target`, the
-//! open-file limit for the fleet, how devices are read and written (parallelism,
+//! contacted: the manifests (their diagnostics printed as `-o` asks), their host
+//! names resolved (two PLCs claiming one register of one device refused), `--target`,
+//! the open-file limit for the fleet, how devices are read and written (parallelism,
 //! retries, progress bars), and the audit log with the context of the run.
 
 use std::io::Write;
@@ -8,7 +9,7 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, OutputFormat, RunArgs};
-use crate::device::{Connector, Session};
+use crate::device::{Connector, Session, endpoint};
 use crate::engine::apply::{self, ApplyReport, ResultSink};
 use crate::engine::audit::{self, AuditLog};
 use crate::engine::conflict::Conflicts;
@@ -17,7 +18,7 @@ use crate::engine::plan::{Plan, PlanOptions};
 use crate::engine::reconcile::{self, TickReport};
 use crate::engine::target::{self, TargetError, Targetable};
 use crate::error::Error;
-use crate::manifest::{self, Diagnostic, Plc};
+use crate::manifest::{self, Diagnostic, Plc, Severity};
 use crate::metrics::Metrics;
 use crate::process::limits::{self, LimitError, Need};
 use crate::process::progress::Bar;
@@ -62,15 +63,34 @@ impl<'a> Setup<'a> {
     /// The PLCs of the manifests, narrowed to `--target`, with the open-file limit
     /// raised for talking to them.
     pub fn fleet(&self) -> Result<Vec<Plc>, Error> {
-        let plcs = self.select(self.load()?)?;
+        let plcs = self.load()?;
+        self.check_resolved(&plcs)?;
+        let plcs = self.select(plcs)?;
         self.ensure_descriptors(observe::endpoint_count(&plcs))?;
         Ok(plcs)
     }
 
-    /// A saved plan narrowed to `--target`, with the open-file limit raised for
-    /// writing it.
+    /// Resolves the PLCs' host names (before any device is contacted) and refuses
+    /// two PLCs that claim one register of one resolved device, as validation refuses
+    /// them under one spelling. A name that does not resolve is that PLC's device
+    /// error when it is read, never a reason to stop the others.
+    fn check_resolved(&self, plcs: &[Plc]) -> Result<(), Error> {
+        endpoint::resolve(plcs.iter().map(|p| p.host.as_str()));
+        let mut diagnostics = manifest::Diagnostics::default();
+        let plcs: Vec<&Plc> = plcs.iter().collect();
+        manifest::check_overlaps_by(&plcs, endpoint::identity, &mut diagnostics);
+        self.print_diagnostics(&diagnostics)?;
+        match diagnostics.error_count() {
+            0 => Ok(()),
+            count => Err(Error::InvalidManifests { count }),
+        }
+    }
+
+    /// A saved plan narrowed to `--target`, with its host names resolved and the
+    /// open-file limit raised for writing it.
     pub fn saved_plan(&self, plan: Plan) -> Result<Plan, Error> {
         let plcs = self.select(plan.plcs)?;
+        endpoint::resolve(plcs.iter().map(|p| p.host.as_str()));
         self.ensure_descriptors(observe::endpoints_of(
             plcs.iter().map(|p| (p.host.as_str(), p.port)),
         ))?;
@@ -83,26 +103,33 @@ impl<'a> Setup<'a> {
     pub fn load(&self) -> Result<Vec<Plc>, Error> {
         let report = self.manifests();
         let errors = report.diagnostics.error_count();
+        self.print_diagnostics(&report.diagnostics)?;
+        if errors > 0 {
+            return Err(Error::InvalidManifests { count: errors });
+        }
+        Ok(report.plcs)
+    }
+
+    /// Prints diagnostics as `-o` asks: human on stderr (notes only with `-v`),
+    /// JSON lines on stdout (errors and warnings).
+    fn print_diagnostics(&self, diagnostics: &manifest::Diagnostics) -> Result<(), Error> {
         match self.global.output {
             OutputFormat::Human => {
                 let mut err = std::io::stderr().lock();
-                for d in report.diagnostics.iter() {
-                    if d.is_error() || self.global.verbose > 0 {
+                for d in diagnostics.iter() {
+                    if d.severity != Severity::Note || self.global.verbose > 0 {
                         writeln!(err, "{d}")?;
                     }
                 }
             }
             OutputFormat::Json | OutputFormat::Yaml => {
                 let mut out = std::io::stdout();
-                for d in report.diagnostics.iter().filter(|d| d.is_error()) {
+                for d in diagnostics.iter().filter(|d| d.severity != Severity::Note) {
                     writeln!(out, "{}", diagnostic_json(d))?;
                 }
             }
         }
-        if errors > 0 {
-            return Err(Error::InvalidManifests { count: errors });
-        }
-        Ok(report.plcs)
+        Ok(())
     }
 
     /// The manifests named by `-f` with their diagnostics, printed nowhere.

@@ -8,6 +8,7 @@
 //! answer and is never retried.
 
 pub mod batch;
+pub mod endpoint;
 pub mod memory;
 pub mod modbus;
 mod session;

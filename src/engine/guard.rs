@@ -4,7 +4,7 @@
 
 use crate::engine::plan::RegisterPlan;
 use crate::manifest::Mode;
-use crate::register::{EncodeError, RegisterKind, Value};
+use crate::register::{Bound, EncodeError, RegisterKind, Value, above_max, below_min};
 
 /// Why a planned change must not be written.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -26,8 +26,8 @@ pub enum GuardError {
     )]
     OutOfBounds {
         desired: Value,
-        min: Option<f64>,
-        max: Option<f64>,
+        min: Option<Bound>,
+        max: Option<Bound>,
     },
     /// A `bool` written as a whole word would overwrite the other 15 bits; a bit
     /// outside the word, or on a type that is not `bool`, is no bit (an edited plan).
@@ -48,7 +48,7 @@ fn bound_bit(bit: &Option<u8>) -> String {
     bit.map_or_else(|| "missing".to_owned(), |b| b.to_string())
 }
 
-fn bound(bound: &Option<f64>) -> String {
+fn bound(bound: &Option<Bound>) -> String {
     bound.map_or_else(String::new, |b| b.to_string())
 }
 
@@ -80,8 +80,8 @@ pub fn guard(reg: &RegisterPlan) -> Result<(), GuardError> {
             });
         }
     }
-    if let Some(v) = reg.desired.as_f64()
-        && (reg.min.is_some_and(|m| v < m) || reg.max.is_some_and(|m| v > m))
+    if reg.min.is_some_and(|m| below_min(&reg.desired, m))
+        || reg.max.is_some_and(|m| above_max(&reg.desired, m))
     {
         return Err(GuardError::OutOfBounds {
             desired: reg.desired,
@@ -114,7 +114,7 @@ mod tests {
             Action::Change,
         );
         reg.desired_words = Words::from([5]);
-        (reg.min, reg.max) = (Some(0.0), Some(10.0));
+        (reg.min, reg.max) = (Some(Bound::Int(0)), Some(Bound::Int(10)));
         reg
     }
 
@@ -127,6 +127,28 @@ mod tests {
     #[test]
     fn a_consistent_change_passes() {
         assert_eq!(guard(&planned()), Ok(()));
+    }
+
+    #[test]
+    fn a_64_bit_value_just_above_its_max_is_refused() {
+        let mut reg = register(
+            "energy",
+            RegisterKind::Holding,
+            100,
+            ValueType::U64,
+            Some(Value::Int(0)),
+            Value::Int(18_446_744_073_709_551_615),
+            Action::Change,
+        );
+        reg.desired_words = Words::from([0xFFFF; 4]);
+        // As f64, 2^64 - 1 and 2^64 - 2 are one number.
+        reg.max = Some(Bound::Int(18_446_744_073_709_551_614));
+        assert_eq!(
+            guard(&reg).unwrap_err().to_string(),
+            "desired value 18446744073709551615 is outside the bounds ..=18446744073709551614"
+        );
+        reg.max = Some(Bound::Int(18_446_744_073_709_551_615));
+        assert_eq!(guard(&reg), Ok(()));
     }
 
     #[test]

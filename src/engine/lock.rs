@@ -23,9 +23,10 @@ impl Drop for DeviceLock {
     }
 }
 
-/// The lock file of a device (endpoint and unit id).
+/// The lock file of a device (its identity, port and unit id).
 pub fn path(host: &str, port: u16, unit: u8) -> PathBuf {
-    let host: String = host
+    // One device under two spellings (a name and its address) is one lock.
+    let host: String = crate::device::endpoint::identity(host)
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use crate::device::batch::{self, ReadSpan};
-use crate::device::{Connector, Exception, RetryPolicy, Session, TransportError};
+use crate::device::{Connector, Exception, RetryPolicy, Session, TransportError, endpoint};
 use crate::manifest::Plc;
 use crate::register::{RegisterKind, Words};
 
@@ -46,6 +46,9 @@ pub enum DeviceError {
     /// read the PLC.
     #[error("connection lost: not read")]
     NotRead,
+    /// The host name could not be resolved: the device was not contacted.
+    #[error("cannot resolve host {host:?}: {reason}; check spec.deviceAddress")]
+    Resolve { host: String, reason: String },
 }
 
 /// One PLC's readings, parallel to its `registers`, or why it could not be read.
@@ -85,9 +88,10 @@ impl Progress for () {
 
 /// Endpoint key: PLCs with the same host and port share one connection (and, in the
 /// agent, one endpoint lock). The one place that says when two spellings are one
-/// endpoint.
+/// endpoint: the host's resolved address once the run resolved it, else its literal
+/// identity (case, trailing dot, `localhost`; see [`crate::device::endpoint`]).
 pub fn endpoint_key(host: &str, port: u16) -> (String, u16) {
-    (host.to_ascii_lowercase(), port)
+    (endpoint::identity(host), port)
 }
 
 /// How many endpoints (connections) the PLCs are behind.
@@ -139,7 +143,21 @@ pub async fn read_all<C: Connector>(
                 .map(|i| UnitRead::of(i, &plcs[i]))
                 .collect();
             let connector = connector.clone();
+            let unresolved = endpoint::failure(&host);
             AbortOnDrop(tokio::spawn(async move {
+                if let Some(reason) = unresolved {
+                    let out = units
+                        .into_iter()
+                        .map(|unit| {
+                            let error = DeviceError::Resolve {
+                                host: host.clone(),
+                                reason: reason.clone(),
+                            };
+                            (unit.index, unit.items.len(), Err(error))
+                        })
+                        .collect();
+                    return (out, IoStats::default());
+                }
                 let mut session = Session::new(&connector, &host, port, options.retry);
                 let mut out = Vec::with_capacity(units.len());
                 for unit in units {
@@ -315,5 +333,57 @@ async fn read_span<C: Connector>(
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::memory::MemoryConnector;
+
+    fn plcs(hosts: &[&str]) -> Vec<Plc> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        let docs: Vec<String> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| {
+                format!(
+                    "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: p{i}}}\nspec:\n  deviceAddress: {host}\n  unitId: {}\n  registers:\n    - {{name: a, address: 0, value: 1}}\n",
+                    i + 1
+                )
+            })
+            .collect();
+        std::fs::write(&path, docs.join("---\n")).unwrap();
+        crate::manifest::load(&[path]).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_host_that_did_not_resolve_is_its_plcs_error_and_never_contacted() {
+        let plcs = plcs(&["lost-1.observe-test", "10.0.0.1"]);
+        endpoint::resolve_with(["lost-1.observe-test"], &|name: &str| {
+            Err(format!("{name}: Name or service not known"))
+        });
+        let mem = MemoryConnector::default();
+        mem.set("10.0.0.1", 502, 2, RegisterKind::Holding, 0, &[1]);
+        let (readings, stats) = read_all(&mem, &plcs, ReadOptions::default(), &()).await;
+        assert_eq!(
+            readings[0].as_ref().unwrap_err().to_string(),
+            "cannot resolve host \"lost-1.observe-test\": lost-1.observe-test: Name or service not known; check spec.deviceAddress"
+        );
+        assert_eq!(readings[1], Ok(vec![Reading::Words(Words::from([1]))]));
+        assert!(mem.requests().iter().all(|r| r.0 == "10.0.0.1:502"));
+        assert_eq!(stats.connections, 1);
+    }
+
+    #[test]
+    fn a_name_and_the_address_it_resolved_to_are_one_endpoint() {
+        let plcs = plcs(&["press-1.observe-test", "10.0.0.9", "PRESS-1.observe-test."]);
+        assert_eq!(endpoint_count(&plcs), 2, "not resolved yet: two spellings");
+        endpoint::resolve_with(["press-1.observe-test"], &|_: &str| {
+            Ok("10.0.0.9".parse().unwrap())
+        });
+        assert_eq!(endpoint_count(&plcs), 1);
+        assert_eq!(by_endpoint(plcs.iter().enumerate()), [vec![0, 1, 2]]);
     }
 }

@@ -12,7 +12,8 @@ use crate::device::Exception;
 use crate::engine::observe::{DeviceError, PlcReadings, Reading};
 use crate::manifest::{Mode, Plc, Register};
 use crate::register::{
-    Codec, DecodeError, EncodeError, RegisterKind, Value, ValueType, WordOrder, Words, in_sync,
+    Bound, Codec, DecodeError, EncodeError, RegisterKind, Value, ValueType, WordOrder, Words,
+    in_sync,
 };
 
 /// A whole plan, PLC by PLC in manifest order.
@@ -84,9 +85,9 @@ pub struct RegisterPlan {
     pub mode: Mode,
     pub tolerance: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
+    pub min: Option<Bound>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    pub max: Option<Bound>,
     /// Desired engineering value, as declared.
     pub desired: Value,
     /// The words that represent it on the device.

@@ -14,6 +14,9 @@ use super::SourceLoc;
 pub enum Severity {
     /// The manifests cannot be used.
     Error,
+    /// Probably a mistake, though it may be meant (e.g. an address in Modicon
+    /// notation); shown at validate and plan, never changes an exit code.
+    Warning,
     /// Worth knowing; does not stop anything (e.g. a skipped document of another kind).
     Note,
 }
@@ -32,6 +35,16 @@ impl Diagnostic {
     pub fn error(loc: SourceLoc, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
+            loc,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A warning at a location.
+    pub fn warning(loc: SourceLoc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
             loc,
             message: message.into(),
             hint: None,
@@ -63,6 +76,7 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = match self.severity {
             Severity::Error => "error",
+            Severity::Warning => "warning",
             Severity::Note => "note",
         };
         write!(f, "{}: {label}: {}", self.loc, self.message)?;

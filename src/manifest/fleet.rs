@@ -33,28 +33,58 @@ pub fn check_unique_plcs<'a>(plcs: &'a [Plc], diags: &mut Diagnostics) -> Vec<&'
 }
 
 /// Two registers of the same device (endpoint and unit id) and kind may not share an
-/// address: writing one would change the other.
+/// address: writing one would change the other. Hosts are compared by their literal
+/// identity: case, a trailing dot and `localhost` never make two devices (see
+/// [`crate::device::endpoint::literal`]).
 pub fn check_overlaps(plcs: &[&Plc], diags: &mut Diagnostics) {
+    check_overlaps_by(plcs, crate::device::endpoint::literal, diags);
+}
+
+/// [`check_overlaps`] with hosts compared by `identity` (a run compares them by the
+/// addresses they resolved to).
+pub fn check_overlaps_by(
+    plcs: &[&Plc],
+    identity: impl Fn(&str) -> String,
+    diags: &mut Diagnostics,
+) {
     type Key = (String, u16, u8, RegisterKind);
     let mut groups: HashMap<Key, Vec<(&Plc, &Register)>> = HashMap::new();
     for &plc in plcs {
+        let host = identity(&plc.host);
         for reg in &plc.registers {
-            let key = (
-                plc.host.to_ascii_lowercase(),
-                plc.port,
-                plc.unit_id,
-                reg.kind,
-            );
+            let key = (host.clone(), plc.port, plc.unit_id, reg.kind);
             groups.entry(key).or_default().push((plc, reg));
         }
     }
     for regs in groups.values_mut() {
-        report_overlaps(
-            regs,
-            |first, other| (!std::ptr::eq(first, other)).then(|| first.id()),
-            diags,
-        );
+        report_overlaps(regs, other_plc, diags);
     }
+}
+
+/// How an overlap names the other PLC, and the two spellings of its device when they
+/// differ.
+fn other_plc(first: &Plc, other: &Plc) -> Option<OtherOwner> {
+    if std::ptr::eq(first, other) {
+        return None;
+    }
+    let same_device = (first.host != other.host).then(|| {
+        format!(
+            "{} and {} are one device",
+            crate::device::endpoint_name(&other.host, other.port),
+            crate::device::endpoint_name(&first.host, first.port),
+        )
+    });
+    Some(OtherOwner {
+        id: first.id(),
+        same_device,
+    })
+}
+
+/// The owner of the earlier of two overlapping registers, when it is another PLC.
+struct OtherOwner {
+    id: String,
+    /// Why the two PLCs are one device, when they spell it differently.
+    same_device: Option<String>,
 }
 
 /// Two registers of one device's map (a simulator scenario's device) and kind may not
@@ -103,7 +133,7 @@ impl Place {
 /// of the earlier register when it is not the owner of the later one.
 fn report_overlaps<'a, O>(
     regs: &mut [(&'a O, &'a Register)],
-    other_owner: impl Fn(&O, &O) -> Option<String>,
+    other_owner: impl Fn(&O, &O) -> Option<OtherOwner>,
     diags: &mut Diagnostics,
 ) {
     let mut places: Vec<(Place, &'a O, &'a Register)> = regs
@@ -125,8 +155,14 @@ fn report_overlaps<'a, O>(
         match clash {
             Some(&(_, prev_owner, prev)) => {
                 if reported.insert(reg) {
-                    let owner_text = other_owner(prev_owner, owner)
-                        .map(|id| format!(" of {id}"))
+                    let other = other_owner(prev_owner, owner);
+                    let owner_text = other
+                        .as_ref()
+                        .map(|o| format!(" of {}", o.id))
+                        .unwrap_or_default();
+                    let same_device = other
+                        .and_then(|o| o.same_device)
+                        .map(|why| format!("{why}; "))
                         .unwrap_or_default();
                     diags.push(
                         Diagnostic::error(
@@ -142,7 +178,7 @@ fn report_overlaps<'a, O>(
                             ),
                         )
                         .with_hint(format!(
-                            "`{}` is declared at {}; give each register its own addresses",
+                            "`{}` is declared at {}; {same_device}give each register its own addresses",
                             prev.name, prev.source
                         )),
                     );
@@ -177,4 +213,55 @@ fn span(reg: &Register) -> String {
         text.push_str(&format!(", read at {}", words(read)));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plcs(hosts: &[&str]) -> Vec<Plc> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        let docs: Vec<String> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| {
+                format!(
+                    "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: p{i}}}\nspec:\n  deviceAddress: {host}\n  registers:\n    - {{name: a, address: 7, value: 1}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(&path, docs.join("---\n")).unwrap();
+        super::super::load(&[path]).unwrap()
+    }
+
+    #[test]
+    fn a_run_compares_hosts_by_the_address_they_resolved_to() {
+        let plcs = plcs(&["press-1.plant.local", "10.0.0.5"]);
+        let plcs: Vec<&Plc> = plcs.iter().collect();
+        let mut diags = Diagnostics::default();
+        check_overlaps(&plcs, &mut diags);
+        assert_eq!(diags.error_count(), 0, "validation cannot know without DNS");
+        let resolved = |host: &str| match host {
+            "press-1.plant.local" => "10.0.0.5".to_owned(),
+            other => crate::device::endpoint::literal(other),
+        };
+        check_overlaps_by(&plcs, resolved, &mut diags);
+        let [d] = diags.0.as_slice() else {
+            panic!("one overlap expected: {diags:?}")
+        };
+        assert_eq!(
+            (d.message.as_str(), d.hint.as_deref()),
+            (
+                "register `a` (holding 7) overlaps register `a` of default/p0 (holding 7)",
+                Some(
+                    format!(
+                        "`a` is declared at {}; 10.0.0.5:502 and press-1.plant.local:502 are one device; give each register its own addresses",
+                        plcs[0].registers[0].source
+                    )
+                    .as_str()
+                )
+            )
+        );
+    }
 }

@@ -10,6 +10,7 @@ mod files;
 mod fleet;
 pub mod locations;
 mod model;
+mod modicon;
 mod node;
 mod object;
 mod resolve;
@@ -20,7 +21,7 @@ mod structure;
 use std::path::PathBuf;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use fleet::check_device_overlaps;
+pub use fleet::{check_device_overlaps, check_overlaps_by};
 pub use locations::Locations;
 pub use model::{Plc, Register, SourceLoc};
 pub use object::from_resource;

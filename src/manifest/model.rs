@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::manifest::spec::Mode;
-use crate::register::{Codec, RegisterKind, Value};
+use crate::register::{Bound, Codec, RegisterKind, Value};
 
 /// A place in a manifest file (1-based line and column; line 0 means the whole file).
 /// An object read from the cluster has no lines: its `file` names the object and the
@@ -80,8 +80,8 @@ pub struct Register {
     /// Desired engineering value, as the manifest wrote it.
     pub desired: Value,
     pub tolerance: f64,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+    pub min: Option<Bound>,
+    pub max: Option<Bound>,
     pub mode: Mode,
     /// Where the register is declared.
     pub source: SourceLoc,

@@ -12,7 +12,7 @@ use super::diagnostic::Diagnostics;
 use super::locations::{Field, Locations, RegisterField};
 use super::node::Node;
 use super::{IndustrialPLC, IndustrialPLCSpec, Plc, document, resolve, structure};
-use crate::register::Value;
+use crate::register::{Bound, Value};
 
 /// Validates a resource read from the Kubernetes API with exactly the rules applied
 /// to files, on its name, namespace and spec. Diagnostics name it
@@ -88,8 +88,8 @@ fn unrepresentable(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut Diagn
             (RegisterField::Offset, Some(reg.offset)),
             (RegisterField::Value, reg.value.as_f64()),
             (RegisterField::Tolerance, Some(reg.tolerance)),
-            (RegisterField::Min, reg.min),
-            (RegisterField::Max, reg.max),
+            (RegisterField::Min, reg.min.map(Bound::as_f64)),
+            (RegisterField::Max, reg.max.map(Bound::as_f64)),
         ];
         for (field, value) in floats {
             match (field, &reg.value) {
@@ -186,7 +186,7 @@ mod tests {
         )
         .expect("a register");
         resource.spec.registers = vec![register.clone(), register];
-        resource.spec.registers[0].min = Some(f64::NAN);
+        resource.spec.registers[0].min = Some(Bound::Float(f64::NAN));
         resource.spec.registers[1].value = Value::Int(i128::MAX);
         resource.spec.port = 0;
         assert_eq!(

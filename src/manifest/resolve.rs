@@ -11,7 +11,7 @@ use super::diagnostic::{Diagnostic, Diagnostics};
 use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec};
 use super::{Plc, Register, SourceLoc};
-use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder};
+use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, above_max, below_min};
 
 /// Name of the register the original operator's shorthand declares.
 pub const SHORTHAND_REGISTER: &str = "target";
@@ -42,6 +42,8 @@ pub fn resolve(
                 "write a host name such as plc-1.plant.local or an IP address such as 10.0.0.5",
             ),
         );
+    } else if let Some(d) = check_device_address(&spec.device_address, spec.port) {
+        diags.push(d.at(at_spec(SpecField::DeviceAddress)));
     }
     if spec.port == 0 {
         diags.push(Diagnostic::error(
@@ -53,6 +55,14 @@ pub fn resolve(
     let mut registers = Vec::with_capacity(register_specs.len() + 1);
     match (spec.target_register, spec.target_value) {
         (Some(address), Some(value)) => {
+            if let Some(warning) = super::modicon::check(
+                SHORTHAND_REGISTER,
+                RegisterKind::Holding,
+                address,
+                at_spec(SpecField::TargetRegister),
+            ) {
+                diags.push(warning);
+            }
             let loc = at_spec(SpecField::TargetValue);
             if !(0..=i64::from(u16::MAX)).contains(&value) {
                 diags.push(
@@ -192,6 +202,11 @@ fn resolve_register(
             .with_hint(format!("try `{}`", suggest_name(&reg.name))),
         );
     }
+    if let Some(warning) =
+        super::modicon::check(&reg.name, reg.kind, reg.address, at(RegisterField::Address))
+    {
+        diags.push(warning);
+    }
     let value_type = reg.value_type();
     if reg.kind.is_bit() && value_type != ValueType::Bool {
         diags.push(
@@ -271,7 +286,7 @@ fn resolve_register(
         );
     }
     if let (Some(min), Some(max)) = (reg.min, reg.max)
-        && min > max
+        && max.compare(&min.into()) == Some(std::cmp::Ordering::Greater)
     {
         diags.push(Diagnostic::error(
             at(RegisterField::Min),
@@ -295,8 +310,8 @@ fn resolve_register(
         );
         return None;
     }
-    if let Some(v) = reg.value.as_f64() {
-        if let Some(min) = reg.min.filter(|m| v < *m) {
+    {
+        if let Some(min) = reg.min.filter(|m| below_min(&reg.value, *m)) {
             diags.push(
                 Diagnostic::error(
                     at(RegisterField::Value),
@@ -305,7 +320,7 @@ fn resolve_register(
                 .with_hint("fix the value, or the bound if the machine allows it"),
             );
         }
-        if let Some(max) = reg.max.filter(|m| v > *m) {
+        if let Some(max) = reg.max.filter(|m| above_max(&reg.value, *m)) {
             diags.push(
                 Diagnostic::error(
                     at(RegisterField::Value),
@@ -421,6 +436,57 @@ fn check_read_address(
             )
             .with_hint(format!("readAddress must be {} or lower", 65536 - u32::from(width))),
         );
+    }
+}
+
+/// A `deviceAddress` that holds more than a host: a scheme (`tcp://10.0.0.5`), a port
+/// (`10.0.0.5:502`, `[::1]:502`) or brackets (`[::1]`). An IPv6 address such as `::1`
+/// is a host, not a host and a port.
+fn check_device_address(address: &str, port: u16) -> Option<AddressProblem> {
+    if address.parse::<std::net::IpAddr>().is_ok() {
+        return None;
+    }
+    if let Some((scheme, rest)) = address.split_once("://") {
+        let host = rest.split(['/', ':']).next().unwrap_or(rest);
+        return Some(AddressProblem {
+            message: format!("`spec.deviceAddress` {address:?} holds a scheme ({scheme}://)"),
+            hint: format!(
+                "write the host only (`deviceAddress: {host}`) and put the port in spec.port"
+            ),
+        });
+    }
+    let bracketed = address.strip_prefix('[').and_then(|r| r.split_once(']'));
+    let (host, written_port) = match bracketed {
+        Some((host, "")) => {
+            return Some(AddressProblem {
+                message: format!("`spec.deviceAddress` {address:?} is in brackets"),
+                hint: format!("write the IPv6 address without them: `deviceAddress: {host}`"),
+            });
+        }
+        Some((host, rest)) => (host, rest.strip_prefix(':')?),
+        None => address.rsplit_once(':')?,
+    };
+    let written_port: u16 = written_port.parse().ok()?;
+    let port_hint = if written_port == port {
+        String::new()
+    } else {
+        format!(" and `port: {written_port}` (spec.port is {port})")
+    };
+    Some(AddressProblem {
+        message: format!("`spec.deviceAddress` {address:?} holds a port"),
+        hint: format!("put the port in spec.port: `deviceAddress: {host}`{port_hint}"),
+    })
+}
+
+/// What [`check_device_address`] found, placed by the caller.
+struct AddressProblem {
+    message: String,
+    hint: String,
+}
+
+impl AddressProblem {
+    fn at(self, loc: super::SourceLoc) -> Diagnostic {
+        Diagnostic::error(loc, self.message).with_hint(self.hint)
     }
 }
 

@@ -10,7 +10,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::register::{RegisterKind, Value, ValueType, WordOrder};
+use crate::register::{Bound, RegisterKind, Value, ValueType, WordOrder};
 
 /// API group of the resource.
 pub const GROUP: &str = "fabgitops.io";
@@ -151,10 +151,10 @@ pub struct RegisterSpec {
     pub tolerance: f64,
     /// Lowest desired value allowed (safety bound).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
+    pub min: Option<Bound>,
     /// Highest desired value allowed (safety bound).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    pub max: Option<Bound>,
     /// enforce (write corrections) or observe (report drift, never write).
     #[serde(default)]
     pub mode: Mode,

@@ -14,6 +14,7 @@ use super::IndustrialPLCSpec;
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean};
 use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::node::{Node, NodeValue};
+use crate::register::Bound;
 
 /// Checks `node` (found at `path`, e.g. `spec.registers[0]`) against `rules`.
 pub fn check(node: &Node, rules: &Rules, path: &str, file: &FileRef, diags: &mut Diagnostics) {
@@ -117,8 +118,8 @@ fn check_typed_register(
         (RegisterField::Scale, Some(reg.scale)),
         (RegisterField::Offset, Some(reg.offset)),
         (RegisterField::Tolerance, Some(reg.tolerance)),
-        (RegisterField::Min, reg.min),
-        (RegisterField::Max, reg.max),
+        (RegisterField::Min, reg.min.map(Bound::as_f64)),
+        (RegisterField::Max, reg.max.map(Bound::as_f64)),
         (RegisterField::Bit, reg.bit.map(f64::from)),
         (RegisterField::ReadAddress, reg.read_address.map(f64::from)),
     ];
@@ -321,7 +322,18 @@ fn check_at(node: &Node, schema: &Rules, path: &Path<'_>, file: &FileRef, diags:
             }
         }
         ("string", NodeValue::Str(s)) => check_string(s, schema, path, loc, diags),
-        ("integer", NodeValue::Int(i)) => check_range(*i as f64, schema, path, loc, diags),
+        ("integer", NodeValue::Int(i)) => {
+            let before = diags.0.len();
+            check_range(*i as f64, schema, path, loc, diags);
+            if diags.0.len() > before && matches!(path, Path::Field(_, "address")) {
+                let hint = i64::try_from(*i)
+                    .ok()
+                    .and_then(super::modicon::six_digit_hint);
+                if let (Some(d), Some(hint)) = (diags.0.last_mut(), hint) {
+                    d.hint = Some(hint);
+                }
+            }
+        }
         ("number", NodeValue::Int(i)) => check_range(*i as f64, schema, path, loc, diags),
         ("number", NodeValue::Float(f)) => check_range(*f, schema, path, loc, diags),
         ("boolean", NodeValue::Bool(_)) => {}

@@ -130,10 +130,12 @@ pub enum WordOrder {
 }
 
 pub mod bit;
+mod bound;
 mod codec;
 mod value;
 mod words;
 
+pub use bound::{Bound, above_max, below_min};
 pub use codec::{Codec, DecodeError, EncodeError, in_sync};
 pub use value::Value;
 pub use words::Words;

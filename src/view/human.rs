@@ -223,7 +223,7 @@ impl<W: Write> View for HumanView<W> {
         let paint = Paint(self.options.color);
         let outcome = r.outcome.as_str();
         let (outcome_style, error_style) = match r.outcome {
-            Outcome::Applied => (Style::new().green(), Style::new()),
+            Outcome::Applied | Outcome::InSync => (Style::new().green(), Style::new()),
             Outcome::Stale | Outcome::Refused => (Style::new().yellow(), Style::new()),
             Outcome::Failed | Outcome::VerifyFailed => {
                 (Style::new().red().bold(), Style::new().red())
@@ -251,6 +251,8 @@ impl<W: Write> View for HumanView<W> {
                     paint.style(&note.to_string(), Style::new().yellow())
                 )?;
             }
+        } else if r.outcome == Outcome::InSync {
+            write!(self.out, " (already {}, not written)", r.desired)?;
         } else if let Some(error) = &r.error {
             write!(
                 self.out,
@@ -266,7 +268,14 @@ impl<W: Write> View for HumanView<W> {
         let paint = Paint(self.options.color);
         let s = report.summary();
         let line = if s.failed == 0 && s.skipped == 0 {
-            let text = format!("Apply complete! {} changed, 0 failed.", s.changed);
+            let text = if s.in_sync > 0 {
+                format!(
+                    "Apply complete! {} changed, 0 failed, {} already in sync.",
+                    s.changed, s.in_sync
+                )
+            } else {
+                format!("Apply complete! {} changed, 0 failed.", s.changed)
+            };
             paint.style(&text, Style::new().green().bold())
         } else {
             let text = format!(

@@ -172,6 +172,7 @@ enum Event<'a> {
         changed: usize,
         failed: usize,
         skipped: usize,
+        in_sync: usize,
     },
 }
 
@@ -269,7 +270,7 @@ impl<W: Write> View for JsonView<W> {
     fn apply_result(&mut self, r: &RegisterResult) -> io::Result<()> {
         let register = Register::applied(r);
         let event = match r.outcome {
-            Outcome::Applied => Event::ApplyComplete {
+            Outcome::Applied | Outcome::InSync => Event::ApplyComplete {
                 register,
                 before: r.before,
                 after: r.after,
@@ -298,6 +299,7 @@ impl<W: Write> View for JsonView<W> {
             changed: s.changed,
             failed: s.failed,
             skipped: s.skipped,
+            in_sync: s.in_sync,
         })?;
         self.out.flush()
     }
@@ -463,7 +465,7 @@ mod tests {
         assert_eq!(events[3]["error"], "read-back shows 3 instead of 12.5");
         assert_eq!(
             events[4],
-            json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1})
+            json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1, "in_sync": 0})
         );
     }
 

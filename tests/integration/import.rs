@@ -1,4 +1,7 @@
-//! `fabctl import`: a manifest from a running PLC, and a clean plan right after.
+//! `fabctl import`: a manifest from a running PLC (every register observe unless
+//! `--enforce`), and a clean plan right after.
+
+use fabctl::register::RegisterKind::Holding;
 
 use crate::support::{Plant, stderr, stdout};
 
@@ -29,15 +32,25 @@ async fn an_imported_manifest_plans_clean() {
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Next: review the file (names, min/max, tolerances), run `fabctl plan` on it, then switch registers to `mode: enforce` one by one"),
+        "{}",
+        stderr(&out)
+    );
     let manifest = std::fs::read_to_string(&out_file).unwrap();
     assert!(
-        manifest.contains("    - {name: hr_4000, address: 4000, kind: holding, value: 2500}\n"),
+        manifest.contains(
+            "    - {name: hr_4000, address: 4000, kind: holding, mode: observe, value: 2500}\n"
+        ),
         "{manifest}"
     );
     assert!(
-        manifest.contains("    - {name: coil_10, address: 10, kind: coil, value: true}\n"),
+        manifest.contains(
+            "    - {name: coil_10, address: 10, kind: coil, mode: observe, value: true}\n"
+        ),
         "{manifest}"
     );
+    assert!(!manifest.contains("enforce}"), "{manifest}");
     assert!(
         manifest
             .contains("    - {name: ir_5, address: 5, kind: input, mode: observe, value: 451}\n"),
@@ -108,4 +121,115 @@ fn words_are_never_imported_as_bool() {
         "error: --type bool: a bool in a holding or input register is one bit of a word; \
          import the words (u16) and declare their bits with `type: bool, bit: N`\n"
     );
+}
+
+/// The counter case: a register imported observe is reported when it moves on, and
+/// `apply --auto-approve` never rolls it back to the imported value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_counter_is_never_rolled_back() {
+    let plant = Plant::start(PLANT).await;
+    let addr = plant.sim.addr_of("default/site").unwrap();
+    let out_file = plant.dir.path().join("imported.yaml");
+    let mut cmd = crate::support::fabctl();
+    cmd.args([
+        "import",
+        "--device",
+        &addr.to_string(),
+        "--holding",
+        "4001",
+        "--out",
+    ])
+    .arg(&out_file);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The counter moves on after the import.
+    assert!(plant.sim.set_words("default/site", Holding, 4001, &[8]));
+    let mut cmd = crate::support::fabctl();
+    cmd.args(["apply", "--auto-approve", "--color", "never", "-f"])
+        .arg(&out_file)
+        .env("FABCTL_AUDIT_LOG", plant.dir.path().join("audit.jsonl"));
+    let apply = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        apply.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&apply),
+        stderr(&apply)
+    );
+    assert!(stdout(&apply).contains("! hr_4001"), "{}", stdout(&apply));
+    assert_eq!(
+        plant.sim.read_words("default/site", Holding, 4001, 1),
+        Some(vec![8])
+    );
+    assert!(plant.sim.write_log().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforce_is_an_opt_in_for_writable_registers_only() {
+    let plant = Plant::start(PLANT).await;
+    let addr = plant.sim.addr_of("default/site").unwrap();
+    let mut cmd = crate::support::fabctl();
+    cmd.args([
+        "import",
+        "--device",
+        &addr.to_string(),
+        "--holding",
+        "4000",
+        "--input",
+        "5",
+        "--enforce",
+    ]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest = stdout(&out);
+    assert!(
+        manifest.contains("    - {name: hr_4000, address: 4000, kind: holding, value: 2500}\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest
+            .contains("    - {name: ir_5, address: 5, kind: input, mode: observe, value: 451}\n"),
+        "{manifest}"
+    );
+    assert!(
+        stderr(&out).contains("writable registers were imported as `mode: enforce`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_read_nothing_fails_and_writes_no_file() {
+    let plant = Plant::start(PLANT).await;
+    let addr = plant.sim.addr_of("default/site").unwrap();
+    let out_file = plant.dir.path().join("imported.yaml");
+    let mut cmd = crate::support::fabctl();
+    cmd.args([
+        "import",
+        "--device",
+        &addr.to_string(),
+        "--holding",
+        "100-102",
+        "--out",
+    ])
+    .arg(&out_file);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "read nothing from {addr}: none of the 3 registers asked for could be imported (first: holding 100: IllegalDataAddress (exception 0x02)); check the ranges, --unit and --type"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_file.exists());
+    assert!(!stderr(&out).contains("Next:"), "{}", stderr(&out));
 }

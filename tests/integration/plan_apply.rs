@@ -248,6 +248,154 @@ async fn a_saved_plan_skips_a_register_another_client_changed() {
     );
 }
 
+/// A saved plan applied twice: the second time every register already holds its
+/// desired value, so nothing is written and the apply succeeds, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_applying_an_applied_plan_writes_nothing_and_succeeds() {
+    let plant = Plant::start(PLANT).await;
+    drift(&plant);
+    let planfile = plant.dir.path().join("plan.json");
+    let plan = plant
+        .fabctl(&["plan", "--out", planfile.to_str().unwrap()])
+        .await;
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    let first = plant.fabctl(&["apply", planfile.to_str().unwrap()]).await;
+    assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
+    let writes = plant.sim.write_log().len();
+
+    let again = plant
+        .fabctl(&["apply", "--color", "never", planfile.to_str().unwrap()])
+        .await;
+    let out = stdout(&again);
+    assert_eq!(again.status.code(), Some(0), "{out}{}", stderr(&again));
+    assert!(
+        out.contains("plant/press/force: in_sync (already 250, not written)\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("Apply complete! 0 changed, 0 failed, 5 already in sync.\n"),
+        "{out}"
+    );
+    assert_eq!(plant.sim.write_log().len(), writes, "nothing was written");
+
+    let json = plant
+        .fabctl(&["apply", "-o", "json", planfile.to_str().unwrap()])
+        .await;
+    assert_eq!(json.status.code(), Some(0), "{}", stdout(&json));
+    let events: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let force = events
+        .iter()
+        .find(|e| e["type"] == "apply_complete" && e["register"] == "force")
+        .expect("an apply_complete event for force");
+    assert_eq!(force["outcome"], "in_sync");
+    assert_eq!(force["after"], serde_json::Value::Null);
+    let summary = events.last().unwrap();
+    assert_eq!(
+        (&summary["type"], &summary["changed"], &summary["in_sync"]),
+        (&"apply_summary".into(), &0.into(), &5.into())
+    );
+    let audited: Vec<_> = plant
+        .audit_lines()
+        .into_iter()
+        .filter(|l| l["register"] == "force")
+        .map(|l| (l["outcome"].clone(), l["written"].clone()))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            ("applied".into(), true.into()),
+            ("in_sync".into(), false.into()),
+            ("in_sync".into(), false.into())
+        ]
+    );
+}
+
+/// `127.1` is no spelling validation treats as an alias, but the system resolver maps
+/// it to 127.0.0.1 (without DNS): the run resolves host names before contacting any
+/// device and refuses two PLCs that claim one register of one device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_plcs_claiming_one_register_of_one_resolved_device_are_refused_before_any_traffic() {
+    let plant = Plant::start(PLANT).await;
+    let port = plant.sim.addr_of("plant/oven").unwrap().port();
+    let other = plant.dir.path().join("oven-by-name.yaml");
+    std::fs::write(
+        &other,
+        format!(
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: oven-by-name, namespace: plant}}\nspec:\n  deviceAddress: \"127.1\"\n  port: {port}\n  registers:\n    - {{name: setpoint, address: 10, value: 170}}\n"
+        ),
+    )
+    .unwrap();
+    let other = other.to_str().unwrap();
+    let validate = plant.fabctl(&["validate", "-f", other]).await;
+    assert_eq!(validate.status.code(), Some(0), "{}", stderr(&validate));
+
+    for command in [&["plan"][..], &["apply", "--auto-approve"]] {
+        let args: Vec<&str> = command.iter().copied().chain(["-f", other]).collect();
+        let out = plant.fabctl(&args).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{}{err}", stdout(&out));
+        assert!(
+            err.contains(&format!(
+                "error: register `setpoint` (holding 10) overlaps register `setpoint` of plant/oven-by-name (holding 10)\n  help: `setpoint` is declared at {other}:8:7; 127.0.0.1:{port} and 127.1:{port} are one device; give each register its own addresses\n"
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains("1 problem found in the manifests; nothing was sent to any device"),
+            "{err}"
+        );
+    }
+    assert_eq!(plant.sim.total_requests(), 0);
+    assert_eq!(plant.sim.total_connections(), 0);
+}
+
+/// A plan warns about an address in Modicon notation (stderr, or a JSON diagnostic
+/// line) and its exit code stays what the registers say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_warns_about_modicon_addresses_without_changing_its_exit_code() {
+    let plant = Plant::start(
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: drive}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @drive\n  registers:\n    - {name: speed, address: 40101, value: 1500}\n",
+    )
+    .await;
+    let out = plant
+        .fabctl(&["plan", "--detailed-exitcode", "--color", "never"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().next(),
+        Some(
+            format!(
+                "{}:8:30: warning: register `speed`: address 40101 looks like a Modicon reference (4xxxx); did you mean address 100?",
+                plant.path()
+            )
+            .as_str()
+        )
+    );
+    assert!(
+        stdout(&out).ends_with("No changes. Your PLCs match the manifests (1 register in sync).\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    let json = plant.fabctl(&["plan", "-o", "json"]).await;
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&json).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&first["type"], &first["severity"], &first["line"]),
+        (&"diagnostic".into(), &"warning".into(), &8.into())
+    );
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("did you mean address 100?")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_unreachable_device_does_not_stop_the_others() {
     let template = PLANT.replace("port: @oven", "port: @closed\n  timeoutMs: 200");

@@ -111,10 +111,14 @@ async fn chaos_soak() {
                 .codec
                 .decode(&w.new[start..start + usize::from(reg.width())])
                 .unwrap();
-            if let Some(v) = value.as_f64() {
+            if value.as_f64().is_some() {
                 assert!(
-                    reg.min.is_none_or(|m| v >= m) && reg.max.is_none_or(|m| v <= m),
-                    "{}/{} written {v}",
+                    !reg.min
+                        .is_some_and(|m| fabctl::register::below_min(&value, m))
+                        && !reg
+                            .max
+                            .is_some_and(|m| fabctl::register::above_max(&value, m)),
+                    "{}/{} written {value}",
                     plc.id(),
                     reg.name
                 );

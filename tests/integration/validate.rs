@@ -237,3 +237,78 @@ fn a_field_the_type_refuses_is_reported_at_its_own_line() {
         )
     );
 }
+
+/// `::1` is an IPv6 address, not a host and a port; and 127.0.0.1 and ::1 are two
+/// addresses a server may listen on separately, so they are not one device.
+#[test]
+fn an_ipv6_address_is_no_port_and_not_the_ipv4_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plcs.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: v6}\nspec:\n  deviceAddress: \"::1\"\n  port: 5502\n  registers:\n    - {name: a, address: 4002, value: 1}\n---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: v4}\nspec:\n  deviceAddress: 127.0.0.1\n  port: 5502\n  registers:\n    - {name: a, address: 4002, value: 1}\n",
+    )
+    .unwrap();
+    let out = run(&["validate", "-f", path.to_str().unwrap()]);
+    assert_eq!(stderr(&out), "");
+    assert!(out.status.success());
+}
+
+/// Addresses that look like Modicon references are warned about with the address
+/// they probably mean; a warning leaves the manifests valid.
+#[test]
+fn modicon_references_are_warned_about_and_still_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("drive.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: drive}\nspec:\n  deviceAddress: 10.0.0.9\n  registers:\n    - {name: speed, address: 40101, value: 1500}\n    - {name: current, address: 30002, kind: input, value: 0, mode: observe}\n    - {name: plain, address: 4010, value: 1}\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let out = run(&["validate", "-f", file]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{file}:7:30: warning: register `speed`: address 40101 looks like a Modicon reference (4xxxx); did you mean address 100?\n  help: fabctl addresses are zero-based protocol addresses: reference 40101 is holding address 40101 - 40001 = 100; keep 40101 only if the device's manual gives it as a protocol address\n{file}:8:32: warning: register `current`: address 30002 looks like a Modicon reference (3xxxx); did you mean address 1?\n  help: fabctl addresses are zero-based protocol addresses: reference 30002 is input address 30002 - 30001 = 1; keep 30002 only if the device's manual gives it as a protocol address\n"
+        )
+    );
+    assert_eq!(
+        stdout(&out),
+        "Manifest valid: 1 PLC, 3 registers in 1 file.\n"
+    );
+
+    let json = run(&["validate", "-o", "json", "-f", file]);
+    assert_eq!(json.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        (&lines[0]["type"], &lines[0]["severity"], &lines[0]["line"]),
+        (&"diagnostic".into(), &"warning".into(), &7.into())
+    );
+    assert_eq!(lines[2]["valid"], true);
+}
+
+#[test]
+fn the_shorthand_target_register_is_warned_about_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: seed}\nspec:\n  deviceAddress: 10.0.0.9\n  targetRegister: 40001\n  targetValue: 2500\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let out = run(&["validate", "-f", file]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).starts_with(&format!(
+            "{file}:6:19: warning: register `target`: address 40001 looks like a Modicon reference (4xxxx); did you mean address 0?\n"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

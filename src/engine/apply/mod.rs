@@ -1,10 +1,11 @@
 //! Applying a plan: for each PLC with changes, re-check the safety rules, re-read
 //! (compare-and-set: a register whose live value differs from what the plan saw is
-//! skipped as stale), write with as few requests as the protocol allows, then read
-//! everything back (at `readAddress` where a register has one). Only a read-back
-//! equal to the desired words counts as applied. A write request is never re-sent
-//! blindly: a lost answer is read back first, a busy device gets a fresh
-//! compare-and-set, and an answer for another address is an error.
+//! skipped as stale, one that already holds the desired value is in sync and not
+//! written), write with as few requests as the protocol allows, then read everything
+//! back (at `readAddress` where a register has one). Only a read-back equal to the
+//! desired words counts as applied. A write request is never re-sent blindly: a lost
+//! answer is read back first, a busy device gets a fresh compare-and-set, and an
+//! answer for another address is an error.
 //!
 //! One PLC's apply, followed register by register, is in the `plc` module; what a
 //! write's answer means, in `answer`; bits of words (`bit: N`), written without
@@ -35,6 +36,9 @@ pub const MAX_WRITE_BITS: u16 = 1968;
 pub enum Outcome {
     /// Written and read back equal to the desired value.
     Applied,
+    /// Not written: at the compare-and-set read the device already held the desired
+    /// value (this plan applied before, or another writer carried it out).
+    InSync,
     /// Not written: the live value changed since the plan.
     Stale,
     /// Not written: a safety rule forbids it (bounds, read-only kind, observe mode).
@@ -49,6 +53,7 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Applied => "applied",
+            Outcome::InSync => "in_sync",
             Outcome::Stale => "stale",
             Outcome::Refused => "refused",
             Outcome::Failed => "failed",
@@ -279,6 +284,8 @@ pub struct ApplySummary {
     pub failed: usize,
     /// Not written: stale or refused.
     pub skipped: usize,
+    /// Not written: the device already held the desired value.
+    pub in_sync: usize,
 }
 
 impl ApplySummary {
@@ -300,6 +307,7 @@ impl ApplyReport {
         for r in &self.results {
             match r.outcome {
                 Outcome::Applied => s.changed += 1,
+                Outcome::InSync => s.in_sync += 1,
                 Outcome::Stale | Outcome::Refused => s.skipped += 1,
                 Outcome::Failed | Outcome::VerifyFailed => s.failed += 1,
             }
@@ -423,7 +431,8 @@ mod tests {
             ApplySummary {
                 changed: 6,
                 failed: 0,
-                skipped: 0
+                skipped: 0,
+                in_sync: 0
             }
         );
         let writes: Vec<_> = requests(&mem)[before..]
@@ -583,8 +592,50 @@ mod tests {
             ApplySummary {
                 changed: 5,
                 failed: 0,
-                skipped: 1
+                skipped: 1,
+                in_sync: 0
             }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_register_that_already_holds_the_desired_value_is_in_sync_not_stale() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        // Another writer carries out `d` (planned 0 -> 4) before this apply.
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 20, &[4]);
+        let before = requests(&mem).len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let d = report.results.iter().find(|r| r.register == "d").unwrap();
+        assert_eq!(
+            (d.outcome, d.written, d.before, d.after),
+            (Outcome::InSync, false, Some(Value::Int(4)), None)
+        );
+        assert!(d.error.is_none());
+        assert!(!requests(&mem)[before..].contains(&(6, 20, 1)));
+        let summary = report.summary();
+        assert_eq!((summary.changed, summary.in_sync), (5, 1));
+        assert!(summary.is_success());
+    }
+
+    #[tokio::test]
+    async fn a_host_that_did_not_resolve_is_never_written() {
+        let (mem, plcs) = setup();
+        let mut plan = plan(&mem, &plcs).await;
+        plan.plcs[0].host = "lost-2.apply-test".into();
+        crate::device::endpoint::resolve_with(["lost-2.apply-test"], &|_: &str| {
+            Err("Name or service not known".into())
+        });
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert_eq!(mem.requests().len(), before, "no request at all");
+        let a = &report.results[0];
+        assert_eq!((a.outcome, a.written), (Outcome::Failed, false));
+        assert_eq!(
+            a.error.as_ref().map(ToString::to_string).as_deref(),
+            Some(
+                "not written: cannot re-read before writing: cannot resolve host \"lost-2.apply-test\": Name or service not known; check spec.deviceAddress"
+            )
         );
     }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::answer::{self, AfterLostAnswer, Answer};
 use super::{ApplyError, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult, WriteNote};
-use crate::device::{Connector, Exception, Session, TransportError, WriteEcho};
+use crate::device::{Connector, Exception, Session, TransportError, WriteEcho, endpoint};
 use crate::engine::guard::{GuardError, guard};
 use crate::engine::lock;
 use crate::engine::observe::{self, Reading};
@@ -37,6 +37,8 @@ pub(super) struct Attempt<'p> {
     pub(super) written: bool,
     /// How its write went, when the user should know (a lost answer, Acknowledge).
     note: Option<WriteNote>,
+    /// The compare-and-set read found the desired value already there: nothing to write.
+    in_sync: bool,
     /// The step that stopped it; `None` while it is on its way to `applied`.
     error: Option<ApplyError>,
 }
@@ -57,12 +59,13 @@ impl<'p> Attempt<'p> {
             after: None,
             written: false,
             note: None,
+            in_sync: false,
             error: refusal.map(ApplyError::Refused),
         }
     }
 
     pub(super) fn is_pending(&self) -> bool {
-        self.error.is_none()
+        self.error.is_none() && !self.in_sync
     }
 
     pub(super) fn fail(&mut self, error: ApplyError) {
@@ -103,10 +106,11 @@ impl<'p> Attempt<'p> {
             before: self.before,
             desired: reg.desired,
             after: self.after,
-            outcome: self
-                .error
-                .as_ref()
-                .map_or(Outcome::Applied, ApplyError::outcome),
+            outcome: match (&self.error, self.in_sync) {
+                (Some(error), _) => error.outcome(),
+                (None, true) => Outcome::InSync,
+                (None, false) => Outcome::Applied,
+            },
             written: self.written,
             note: self.note,
             error: self.error.map(Box::new),
@@ -131,11 +135,23 @@ pub(super) async fn apply_plc<C: Connector>(
     let mut allowed: Vec<&mut Attempt> = attempts.iter_mut().filter(|a| a.is_pending()).collect();
     if !allowed.is_empty() {
         // One writer per device on this host: a concurrent fabctl waits, then its
-        // compare-and-set sees this one's values and reports them stale.
-        match lock::acquire(&plc.host, plc.port, plc.unit_id).await {
+        // compare-and-set sees this one's values and reports them stale. A host the
+        // run could not resolve is not contacted.
+        let locked = match endpoint::failure(&plc.host) {
+            Some(reason) => Err(ApplyError::PreRead {
+                source: observe::DeviceError::Resolve {
+                    host: plc.host.clone(),
+                    reason,
+                },
+            }),
+            None => lock::acquire(&plc.host, plc.port, plc.unit_id)
+                .await
+                .map_err(ApplyError::Lock),
+        };
+        match locked {
             Err(e) => {
                 for a in allowed {
-                    a.fail(ApplyError::Lock(e.clone()));
+                    a.fail(e.clone());
                 }
             }
             Ok(_lock) => {
@@ -157,8 +173,9 @@ pub(super) async fn apply_plc<C: Connector>(
     attempts.into_iter().map(|a| a.result(plc)).collect()
 }
 
-/// Compare-and-set: re-reads the registers just before writing. One whose words
-/// differ from what the plan saw is stale and not written.
+/// Compare-and-set: re-reads the registers just before writing. One that already holds
+/// the desired words is in sync (whatever the plan saw) and not written; one whose
+/// words differ from what the plan saw is stale and not written.
 async fn compare_and_set<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
@@ -181,6 +198,9 @@ async fn compare_and_set<C: Connector>(
                     Reading::Exception(exception) => a.fail(ApplyError::PreReadRefused {
                         exception: *exception,
                     }),
+                    Reading::Words(w) if a.reg.value_words(w) == a.reg.desired_words => {
+                        a.in_sync = true;
+                    }
                     Reading::Words(w) if a.changed_since_plan(w) => {
                         a.fail(ApplyError::Stale {
                             planned: a.reg.live,
