@@ -737,6 +737,47 @@ mod tests {
         assert!(s.registers.is_empty() && s.in_sync.is_none());
     }
 
+    /// Another writer set the desired value between the plan and the write: the
+    /// register is in sync, and no correction is counted or reported as failed.
+    #[test]
+    fn a_register_found_in_sync_at_the_write_is_in_sync_not_a_failed_correction() {
+        use crate::engine::plan::{Action, Plan};
+        use crate::register::ValueType;
+        use crate::view::fixtures;
+        let register = fixtures::register(
+            "conveyor_speed",
+            RegisterKind::Holding,
+            4002,
+            ValueType::F32,
+            Some(Value::Float(11.8)),
+            Value::Float(12.5),
+            Action::Change,
+        );
+        let mut result = fixtures::result("conveyor_speed", Outcome::InSync, None);
+        result.before = Some(Value::Float(12.5));
+        let report = TickReport {
+            plan: Plan {
+                plcs: vec![fixtures::plc("press-1", 502, vec![register])],
+            },
+            apply: crate::engine::apply::ApplyReport {
+                results: vec![result],
+                stats: Default::default(),
+            },
+            duration: std::time::Duration::ZERO,
+            conflicts: Default::default(),
+        };
+        let a = Assessment::of(&report);
+        let [status] = a.registers.as_slice() else {
+            panic!("one register expected")
+        };
+        assert_eq!(
+            (status.action, status.in_sync, status.live),
+            (RegisterAction::InSync, true, Some(Value::Float(12.5)))
+        );
+        assert!(a.corrections.is_empty());
+        assert!(a.failure().is_none());
+    }
+
     #[test]
     fn a_failed_correction_fails_the_reconcile() {
         let mut bad = reg("a", RegisterAction::CorrectionFailed, 4);
