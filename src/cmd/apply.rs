@@ -71,8 +71,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
 
     let target = audit::Target::resolve(args.audit_log.as_deref());
     let context = audit::Context {
-        plan_digest: crate::engine::planfile::digest(&plan),
         git_commit: commit,
+        ..setup.audit_context(crate::engine::planfile::digest(&plan))
     };
     let audit = setup::open_audit(&target, context)?;
     view.apply_start(&plan)?;

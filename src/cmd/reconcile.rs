@@ -62,11 +62,7 @@ async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Erro
 /// `--audit-log`, with the manifests' commit.
 fn open_audit(setup: &Setup, args: &ReconcileArgs) -> Result<AuditLog, Error> {
     let target = audit::Target::resolve(args.audit_log.as_deref());
-    let context = audit::Context {
-        plan_digest: "reconcile".into(),
-        git_commit: setup.manifests_commit(),
-    };
-    setup::open_audit(&target, context)
+    setup::open_audit(&target, setup.audit_context("reconcile".into()))
 }
 
 struct State {

@@ -131,12 +131,24 @@ impl<'a> Setup<'a> {
         Session::new(connector, host, port, self.read.retry)
     }
 
-    /// The git commit the first manifest path is at, for the audit log.
+    /// The git commit the manifests are at (`-dirty` when they differ from it).
     pub fn manifests_commit(&self) -> Option<String> {
-        self.global
-            .manifest_paths()
-            .first()
-            .and_then(|p| audit::git_commit(p))
+        audit::git_commit(&self.global.manifest_paths())
+    }
+
+    /// SHA-256 of the manifest files, for the audit log and saved plans.
+    pub fn manifests_digest(&self) -> Option<String> {
+        crate::engine::binding::manifests_digest(&self.global.manifest_paths())
+    }
+
+    /// The audit context of a run from these manifests.
+    pub fn audit_context(&self, plan_digest: String) -> audit::Context {
+        audit::Context {
+            plan_digest,
+            git_commit: self.manifests_commit(),
+            manifests_digest: self.manifests_digest(),
+            reverts: None,
+        }
     }
 
     /// Reads the devices and computes the plan, with a progress bar on slow runs.

@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod audit;
+pub mod binding;
 pub mod guard;
 pub mod lock;
 pub mod observe;

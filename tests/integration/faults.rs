@@ -174,7 +174,7 @@ async fn a_connection_dropped_in_the_middle_of_a_write_is_never_reported_done() 
     );
     // The audit log says what is known: the request was sent, and the read-back value.
     let line = plant
-        .audit_lines()
+        .audit_outcomes()
         .into_iter()
         .find(|l| l["plc"] == "default/bad")
         .unwrap();

@@ -2,6 +2,7 @@
 
 mod agent;
 mod attack;
+mod change;
 mod ci;
 mod cluster;
 mod faults;

@@ -1,0 +1,198 @@
+//! Change management: the audit log records the intent before every write request
+//! (a kill leaves no unrecorded write; a log that cannot be written means no write).
+
+use std::time::{Duration, Instant};
+
+use fabctl::register::RegisterKind::Holding;
+use fabctl::sim::FaultOverrides;
+
+use crate::support::{Plant, fabctl, stderr, stdout};
+
+/// Ten registers far enough apart that each is its own read and its own write.
+fn ten_registers() -> String {
+    let mut text = String::from(
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: press, namespace: plant}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @press\n  timeoutMs: 2000\n  registers:\n",
+    );
+    for i in 0..10 {
+        text.push_str(&format!(
+            "    - {{name: r{i}, address: {}, value: {}, min: 0, max: 100}}\n",
+            i * 20,
+            i + 1
+        ));
+    }
+    text
+}
+
+/// The plant with every register at 0 (each one to change).
+async fn drifted(latency_ms: Option<u64>) -> Plant {
+    let plant = Plant::start_with(&ten_registers(), |c| {
+        for endpoint in &mut c.endpoints {
+            for d in &mut endpoint.devices {
+                d.faults = FaultOverrides {
+                    latency_ms,
+                    ..Default::default()
+                };
+            }
+        }
+    })
+    .await;
+    for i in 0..10 {
+        assert!(plant.sim.set_words("plant/press", Holding, i * 20, &[0]));
+    }
+    plant
+}
+
+fn live(plant: &Plant) -> Vec<u16> {
+    (0..10)
+        .map(|i| {
+            plant
+                .sim
+                .read_words("plant/press", Holding, i * 20, 1)
+                .unwrap()[0]
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_mid_apply_leaves_an_intent_line_for_every_register_written() {
+    let plant = drifted(Some(60)).await;
+    let audit = plant.dir.path().join("audit.jsonl");
+    let mut child = fabctl()
+        .args(["apply", "--auto-approve", "-f", plant.path(), "--audit-log"])
+        .arg(&audit)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it as soon as the device has seen a write, while the others are on their way.
+    let started = Instant::now();
+    while plant.sim.write_log().len() < 3 {
+        assert!(started.elapsed() < Duration::from_secs(20), "no write came");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let written = plant.sim.write_log();
+    assert!(written.len() < 10, "killed mid-apply: {written:?}");
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let intents: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["event"] == "intent").collect();
+    for w in &written {
+        let intent = intents
+            .iter()
+            .find(|l| l["address"] == w.address)
+            .unwrap_or_else(|| panic!("no intent line for the write at {}", w.address));
+        assert_eq!(intent["plc"], "plant/press");
+        assert_eq!(intent["before"], 0);
+        assert_eq!(intent["desired"], w.new[0]);
+        assert_eq!(intent["run_id"], intents[0]["run_id"]);
+    }
+    // Every register changed on the device has its intent, and the run wrote no outcome.
+    for (i, value) in live(&plant).into_iter().enumerate() {
+        if value != 0 {
+            assert!(intents.iter().any(|l| l["register"] == format!("r{i}")));
+        }
+    }
+    assert!(lines.iter().all(|l| l["event"] == "intent"), "{lines:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_audit_log_means_no_write() {
+    let plant = drifted(None).await;
+    let out = plant
+        .fabctl(&["apply", "--auto-approve", "--audit-log", "/dev/full"])
+        .await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains(
+            "plant/press/r0: failed — not written: the audit log cannot record the intent to write: No space left on device (os error 28)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Apply failed! 0 changed, 10 failed, 0 skipped.\n"),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("error: the audit log /dev/full could not be written: No space left on device (os error 28)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(plant.sim.write_log().is_empty());
+    assert_eq!(
+        live(&plant),
+        [0; 10],
+        "an independent read: nothing written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_log_that_cannot_be_opened_means_no_write() {
+    let plant = drifted(None).await;
+    let dir = plant.dir.path().join("a-directory");
+    std::fs::create_dir(&dir).unwrap();
+    let out = plant
+        .fabctl(&[
+            "apply",
+            "--auto-approve",
+            "--audit-log",
+            dir.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "error: cannot open the audit log {}: Is a directory (os error 21); nothing was written",
+            dir.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(plant.sim.write_log().is_empty());
+    assert_eq!(live(&plant), [0; 10]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_write_has_an_intent_then_an_outcome_naming_the_real_account() {
+    let plant = drifted(None).await;
+    // `$USER` is a hint anyone can set: the line names the uid's account.
+    let out = fabctl()
+        .args(["apply", "--auto-approve", "-f", plant.path()])
+        .env("FABCTL_AUDIT_LOG", plant.dir.path().join("audit.jsonl"))
+        .env("USER", "mallory")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = plant.audit_lines();
+    assert_eq!(lines.len(), 20);
+    let (intents, outcomes) = lines.split_at(10);
+    assert!(intents.iter().all(|l| l["event"] == "intent"));
+    assert!(
+        outcomes
+            .iter()
+            .all(|l| l["event"] == "outcome" && l["outcome"] == "applied")
+    );
+    let uid = rustix::process::getuid().as_raw();
+    assert!(lines.iter().all(|l| {
+        l["uid"] == uid
+            && l["run_id"] == lines[0]["run_id"]
+            && l["user"] != "mallory"
+            && l["env_user"] == "mallory"
+            && l["manifests_digest"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+    }));
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(plant.dir.path().join("audit.jsonl"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+}
