@@ -65,6 +65,11 @@ pub enum Error {
         #[from]
         source: crate::engine::planfile::PlanFileError,
     },
+    #[error(transparent)]
+    Binding {
+        #[from]
+        source: crate::engine::binding::BindingError,
+    },
     #[error(
         "cannot ask for approval: standard input is not a terminal; pass --auto-approve, or save a plan with `fabctl plan --out FILE` and run `fabctl apply FILE`"
     )]

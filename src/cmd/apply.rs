@@ -7,8 +7,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::device::modbus::ModbusConnector;
 use crate::engine::apply::ApplyReport;
-use crate::engine::audit;
 use crate::engine::plan::{Plan, PlanOptions};
+use crate::engine::planfile::SavedPlan;
+use crate::engine::{audit, binding};
 use crate::error::Error;
 use crate::outcome::Outcome;
 
@@ -22,22 +23,39 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     }
     let setup = Setup::new(global, &args.run);
     let runtime = super::runtime()?;
-    let (plan, commit) = match &args.planfile {
-        Some(path) => {
-            let saved = crate::engine::planfile::load(path)?;
-            (setup.saved_plan(saved.plan)?, saved.manifests_commit)
+    let saved = match &args.planfile {
+        Some(path) => Some((path, crate::engine::planfile::load(path)?)),
+        None => None,
+    };
+    // The manifests a saved plan is checked against: `-f`, else the plan's own.
+    let bound_global = match &saved {
+        Some((_, saved)) if global.filename.is_empty() => GlobalArgs {
+            filename: saved
+                .origin
+                .manifests
+                .as_ref()
+                .map(|m| m.paths.clone())
+                .unwrap_or_default(),
+            ..global.clone()
+        },
+        _ => global.clone(),
+    };
+    let manifests = Setup::new(&bound_global, &args.run);
+    let plan = match saved {
+        Some((path, saved)) => {
+            check_binding(path, &saved, &manifests, &bound_global)?;
+            setup.saved_plan(saved.plan)?
         }
         None => {
             let plcs = setup.fleet()?;
-            let plan = runtime.block_on(setup.plan(
+            runtime.block_on(setup.plan(
                 &ModbusConnector,
                 &plcs,
                 PlanOptions {
                     respect_auto_correct: false,
                     windows_at: (!args.ignore_windows).then(jiff::Timestamp::now),
                 },
-            ));
-            (plan, setup.manifests_commit())
+            ))
         }
     };
     let mut plan = plan;
@@ -70,10 +88,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     }
 
     let target = audit::Target::resolve(args.audit_log.as_deref());
-    let context = audit::Context {
-        git_commit: commit,
-        ..setup.audit_context(crate::engine::planfile::digest(&plan))
-    };
+    let context = manifests.audit_context(crate::engine::planfile::digest(&plan));
     let audit = setup::open_audit(&target, context)?;
     view.apply_start(&plan)?;
     let report = runtime.block_on(setup.apply(&ModbusConnector, &plan, &audit));
@@ -94,6 +109,44 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     Ok(Outcome::success_if(
         summary.errors == 0 && report.summary().is_success(),
     ))
+}
+
+/// Refuses a saved plan that differs from its manifests in anything it would write,
+/// before any device is contacted.
+fn check_binding(
+    path: &std::path::Path,
+    saved: &SavedPlan,
+    manifests: &Setup,
+    global: &GlobalArgs,
+) -> Result<(), Error> {
+    let plcs = manifests.load()?;
+    let problems = binding::differences(&saved.plan, &plcs);
+    let names = global.manifest_paths();
+    if !problems.is_empty() {
+        return Err(Error::Binding {
+            source: binding::BindingError {
+                path: path.to_path_buf(),
+                manifests: names
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                problems,
+            },
+        });
+    }
+    let planned = saved
+        .origin
+        .manifests
+        .as_ref()
+        .and_then(|m| m.digest.as_ref());
+    if planned.is_some() && planned != manifests.manifests_digest().as_ref() {
+        eprintln!(
+            "note: the manifests changed since {} was saved, but not in anything it writes",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Says loudly that part of the fleet was not planned, so not applied.

@@ -25,7 +25,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, Error> {
     view.plan(&plan)?;
     crate::ci::publish(&plan, &plcs, args.junit.as_deref())?;
     if let Some(path) = &args.out {
-        crate::engine::planfile::save(path, &plan, setup.manifests_commit())?;
+        crate::engine::planfile::save(path, &plan, setup.origin())?;
         eprintln!(
             "Saved the plan to {}. To write exactly these changes, run: fabctl apply {}",
             path.display(),

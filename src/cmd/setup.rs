@@ -136,6 +136,17 @@ impl<'a> Setup<'a> {
         audit::git_commit(&self.global.manifest_paths())
     }
 
+    /// What a saved plan records of its manifests: paths, digest, commit.
+    pub fn origin(&self) -> crate::engine::planfile::Origin {
+        crate::engine::planfile::Origin {
+            manifests_commit: self.manifests_commit(),
+            manifests: Some(crate::engine::planfile::Manifests {
+                paths: self.global.manifest_paths(),
+                digest: self.manifests_digest(),
+            }),
+        }
+    }
+
     /// SHA-256 of the manifest files, for the audit log and saved plans.
     pub fn manifests_digest(&self) -> Option<String> {
         crate::engine::binding::manifests_digest(&self.global.manifest_paths())

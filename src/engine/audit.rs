@@ -400,4 +400,37 @@ mod tests {
         assert_eq!(line["reverts"], "20260101T000000Z-00000000");
         assert!(run.len() == "20261201T231502Z-7f3a9c01".len(), "{run}");
     }
+
+    #[test]
+    fn git_commit_says_when_the_manifests_differ_from_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        let manifest = dir.path().join("plant.yaml");
+        std::fs::write(&manifest, "a: 1\n").unwrap();
+        git(&["add", "plant.yaml"]);
+        git(&["commit", "-qm", "x"]);
+        let paths = [manifest.clone()];
+        let clean = git_commit(&paths).unwrap();
+        assert_eq!(clean.len(), 40, "{clean}");
+        std::fs::write(&manifest, "a: 2\n").unwrap();
+        assert_eq!(git_commit(&paths), Some(format!("{clean}-dirty")));
+        git(&["checkout", "-q", "plant.yaml"]);
+        assert_eq!(git_commit(&paths), Some(clean.clone()));
+        // A manifest directory with a file never committed.
+        std::fs::write(dir.path().join("new.yaml"), "b: 1\n").unwrap();
+        let dirs = [dir.path().to_path_buf()];
+        assert_eq!(git_commit(&dirs), Some(format!("{clean}-dirty")));
+    }
 }

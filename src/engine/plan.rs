@@ -271,7 +271,7 @@ impl Plan {
     }
 }
 
-fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
+pub(crate) fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
     let blocked = options
         .windows_at
         .is_some_and(|now| !crate::schedule::window::specs_allow(&plc.write_windows, now));

@@ -196,3 +196,131 @@ async fn each_write_has_an_intent_then_an_outcome_naming_the_real_account() {
     );
     assert_eq!(mode & 0o777, 0o600);
 }
+
+const TWO_DEVICES: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: press, namespace: plant}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @press\n  registers:\n    - {name: speed, address: 10, value: 5, min: 0, max: 10}\n---\napiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: oven, namespace: plant}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @oven\n  registers:\n    - {name: speed, address: 10, value: 5}\n";
+
+/// Rewrites a saved plan as an attacker would: edit, then recompute the digest.
+fn tamper(text: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    use sha2::Digest;
+    let mut file: serde_json::Value = serde_json::from_str(text).unwrap();
+    edit(&mut file["plan"]);
+    let hash = sha2::Sha256::digest(serde_json::to_vec(&file["plan"]).unwrap());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    file["digest"] = format!("sha256:{hex}").into();
+    serde_json::to_string_pretty(&file).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_plan_with_its_digest_recomputed_is_refused_without_traffic() {
+    let plant = Plant::start(TWO_DEVICES).await;
+    assert!(plant.sim.set_words("plant/press", Holding, 10, &[1]));
+    let oven_port = plant.sim.addr_of("plant/oven").unwrap().port();
+    let planfile = plant.dir.path().join("plan.json");
+    let out = plant
+        .fabctl(&["plan", "--out", planfile.to_str().unwrap()])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&planfile).unwrap();
+    let saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(saved["format_version"], 2);
+    assert_eq!(saved["manifests"]["paths"][0], plant.path());
+    assert!(
+        saved["manifests"]["digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    let requests = plant.sim.total_requests();
+
+    let press = |plan: &mut serde_json::Value| -> serde_json::Value { plan["plcs"][0].take() };
+    let variants: Vec<(&str, String, String)> = vec![
+        (
+            "above the manifest's max",
+            tamper(&text, |plan| {
+                let mut p = press(plan);
+                p["registers"][0]["desired"] = 400.into();
+                p["registers"][0]["desired_words"] = serde_json::json!([400]);
+                p["registers"][0]["max"] = 1000.0.into();
+                plan["plcs"][0] = p;
+            }),
+            "  - plant/press/speed: desired is 400 in the plan, 5 in the manifests".into(),
+        ),
+        (
+            "an undeclared register",
+            tamper(&text, |plan| {
+                let mut p = press(plan);
+                let mut ghost = p["registers"][0].clone();
+                ghost["name"] = "ghost".into();
+                ghost["address"] = 50.into();
+                p["registers"].as_array_mut().unwrap().push(ghost);
+                plan["plcs"][0] = p;
+            }),
+            "  - plant/press/ghost: no manifest declares this register".into(),
+        ),
+        (
+            "another device's port",
+            tamper(&text, |plan| {
+                let mut p = press(plan);
+                p["port"] = oven_port.into();
+                plan["plcs"][0] = p;
+            }),
+            format!(
+                "  - plant/press: port is {oven_port} in the plan, {} in the manifests",
+                plant.sim.addr_of("plant/press").unwrap().port()
+            ),
+        ),
+    ];
+    for (name, content, expected) in variants {
+        let path = plant.dir.path().join("tampered.json");
+        std::fs::write(&path, content).unwrap();
+        // Without -f: the plan names its manifests.
+        let out = fabctl()
+            .args(["apply", path.to_str().unwrap()])
+            .env("FABCTL_AUDIT_LOG", plant.dir.path().join("audit.jsonl"))
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(&format!(
+                "error: {} does not match its manifests ({}); nothing was written:\n",
+                path.display(),
+                plant.path()
+            )),
+            "{name}: {err}"
+        );
+        assert!(err.contains(&format!("{expected}\n")), "{name}: {err}");
+        assert!(
+            err.contains("plan again with `fabctl plan --out FILE`, or have the plan signed"),
+            "{name}: {err}"
+        );
+        assert_eq!(plant.sim.total_requests(), requests, "{name}: no traffic");
+    }
+    assert!(plant.sim.write_log().is_empty());
+
+    // The manifests edited after the plan: the plan no longer says what they declare.
+    let manifest = std::fs::read_to_string(&plant.manifest).unwrap();
+    std::fs::write(
+        &plant.manifest,
+        manifest.replacen("value: 5, min: 0", "value: 7, min: 0", 1),
+    )
+    .unwrap();
+    let out = plant.fabctl(&["apply", planfile.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("  - plant/press/speed: desired is 5 in the plan, 7 in the manifests"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(plant.sim.write_log().is_empty());
+
+    // Back as planned, the untouched plan applies.
+    std::fs::write(&plant.manifest, manifest).unwrap();
+    let out = plant.fabctl(&["apply", planfile.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        plant.sim.read_words("plant/press", Holding, 10, 1),
+        Some(vec![5])
+    );
+}
