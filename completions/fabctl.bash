@@ -22,6 +22,9 @@ _fabctl() {
             fabctl,apply)
                 cmd="fabctl__subcmd__apply"
                 ;;
+            fabctl,approve)
+                cmd="fabctl__subcmd__approve"
+                ;;
             fabctl,completions)
                 cmd="fabctl__subcmd__completions"
                 ;;
@@ -45,6 +48,9 @@ _fabctl() {
                 ;;
             fabctl,import)
                 cmd="fabctl__subcmd__import"
+                ;;
+            fabctl,keygen)
+                cmd="fabctl__subcmd__keygen"
                 ;;
             fabctl,list)
                 cmd="fabctl__subcmd__get"
@@ -82,6 +88,9 @@ _fabctl() {
             fabctl__subcmd__help,apply)
                 cmd="fabctl__subcmd__help__subcmd__apply"
                 ;;
+            fabctl__subcmd__help,approve)
+                cmd="fabctl__subcmd__help__subcmd__approve"
+                ;;
             fabctl__subcmd__help,completions)
                 cmd="fabctl__subcmd__help__subcmd__completions"
                 ;;
@@ -102,6 +111,9 @@ _fabctl() {
                 ;;
             fabctl__subcmd__help,import)
                 cmd="fabctl__subcmd__help__subcmd__import"
+                ;;
+            fabctl__subcmd__help,keygen)
+                cmd="fabctl__subcmd__help__subcmd__keygen"
                 ;;
             fabctl__subcmd__help,plan)
                 cmd="fabctl__subcmd__help__subcmd__plan"
@@ -137,7 +149,7 @@ _fabctl() {
 
     case "${cmd}" in
         fabctl)
-            opts="-f -o -v -q -h -V --filename --color --output --verbose --quiet --help --version validate crd schema plan apply show reconcile agent demo sim version completions import get get-status list describe watch sync help"
+            opts="-f -o -v -q -h -V --filename --color --output --verbose --quiet --help --version validate crd schema plan apply show keygen approve reconcile agent demo sim version completions import get get-status list describe watch sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,13 +245,21 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__apply)
-            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --audit-log --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --verify-key --require-approvals --audit-log --target --parallelism --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --max-changes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --require-approvals)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -252,6 +272,44 @@ _fabctl() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        fabctl__subcmd__approve)
+            opts="-f -o -v -q -h -V --sign-key --filename --color --output --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sign-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -489,7 +547,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__help)
-            opts="validate crd schema plan apply show reconcile agent demo sim version completions import get describe watch sync help"
+            opts="validate crd schema plan apply show keygen approve reconcile agent demo sim version completions import get describe watch sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -517,6 +575,20 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        fabctl__subcmd__help__subcmd__approve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -615,6 +687,20 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        fabctl__subcmd__help__subcmd__keygen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -836,8 +922,42 @@ _fabctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        fabctl__subcmd__keygen)
+            opts="-f -o -v -q -h -V --filename --color --output --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         fabctl__subcmd__plan)
-            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --sign-key --target --parallelism --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,6 +968,10 @@ _fabctl() {
                     return 0
                     ;;
                 --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -66,6 +66,36 @@ pub enum Error {
         source: crate::engine::planfile::PlanFileError,
     },
     #[error(transparent)]
+    Signing {
+        #[from]
+        source: crate::engine::signing::SigningError,
+    },
+    #[error("--sign-key signs a saved plan: add --out FILE (or unset FABCTL_SIGN_KEY)")]
+    SignWithoutOut,
+    #[error(
+        "--verify-key checks the signatures of a saved plan: pass the PLANFILE to apply (or unset FABCTL_VERIFY_KEYS); nothing was written"
+    )]
+    VerifyNeedsPlan,
+    #[error(
+        "{}: the signature by {} does not match the plan: it was changed after it was signed; nothing was written",
+        path.display(),
+        keys.join(", ")
+    )]
+    BrokenSignature { path: PathBuf, keys: Vec<String> },
+    #[error(
+        "{} carries {have} valid {} by trusted keys, {need} required{notes}; nothing was written (each approver runs `fabctl approve {} --sign-key KEY`)",
+        path.display(),
+        if *have == 1 { "approval" } else { "approvals" },
+        path.display()
+    )]
+    NotApproved {
+        path: PathBuf,
+        have: usize,
+        need: usize,
+        /// What was not counted, in words (empty when nothing).
+        notes: String,
+    },
+    #[error(transparent)]
     Binding {
         #[from]
         source: crate::engine::binding::BindingError,

@@ -3,13 +3,14 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::device::modbus::ModbusConnector;
 use crate::engine::apply::ApplyReport;
 use crate::engine::plan::{Plan, PlanOptions};
 use crate::engine::planfile::SavedPlan;
-use crate::engine::{audit, binding};
+use crate::engine::{audit, binding, signing};
 use crate::error::Error;
 use crate::outcome::Outcome;
 
@@ -41,7 +42,16 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
         _ => global.clone(),
     };
     let manifests = Setup::new(&bound_global, &args.run);
+    if saved.is_none() && !args.verify_key.is_empty() {
+        return Err(Error::VerifyNeedsPlan);
+    }
     let plan = match saved {
+        // Enough trusted approvals stand for the plan as signed; without keys to
+        // check, the plan must match its manifests.
+        Some((path, saved)) if !args.verify_key.is_empty() => {
+            check_approvals(path, &saved, args)?;
+            setup.saved_plan(saved.plan)?
+        }
         Some((path, saved)) => {
             check_binding(path, &saved, &manifests, &bound_global)?;
             setup.saved_plan(saved.plan)?
@@ -111,10 +121,61 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     ))
 }
 
+/// Refuses a saved plan without signatures of `--require-approvals` distinct trusted
+/// keys, or with a trusted key's signature that does not hold.
+fn check_approvals(path: &Path, saved: &SavedPlan, args: &ApplyArgs) -> Result<(), Error> {
+    let trusted = args
+        .verify_key
+        .iter()
+        .map(|p| signing::read_verifying_key(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tally = signing::tally(&saved.signatures, &saved.digest, &trusted);
+    if !tally.broken.is_empty() {
+        return Err(Error::BrokenSignature {
+            path: path.to_path_buf(),
+            keys: tally.broken,
+        });
+    }
+    let need = args.require_approvals.unwrap_or(1) as usize;
+    if tally.trusted.len() < need {
+        let mut notes = Vec::new();
+        if tally.untrusted > 0 {
+            notes.push(format!("{} by keys not trusted here", tally.untrusted));
+        }
+        if tally.repeated > 0 {
+            notes.push(format!(
+                "{} repeated by a key already counted",
+                tally.repeated
+            ));
+        }
+        return Err(Error::NotApproved {
+            path: path.to_path_buf(),
+            have: tally.trusted.len(),
+            need,
+            notes: if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" (not counted: {})", notes.join(", "))
+            },
+        });
+    }
+    let by: Vec<String> = tally
+        .trusted
+        .iter()
+        .map(|(key, signer)| format!("{signer} ({})", signing::short(key)))
+        .collect();
+    eprintln!(
+        "Approved by {}: {} of {need} required.",
+        by.join(", "),
+        tally.trusted.len()
+    );
+    Ok(())
+}
+
 /// Refuses a saved plan that differs from its manifests in anything it would write,
 /// before any device is contacted.
 fn check_binding(
-    path: &std::path::Path,
+    path: &Path,
     saved: &SavedPlan,
     manifests: &Setup,
     global: &GlobalArgs,

@@ -5,10 +5,12 @@
 
 pub mod agent;
 pub mod apply;
+pub mod approve;
 pub mod cluster;
 pub mod demo;
 pub mod generate;
 pub mod import;
+pub mod keygen;
 pub mod plan;
 pub mod reconcile;
 pub mod setup;

@@ -2,7 +2,9 @@
 
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::device::modbus::ModbusConnector;
+use crate::engine::audit::{self, Identity};
 use crate::engine::plan::{PlanOptions, Summary};
+use crate::engine::{planfile, signing};
 use crate::error::Error;
 use crate::outcome::Outcome;
 
@@ -10,6 +12,11 @@ use super::setup::Setup;
 
 /// Runs `plan`.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, Error> {
+    let sign_key = match (&args.sign_key, &args.out) {
+        (Some(_), None) => return Err(Error::SignWithoutOut),
+        (Some(path), Some(_)) => Some(signing::read_signing_key(path)?),
+        (None, _) => None,
+    };
     let setup = Setup::new(global, &args.run);
     let plcs = setup.fleet()?;
     let runtime = super::runtime()?;
@@ -25,12 +32,18 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, Error> {
     view.plan(&plan)?;
     crate::ci::publish(&plan, &plcs, args.junit.as_deref())?;
     if let Some(path) = &args.out {
-        crate::engine::planfile::save(path, &plan, setup.origin())?;
+        let digest = planfile::save(path, &plan, setup.origin())?;
         eprintln!(
             "Saved the plan to {}. To write exactly these changes, run: fabctl apply {}",
             path.display(),
             path.display()
         );
+        if let Some(key) = &sign_key {
+            let signer = Identity::current(&audit::host()).describe();
+            let approval = signing::sign(key, &digest, &signer);
+            eprintln!("Signed it as {signer} with {}.", approval.short_key());
+            planfile::add_approval(path, approval)?;
+        }
     }
     let outcome = outcome(&plan.summary(), args.detailed_exitcode);
     super::release_at_exit((plcs, plan));

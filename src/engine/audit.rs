@@ -262,7 +262,8 @@ impl Drop for AuditLog {
     }
 }
 
-fn host() -> String {
+/// The host name (`/proc/sys/kernel/hostname`, else `$HOSTNAME`).
+pub fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .or_else(|_| std::env::var("HOSTNAME"))

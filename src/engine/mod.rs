@@ -15,4 +15,5 @@ pub mod observe;
 pub mod plan;
 pub mod planfile;
 pub mod reconcile;
+pub mod signing;
 pub mod target;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::engine::plan::Plan;
+use crate::engine::signing::Approval;
 
 /// Identifies the file type.
 pub const FORMAT: &str = "fabctl-plan";
@@ -47,6 +48,9 @@ struct Envelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     manifests: Option<Manifests>,
     digest: String,
+    /// Ed25519 approvals of `digest` (`engine::signing`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    signatures: Vec<Approval>,
     plan: serde_json::Value,
 }
 
@@ -57,6 +61,7 @@ pub struct SavedPlan {
     pub digest: String,
     pub created_at: String,
     pub origin: Origin,
+    pub signatures: Vec<Approval>,
 }
 
 /// Why a plan file cannot be used.
@@ -108,18 +113,49 @@ pub fn save(path: &Path, plan: &Plan, origin: Origin) -> Result<String, PlanFile
         manifests_commit: origin.manifests_commit,
         manifests: origin.manifests,
         digest: digest.clone(),
+        signatures: Vec::new(),
         plan: value,
     };
-    let mut text = serde_json::to_string_pretty(&envelope).map_err(|e| PlanFileError::Write {
+    write(path, &envelope)?;
+    Ok(digest)
+}
+
+/// Writes the envelope whole: to a temporary file beside `path`, then renamed over it.
+fn write(path: &Path, envelope: &Envelope) -> Result<(), PlanFileError> {
+    let failed = |source| PlanFileError::Write {
         path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    })?;
+        source,
+    };
+    let mut text = serde_json::to_string_pretty(envelope).map_err(|e| failed(e.into()))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|source| PlanFileError::Write {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// Adds an approval to a saved plan (after checking it as `load` does), keeping the
+/// rest of the file as it is. An approval by the same key replaces the earlier one.
+pub fn add_approval(path: &Path, approval: Approval) -> Result<SavedPlan, PlanFileError> {
+    let mut saved = load(path)?;
+    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(digest)
+    let mut envelope: Envelope =
+        serde_json::from_str(&text).map_err(|e| PlanFileError::Malformed {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    envelope.signatures.retain(|a| a.key != approval.key);
+    envelope.signatures.push(approval);
+    write(path, &envelope)?;
+    saved.signatures = envelope.signatures;
+    Ok(saved)
 }
 
 /// Reads and checks a plan file.
@@ -162,6 +198,7 @@ pub fn load(path: &Path) -> Result<SavedPlan, PlanFileError> {
             manifests_commit: envelope.manifests_commit,
             manifests: envelope.manifests,
         },
+        signatures: envelope.signatures,
     })
 }
 

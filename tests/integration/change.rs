@@ -324,3 +324,151 @@ async fn a_tampered_plan_with_its_digest_recomputed_is_refused_without_traffic()
         Some(vec![5])
     );
 }
+
+fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = fabctl().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_is_applied_only_with_enough_distinct_trusted_approvals() {
+    let plant = Plant::start(TWO_DEVICES).await;
+    assert!(plant.sim.set_words("plant/press", Holding, 10, &[1]));
+    let dir = plant.dir.path();
+    let key = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    for name in ["alice", "bob", "mallory"] {
+        let out = run_ok(&["keygen", &key(name)]);
+        let public = std::fs::read_to_string(dir.join(format!("{name}.pub"))).unwrap();
+        assert_eq!(stdout(&out), public);
+        assert!(public.starts_with("ed25519:"));
+    }
+    let planfile = key("plan.json");
+    let out = run_ok(&[
+        "plan",
+        "-f",
+        plant.path(),
+        "--out",
+        &planfile,
+        "--sign-key",
+        &key("alice"),
+    ]);
+    assert!(stderr(&out).contains("Signed it as "), "{}", stderr(&out));
+    let requests = plant.sim.total_requests();
+
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "apply".to_owned(),
+            planfile.clone(),
+            "--verify-key".into(),
+            key("alice.pub"),
+            "--verify-key".into(),
+            key("bob.pub"),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        fabctl()
+            .args(&args)
+            .env("FABCTL_AUDIT_LOG", dir.join("audit.jsonl"))
+            .output()
+            .unwrap()
+    };
+    let refused = |out: &std::process::Output, expected: &str| {
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
+        assert!(stderr(out).contains(expected), "{}", stderr(out));
+    };
+
+    // One approval, two required.
+    refused(
+        &apply(&["--require-approvals", "2"]),
+        &format!(
+            "{planfile} carries 1 valid approval by trusted keys, 2 required; nothing was written"
+        ),
+    );
+    // An untrusted key does not count.
+    run_ok(&["approve", &planfile, "--sign-key", &key("mallory")]);
+    refused(
+        &apply(&["--require-approvals", "2"]),
+        "carries 1 valid approval by trusted keys, 2 required (not counted: 1 by keys not trusted here)",
+    );
+    // Nor does the same key twice.
+    let text = std::fs::read_to_string(&planfile).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = file["signatures"][0].clone();
+    file["signatures"].as_array_mut().unwrap().push(first);
+    std::fs::write(&planfile, serde_json::to_string_pretty(&file).unwrap()).unwrap();
+    refused(
+        &apply(&["--require-approvals", "2"]),
+        "carries 1 valid approval by trusted keys, 2 required (not counted: 1 by keys not trusted here, 1 repeated by a key already counted)",
+    );
+    std::fs::write(&planfile, &text).unwrap();
+
+    // Bob approves: the approver sees the plan.
+    let out = run_ok(&[
+        "approve",
+        &planfile,
+        "--sign-key",
+        &key("bob"),
+        "--color",
+        "never",
+    ]);
+    assert!(
+        stdout(&out).contains("  ~ speed  holding 10  u16  1 → 5"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("; it carries 3 signatures."),
+        "{}",
+        stderr(&out)
+    );
+
+    // A signed plan edited (digest recomputed) no longer holds its signatures.
+    let signed = std::fs::read_to_string(&planfile).unwrap();
+    let tampered = tamper(&signed, |plan| {
+        plan["plcs"][0]["registers"][0]["desired"] = 9.into();
+        plan["plcs"][0]["registers"][0]["desired_words"] = serde_json::json!([9]);
+    });
+    std::fs::write(&planfile, tampered).unwrap();
+    refused(
+        &apply(&["--require-approvals", "2"]),
+        "the signature by ed25519:",
+    );
+    refused(
+        &apply(&["--require-approvals", "2"]),
+        "does not match the plan: it was changed after it was signed; nothing was written",
+    );
+    assert_eq!(
+        plant.sim.total_requests(),
+        requests,
+        "no traffic while refused"
+    );
+
+    // Two distinct trusted approvals: applied.
+    std::fs::write(&planfile, &signed).unwrap();
+    let out = apply(&["--require-approvals", "2", "--color", "never"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(": 2 of 2 required."),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        plant.sim.read_words("plant/press", Holding, 10, 1),
+        Some(vec![5])
+    );
+    // Keys from the environment, as CI passes them.
+    let out = fabctl()
+        .args(["apply", &planfile, "--auto-approve"])
+        .env(
+            "FABCTL_VERIFY_KEYS",
+            format!("{},{}", key("bob.pub"), key("alice.pub")),
+        )
+        .env("FABCTL_REQUIRE_APPROVALS", "3")
+        .env("FABCTL_AUDIT_LOG", dir.join("audit.jsonl"))
+        .output()
+        .unwrap();
+    refused(
+        &out,
+        "carries 2 valid approvals by trusted keys, 3 required",
+    );
+}
