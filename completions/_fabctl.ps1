@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a saved plan file')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make an Ed25519 key pair for signing plans: KEY (secret, 0600) and KEY.pub')
             [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Show a saved plan and sign it: one more approval for `apply --verify-key`')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Who changed what, from the audit log: its runs, or one PLC''s or register''s changes')
             [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Enforce the manifests once (--once, for CronJobs) or on a cron schedule')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole story on an in-process simulated plant, no setup needed')
@@ -110,6 +111,8 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Save the plan to FILE; `fabctl apply FILE` then writes exactly it, without a prompt')
             [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report to FILE: a test suite per PLC, a test case per register')
             [CompletionResult]::new('--sign-key', '--sign-key', [CompletionResultType]::ParameterName, 'Sign the saved plan (--out) with this secret key (see `fabctl keygen`)')
+            [CompletionResult]::new('--revert', '--revert', [CompletionResultType]::ParameterName, 'Plan putting back what run RUN_ID of the audit log changed (see `fabctl history`)')
+            [CompletionResult]::new('--audit-log', '--audit-log', [CompletionResultType]::ParameterName, 'The audit log --revert reads [default: $XDG_STATE_HOME/fabctl/audit.jsonl]')
             [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable')
             [CompletionResult]::new('--parallelism', '--parallelism', [CompletionResultType]::ParameterName, 'Endpoints (host:port) talked to at once')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
@@ -187,6 +190,23 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
         }
         'fabctl;approve' {
             [CompletionResult]::new('--sign-key', '--sign-key', [CompletionResultType]::ParameterName, 'The approver''s secret key (see `fabctl keygen`)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto = on a terminal and NO_COLOR unset')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format of results on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail: -v lists in-sync registers and logs info, -vv logs debug')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail: -v lists in-sync registers and logs info, -vv logs debug')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'fabctl;history' {
+            [CompletionResult]::new('--audit-log', '--audit-log', [CompletionResultType]::ParameterName, 'The audit log to read [default: $XDG_STATE_HOME/fabctl/audit.jsonl]')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output: auto = on a terminal and NO_COLOR unset')
@@ -497,6 +517,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a saved plan file')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make an Ed25519 key pair for signing plans: KEY (secret, 0600) and KEY.pub')
             [CompletionResult]::new('approve', 'approve', [CompletionResultType]::ParameterValue, 'Show a saved plan and sign it: one more approval for `apply --verify-key`')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Who changed what, from the audit log: its runs, or one PLC''s or register''s changes')
             [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Enforce the manifests once (--once, for CronJobs) or on a cron schedule')
             [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole story on an in-process simulated plant, no setup needed')
@@ -533,6 +554,9 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             break
         }
         'fabctl;help;approve' {
+            break
+        }
+        'fabctl;help;history' {
             break
         }
         'fabctl;help;reconcile' {

@@ -46,6 +46,9 @@ _fabctl() {
             fabctl,help)
                 cmd="fabctl__subcmd__help"
                 ;;
+            fabctl,history)
+                cmd="fabctl__subcmd__history"
+                ;;
             fabctl,import)
                 cmd="fabctl__subcmd__import"
                 ;;
@@ -109,6 +112,9 @@ _fabctl() {
             fabctl__subcmd__help,help)
                 cmd="fabctl__subcmd__help__subcmd__help"
                 ;;
+            fabctl__subcmd__help,history)
+                cmd="fabctl__subcmd__help__subcmd__history"
+                ;;
             fabctl__subcmd__help,import)
                 cmd="fabctl__subcmd__help__subcmd__import"
                 ;;
@@ -149,7 +155,7 @@ _fabctl() {
 
     case "${cmd}" in
         fabctl)
-            opts="-f -o -v -q -h -V --filename --color --output --verbose --quiet --help --version validate crd schema plan apply show keygen approve reconcile agent demo sim version completions import get get-status list describe watch sync help"
+            opts="-f -o -v -q -h -V --filename --color --output --verbose --quiet --help --version validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get get-status list describe watch sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,7 +553,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__help)
-            opts="validate crd schema plan apply show keygen approve reconcile agent demo sim version completions import get describe watch sync help"
+            opts="validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +679,20 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        fabctl__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -840,6 +860,44 @@ _fabctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        fabctl__subcmd__history)
+            opts="-f -o -v -q -h -V --audit-log --filename --color --output --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --audit-log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "human json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         fabctl__subcmd__import)
             opts="-f -o -v -q -h -V --device --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -957,7 +1015,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__plan)
-            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --sign-key --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --sign-key --revert --audit-log --target --parallelism --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -972,6 +1030,14 @@ _fabctl() {
                     return 0
                     ;;
                 --sign-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-log)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

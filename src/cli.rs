@@ -87,6 +87,8 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// Show a saved plan and sign it: one more approval for `apply --verify-key`
     Approve(ApproveArgs),
+    /// Who changed what, from the audit log: its runs, or one PLC's or register's changes
+    History(HistoryArgs),
     /// Enforce the manifests once (--once, for CronJobs) or on a cron schedule
     Reconcile(ReconcileArgs),
     /// Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status
@@ -158,6 +160,12 @@ pub struct PlanArgs {
     /// Sign the saved plan (--out) with this secret key (see `fabctl keygen`)
     #[arg(long, value_name = "KEY", env = "FABCTL_SIGN_KEY")]
     pub sign_key: Option<PathBuf>,
+    /// Plan putting back what run RUN_ID of the audit log changed (see `fabctl history`)
+    #[arg(long, value_name = "RUN_ID")]
+    pub revert: Option<String>,
+    /// The audit log --revert reads [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
+    #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -326,6 +334,17 @@ pub struct ApproveArgs {
     /// The approver's secret key (see `fabctl keygen`)
     #[arg(long, value_name = "KEY", env = "FABCTL_SIGN_KEY")]
     pub sign_key: PathBuf,
+}
+
+/// `fabctl history`.
+#[derive(Args, Debug, Clone)]
+pub struct HistoryArgs {
+    /// Only this PLC (NAME or NAMESPACE/NAME) or register (PLC/REGISTER): its changes
+    #[arg(value_name = "PLC[/REGISTER]")]
+    pub target: Option<String>,
+    /// The audit log to read [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
+    #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
 }
 
 /// `fabctl import`.

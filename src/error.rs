@@ -96,6 +96,11 @@ pub enum Error {
         notes: String,
     },
     #[error(transparent)]
+    History {
+        #[from]
+        source: crate::engine::audit::history::HistoryError,
+    },
+    #[error(transparent)]
     Binding {
         #[from]
         source: crate::engine::binding::BindingError,

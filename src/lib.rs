@@ -56,6 +56,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Show(args) => cmd::show::run(&cli.global, &args)?,
         Command::Keygen(args) => cmd::keygen::run(&args)?,
         Command::Approve(args) => cmd::approve::run(&cli.global, &args)?,
+        Command::History(args) => cmd::history::run(&cli.global, &args)?,
         Command::Demo(args) => cmd::demo::run(&cli.global, &args)?,
         Command::Import(args) => cmd::import::run(&cli.global, &args)?,
         Command::Get(args) => cmd::cluster::get(&cli.global, &args)?,

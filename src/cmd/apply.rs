@@ -45,6 +45,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     if saved.is_none() && !args.verify_key.is_empty() {
         return Err(Error::VerifyNeedsPlan);
     }
+    let reverts = saved.as_ref().and_then(|(_, s)| s.origin.reverts.clone());
     let plan = match saved {
         // Enough trusted approvals stand for the plan as signed; without keys to
         // check, the plan must match its manifests.
@@ -53,7 +54,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
             setup.saved_plan(saved.plan)?
         }
         Some((path, saved)) => {
-            check_binding(path, &saved, &manifests, &bound_global)?;
+            check_binding(path, &saved, &manifests, &bound_global, args)?;
             setup.saved_plan(saved.plan)?
         }
         None => {
@@ -90,7 +91,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
             return Ok(Outcome::Failure);
         }
         view.apply_summary(&ApplyReport::default())?;
-        return Ok(Outcome::Success);
+        return Ok(Outcome::success_if(!report_stale_reverts(&plan)));
     }
     if interactive && !confirm(&plan, &mut std::io::stdin().lock(), &mut std::io::stderr())? {
         eprintln!("Apply cancelled.");
@@ -98,7 +99,10 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     }
 
     let target = audit::Target::resolve(args.audit_log.as_deref());
-    let context = manifests.audit_context(crate::engine::planfile::digest(&plan));
+    let context = audit::Context {
+        reverts,
+        ..manifests.audit_context(crate::engine::planfile::digest(&plan))
+    };
     let audit = setup::open_audit(&target, context)?;
     view.apply_start(&plan)?;
     let report = runtime.block_on(setup.apply(&ModbusConnector, &plan, &audit));
@@ -116,9 +120,34 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
         );
         return Ok(Outcome::Failure);
     }
+    let stale = report_stale_reverts(&plan);
     Ok(Outcome::success_if(
-        summary.errors == 0 && report.summary().is_success(),
+        summary.errors == 0 && report.summary().is_success() && !stale,
     ))
+}
+
+/// Says loudly that a revert is incomplete: registers changed since the reverted run
+/// were shown and not written. Whether there were any.
+fn report_stale_reverts(plan: &Plan) -> bool {
+    let stale = plan
+        .plcs
+        .iter()
+        .flat_map(|p| &p.registers)
+        .filter(|r| {
+            r.action
+                == crate::engine::plan::Action::Drift {
+                    reason: crate::engine::plan::DriftReason::ChangedSinceRun,
+                }
+        })
+        .count();
+    if stale > 0 {
+        eprintln!(
+            "error: {stale} {} changed since the reverted run {} not put back (stale; see the plan above)",
+            if stale == 1 { "register" } else { "registers" },
+            if stale == 1 { "was" } else { "were" },
+        );
+    }
+    stale > 0
 }
 
 /// Refuses a saved plan without signatures of `--require-approvals` distinct trusted
@@ -179,8 +208,14 @@ fn check_binding(
     saved: &SavedPlan,
     manifests: &Setup,
     global: &GlobalArgs,
+    args: &ApplyArgs,
 ) -> Result<(), Error> {
-    let plcs = manifests.load()?;
+    let mut plcs = manifests.load()?;
+    // A revert plan's desired values are the run's `before` values, from the audit log.
+    if let Some(run) = &saved.origin.reverts {
+        let (written, _) = setup::reverted_run(args.audit_log.as_deref(), run)?;
+        plcs = crate::engine::revert::fleet(plcs, &written).0;
+    }
     let problems = binding::differences(&saved.plan, &plcs);
     let names = global.manifest_paths();
     if !problems.is_empty() {

@@ -9,6 +9,7 @@ pub mod approve;
 pub mod cluster;
 pub mod demo;
 pub mod generate;
+pub mod history;
 pub mod import;
 pub mod keygen;
 pub mod plan;

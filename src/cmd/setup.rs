@@ -144,6 +144,7 @@ impl<'a> Setup<'a> {
                 paths: self.global.manifest_paths(),
                 digest: self.manifests_digest(),
             }),
+            reverts: None,
         }
     }
 
@@ -208,6 +209,25 @@ pub fn open_audit(target: &audit::Target, context: audit::Context) -> Result<Aud
         target: audit_name(target),
         source,
     })
+}
+
+/// The audit log file `--audit-log` (or its default) names, to read it back.
+pub fn audit_log_file(flag: Option<&std::path::Path>) -> Result<std::path::PathBuf, Error> {
+    match audit::Target::resolve(flag) {
+        audit::Target::File(path) => Ok(path),
+        audit::Target::Stderr => Err(audit::history::HistoryError::Stderr.into()),
+    }
+}
+
+/// What run `run` of the audit log `flag` names wrote, checked to exist.
+pub fn reverted_run(
+    flag: Option<&std::path::Path>,
+    run: &str,
+) -> Result<(crate::engine::revert::Written, Vec<String>), Error> {
+    let path = audit_log_file(flag)?;
+    let history = audit::history::read(&path)?;
+    history.find_run(run, &path)?;
+    Ok(crate::engine::revert::written(&history, run))
 }
 
 /// The audit log's name in messages.

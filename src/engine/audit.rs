@@ -9,6 +9,7 @@
 //! newline when the log is opened, so the fragment stays as evidence on a line of its
 //! own and the next line starts clean. Files are created readable by their owner only.
 
+pub mod history;
 pub mod identity;
 
 use std::fs::{File, OpenOptions};

@@ -15,5 +15,6 @@ pub mod observe;
 pub mod plan;
 pub mod planfile;
 pub mod reconcile;
+pub mod revert;
 pub mod signing;
 pub mod target;

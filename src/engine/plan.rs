@@ -187,6 +187,8 @@ pub enum DriftReason {
     AutoCorrectOff,
     /// Outside every `writeWindows` entry of the PLC.
     OutsideWriteWindow,
+    /// `plan --revert`: changed since the run being reverted wrote it (stale).
+    ChangedSinceRun,
 }
 
 impl DriftReason {
@@ -196,6 +198,7 @@ impl DriftReason {
             DriftReason::ReadOnly => "read-only",
             DriftReason::AutoCorrectOff => "autoCorrect off",
             DriftReason::OutsideWriteWindow => "outside write window",
+            DriftReason::ChangedSinceRun => "stale: changed since the reverted run",
         }
     }
 }

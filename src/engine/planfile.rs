@@ -34,6 +34,8 @@ pub struct Manifests {
 pub struct Origin {
     pub manifests_commit: Option<String>,
     pub manifests: Option<Manifests>,
+    /// The run this plan puts back (`plan --revert RUN_ID`).
+    pub reverts: Option<String>,
 }
 
 /// The file as stored.
@@ -47,6 +49,8 @@ struct Envelope {
     manifests_commit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     manifests: Option<Manifests>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reverts: Option<String>,
     digest: String,
     /// Ed25519 approvals of `digest` (`engine::signing`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -112,6 +116,7 @@ pub fn save(path: &Path, plan: &Plan, origin: Origin) -> Result<String, PlanFile
         created_at: jiff::Timestamp::now().to_string(),
         manifests_commit: origin.manifests_commit,
         manifests: origin.manifests,
+        reverts: origin.reverts,
         digest: digest.clone(),
         signatures: Vec::new(),
         plan: value,
@@ -197,6 +202,7 @@ pub fn load(path: &Path) -> Result<SavedPlan, PlanFileError> {
         origin: Origin {
             manifests_commit: envelope.manifests_commit,
             manifests: envelope.manifests,
+            reverts: envelope.reverts,
         },
         signatures: envelope.signatures,
     })
@@ -256,6 +262,7 @@ mod tests {
                 paths: vec!["manifests".into()],
                 digest: Some("sha256:m".into()),
             }),
+            reverts: Some("20261201T000000Z-00000000".into()),
         };
         let digest = save(&path, &plan(), origin.clone()).unwrap();
         let saved = load(&path).unwrap();

@@ -472,3 +472,154 @@ async fn a_plan_is_applied_only_with_enough_distinct_trusted_approvals() {
         "carries 2 valid approvals by trusted keys, 3 required",
     );
 }
+
+const THREE: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: press, namespace: plant}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @press\n  registers:\n    - {name: speed, address: 10, value: 50, min: 0, max: 100}\n    - {name: force, address: 11, value: 60, min: 0, max: 100}\n    - {name: temp, address: 20, value: 70, min: 0, max: 100}\n";
+
+fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn words(plant: &Plant) -> [u16; 3] {
+    let read = |a| plant.sim.read_words("plant/press", Holding, a, 1).unwrap()[0];
+    [read(10), read(11), read(20)]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_shows_a_run_and_revert_puts_back_what_it_changed() {
+    let plant = Plant::start(THREE).await;
+    for (address, value) in [(10, 1), (11, 2), (20, 3)] {
+        assert!(
+            plant
+                .sim
+                .set_words("plant/press", Holding, address, &[value])
+        );
+    }
+    let out = plant.fabctl(&["apply", "--auto-approve"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(words(&plant), [50, 60, 70]);
+
+    // The run, as history shows it.
+    let out = plant.fabctl(&["history", "-o", "json"]).await;
+    let lines = json_lines(&out);
+    let run = &lines[0];
+    assert_eq!(run["type"], "run");
+    assert_eq!(
+        (run["changed"].as_u64(), run["failed"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let run_id = run["run_id"].as_str().unwrap().to_owned();
+    let changes: Vec<_> = lines
+        .iter()
+        .filter(|l| l["type"] == "register_change")
+        .collect();
+    assert_eq!(changes.len(), 3);
+    assert_eq!(
+        (
+            &changes[0]["register"],
+            &changes[0]["before"],
+            &changes[0]["after"]
+        ),
+        (&"speed".into(), &1.into(), &50.into())
+    );
+    let out = plant.fabctl(&["history"]).await;
+    let table = stdout(&out);
+    assert!(table.starts_with("RUN  "), "{table}");
+    assert!(table.contains(&run_id), "{table}");
+    let out = plant.fabctl(&["history", "press/force"]).await;
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.contains("plant/press/force  2 → 60            applied"),
+        "{text}"
+    );
+
+    // Someone else sets force afterwards: the revert must not undo that.
+    assert!(plant.sim.set_words("plant/press", Holding, 11, &[99]));
+    let revert = plant.dir.path().join("revert.json");
+    let out = plant
+        .fabctl(&[
+            "plan",
+            "--revert",
+            &run_id,
+            "--out",
+            revert.to_str().unwrap(),
+            "--color",
+            "never",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "# plant/press (127.0.0.1:{} unit 1)\n  ~ speed  holding 10  u16  50 → 1\n  ! force  holding 11  u16  99 → 2 (stale: changed since the reverted run)\n  ~ temp   holding 20  u16  70 → 3\n\nPlan: 2 to change, 1 drifted, 0 in sync.\n",
+            plant.sim.addr_of("plant/press").unwrap().port()
+        )
+    );
+    assert_eq!(words(&plant), [50, 99, 70], "planning writes nothing");
+
+    // Applied like any saved plan; the stale register is reported, not written.
+    let out = plant
+        .fabctl(&["apply", revert.to_str().unwrap(), "--color", "never"])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).ends_with("Apply complete! 2 changed, 0 failed.\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "error: 1 register changed since the reverted run was not put back (stale; see the plan above)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        words(&plant),
+        [1, 99, 3],
+        "an independent read of the simulator"
+    );
+
+    // The revert's lines name the run they revert.
+    let revert_lines: Vec<_> = plant
+        .audit_lines()
+        .into_iter()
+        .filter(|l| l["run_id"] != run_id.as_str())
+        .collect();
+    assert_eq!(revert_lines.len(), 4, "two intents, two outcomes");
+    assert!(revert_lines.iter().all(|l| l["reverts"] == run_id.as_str()));
+    let out = plant.fabctl(&["history"]).await;
+    assert!(
+        stdout(&out).contains(&format!("reverts {run_id}")),
+        "{}",
+        stdout(&out)
+    );
+
+    // A revert plan whose desired value was edited (digest recomputed) is refused.
+    let text = std::fs::read_to_string(&revert).unwrap();
+    let edited = tamper(&text, |plan| {
+        plan["plcs"][0]["registers"][0]["desired"] = 40.into();
+        plan["plcs"][0]["registers"][0]["desired_words"] = serde_json::json!([40]);
+    });
+    std::fs::write(&revert, edited).unwrap();
+    let out = plant.fabctl(&["apply", revert.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("  - plant/press/speed: desired is 40 in the plan, 1 in the manifests"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(words(&plant), [1, 99, 3]);
+
+    let out = plant.fabctl(&["plan", "--revert", "no-such-run"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no run no-such-run in the audit log"),
+        "{}",
+        stderr(&out)
+    );
+}
