@@ -77,9 +77,11 @@ pub enum Error {
     )]
     VerifyNeedsPlan,
     #[error(
-        "{}: the signature by {} does not match the plan: it was changed after it was signed; nothing was written",
+        "{}: the {} by {} {} not match the plan: it was changed after it was signed; nothing was written",
         path.display(),
-        keys.join(", ")
+        if keys.len() == 1 { "signature" } else { "signatures" },
+        keys.join(", "),
+        if keys.len() == 1 { "does" } else { "do" }
     )]
     BrokenSignature { path: PathBuf, keys: Vec<String> },
     #[error(

@@ -138,6 +138,14 @@ fn write(path: &Path, envelope: &Envelope) -> Result<(), PlanFileError> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    // A plan is no secret: it keeps the mode of the file it replaces, else 0644.
+    let permissions = std::fs::metadata(path).map_or_else(
+        |_| std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        |m| m.permissions(),
+    );
+    file.as_file()
+        .set_permissions(permissions)
+        .map_err(failed)?;
     std::io::Write::write_all(&mut file, text.as_bytes()).map_err(failed)?;
     file.persist(path).map_err(|e| failed(e.error))?;
     Ok(())

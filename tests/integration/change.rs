@@ -431,11 +431,11 @@ async fn a_plan_is_applied_only_with_enough_distinct_trusted_approvals() {
     std::fs::write(&planfile, tampered).unwrap();
     refused(
         &apply(&["--require-approvals", "2"]),
-        "the signature by ed25519:",
+        "the signatures by ed25519:",
     );
     refused(
         &apply(&["--require-approvals", "2"]),
-        "does not match the plan: it was changed after it was signed; nothing was written",
+        "do not match the plan: it was changed after it was signed; nothing was written",
     );
     assert_eq!(
         plant.sim.total_requests(),
