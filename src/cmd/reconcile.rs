@@ -185,6 +185,10 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
         tracing::error!("tick skipped: {e}; nothing was sent to any device");
         return None;
     }
+    // Each tick is a run of its own in the audit log, from the manifests as they are.
+    state
+        .audit
+        .start_run(setup.audit_context("reconcile".into()));
     Some(
         setup
             .tick(&ModbusConnector, &plcs, &state.audit, Some(&state.metrics))

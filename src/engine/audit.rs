@@ -85,8 +85,8 @@ impl Sink {
 /// An open audit log.
 pub struct AuditLog {
     out: Mutex<Sink>,
-    context: serde_json::Map<String, serde_json::Value>,
-    run_id: String,
+    /// The fields of the run on every line, its `run_id` among them.
+    context: Mutex<serde_json::Map<String, serde_json::Value>>,
     failed: Mutex<Option<String>>,
 }
 
@@ -118,32 +118,28 @@ impl AuditLog {
                 open_file(path)?
             }
         };
-        let host = host();
-        let identity = Identity::current(&host);
-        let run_id = new_run_id();
-        let mut ctx = serde_json::Map::new();
-        ctx.insert("run_id".into(), json!(run_id));
-        if let Ok(serde_json::Value::Object(id)) = serde_json::to_value(&identity) {
-            ctx.extend(id);
-        }
-        ctx.insert("host".into(), json!(host));
-        ctx.insert("plan_digest".into(), json!(context.plan_digest));
-        ctx.insert("git_commit".into(), json!(context.git_commit));
-        ctx.insert("manifests_digest".into(), json!(context.manifests_digest));
-        if let Some(run) = context.reverts {
-            ctx.insert("reverts".into(), json!(run));
-        }
+        let context = Mutex::new(run_context(context));
         Ok(AuditLog {
             out: Mutex::new(out),
-            context: ctx,
-            run_id,
+            context,
             failed: Mutex::new(None),
         })
     }
 
+    /// Starts a new run on this open log (a reconcile tick): a new run id, and the
+    /// context of this run, on every line from now on.
+    pub fn start_run(&self, context: Context) {
+        *self.context.lock().unwrap_or_else(|e| e.into_inner()) = run_context(context);
+    }
+
     /// This run's id, on every line it writes.
-    pub fn run_id(&self) -> &str {
-        &self.run_id
+    pub fn run_id(&self) -> String {
+        let context = self.context.lock().unwrap_or_else(|e| e.into_inner());
+        context
+            .get("run_id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The first error met while writing, if any.
@@ -157,9 +153,14 @@ impl AuditLog {
     /// One line per event, with the run's context, appended in one write call.
     fn append(&self, events: Vec<serde_json::Value>, durable: bool) -> Result<(), String> {
         let mut bytes = Vec::new();
+        let context = self
+            .context
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         for mut event in events {
             if let Some(line) = event.as_object_mut() {
-                for (k, v) in &self.context {
+                for (k, v) in &context {
                     line.insert(k.clone(), v.clone());
                 }
             }
@@ -175,6 +176,25 @@ impl AuditLog {
             message
         })
     }
+}
+
+/// The fields every line of a run carries: a new run id, who, where, from what.
+fn run_context(context: Context) -> serde_json::Map<String, serde_json::Value> {
+    let host = host();
+    let identity = Identity::current(&host);
+    let mut ctx = serde_json::Map::new();
+    ctx.insert("run_id".into(), json!(new_run_id()));
+    if let Ok(serde_json::Value::Object(id)) = serde_json::to_value(&identity) {
+        ctx.extend(id);
+    }
+    ctx.insert("host".into(), json!(host));
+    ctx.insert("plan_digest".into(), json!(context.plan_digest));
+    ctx.insert("git_commit".into(), json!(context.git_commit));
+    ctx.insert("manifests_digest".into(), json!(context.manifests_digest));
+    if let Some(run) = context.reverts {
+        ctx.insert("reverts".into(), json!(run));
+    }
+    ctx
 }
 
 /// Opens the log file for appending, created 0600, and closes a torn last line.
@@ -391,11 +411,15 @@ mod tests {
             ..Context::default()
         };
         let log = AuditLog::open(&Target::File(path.clone()), context).unwrap();
-        let run = log.run_id().to_owned();
+        let run = log.run_id();
+        log.record(&result());
+        log.start_run(Context::default());
+        let next = log.run_id();
         log.record(&result());
         drop(log);
-        let line: serde_json::Value =
-            serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
+        assert_ne!(next, run, "a new run, a new id");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert_eq!(line["run_id"], run.as_str());
         assert_eq!(line["event"], "outcome");
         assert_eq!(line["uid"], rustix::process::getuid().as_raw());
