@@ -623,3 +623,42 @@ async fn history_shows_a_run_and_revert_puts_back_what_it_changed() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_audit_log_means_no_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let plant = drifted(None).await;
+    let log = plant.dir.path().join("read-only.jsonl");
+    std::fs::write(&log, "").unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let mut cmd = fabctl();
+    // Root may write to any file: the test then runs fabctl as nobody, for whom a
+    // 0400 file of root's is read-only indeed.
+    if rustix::process::geteuid().is_root() {
+        std::fs::set_permissions(plant.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        cmd = std::process::Command::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_fabctl"))
+            .env("NO_COLOR", "1");
+    }
+    let out = cmd
+        .args(["apply", "--auto-approve", "-f", plant.path(), "--audit-log"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "error: cannot open the audit log {}: Permission denied (os error 13); nothing was written",
+            log.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(plant.sim.write_log().is_empty());
+    assert_eq!(
+        live(&plant),
+        [0; 10],
+        "an independent read: nothing written"
+    );
+}

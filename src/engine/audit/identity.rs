@@ -1,8 +1,8 @@
 //! Who is running fabctl, as the audit log records it: the process's real account
 //! (its uid looked up in `/etc/passwd`, never only `$USER`, which anyone can set), and
 //! in a Kubernetes pod the service account (the `sub` claim of the pod's token) and
-//! the pod's name (`POD_NAME` from the Downward API, else the host name, which
-//! Kubernetes sets to the pod's name).
+//! the pod's name (`POD_NAME` from the Downward API, else, in a pod, the host name,
+//! which Kubernetes sets to the pod's name).
 
 use std::path::Path;
 
@@ -41,12 +41,15 @@ impl Identity {
         let service_account = std::fs::read_to_string(Path::new(TOKEN))
             .ok()
             .and_then(|token| service_account(&token));
-        let pod = service_account.as_ref().map(|_| {
-            std::env::var("POD_NAME")
-                .ok()
-                .filter(|p| !p.is_empty())
-                .unwrap_or_else(|| host.to_owned())
-        });
+        // In a pod (a token, or the variables Kubernetes sets in every container,
+        // also without a token): `POD_NAME` when the Downward API gives it, else the
+        // host name, which Kubernetes sets to the pod's name.
+        let in_pod =
+            service_account.is_some() || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
+        let pod = std::env::var("POD_NAME")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .or_else(|| in_pod.then(|| host.to_owned()));
         Identity {
             user,
             uid,
