@@ -471,6 +471,39 @@ async fn a_plan_is_applied_only_with_enough_distinct_trusted_approvals() {
         &out,
         "carries 2 valid approvals by trusted keys, 3 required",
     );
+
+    // Keys to verify mean saved plans only; a key to sign means a plan saved.
+    let requests = plant.sim.total_requests();
+    let out = fabctl()
+        .args([
+            "apply",
+            "--auto-approve",
+            "-f",
+            plant.path(),
+            "--verify-key",
+            &key("bob.pub"),
+        ])
+        .env("FABCTL_AUDIT_LOG", dir.join("audit.jsonl"))
+        .output()
+        .unwrap();
+    refused(
+        &out,
+        "--verify-key checks the signatures of a saved plan: pass the PLANFILE to apply",
+    );
+    let out = fabctl()
+        .args(["plan", "-f", plant.path()])
+        .env("FABCTL_SIGN_KEY", key("alice"))
+        .output()
+        .unwrap();
+    refused(
+        &out,
+        "--sign-key signs a saved plan: add --out FILE (or unset FABCTL_SIGN_KEY)",
+    );
+    assert_eq!(
+        plant.sim.total_requests(),
+        requests,
+        "refused before any traffic"
+    );
 }
 
 const THREE: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: press, namespace: plant}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @press\n  registers:\n    - {name: speed, address: 10, value: 50, min: 0, max: 100}\n    - {name: force, address: 11, value: 60, min: 0, max: 100}\n    - {name: temp, address: 20, value: 70, min: 0, max: 100}\n";
