@@ -37,6 +37,9 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand plan 'Read live registers and show what differs from the manifests'
             cand apply 'Plan, ask for approval, write the corrections and verify each by reading it back'
             cand show 'Render a saved plan file'
+            cand keygen 'Make an Ed25519 key pair for signing plans: KEY (secret, 0600) and KEY.pub'
+            cand approve 'Show a saved plan and sign it: one more approval for `apply --verify-key`'
+            cand history 'Who changed what, from the audit log: its runs, or one PLC''s or register''s changes'
             cand reconcile 'Enforce the manifests once (--once, for CronJobs) or on a cron schedule'
             cand agent 'Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status'
             cand demo 'Run the whole story on an in-process simulated plant, no setup needed'
@@ -100,6 +103,9 @@ set edit:completion:arg-completer[fabctl] = {|@words|
         &'fabctl;plan'= {
             cand --out 'Save the plan to FILE; `fabctl apply FILE` then writes exactly it, without a prompt'
             cand --junit 'Also write a JUnit XML report to FILE: a test suite per PLC, a test case per register'
+            cand --sign-key 'Sign the saved plan (--out) with this secret key (see `fabctl keygen`)'
+            cand --revert 'Plan putting back what run RUN_ID of the audit log changed (see `fabctl history`)'
+            cand --audit-log 'The audit log --revert reads [default: $XDG_STATE_HOME/fabctl/audit.jsonl]'
             cand --target 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable'
             cand --parallelism 'Endpoints (host:port) talked to at once'
             cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
@@ -120,6 +126,8 @@ set edit:completion:arg-completer[fabctl] = {|@words|
         }
         &'fabctl;apply'= {
             cand --max-changes 'Refuse to write anything if the plan would change more than N registers'
+            cand --verify-key 'Trusted public key (KEY.pub); repeatable, or comma-separated in the variable. A saved plan must then carry signatures of --require-approvals distinct trusted keys'
+            cand --require-approvals 'How many distinct trusted keys must have signed the saved plan [default: 1]'
             cand --audit-log 'Append one JSON line per register write here ("-" for stderr) [default: $XDG_STATE_HOME/fabctl/audit.jsonl]'
             cand --target 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable'
             cand --parallelism 'Endpoints (host:port) talked to at once'
@@ -140,6 +148,53 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand --version 'Print version'
         }
         &'fabctl;show'= {
+            cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --color 'When to color output: auto = on a terminal and NO_COLOR unset'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand -v 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand --verbose 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'fabctl;keygen'= {
+            cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --color 'When to color output: auto = on a terminal and NO_COLOR unset'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand -v 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand --verbose 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'fabctl;approve'= {
+            cand --sign-key 'The approver''s secret key (see `fabctl keygen`)'
+            cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
+            cand --color 'When to color output: auto = on a terminal and NO_COLOR unset'
+            cand -o 'Output format of results on stdout'
+            cand --output 'Output format of results on stdout'
+            cand -v 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand --verbose 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'fabctl;history'= {
+            cand --audit-log 'The audit log to read [default: $XDG_STATE_HOME/fabctl/audit.jsonl]'
             cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --color 'When to color output: auto = on a terminal and NO_COLOR unset'
@@ -440,6 +495,9 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand plan 'Read live registers and show what differs from the manifests'
             cand apply 'Plan, ask for approval, write the corrections and verify each by reading it back'
             cand show 'Render a saved plan file'
+            cand keygen 'Make an Ed25519 key pair for signing plans: KEY (secret, 0600) and KEY.pub'
+            cand approve 'Show a saved plan and sign it: one more approval for `apply --verify-key`'
+            cand history 'Who changed what, from the audit log: its runs, or one PLC''s or register''s changes'
             cand reconcile 'Enforce the manifests once (--once, for CronJobs) or on a cron schedule'
             cand agent 'Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status'
             cand demo 'Run the whole story on an in-process simulated plant, no setup needed'
@@ -464,6 +522,12 @@ set edit:completion:arg-completer[fabctl] = {|@words|
         &'fabctl;help;apply'= {
         }
         &'fabctl;help;show'= {
+        }
+        &'fabctl;help;keygen'= {
+        }
+        &'fabctl;help;approve'= {
+        }
+        &'fabctl;help;history'= {
         }
         &'fabctl;help;reconcile'= {
         }

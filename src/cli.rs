@@ -83,6 +83,12 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Render a saved plan file
     Show(ShowArgs),
+    /// Make an Ed25519 key pair for signing plans: KEY (secret, 0600) and KEY.pub
+    Keygen(KeygenArgs),
+    /// Show a saved plan and sign it: one more approval for `apply --verify-key`
+    Approve(ApproveArgs),
+    /// Who changed what, from the audit log: its runs, or one PLC's or register's changes
+    History(HistoryArgs),
     /// Enforce the manifests once (--once, for CronJobs) or on a cron schedule
     Reconcile(ReconcileArgs),
     /// Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status
@@ -151,6 +157,15 @@ pub struct PlanArgs {
     /// Also write a JUnit XML report to FILE: a test suite per PLC, a test case per register
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Sign the saved plan (--out) with this secret key (see `fabctl keygen`)
+    #[arg(long, value_name = "KEY", env = "FABCTL_SIGN_KEY")]
+    pub sign_key: Option<PathBuf>,
+    /// Plan putting back what run RUN_ID of the audit log changed (see `fabctl history`)
+    #[arg(long, value_name = "RUN_ID")]
+    pub revert: Option<String>,
+    /// The audit log --revert reads [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
+    #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -170,6 +185,19 @@ pub struct ApplyArgs {
     /// Refuse to write anything if the plan would change more than N registers
     #[arg(long, value_name = "N")]
     pub max_changes: Option<usize>,
+    /// Trusted public key (KEY.pub); repeatable, or comma-separated in the variable. A
+    /// saved plan must then carry signatures of --require-approvals distinct trusted keys
+    #[arg(
+        long = "verify-key",
+        value_name = "PUB",
+        env = "FABCTL_VERIFY_KEYS",
+        value_delimiter = ','
+    )]
+    pub verify_key: Vec<PathBuf>,
+    /// How many distinct trusted keys must have signed the saved plan [default: 1]
+    #[arg(long, value_name = "N", env = "FABCTL_REQUIRE_APPROVALS",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub require_approvals: Option<u32>,
     /// Append one JSON line per register write here ("-" for stderr)
     /// [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
     #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
@@ -293,6 +321,36 @@ pub struct ShowArgs {
     /// A plan saved by `fabctl plan --out`
     #[arg(value_name = "PLANFILE")]
     pub planfile: PathBuf,
+}
+
+/// `fabctl keygen`.
+#[derive(Args, Debug, Clone)]
+pub struct KeygenArgs {
+    /// Where to write the secret key; the public key goes to KEY.pub. Neither may exist
+    #[arg(value_name = "KEY")]
+    pub key: PathBuf,
+}
+
+/// `fabctl approve`.
+#[derive(Args, Debug, Clone)]
+pub struct ApproveArgs {
+    /// A plan saved by `fabctl plan --out`
+    #[arg(value_name = "PLANFILE")]
+    pub planfile: PathBuf,
+    /// The approver's secret key (see `fabctl keygen`)
+    #[arg(long, value_name = "KEY", env = "FABCTL_SIGN_KEY")]
+    pub sign_key: PathBuf,
+}
+
+/// `fabctl history`.
+#[derive(Args, Debug, Clone)]
+pub struct HistoryArgs {
+    /// Only this PLC (NAME or NAMESPACE/NAME) or register (PLC/REGISTER): its changes
+    #[arg(value_name = "PLC[/REGISTER]")]
+    pub target: Option<String>,
+    /// The audit log to read [default: $XDG_STATE_HOME/fabctl/audit.jsonl]
+    #[arg(long, value_name = "FILE", env = "FABCTL_AUDIT_LOG")]
+    pub audit_log: Option<PathBuf>,
 }
 
 /// `fabctl import`.
@@ -425,6 +483,35 @@ mod tests {
         };
         assert_eq!(args.planfile, Some(PathBuf::from("saved.json")));
         assert!(args.auto_approve);
+    }
+
+    #[test]
+    fn signing_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "fabctl",
+            "apply",
+            "p.json",
+            "--verify-key",
+            "a.pub",
+            "--verify-key",
+            "b.pub",
+            "--require-approvals",
+            "2",
+        ])
+        .unwrap();
+        let Command::Apply(args) = cli.command else {
+            panic!("apply expected")
+        };
+        assert_eq!(
+            args.verify_key,
+            [PathBuf::from("a.pub"), PathBuf::from("b.pub")]
+        );
+        assert_eq!(args.require_approvals, Some(2));
+        assert!(Cli::try_parse_from(["fabctl", "apply", "--require-approvals", "0"]).is_err());
+        let cli = Cli::try_parse_from(["fabctl", "approve", "p.json", "--sign-key", "k"]).unwrap();
+        assert!(matches!(cli.command, Command::Approve(a) if a.sign_key == Path::new("k")));
+        let cli = Cli::try_parse_from(["fabctl", "keygen", "k"]).unwrap();
+        assert!(matches!(cli.command, Command::Keygen(a) if a.key == Path::new("k")));
     }
 
     #[test]

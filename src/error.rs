@@ -65,6 +65,48 @@ pub enum Error {
         #[from]
         source: crate::engine::planfile::PlanFileError,
     },
+    #[error(transparent)]
+    Signing {
+        #[from]
+        source: crate::engine::signing::SigningError,
+    },
+    #[error("--sign-key signs a saved plan: add --out FILE (or unset FABCTL_SIGN_KEY)")]
+    SignWithoutOut,
+    #[error(
+        "--verify-key checks the signatures of a saved plan: pass the PLANFILE to apply (or unset FABCTL_VERIFY_KEYS); nothing was written"
+    )]
+    VerifyNeedsPlan,
+    #[error(
+        "{}: the {} by {} {} not match the plan: it was changed after it was signed; nothing was written",
+        path.display(),
+        if keys.len() == 1 { "signature" } else { "signatures" },
+        keys.join(", "),
+        if keys.len() == 1 { "does" } else { "do" }
+    )]
+    BrokenSignature { path: PathBuf, keys: Vec<String> },
+    #[error(
+        "{} carries {have} valid {} by trusted keys, {need} required{notes}; nothing was written (each approver runs `fabctl approve {} --sign-key KEY`)",
+        path.display(),
+        if *have == 1 { "approval" } else { "approvals" },
+        path.display()
+    )]
+    NotApproved {
+        path: PathBuf,
+        have: usize,
+        need: usize,
+        /// What was not counted, in words (empty when nothing).
+        notes: String,
+    },
+    #[error(transparent)]
+    History {
+        #[from]
+        source: crate::engine::audit::history::HistoryError,
+    },
+    #[error(transparent)]
+    Binding {
+        #[from]
+        source: crate::engine::binding::BindingError,
+    },
     #[error(
         "cannot ask for approval: standard input is not a terminal; pass --auto-approve, or save a plan with `fabctl plan --out FILE` and run `fabctl apply FILE`"
     )]

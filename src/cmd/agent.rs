@@ -116,7 +116,7 @@ fn open_audit(args: &AgentArgs) -> Result<AuditLog, Error> {
     let path = args.audit_log.as_deref().unwrap_or(Path::new("-"));
     let context = audit::Context {
         plan_digest: "agent".into(),
-        git_commit: None,
+        ..audit::Context::default()
     };
     super::setup::open_audit(&audit::Target::resolve(Some(path)), context)
 }

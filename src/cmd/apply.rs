@@ -3,12 +3,14 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::device::modbus::ModbusConnector;
 use crate::engine::apply::ApplyReport;
-use crate::engine::audit;
 use crate::engine::plan::{Plan, PlanOptions};
+use crate::engine::planfile::SavedPlan;
+use crate::engine::{audit, binding, signing};
 use crate::error::Error;
 use crate::outcome::Outcome;
 
@@ -22,22 +24,49 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     }
     let setup = Setup::new(global, &args.run);
     let runtime = super::runtime()?;
-    let (plan, commit) = match &args.planfile {
-        Some(path) => {
-            let saved = crate::engine::planfile::load(path)?;
-            (setup.saved_plan(saved.plan)?, saved.manifests_commit)
+    let saved = match &args.planfile {
+        Some(path) => Some((path, crate::engine::planfile::load(path)?)),
+        None => None,
+    };
+    // The manifests a saved plan is checked against: `-f`, else the plan's own.
+    let bound_global = match &saved {
+        Some((_, saved)) if global.filename.is_empty() => GlobalArgs {
+            filename: saved
+                .origin
+                .manifests
+                .as_ref()
+                .map(|m| m.paths.clone())
+                .unwrap_or_default(),
+            ..global.clone()
+        },
+        _ => global.clone(),
+    };
+    let manifests = Setup::new(&bound_global, &args.run);
+    if saved.is_none() && !args.verify_key.is_empty() {
+        return Err(Error::VerifyNeedsPlan);
+    }
+    let reverts = saved.as_ref().and_then(|(_, s)| s.origin.reverts.clone());
+    let plan = match saved {
+        // Enough trusted approvals stand for the plan as signed; without keys to
+        // check, the plan must match its manifests.
+        Some((path, saved)) if !args.verify_key.is_empty() => {
+            check_approvals(path, &saved, args)?;
+            setup.saved_plan(saved.plan)?
+        }
+        Some((path, saved)) => {
+            check_binding(path, &saved, &manifests, &bound_global, args)?;
+            setup.saved_plan(saved.plan)?
         }
         None => {
             let plcs = setup.fleet()?;
-            let plan = runtime.block_on(setup.plan(
+            runtime.block_on(setup.plan(
                 &ModbusConnector,
                 &plcs,
                 PlanOptions {
                     respect_auto_correct: false,
                     windows_at: (!args.ignore_windows).then(jiff::Timestamp::now),
                 },
-            ));
-            (plan, setup.manifests_commit())
+            ))
         }
     };
     let mut plan = plan;
@@ -62,7 +91,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
             return Ok(Outcome::Failure);
         }
         view.apply_summary(&ApplyReport::default())?;
-        return Ok(Outcome::Success);
+        return Ok(Outcome::success_if(!report_stale_reverts(&plan)));
     }
     if interactive && !confirm(&plan, &mut std::io::stdin().lock(), &mut std::io::stderr())? {
         eprintln!("Apply cancelled.");
@@ -71,8 +100,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
 
     let target = audit::Target::resolve(args.audit_log.as_deref());
     let context = audit::Context {
-        plan_digest: crate::engine::planfile::digest(&plan),
-        git_commit: commit,
+        reverts,
+        ..manifests.audit_context(crate::engine::planfile::digest(&plan))
     };
     let audit = setup::open_audit(&target, context)?;
     view.apply_start(&plan)?;
@@ -91,9 +120,129 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
         );
         return Ok(Outcome::Failure);
     }
+    let stale = report_stale_reverts(&plan);
     Ok(Outcome::success_if(
-        summary.errors == 0 && report.summary().is_success(),
+        summary.errors == 0 && report.summary().is_success() && !stale,
     ))
+}
+
+/// Says loudly that a revert is incomplete: registers changed since the reverted run
+/// were shown and not written. Whether there were any.
+fn report_stale_reverts(plan: &Plan) -> bool {
+    let stale = plan
+        .plcs
+        .iter()
+        .flat_map(|p| &p.registers)
+        .filter(|r| {
+            r.action
+                == crate::engine::plan::Action::Drift {
+                    reason: crate::engine::plan::DriftReason::ChangedSinceRun,
+                }
+        })
+        .count();
+    if stale > 0 {
+        eprintln!(
+            "error: {stale} {} changed since the reverted run {} not put back (stale; see the plan above)",
+            if stale == 1 { "register" } else { "registers" },
+            if stale == 1 { "was" } else { "were" },
+        );
+    }
+    stale > 0
+}
+
+/// Refuses a saved plan without signatures of `--require-approvals` distinct trusted
+/// keys, or with a trusted key's signature that does not hold.
+fn check_approvals(path: &Path, saved: &SavedPlan, args: &ApplyArgs) -> Result<(), Error> {
+    let trusted = args
+        .verify_key
+        .iter()
+        .map(|p| signing::read_verifying_key(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tally = signing::tally(&saved.signatures, &saved.digest, &trusted);
+    if !tally.broken.is_empty() {
+        return Err(Error::BrokenSignature {
+            path: path.to_path_buf(),
+            keys: tally.broken,
+        });
+    }
+    let need = args.require_approvals.unwrap_or(1) as usize;
+    if tally.trusted.len() < need {
+        let mut notes = Vec::new();
+        if tally.untrusted > 0 {
+            notes.push(format!("{} by keys not trusted here", tally.untrusted));
+        }
+        if tally.repeated > 0 {
+            notes.push(format!(
+                "{} repeated by a key already counted",
+                tally.repeated
+            ));
+        }
+        return Err(Error::NotApproved {
+            path: path.to_path_buf(),
+            have: tally.trusted.len(),
+            need,
+            notes: if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" (not counted: {})", notes.join(", "))
+            },
+        });
+    }
+    let by: Vec<String> = tally
+        .trusted
+        .iter()
+        .map(|(key, signer)| format!("{signer} ({})", signing::short(key)))
+        .collect();
+    eprintln!(
+        "Approved by {}: {} of {need} required.",
+        by.join(", "),
+        tally.trusted.len()
+    );
+    Ok(())
+}
+
+/// Refuses a saved plan that differs from its manifests in anything it would write,
+/// before any device is contacted.
+fn check_binding(
+    path: &Path,
+    saved: &SavedPlan,
+    manifests: &Setup,
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+) -> Result<(), Error> {
+    let mut plcs = manifests.load()?;
+    // A revert plan's desired values are the run's `before` values, from the audit log.
+    if let Some(run) = &saved.origin.reverts {
+        let (written, _) = setup::reverted_run(args.audit_log.as_deref(), run)?;
+        plcs = crate::engine::revert::fleet(plcs, &written).0;
+    }
+    let problems = binding::differences(&saved.plan, &plcs);
+    let names = global.manifest_paths();
+    if !problems.is_empty() {
+        return Err(Error::Binding {
+            source: binding::BindingError {
+                path: path.to_path_buf(),
+                manifests: names
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                problems,
+            },
+        });
+    }
+    let planned = saved
+        .origin
+        .manifests
+        .as_ref()
+        .and_then(|m| m.digest.as_ref());
+    if planned.is_some() && planned != manifests.manifests_digest().as_ref() {
+        eprintln!(
+            "note: the manifests changed since {} was saved, but not in anything it writes",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Says loudly that part of the fleet was not planned, so not applied.

@@ -138,7 +138,7 @@ async fn story(
     let audit_path = scratch.join("audit.jsonl");
     let context = audit::Context {
         plan_digest: crate::engine::planfile::digest(&plan),
-        git_commit: None,
+        ..audit::Context::default()
     };
     let audit = setup::open_audit(&audit::Target::File(audit_path.clone()), context)?;
     view.apply_start(&plan)?;
@@ -153,7 +153,7 @@ async fn story(
             .unwrap_or(0);
         writeln!(
             out,
-            "  ({lines} audit log lines written: who, where, before, after, outcome, plan digest)"
+            "  ({lines} audit log lines written: an intent before each write, its outcome after the read-back)"
         )?;
     }
 

@@ -5,10 +5,13 @@
 
 pub mod agent;
 pub mod apply;
+pub mod approve;
 pub mod cluster;
 pub mod demo;
 pub mod generate;
+pub mod history;
 pub mod import;
+pub mod keygen;
 pub mod plan;
 pub mod reconcile;
 pub mod setup;

@@ -71,11 +71,7 @@ async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Erro
 /// `--audit-log`, with the manifests' commit.
 fn open_audit(setup: &Setup, args: &ReconcileArgs) -> Result<AuditLog, Error> {
     let target = audit::Target::resolve(args.audit_log.as_deref());
-    let context = audit::Context {
-        plan_digest: "reconcile".into(),
-        git_commit: setup.manifests_commit(),
-    };
-    setup::open_audit(&target, context)
+    setup::open_audit(&target, setup.audit_context("reconcile".into()))
 }
 
 struct State {
@@ -201,6 +197,10 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
         tracing::error!("tick skipped: {e}; nothing was sent to any device");
         return None;
     }
+    // Each tick is a run of its own in the audit log, from the manifests as they are.
+    state
+        .audit
+        .start_run(setup.audit_context("reconcile".into()));
     let lock = || state.conflicts.lock().unwrap_or_else(|e| e.into_inner());
     let mut conflicts = std::mem::take(&mut *lock());
     let report = setup

@@ -159,12 +159,36 @@ impl<'a> Setup<'a> {
         Session::new(connector, host, port, self.read.retry)
     }
 
-    /// The git commit the first manifest path is at, for the audit log.
+    /// The git commit the manifests are at (`-dirty` when they differ from it).
     pub fn manifests_commit(&self) -> Option<String> {
-        self.global
-            .manifest_paths()
-            .first()
-            .and_then(|p| audit::git_commit(p))
+        audit::git_commit(&self.global.manifest_paths())
+    }
+
+    /// What a saved plan records of its manifests: paths, digest, commit.
+    pub fn origin(&self) -> crate::engine::planfile::Origin {
+        crate::engine::planfile::Origin {
+            manifests_commit: self.manifests_commit(),
+            manifests: Some(crate::engine::planfile::Manifests {
+                paths: self.global.manifest_paths(),
+                digest: self.manifests_digest(),
+            }),
+            reverts: None,
+        }
+    }
+
+    /// SHA-256 of the manifest files, for the audit log and saved plans.
+    pub fn manifests_digest(&self) -> Option<String> {
+        crate::engine::binding::manifests_digest(&self.global.manifest_paths())
+    }
+
+    /// The audit context of a run from these manifests.
+    pub fn audit_context(&self, plan_digest: String) -> audit::Context {
+        audit::Context {
+            plan_digest,
+            git_commit: self.manifests_commit(),
+            manifests_digest: self.manifests_digest(),
+            reverts: None,
+        }
     }
 
     /// Reads the devices and computes the plan, with a progress bar on slow runs.
@@ -215,6 +239,25 @@ pub fn open_audit(target: &audit::Target, context: audit::Context) -> Result<Aud
         target: audit_name(target),
         source,
     })
+}
+
+/// The audit log file `--audit-log` (or its default) names, to read it back.
+pub fn audit_log_file(flag: Option<&std::path::Path>) -> Result<std::path::PathBuf, Error> {
+    match audit::Target::resolve(flag) {
+        audit::Target::File(path) => Ok(path),
+        audit::Target::Stderr => Err(audit::history::HistoryError::Stderr.into()),
+    }
+}
+
+/// What run `run` of the audit log `flag` names wrote, checked to exist.
+pub fn reverted_run(
+    flag: Option<&std::path::Path>,
+    run: &str,
+) -> Result<(crate::engine::revert::Written, Vec<String>), Error> {
+    let path = audit_log_file(flag)?;
+    let history = audit::history::read(&path)?;
+    history.find_run(run, &path)?;
+    Ok(crate::engine::revert::written(&history, run))
 }
 
 /// The audit log's name in messages.

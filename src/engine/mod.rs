@@ -9,10 +9,13 @@
 pub mod apply;
 pub mod audit;
 pub mod conflict;
+pub mod binding;
 pub mod guard;
 pub mod lock;
 pub mod observe;
 pub mod plan;
 pub mod planfile;
 pub mod reconcile;
+pub mod revert;
+pub mod signing;
 pub mod target;

@@ -223,6 +223,8 @@ pub enum DriftReason {
     AutoCorrectOff,
     /// Outside every `writeWindows` entry of the PLC.
     OutsideWriteWindow,
+    /// `plan --revert`: changed since the run being reverted wrote it (stale).
+    ChangedSinceRun,
 }
 
 impl DriftReason {
@@ -232,6 +234,7 @@ impl DriftReason {
             DriftReason::ReadOnly => "read-only",
             DriftReason::AutoCorrectOff => "autoCorrect off",
             DriftReason::OutsideWriteWindow => "outside write window",
+            DriftReason::ChangedSinceRun => "stale: changed since the reverted run",
         }
     }
 }
@@ -310,7 +313,7 @@ impl Plan {
     }
 }
 
-fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
+pub(crate) fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) -> PlcPlan {
     let blocked = options
         .windows_at
         .is_some_and(|now| !crate::schedule::window::specs_allow(&plc.write_windows, now));

@@ -1,7 +1,9 @@
 //! Saved plans (`plan --out FILE`): a versioned JSON document holding the whole plan
-//! (desired values, live values seen, device identities) and a SHA-256 digest of it.
-//! A saved plan is the approval of exactly what it shows, so a file that was edited,
-//! truncated or written by a newer fabctl is refused.
+//! (desired values, live values seen, device identities), a SHA-256 digest of it, and
+//! the manifests it was made from (paths and digest). A saved plan is the approval of
+//! exactly what it shows, so a file that was edited, truncated or written by a newer
+//! fabctl is refused; the digest is unkeyed, so applying also checks the plan against
+//! its manifests (`engine::binding`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,11 +11,32 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::engine::plan::Plan;
+use crate::engine::signing::Approval;
 
 /// Identifies the file type.
 pub const FORMAT: &str = "fabctl-plan";
-/// The format version this fabctl writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this fabctl writes and the newest it reads. Version 2 added
+/// `manifests`; version 1 files are still read.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The manifests a plan was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifests {
+    /// The `-f` paths, as given (relative to where `plan` ran).
+    pub paths: Vec<PathBuf>,
+    /// SHA-256 of the manifest files (`engine::binding::manifests_digest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// Where a plan comes from, saved beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub manifests_commit: Option<String>,
+    pub manifests: Option<Manifests>,
+    /// The run this plan puts back (`plan --revert RUN_ID`).
+    pub reverts: Option<String>,
+}
 
 /// The file as stored.
 #[derive(Debug, Serialize, Deserialize)]
@@ -24,7 +47,14 @@ struct Envelope {
     created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     manifests_commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    manifests: Option<Manifests>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reverts: Option<String>,
     digest: String,
+    /// Ed25519 approvals of `digest` (`engine::signing`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    signatures: Vec<Approval>,
     plan: serde_json::Value,
 }
 
@@ -34,7 +64,8 @@ pub struct SavedPlan {
     pub plan: Plan,
     pub digest: String,
     pub created_at: String,
-    pub manifests_commit: Option<String>,
+    pub origin: Origin,
+    pub signatures: Vec<Approval>,
 }
 
 /// Why a plan file cannot be used.
@@ -72,11 +103,7 @@ fn digest_value(value: &serde_json::Value) -> String {
 }
 
 /// Writes a plan file.
-pub fn save(
-    path: &Path,
-    plan: &Plan,
-    manifests_commit: Option<String>,
-) -> Result<String, PlanFileError> {
+pub fn save(path: &Path, plan: &Plan, origin: Origin) -> Result<String, PlanFileError> {
     let value = serde_json::to_value(plan).map_err(|e| PlanFileError::Write {
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
@@ -87,20 +114,61 @@ pub fn save(
         format_version: FORMAT_VERSION,
         fabctl_version: env!("CARGO_PKG_VERSION").to_owned(),
         created_at: jiff::Timestamp::now().to_string(),
-        manifests_commit,
+        manifests_commit: origin.manifests_commit,
+        manifests: origin.manifests,
+        reverts: origin.reverts,
         digest: digest.clone(),
+        signatures: Vec::new(),
         plan: value,
     };
-    let mut text = serde_json::to_string_pretty(&envelope).map_err(|e| PlanFileError::Write {
+    write(path, &envelope)?;
+    Ok(digest)
+}
+
+/// Writes the envelope whole: to a temporary file beside `path`, then renamed over it.
+fn write(path: &Path, envelope: &Envelope) -> Result<(), PlanFileError> {
+    let failed = |source| PlanFileError::Write {
         path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    })?;
+        source,
+    };
+    let mut text = serde_json::to_string_pretty(envelope).map_err(|e| failed(e.into()))?;
     text.push('\n');
-    std::fs::write(path, text).map_err(|source| PlanFileError::Write {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    // A plan is no secret: it keeps the mode of the file it replaces, else 0644.
+    let permissions = std::fs::metadata(path).map_or_else(
+        |_| std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        |m| m.permissions(),
+    );
+    file.as_file()
+        .set_permissions(permissions)
+        .map_err(failed)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// Adds an approval to a saved plan (after checking it as `load` does), keeping the
+/// rest of the file as it is. An approval by the same key replaces the earlier one.
+pub fn add_approval(path: &Path, approval: Approval) -> Result<SavedPlan, PlanFileError> {
+    let mut saved = load(path)?;
+    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(digest)
+    let mut envelope: Envelope =
+        serde_json::from_str(&text).map_err(|e| PlanFileError::Malformed {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    envelope.signatures.retain(|a| a.key != approval.key);
+    envelope.signatures.push(approval);
+    write(path, &envelope)?;
+    saved.signatures = envelope.signatures;
+    Ok(saved)
 }
 
 /// Reads and checks a plan file.
@@ -139,7 +207,12 @@ pub fn load(path: &Path) -> Result<SavedPlan, PlanFileError> {
         plan,
         digest: envelope.digest,
         created_at: envelope.created_at,
-        manifests_commit: envelope.manifests_commit,
+        origin: Origin {
+            manifests_commit: envelope.manifests_commit,
+            manifests: envelope.manifests,
+            reverts: envelope.reverts,
+        },
+        signatures: envelope.signatures,
     })
 }
 
@@ -193,12 +266,20 @@ mod tests {
     fn round_trips_with_its_digest() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.json");
-        let digest = save(&path, &plan(), Some("abc123".into())).unwrap();
+        let origin = Origin {
+            manifests_commit: Some("abc123".into()),
+            manifests: Some(Manifests {
+                paths: vec!["manifests".into()],
+                digest: Some("sha256:m".into()),
+            }),
+            reverts: Some("20261201T000000Z-00000000".into()),
+        };
+        let digest = save(&path, &plan(), origin.clone()).unwrap();
         let saved = load(&path).unwrap();
         assert_eq!(saved.plan, plan());
         assert_eq!(saved.digest, digest);
         assert!(digest.starts_with("sha256:") && digest.len() == 71);
-        assert_eq!(saved.manifests_commit.as_deref(), Some("abc123"));
+        assert_eq!(saved.origin, origin);
     }
 
     /// A plan whose PLC is unreachable and whose register could not be read.
@@ -224,7 +305,7 @@ mod tests {
     fn errors_are_saved_as_their_messages_and_round_trip_byte_identical() {
         let dir = tempfile::tempdir().unwrap();
         let (first, second) = (dir.path().join("1.json"), dir.path().join("2.json"));
-        let saved_digest = save(&first, &plan_with_errors(), None).unwrap();
+        let saved_digest = save(&first, &plan_with_errors(), Origin::default()).unwrap();
         let text = std::fs::read_to_string(&first).unwrap();
         assert!(text.contains(r#""action": "error","#), "{text}");
         assert!(
@@ -252,7 +333,10 @@ mod tests {
         );
 
         // Saved again, the plan is byte for byte the same.
-        assert_eq!(save(&second, &saved.plan, None).unwrap(), saved_digest);
+        assert_eq!(
+            save(&second, &saved.plan, Origin::default()).unwrap(),
+            saved_digest
+        );
         let plan_of = |path: &Path| {
             let raw: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -265,7 +349,7 @@ mod tests {
     fn an_edited_plan_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.json");
-        save(&path, &plan(), None).unwrap();
+        save(&path, &plan(), Origin::default()).unwrap();
         let text = std::fs::read_to_string(&path)
             .unwrap()
             .replace("12.5", "29.5");
@@ -277,7 +361,7 @@ mod tests {
     fn a_truncated_plan_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.json");
-        save(&path, &plan(), None).unwrap();
+        save(&path, &plan(), Origin::default()).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, &text[..text.len() / 2]).unwrap();
         assert!(matches!(load(&path), Err(PlanFileError::Malformed { .. })));
@@ -287,15 +371,15 @@ mod tests {
     fn a_plan_from_a_newer_format_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.json");
-        save(&path, &plan(), None).unwrap();
+        save(&path, &plan(), Origin::default()).unwrap();
         let text = std::fs::read_to_string(&path)
             .unwrap()
-            .replace("\"format_version\": 1", "\"format_version\": 2");
+            .replace("\"format_version\": 2", "\"format_version\": 3");
         std::fs::write(&path, text).unwrap();
         let err = load(&path).unwrap_err();
         assert!(
             err.to_string()
-                .contains("written by a newer fabctl (plan format 2"),
+                .contains("written by a newer fabctl (plan format 3"),
             "{err}"
         );
     }

@@ -240,3 +240,9 @@ fn not_finite(f: f64, loc: SourceLoc) -> Diagnostic {
     Diagnostic::error(loc, format!("{f} is not a finite number"))
         .with_hint("register values, bounds, scales and tolerances must be finite numbers")
 }
+
+/// The manifest files `paths` name, directories walked, in load order; paths that
+/// cannot be read are left out (loading reports them).
+pub fn manifest_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    files::discover(paths).unwrap_or_default()
+}

@@ -14,6 +14,7 @@ use crate::engine::apply::{ApplyReport, RegisterResult};
 use crate::engine::plan::Plan;
 
 mod diff;
+pub mod history;
 mod human;
 mod json;
 

@@ -179,7 +179,7 @@ async fn a_connection_dropped_in_the_middle_of_a_write_counts_only_once_read_bac
     // The audit log says what is known: the request was sent, the answer lost, and
     // the read-back value.
     let line = plant
-        .audit_lines()
+        .audit_outcomes()
         .into_iter()
         .find(|l| l["plc"] == "default/bad")
         .unwrap();

@@ -189,8 +189,15 @@ async fn two_concurrent_applies_never_lose_an_update_silently() {
     );
 
     let first = ["apply", mine.to_str().unwrap(), "--color", "never"];
-    let second = ["apply", theirs.to_str().unwrap(), "--color", "never"];
-    let (a, b) = tokio::join!(plant.fabctl(&first), plant.fabctl(&second));
+    // Each saved plan is applied against the manifests it was made from.
+    let mut second = crate::support::fabctl();
+    second
+        .args(["apply", theirs.to_str().unwrap(), "--color", "never", "-f"])
+        .arg(&other)
+        .env("FABCTL_AUDIT_LOG", plant.dir.path().join("audit.jsonl"));
+    let second = tokio::task::spawn_blocking(move || second.output().unwrap());
+    let (a, b) = tokio::join!(plant.fabctl(&first), second);
+    let b = b.unwrap();
     let outcomes = [stdout(&a), stdout(&b)];
     let applied = outcomes
         .iter()

@@ -134,7 +134,7 @@ async fn edited_truncated_and_newer_plan_files_are_refused_without_traffic() {
         ),
         (
             "newer",
-            text.replace("\"format_version\": 1", "\"format_version\": 7"),
+            text.replace("\"format_version\": 2", "\"format_version\": 7"),
             "was written by a newer fabctl (plan format 7",
         ),
     ];

@@ -3,6 +3,7 @@
 mod agent;
 mod attack;
 mod bits;
+mod change;
 mod ci;
 mod cluster;
 mod conflict;

@@ -168,7 +168,7 @@ async fn apply_corrects_enforced_registers_and_never_writes_observe_or_read_only
     );
 
     // Every write is in the audit log with its outcome.
-    let audit = plant.audit_lines();
+    let audit = plant.audit_outcomes();
     assert_eq!(audit.len(), 5);
     assert!(audit.iter().all(|l| l["outcome"] == "applied"
         && l["written"] == true
@@ -237,7 +237,7 @@ async fn a_saved_plan_skips_a_register_another_client_changed() {
         Some(vec![3100])
     );
     let stale: Vec<_> = plant
-        .audit_lines()
+        .audit_outcomes()
         .into_iter()
         .filter(|l| l["outcome"] == "stale")
         .collect();
@@ -584,7 +584,7 @@ async fn a_device_refusing_writes_mid_apply_is_reported_per_register_and_audited
         Some(vec![2000])
     );
 
-    let audit = plant.audit_lines();
+    let audit = plant.audit_outcomes();
     assert_eq!(audit.len(), 5, "every attempted write is in the audit log");
     let failed: Vec<_> = audit.iter().filter(|l| l["plc"] == "plant/press").collect();
     assert_eq!(failed.len(), 4);

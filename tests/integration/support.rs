@@ -119,6 +119,14 @@ impl Plant {
             .unwrap()
     }
 
+    /// The audit log's `outcome` lines (one per register a run meant to write).
+    pub fn audit_outcomes(&self) -> Vec<serde_json::Value> {
+        let mut lines = self.audit_lines();
+        lines.retain(|l| l["event"] == "outcome");
+        lines
+    }
+
+    /// Every line of the audit log: intents and outcomes.
     pub fn audit_lines(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(self.dir.path().join("audit.jsonl"))
             .unwrap_or_default()

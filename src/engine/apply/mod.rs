@@ -22,7 +22,7 @@ use crate::device::{Connector, Exception, Session, TransportError, WriteEcho};
 use crate::engine::guard::GuardError;
 use crate::engine::lock::LockError;
 use crate::engine::observe::{DeviceError, IoStats, Progress, ReadOptions};
-use crate::engine::plan::{Action, Plan, PlcPlan};
+use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
 use crate::register::{RegisterKind, Value};
 
 /// Most registers one FC16 request may write.
@@ -103,6 +103,10 @@ pub enum ApplyError {
     /// The device answered the write with an exception.
     #[error("write refused: {exception}")]
     WriteRefused { exception: Exception },
+    /// The intent to write could not be recorded in the audit log (a full disk, a
+    /// read-only file): nothing is written that the log does not know of.
+    #[error("not written: the audit log cannot record the intent to write: {reason}")]
+    Unrecorded { reason: String },
     /// No connection: the write request was never sent.
     #[error("not written: {source}")]
     NotSent { source: TransportError },
@@ -186,6 +190,7 @@ impl ApplyError {
             ApplyError::Lock(_)
             | ApplyError::PreRead { .. }
             | ApplyError::PreReadRefused { .. }
+            | ApplyError::Unrecorded { .. }
             | ApplyError::WriteRefused { .. }
             | ApplyError::NotSent { .. }
             | ApplyError::WrongEcho { .. }
@@ -316,8 +321,23 @@ impl ApplyReport {
     }
 }
 
-/// Receives each result as soon as its PLC is done (the audit log).
+/// A register about to be written, after its compare-and-set read.
+pub struct Intent<'a> {
+    pub plc: &'a PlcPlan,
+    pub register: &'a RegisterPlan,
+    /// The live value of the compare-and-set read.
+    pub before: Option<Value>,
+}
+
+/// Hears of each write before its request is sent, and of each result as soon as its
+/// PLC is done (the audit log).
 pub trait ResultSink: Sync {
+    /// Records that these registers are about to be written. An error means they are
+    /// not: it says why.
+    fn intend(&self, _intents: &[Intent<'_>]) -> Result<(), String> {
+        Ok(())
+    }
+
     fn record(&self, result: &RegisterResult);
 }
 
@@ -355,7 +375,7 @@ pub async fn apply<C: Connector>(
             let mut session = Session::new(connector, &first.host, first.port, options.retry);
             let mut out = Vec::new();
             for i in group {
-                let results = plc::apply_plc(&mut session, &plan.plcs[i]).await;
+                let results = plc::apply_plc(&mut session, &plan.plcs[i], sink).await;
                 for r in &results {
                     sink.record(r);
                 }

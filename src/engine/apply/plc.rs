@@ -12,7 +12,10 @@ use std::ops::Range;
 use std::time::Duration;
 
 use super::answer::{self, AfterLostAnswer, Answer};
-use super::{ApplyError, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult, WriteNote};
+use super::{
+    ApplyError, Intent, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult, ResultSink,
+    WriteNote,
+};
 use crate::device::{Connector, Exception, Session, TransportError, WriteEcho, endpoint};
 use crate::engine::guard::{GuardError, guard};
 use crate::engine::lock;
@@ -123,6 +126,7 @@ impl<'p> Attempt<'p> {
 pub(super) async fn apply_plc<C: Connector>(
     session: &mut Session<'_, C>,
     plc: &PlcPlan,
+    sink: &dyn ResultSink,
 ) -> Vec<RegisterResult> {
     let timeout = Duration::from_millis(plc.timeout_ms);
     let window_open = plc.writes_allowed(jiff::Timestamp::now());
@@ -156,6 +160,7 @@ pub(super) async fn apply_plc<C: Connector>(
             }
             Ok(_lock) => {
                 compare_and_set(session, plc.unit_id, timeout, &mut allowed).await;
+                record_intent(sink, plc, &mut allowed);
                 let (mut bits, mut to_write): (Vec<&mut Attempt>, Vec<&mut Attempt>) = allowed
                     .into_iter()
                     .filter(|a| a.is_pending())
@@ -615,5 +620,29 @@ pub(super) async fn write_run<C: Connector>(
     } else {
         let answer = session.write_registers(unit, start, words, timeout).await;
         answer::judge(multiple, answer)
+    }
+}
+
+/// Records the intent to write each register still on its way, before any write
+/// request: one whose intent cannot be recorded is not written.
+fn record_intent(sink: &dyn ResultSink, plc: &PlcPlan, attempts: &mut [&mut Attempt<'_>]) {
+    let intents: Vec<Intent> = attempts
+        .iter()
+        .filter(|a| a.is_pending())
+        .map(|a| Intent {
+            plc,
+            register: a.reg,
+            before: a.before,
+        })
+        .collect();
+    if intents.is_empty() {
+        return;
+    }
+    if let Err(reason) = sink.intend(&intents) {
+        for a in attempts.iter_mut().filter(|a| a.is_pending()) {
+            a.fail(ApplyError::Unrecorded {
+                reason: reason.clone(),
+            });
+        }
     }
 }
