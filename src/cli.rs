@@ -1,8 +1,10 @@
 //! Command-line interface: every flag with its help text beside it.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// Terraform for PLC registers: declare Modbus register values in YAML, plan, apply.
 #[derive(Parser, Debug)]
@@ -14,13 +16,63 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses `args` (the program name first). A long flag written with one dash
+    /// (`-detailed-exitcode`), which clap reads as a run of short flags, gets the tip
+    /// clap gives other misspelt flags: "a similar argument exists: '--detailed-exitcode'".
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        Cli::try_parse_from(&args).map_err(|mut error| {
+            if error.kind() == ErrorKind::UnknownArgument
+                && let Some((written, long)) = one_dash_long_flag(&args)
+            {
+                error.insert(ContextKind::InvalidArg, ContextValue::String(written));
+                error.insert(ContextKind::SuggestedArg, ContextValue::String(long));
+            }
+            error
+        })
+    }
+}
+
+/// The first argument that is a long flag of any command written with one dash, and
+/// that flag with two (`-junit=a.xml` gives `-junit` and `--junit`).
+fn one_dash_long_flag(args: &[OsString]) -> Option<(String, String)> {
+    fn longs(cmd: &clap::Command, out: &mut Vec<String>) {
+        out.extend(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_long())
+                .map(str::to_owned),
+        );
+        for sub in cmd.get_subcommands() {
+            longs(sub, out);
+        }
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut known = Vec::new();
+    longs(&cmd, &mut known);
+    args.iter()
+        .skip(1)
+        .map_while(|a| a.to_str().filter(|a| *a != "--"))
+        .find_map(|arg| {
+            let name = arg.strip_prefix('-').filter(|n| !n.starts_with('-'))?;
+            let name = name.split('=').next().unwrap_or(name);
+            (name.len() > 1 && known.iter().any(|k| k == name))
+                .then(|| (format!("-{name}"), format!("--{name}")))
+        })
+}
+
 /// Flags every command accepts.
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
     /// Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]
     #[arg(short = 'f', long = "filename", value_name = "PATH", global = true)]
     pub filename: Vec<PathBuf>,
-    /// When to color output: auto = on a terminal and NO_COLOR unset
+    /// When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
     /// Output format of results on stdout
@@ -349,7 +401,27 @@ pub struct DemoArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+
+    #[test]
+    fn a_long_flag_with_one_dash_gets_the_two_dash_tip() {
+        let error = Cli::parse_args(["fabctl", "plan", "-detailed-exitcode"]).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("unexpected argument '-detailed-exitcode' found"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a similar argument exists: '--detailed-exitcode'"),
+            "{text}"
+        );
+        let error = Cli::parse_args(["fabctl", "plan", "-junit=r.xml"]).unwrap_err();
+        assert!(error.to_string().contains("'--junit'"), "{error}");
+        // Short flags run together are still short flags.
+        assert!(Cli::parse_args(["fabctl", "-vq", "validate"]).is_err());
+        assert!(Cli::parse_args(["fabctl", "-vv", "validate"]).is_ok());
+        let error = Cli::parse_args(["fabctl", "plan", "-x"]).unwrap_err();
+        assert!(!error.to_string().contains("similar"), "{error}");
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -17,4 +17,5 @@ mod reconcile;
 mod sim;
 mod soak;
 mod support;
+mod usage;
 mod validate;
