@@ -25,7 +25,7 @@ function __fish_fabctl_using_subcommand
 end
 
 complete -c fabctl -n "__fish_fabctl_needs_command" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_needs_command" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_needs_command" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -56,7 +56,7 @@ complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "watch" -d 'Refresh th
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "sync" -d 'Ask the agent to reconcile an IndustrialPLC now (annotates the resource)'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -67,7 +67,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s q -l quiet -d
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -78,7 +78,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s q -l quiet -d 'Onl
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -93,7 +93,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l junit -d 'Also wr
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -110,7 +110,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l audit-log -d 'Ap
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -123,7 +123,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s q -l quiet -d 'O
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand show" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand show" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -139,7 +139,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l audit-log -d
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -156,7 +156,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l metrics-addr -d 
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l audit-log -d 'Append one JSON line per register write here [default: "-", standard error]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l parallelism -d 'PLCs reconciled at once (PLCs behind one endpoint always take turns)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -169,7 +169,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s h -l help -d 'Pr
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -l seed -d 'Seed of the simulated drift (same seed, same story)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -192,7 +192,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l garbage-rate -d 'P
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l metrics-addr -d 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -205,7 +205,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s q -l quiet -d 'Onl
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand version" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand version" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -216,7 +216,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s q -l quiet -d 
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -239,7 +239,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l namespace -d 'm
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l timeout-ms -d 'Request timeout in milliseconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l out -d 'Write the manifest here instead of stdout' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -253,7 +253,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s n -l namespace -d 
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand get" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand get" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -268,7 +268,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s n -l namesp
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -283,7 +283,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s n -l namespace -d
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand list" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand list" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -297,7 +297,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s V -l version -d '
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s n -l namespace -d 'Namespace [default: the kubeconfig context\'s, or the pod\'s]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -312,7 +312,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l request-timeout 
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l interval -d 'Seconds between refreshes' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -326,7 +326,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s V -l version -d 
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s n -l namespace -d 'Namespace [default: the kubeconfig context\'s, or the pod\'s]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'

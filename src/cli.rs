@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+mod help;
+
 /// Terraform for PLC registers: declare Modbus register values in YAML, plan, apply.
 #[derive(Parser, Debug)]
-#[command(name = "fabctl", version, about, long_about = None, propagate_version = true)]
+#[command(name = "fabctl", version, about, long_about = None, propagate_version = true,
+          after_long_help = help::ROOT)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -124,39 +127,55 @@ pub enum OutputFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check manifests offline (exit 0 valid, 1 invalid)
+    #[command(after_long_help = help::VALIDATE)]
     Validate,
     /// Print the IndustrialPLC CustomResourceDefinition (YAML)
+    #[command(after_long_help = help::CRD)]
     Crd,
     /// Print the JSON Schema of an IndustrialPLC manifest document
+    #[command(after_long_help = help::SCHEMA)]
     Schema,
     /// Read live registers and show what differs from the manifests
+    #[command(after_long_help = help::PLAN)]
     Plan(PlanArgs),
     /// Plan, ask for approval, write the corrections and verify each by reading it back
+    #[command(after_long_help = help::APPLY)]
     Apply(ApplyArgs),
     /// Render a saved plan file
+    #[command(after_long_help = help::SHOW)]
     Show(ShowArgs),
     /// Enforce the manifests once (--once, for CronJobs) or on a cron schedule
+    #[command(after_long_help = help::RECONCILE)]
     Reconcile(ReconcileArgs),
     /// Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status
+    #[command(after_long_help = help::AGENT)]
     Agent(AgentArgs),
     /// Run the whole story on an in-process simulated plant, no setup needed
+    #[command(after_long_help = help::DEMO)]
     Demo(DemoArgs),
     /// Serve simulated PLCs over Modbus TCP
+    #[command(after_long_help = help::SIM)]
     Sim(crate::sim::SimArgs),
     /// Print version information
+    #[command(after_long_help = help::VERSION)]
     Version,
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    #[command(after_long_help = help::COMPLETIONS)]
     Completions(CompletionsArgs),
     /// Read a running PLC and write a manifest with its live values as desired values
+    #[command(after_long_help = help::IMPORT)]
     Import(ImportArgs),
     /// List IndustrialPLC resources in the cluster with their status
-    #[command(visible_aliases = ["get-status", "list"])]
+    #[command(visible_aliases = ["get-status", "list"], after_long_help = help::GET)]
     Get(GetArgs),
     /// Show one IndustrialPLC in the cluster: spec, status, registers, conditions
+    #[command(after_long_help = help::DESCRIBE)]
     Describe(DescribeArgs),
     /// Refresh the `get` table until Ctrl-C
+    #[command(after_long_help = help::WATCH)]
     Watch(WatchArgs),
     /// Ask the agent to reconcile an IndustrialPLC now (annotates the resource)
+    #[command(after_long_help = help::SYNC)]
     Sync(SyncArgs),
 }
 

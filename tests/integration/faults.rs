@@ -225,3 +225,42 @@ async fn a_cancelled_read_stops_talking_to_the_device() {
         "the session went on retrying after its read was dropped"
     );
 }
+
+/// Records each step a progress bar would take.
+#[derive(Default)]
+struct Steps(std::sync::Mutex<Vec<u64>>);
+
+impl fabctl::engine::observe::Progress for Steps {
+    fn advance(&self, registers: u64) {
+        self.0.lock().unwrap().push(registers);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_moves_with_each_answered_read_not_only_when_a_plc_is_done() {
+    // Three reads (the registers are too far apart for one), each answered after
+    // 400 ms: a bar that moved only when the PLC was done would sit at 0/3 for 1.2 s.
+    let template = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: slow}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @slow\n  timeoutMs: 3000\n  registers:\n    - {name: a, address: 0, value: 0}\n    - {name: b, address: 1000, value: 0}\n    - {name: c, address: 2000, value: 0}\n";
+    let plant = Plant::start_with(template, |c| {
+        faults_of(
+            c,
+            "default/slow",
+            FaultOverrides {
+                latency_ms: Some(400),
+                ..Default::default()
+            },
+        )
+    })
+    .await;
+    let plcs = fabctl::manifest::load(std::slice::from_ref(&plant.manifest)).unwrap();
+    let steps = Steps::default();
+    let (readings, _) = fabctl::engine::observe::read_all(
+        &fabctl::device::modbus::ModbusConnector,
+        &plcs,
+        fabctl::engine::observe::ReadOptions::default(),
+        &steps,
+    )
+    .await;
+    assert!(readings[0].is_ok(), "{readings:?}");
+    assert_eq!(*steps.0.lock().unwrap(), [1, 1, 1]);
+}
