@@ -31,7 +31,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_needs_command" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_needs_command" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_needs_command" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_needs_command" -s V -l version -d 'Print version'
@@ -62,7 +62,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s V -l version -d 'Print version'
@@ -73,7 +73,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s V -l version -d 'Print version'
@@ -84,7 +84,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s V -l version -d 'Print version'
@@ -101,7 +101,7 @@ json\t'One JSON object per line: events with a "type"; get and describe: the res
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l detailed-exitcode -d 'Exit 0 when nothing differs, 2 when something differs, 1 on any error'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l ignore-windows -d 'Plan changes even outside the PLCs\' writeWindows'
-complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s V -l version -d 'Print version'
@@ -118,7 +118,7 @@ json\t'One JSON object per line: events with a "type"; get and describe: the res
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l auto-approve -d 'Write without asking (CronJobs, scripts)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l ignore-windows -d 'Write even outside the PLCs\' writeWindows (a person takes responsibility)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s V -l version -d 'Print version'
@@ -129,7 +129,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s V -l version -d 'Print version'
@@ -146,7 +146,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s o -l output 
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l once -d 'One tick, then exit with apply\'s exit codes (what the CronJob runs)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s V -l version -d 'Print version'
@@ -163,7 +163,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s o -l output -d '
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s A -l all-namespaces -d 'Watch every namespace (the default; needs a ClusterRole)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s V -l version -d 'Print version'
@@ -175,7 +175,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s V -l version -d 'Print version'
@@ -200,7 +200,7 @@ json\t'One JSON object per line: events with a "type"; get and describe: the res
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l drift -d 'Start every writable register off its desired value (one drift each)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l chaos -d 'Drift random writable registers every --chaos-interval'
-complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s V -l version -d 'Print version'
@@ -211,7 +211,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s V -l version -d 'Print version'
@@ -222,7 +222,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s V -l version -d 'Print version'
@@ -245,7 +245,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s V -l version -d 'Print version'
@@ -260,7 +260,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s o -l output -d 'Ou
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s V -l version -d 'Print version'
@@ -275,7 +275,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s o -l output
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s V -l version -d 'Print version'
@@ -290,7 +290,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s o -l output -d 'O
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s V -l version -d 'Print version'
@@ -303,7 +303,7 @@ never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s V -l version -d 'Print version'
@@ -319,7 +319,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s o -l output -d '
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s V -l version -d 'Print version'
@@ -333,7 +333,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s o -l output -d 'O
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l force -d 'Request again even if a request the agent has not handled yet is pending'
-complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s V -l version -d 'Print version'

@@ -81,7 +81,7 @@ pub struct GlobalArgs {
     /// Output format of results on stdout
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Human, global = true)]
     pub output: OutputFormat,
-    /// More detail: -v lists in-sync registers and logs info, -vv logs debug
+    /// More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries' lines)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     /// Only errors on stderr

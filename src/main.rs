@@ -10,7 +10,8 @@ fn main() -> ExitCode {
         Err(error) => return fabctl::outcome::usage(&error),
     };
     fabctl::process::logging::init(
-        cli.global.verbose + u8::from(cli.command.is_long_running()),
+        cli.global.verbose,
+        cli.command.is_long_running(),
         cli.global.quiet,
         fabctl::view::color_enabled(cli.global.color, std::io::stderr().is_terminal()),
     );
