@@ -25,13 +25,13 @@ function __fish_fabctl_using_subcommand
 end
 
 complete -c fabctl -n "__fish_fabctl_needs_command" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_needs_command" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_needs_command" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_needs_command" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_needs_command" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_needs_command" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_needs_command" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_needs_command" -s V -l version -d 'Print version'
@@ -59,35 +59,35 @@ complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "watch" -d 'Refresh th
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "sync" -d 'Ask the agent to reconcile an IndustrialPLC now (annotates the resource)'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand validate" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s V -l version -d 'Print version'
@@ -99,7 +99,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l audit-log -d 'The
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -107,7 +107,7 @@ json\t'One JSON object per line: events with a "type"; get and describe: the res
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l detailed-exitcode -d 'Exit 0 when nothing differs, 2 when something differs, 1 on any error'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l ignore-windows -d 'Plan changes even outside the PLCs\' writeWindows'
-complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s V -l version -d 'Print version'
@@ -118,7 +118,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l audit-log -d 'Ap
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -126,53 +126,53 @@ json\t'One JSON object per line: events with a "type"; get and describe: the res
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l auto-approve -d 'Write without asking (CronJobs, scripts)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l ignore-windows -d 'Write even outside the PLCs\' writeWindows (a person takes responsibility)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand show" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand show" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand show" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand keygen" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -l sign-key -d 'The approver\'s secret key (see `fabctl keygen`)' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand approve" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand history" -l audit-log -d 'The audit log to read [default: $XDG_STATE_HOME/fabctl/audit.jsonl]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand history" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand history" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand history" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand history" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand history" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand history" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand history" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand history" -s V -l version -d 'Print version'
@@ -183,14 +183,14 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l conflict-aft
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l once -d 'One tick, then exit with apply\'s exit codes (what the CronJob runs)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s V -l version -d 'Print version'
@@ -201,26 +201,26 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l audit-log -d 'Ap
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l parallelism -d 'PLCs reconciled at once (PLCs behind one endpoint always take turns)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l conflict-after -d 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s A -l all-namespaces -d 'Watch every namespace (the default; needs a ClusterRole)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -l seed -d 'Seed of the simulated drift (same seed, same story)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand demo" -s V -l version -d 'Print version'
@@ -240,7 +240,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l acknowledge-writes
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l metrics-addr -d 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
@@ -248,29 +248,29 @@ json\t'One JSON object per line: events with a "type"; get and describe: the res
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l drift -d 'Start every writable register off its desired value (one drift each)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l chaos -d 'Drift random writable registers every --chaos-interval'
-complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand version" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand version" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand version" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s V -l version -d 'Print version'
@@ -287,14 +287,14 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l namespace -d 'm
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l timeout-ms -d 'Request timeout in milliseconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l out -d 'Write the manifest here instead of stdout' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l enforce -d 'Import writable registers as `mode: enforce` [default: every register is `mode: observe`]'
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s V -l version -d 'Print version'
@@ -302,14 +302,14 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s n -l namespace -d 
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand get" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand get" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get" -s V -l version -d 'Print version'
@@ -317,14 +317,14 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s n -l namesp
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand get-status" -s V -l version -d 'Print version'
@@ -332,27 +332,27 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s n -l namespace -d
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand list" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand list" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand list" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s n -l namespace -d 'Namespace [default: the kubeconfig context\'s, or the pod\'s]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
-complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand describe" -s V -l version -d 'Print version'
@@ -361,28 +361,28 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l request-timeout 
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s l -l selector -d 'Only resources whose labels match, e.g. line=assembly-1,environment!=test' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l interval -d 'Seconds between refreshes' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s A -l all-namespaces -d 'Every namespace (adds a NAMESPACE column)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand watch" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s n -l namespace -d 'Namespace [default: the kubeconfig context\'s, or the pod\'s]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l request-timeout -d 'Give up on a Kubernetes API request after SECS seconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
-complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
+complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s o -l output -d 'Output format of results on stdout' -r -f -a "human\t'Terraform-like text'
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -l force -d 'Request again even if a request the agent has not handled yet is pending'
-complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug'
+complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s V -l version -d 'Print version'

@@ -1,17 +1,72 @@
 //! Command-line interface: every flag with its help text beside it.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+mod help;
 
 /// Terraform for PLC registers: declare Modbus register values in YAML, plan, apply.
 #[derive(Parser, Debug)]
-#[command(name = "fabctl", version, about, long_about = None, propagate_version = true)]
+#[command(name = "fabctl", version, about, long_about = None, propagate_version = true,
+          after_long_help = help::ROOT)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses `args` (the program name first). A long flag written with one dash
+    /// (`-detailed-exitcode`), which clap reads as a run of short flags, gets the tip
+    /// clap gives other misspelt flags: "a similar argument exists: '--detailed-exitcode'".
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        Cli::try_parse_from(&args).map_err(|mut error| {
+            if error.kind() == ErrorKind::UnknownArgument
+                && let Some((written, long)) = one_dash_long_flag(&args)
+            {
+                error.insert(ContextKind::InvalidArg, ContextValue::String(written));
+                error.insert(ContextKind::SuggestedArg, ContextValue::String(long));
+            }
+            error
+        })
+    }
+}
+
+/// The first argument that is a long flag of any command written with one dash, and
+/// that flag with two (`-junit=a.xml` gives `-junit` and `--junit`).
+fn one_dash_long_flag(args: &[OsString]) -> Option<(String, String)> {
+    fn longs(cmd: &clap::Command, out: &mut Vec<String>) {
+        out.extend(
+            cmd.get_arguments()
+                .filter_map(|a| a.get_long())
+                .map(str::to_owned),
+        );
+        for sub in cmd.get_subcommands() {
+            longs(sub, out);
+        }
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut known = Vec::new();
+    longs(&cmd, &mut known);
+    args.iter()
+        .skip(1)
+        .map_while(|a| a.to_str().filter(|a| *a != "--"))
+        .find_map(|arg| {
+            let name = arg.strip_prefix('-').filter(|n| !n.starts_with('-'))?;
+            let name = name.split('=').next().unwrap_or(name);
+            (name.len() > 1 && known.iter().any(|k| k == name))
+                .then(|| (format!("-{name}"), format!("--{name}")))
+        })
 }
 
 /// Flags every command accepts.
@@ -20,13 +75,13 @@ pub struct GlobalArgs {
     /// Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]
     #[arg(short = 'f', long = "filename", value_name = "PATH", global = true)]
     pub filename: Vec<PathBuf>,
-    /// When to color output: auto = on a terminal and NO_COLOR unset
+    /// When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
     /// Output format of results on stdout
     #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Human, global = true)]
     pub output: OutputFormat,
-    /// More detail: -v lists in-sync registers and logs info, -vv logs debug
+    /// More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries' lines)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     /// Only errors on stderr
@@ -72,45 +127,64 @@ pub enum OutputFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check manifests offline (exit 0 valid, 1 invalid)
+    #[command(after_long_help = help::VALIDATE)]
     Validate,
     /// Print the IndustrialPLC CustomResourceDefinition (YAML)
+    #[command(after_long_help = help::CRD)]
     Crd,
     /// Print the JSON Schema of an IndustrialPLC manifest document
+    #[command(after_long_help = help::SCHEMA)]
     Schema,
     /// Read live registers and show what differs from the manifests
+    #[command(after_long_help = help::PLAN)]
     Plan(PlanArgs),
     /// Plan, ask for approval, write the corrections and verify each by reading it back
+    #[command(after_long_help = help::APPLY)]
     Apply(ApplyArgs),
     /// Render a saved plan file
+    #[command(after_long_help = help::SHOW)]
     Show(ShowArgs),
     /// Make an Ed25519 key pair for signing plans: KEY (secret, 0600) and KEY.pub
+    #[command(after_long_help = help::KEYGEN)]
     Keygen(KeygenArgs),
     /// Show a saved plan and sign it: one more approval for `apply --verify-key`
+    #[command(after_long_help = help::APPROVE)]
     Approve(ApproveArgs),
     /// Who changed what, from the audit log: its runs, or one PLC's or register's changes
+    #[command(after_long_help = help::HISTORY)]
     History(HistoryArgs),
     /// Enforce the manifests once (--once, for CronJobs) or on a cron schedule
+    #[command(after_long_help = help::RECONCILE)]
     Reconcile(ReconcileArgs),
     /// Kubernetes controller: watch IndustrialPLC resources, enforce them, write .status
+    #[command(after_long_help = help::AGENT)]
     Agent(AgentArgs),
     /// Run the whole story on an in-process simulated plant, no setup needed
+    #[command(after_long_help = help::DEMO)]
     Demo(DemoArgs),
     /// Serve simulated PLCs over Modbus TCP
+    #[command(after_long_help = help::SIM)]
     Sim(crate::sim::SimArgs),
     /// Print version information
+    #[command(after_long_help = help::VERSION)]
     Version,
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish
+    #[command(after_long_help = help::COMPLETIONS)]
     Completions(CompletionsArgs),
     /// Read a running PLC and write a manifest with its live values as desired values
+    #[command(after_long_help = help::IMPORT)]
     Import(ImportArgs),
     /// List IndustrialPLC resources in the cluster with their status
-    #[command(visible_aliases = ["get-status", "list"])]
+    #[command(visible_aliases = ["get-status", "list"], after_long_help = help::GET)]
     Get(GetArgs),
     /// Show one IndustrialPLC in the cluster: spec, status, registers, conditions
+    #[command(after_long_help = help::DESCRIBE)]
     Describe(DescribeArgs),
     /// Refresh the `get` table until Ctrl-C
+    #[command(after_long_help = help::WATCH)]
     Watch(WatchArgs),
     /// Ask the agent to reconcile an IndustrialPLC now (annotates the resource)
+    #[command(after_long_help = help::SYNC)]
     Sync(SyncArgs),
 }
 
@@ -416,7 +490,27 @@ pub struct DemoArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+
+    #[test]
+    fn a_long_flag_with_one_dash_gets_the_two_dash_tip() {
+        let error = Cli::parse_args(["fabctl", "plan", "-detailed-exitcode"]).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("unexpected argument '-detailed-exitcode' found"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a similar argument exists: '--detailed-exitcode'"),
+            "{text}"
+        );
+        let error = Cli::parse_args(["fabctl", "plan", "-junit=r.xml"]).unwrap_err();
+        assert!(error.to_string().contains("'--junit'"), "{error}");
+        // Short flags run together are still short flags.
+        assert!(Cli::parse_args(["fabctl", "-vq", "validate"]).is_err());
+        assert!(Cli::parse_args(["fabctl", "-vv", "validate"]).is_ok());
+        let error = Cli::parse_args(["fabctl", "plan", "-x"]).unwrap_err();
+        assert!(!error.to_string().contains("similar"), "{error}");
+    }
 
     #[test]
     fn cli_definition_is_consistent() {

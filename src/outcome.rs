@@ -29,6 +29,20 @@ impl Outcome {
     }
 }
 
+/// Prints what clap says about the command line (`--help`, `--version`, or a usage
+/// error with clap's "did you mean" tip) and gives its exit status: 0 for help and
+/// version, 1 for a usage error. Never 2: that is `plan --detailed-exitcode`'s "changes
+/// found", which CI pipelines treat as a successful plan.
+pub fn usage(error: &clap::Error) -> ExitCode {
+    // Nothing useful can be done when stderr or stdout is closed.
+    let _ = error.print();
+    ExitCode::from(usage_status(error))
+}
+
+fn usage_status(error: &clap::Error) -> u8 {
+    if error.use_stderr() { 1 } else { 0 }
+}
+
 /// The process exit status of a command's result. A closed stdout (`fabctl plan |
 /// head`) is not a failure; every other error is 1.
 pub fn exit_code(result: &Result<Outcome, Error>) -> ExitCode {
@@ -60,6 +74,22 @@ mod tests {
         assert_eq!(exit_status(&Err(Error::from(closed))), 0);
         let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
         assert_eq!(exit_status(&Err(Error::from(full))), 1);
+    }
+
+    #[test]
+    fn usage_errors_are_1_and_help_and_version_are_0() {
+        use clap::Parser;
+        let status = |args: &[&str]| match crate::cli::Cli::try_parse_from(args) {
+            Ok(_) => panic!("{args:?} parses"),
+            Err(error) => usage_status(&error),
+        };
+        assert_eq!(status(&["fabctl", "plan", "--no-such-flag"]), 1);
+        assert_eq!(status(&["fabctl", "no-such-command"]), 1);
+        assert_eq!(status(&["fabctl", "plan", "--parallelism", "0"]), 1);
+        assert_eq!(status(&["fabctl"]), 1);
+        assert_eq!(status(&["fabctl", "--help"]), 0);
+        assert_eq!(status(&["fabctl", "plan", "--help"]), 0);
+        assert_eq!(status(&["fabctl", "--version"]), 0);
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn decide(observation: &Observation, previous: Option<&IndustrialPLCStatus>)
                 let list: Vec<String> = a
                     .corrections
                     .iter()
-                    .map(|c| format!("{} {} -> {}", c.register, show(c.before), show(c.after)))
+                    .map(|c| format!("{} {} → {}", c.register, show(c.before), show(c.after)))
                     .collect();
                 out.push(Notice {
                     type_: EventType::Normal,
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(n[0].type_, EventType::Normal);
         assert_eq!(
             n[0].note,
-            "corrected 1 register (verified by read-back): speed 10 -> 12"
+            "corrected 1 register (verified by read-back): speed 10 → 12"
         );
     }
 

@@ -185,7 +185,7 @@ async fn drift_with_auto_correct_writes_the_device_and_publishes_drift_corrected
     assert_eq!(event["action"], "Correct");
     assert_eq!(
         event["note"],
-        "corrected 2 registers (verified by read-back): speed 200 -> 250, guard false -> true"
+        "corrected 2 registers (verified by read-back): speed 200 → 250, guard false → true"
     );
     let status = seen[1].status();
     assert_eq!(status["phase"], "Connected");

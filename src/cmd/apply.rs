@@ -13,6 +13,8 @@ use crate::engine::planfile::SavedPlan;
 use crate::engine::{audit, binding, signing};
 use crate::error::Error;
 use crate::outcome::Outcome;
+use crate::process::signal::Shutdown;
+use crate::view::{Shortfall, hints};
 
 use super::setup::{self, Setup};
 
@@ -85,15 +87,17 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
             max,
         });
     }
+    let mut shortfall = Shortfall::of_plan(&summary);
     if summary.to_change == 0 {
+        view.apply_summary(&ApplyReport::default(), &shortfall)?;
         if summary.errors > 0 {
             report_unplanned(&summary);
-            return Ok(Outcome::Failure);
         }
-        view.apply_summary(&ApplyReport::default())?;
-        return Ok(Outcome::success_if(!report_stale_reverts(&plan)));
+        super::print_hints(global, &hints::after_apply(&plan, &ApplyReport::default()));
+        let stale = report_stale_reverts(&plan);
+        return Ok(Outcome::success_if(shortfall.is_none() && !stale));
     }
-    if interactive && !confirm(&plan, &mut std::io::stdin().lock(), &mut std::io::stderr())? {
+    if interactive && !approved(&runtime, &plan)? {
         eprintln!("Apply cancelled.");
         return Ok(Outcome::Failure);
     }
@@ -109,7 +113,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     for result in &report.results {
         view.apply_result(result)?;
     }
-    view.apply_summary(&report)?;
+    shortfall.audit_failed = audit.error().is_some();
+    view.apply_summary(&report, &shortfall)?;
     if summary.errors > 0 {
         report_unplanned(&summary);
     }
@@ -118,11 +123,11 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
             "error: the audit log {} could not be written: {e}",
             setup::audit_name(&target)
         );
-        return Ok(Outcome::Failure);
     }
+    super::print_hints(global, &hints::after_apply(&plan, &report));
     let stale = report_stale_reverts(&plan);
     Ok(Outcome::success_if(
-        summary.errors == 0 && report.summary().is_success() && !stale,
+        shortfall.is_none() && report.summary().is_success() && !stale,
     ))
 }
 
@@ -265,8 +270,35 @@ fn report_unplanned(summary: &crate::engine::plan::Summary) {
     );
 }
 
+/// Asks at the terminal. Ctrl-C (or SIGTERM) while the prompt waits is a "no", as
+/// any answer but `yes` is: the caller says "Apply cancelled." and exits 1, as
+/// Terraform does.
+fn approved(runtime: &tokio::runtime::Runtime, plan: &Plan) -> Result<bool, Error> {
+    // Handlers first: a Ctrl-C right after the prompt appears must not kill fabctl.
+    let interrupted = {
+        let _runtime = runtime.enter();
+        Shutdown::install()?
+    };
+    write_prompt(plan, &mut std::io::stderr())?;
+    // The answer is read on a thread of its own: a read of stdin cannot be cancelled,
+    // and the process exits without waiting for that thread.
+    let (send, answer) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(read_answer(&mut std::io::stdin().lock()));
+    });
+    let answer = runtime.block_on(async {
+        tokio::select! {
+            answer = answer => answer.unwrap_or(Ok(false)),
+            () = interrupted.wait() => Ok(false),
+        }
+    });
+    eprintln!();
+    answer
+}
+
 /// Terraform's prompt: only the exact answer `yes` approves.
-fn confirm(plan: &Plan, input: &mut dyn BufRead, prompt: &mut dyn Write) -> Result<bool, Error> {
+/// The question of Terraform's prompt, for the plan's changes.
+fn write_prompt(plan: &Plan, prompt: &mut dyn Write) -> Result<(), Error> {
     let changes = plan.summary().to_change;
     let plcs: HashSet<String> = plan.changes().map(|(p, _)| p.id()).collect();
     write!(
@@ -281,9 +313,13 @@ fn confirm(plan: &Plan, input: &mut dyn BufRead, prompt: &mut dyn Write) -> Resu
         if plcs.len() == 1 { "PLC" } else { "PLCs" },
     )?;
     prompt.flush()?;
+    Ok(())
+}
+
+/// Whether the line the person typed is exactly `yes`.
+fn read_answer(input: &mut dyn BufRead) -> Result<bool, Error> {
     let mut answer = String::new();
     input.read_line(&mut answer)?;
-    writeln!(prompt)?;
     Ok(answer.trim_end_matches(['\r', '\n']) == "yes")
 }
 
@@ -303,7 +339,8 @@ mod tests {
             ("no\n", false),
         ] {
             let mut prompt = Vec::new();
-            let ok = confirm(&plan, &mut answer.as_bytes(), &mut prompt).unwrap();
+            write_prompt(&plan, &mut prompt).unwrap();
+            let ok = read_answer(&mut answer.as_bytes()).unwrap();
             assert_eq!(ok, approved, "answer {answer:?}");
             let text = String::from_utf8(prompt).unwrap();
             assert!(text.contains("Only 'yes' will be accepted to approve."));

@@ -146,7 +146,11 @@ async fn story(
     for result in &report.results {
         view.apply_result(result)?;
     }
-    view.apply_summary(&report)?;
+    let shortfall = crate::view::Shortfall {
+        audit_failed: audit.error().is_some(),
+        ..crate::view::Shortfall::of_plan(&plan.summary())
+    };
+    view.apply_summary(&report, &shortfall)?;
     if human {
         let lines = std::fs::read_to_string(&audit_path)
             .map(|t| t.lines().count())

@@ -41,6 +41,15 @@ pub fn release_at_exit<T>(value: T) {
     std::mem::forget(value);
 }
 
+/// Prints hints (see [`view::hints`]) on stderr, unless `-q`.
+pub fn print_hints(global: &GlobalArgs, hints: &[String]) {
+    if !global.quiet {
+        for hint in hints {
+            eprintln!("{hint}");
+        }
+    }
+}
+
 /// The view `-o` asks for, writing to stdout.
 pub fn stdout_view<'a>(global: &GlobalArgs) -> Box<dyn View + 'a> {
     let options = ViewOptions {

@@ -52,6 +52,7 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, Error> {
     }
     let mut view = super::stdout_view(global);
     view.plan(&plan)?;
+    super::print_hints(global, &crate::view::hints::after_plan(&plan));
     crate::ci::publish(&plan, &plcs, args.junit.as_deref())?;
     if let Some(path) = &args.out {
         let origin = planfile::Origin {

@@ -64,7 +64,10 @@ async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Erro
     for result in &report.apply.results {
         view.apply_result(result)?;
     }
-    view.apply_summary(&report.apply)?;
+    view.apply_summary(
+        &report.apply,
+        &crate::view::Shortfall::of_plan(&report.plan.summary()),
+    )?;
     Ok(Outcome::success_if(report.is_success()))
 }
 
@@ -222,10 +225,10 @@ fn summarize(state: &State, report: &TickReport) {
     for r in &report.apply.results {
         match r.outcome {
             crate::engine::apply::Outcome::Applied => tracing::info!(
-                "corrected {}/{}: {:?} -> {}",
+                "corrected {}/{}: {} → {}",
                 r.plc,
                 r.register,
-                r.before,
+                r.before.map_or_else(|| "?".to_owned(), |v| v.to_string()),
                 r.desired
             ),
             crate::engine::apply::Outcome::InSync => tracing::info!(

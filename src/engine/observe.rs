@@ -4,6 +4,8 @@
 //! never stops the others.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -77,7 +79,7 @@ pub struct IoStats {
     pub connections: u64,
 }
 
-/// Called as PLCs finish, with the number of registers done.
+/// Called as reads and writes finish, with the number of registers done.
 pub trait Progress: Sync {
     fn advance(&self, registers: u64);
 }
@@ -119,12 +121,17 @@ pub fn by_endpoint<'a>(plcs: impl IntoIterator<Item = (usize, &'a Plc)>) -> Vec<
     groups.into_values().collect()
 }
 
+/// How often [`read_all`] passes the registers read so far to its [`Progress`].
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
 /// Reads every register of every PLC. The result is parallel to `plcs`.
 ///
 /// Each endpoint's session runs as its own task, so a multi-threaded runtime spreads
 /// the fleet's connections and decoding over every core; at most
 /// `options.parallelism` sessions run at once. Dropping the returned future stops
-/// the sessions still running.
+/// the sessions still running. `progress` hears of every read request as it is
+/// answered (a PLC that fails counts as done when it fails), not only of whole
+/// endpoints.
 pub async fn read_all<C: Connector>(
     connector: &C,
     plcs: &[Plc],
@@ -134,8 +141,10 @@ pub async fn read_all<C: Connector>(
     let groups = by_endpoint(plcs.iter().enumerate());
     let mut results: Vec<Option<PlcReadings>> = vec![None; plcs.len()];
     let mut stats = IoStats::default();
+    let done = Arc::new(AtomicU64::new(0));
     let mut stream = futures::stream::iter(groups)
         .map(|group| {
+            let done = done.clone();
             let first = &plcs[group[0]];
             let (host, port) = (first.host.clone(), first.port);
             let units: Vec<UnitRead> = group
@@ -153,7 +162,9 @@ pub async fn read_all<C: Connector>(
                                 host: host.clone(),
                                 reason: reason.clone(),
                             };
-                            (unit.index, unit.items.len(), Err(error))
+                            // A PLC that fails counts as done when it fails.
+                            done.fetch_add(unit.items.len() as u64, Ordering::Relaxed);
+                            (unit.index, Err(error))
                         })
                         .collect();
                     return (out, IoStats::default());
@@ -161,9 +172,22 @@ pub async fn read_all<C: Connector>(
                 let mut session = Session::new(&connector, &host, port, options.retry);
                 let mut out = Vec::with_capacity(units.len());
                 for unit in units {
-                    let readings =
-                        read_registers(&mut session, unit.unit, &unit.items, unit.timeout).await;
-                    out.push((unit.index, unit.items.len(), readings));
+                    let mut counted = 0;
+                    let mut count = |registers: u64| {
+                        counted += registers;
+                        done.fetch_add(registers, Ordering::Relaxed);
+                    };
+                    let readings = read_registers_counting(
+                        &mut session,
+                        unit.unit,
+                        &unit.items,
+                        unit.timeout,
+                        &mut count,
+                    )
+                    .await;
+                    let total = unit.items.len() as u64;
+                    done.fetch_add(total.saturating_sub(counted), Ordering::Relaxed);
+                    out.push((unit.index, readings));
                 }
                 let stats = IoStats {
                     requests: session.requests,
@@ -175,12 +199,22 @@ pub async fn read_all<C: Connector>(
         .buffer_unordered(options.parallelism.max(1));
     // A session cancelled from outside (the runtime shutting down) leaves its PLCs
     // unread: they are reported as not read below.
-    while let Some(done) = stream.next().await {
-        let Some((out, s)) = done else { continue };
+    let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+    let mut reported = 0;
+    loop {
+        let finished = tokio::select! {
+            finished = stream.next() => finished,
+            _ = ticks.tick() => {
+                reported = report_progress(&done, reported, progress);
+                continue;
+            }
+        };
+        let Some(finished) = finished else { break };
+        reported = report_progress(&done, reported, progress);
+        let Some((out, s)) = finished else { continue };
         stats.requests += s.requests;
         stats.connections += s.connections;
-        for (i, registers, r) in out {
-            progress.advance(registers as u64);
+        for (i, r) in out {
             results[i] = Some(r);
         }
     }
@@ -189,6 +223,15 @@ pub async fn read_all<C: Connector>(
         .map(|r| r.unwrap_or(Err(DeviceError::NotRead)))
         .collect();
     (results, stats)
+}
+
+/// Passes the registers done since `reported` to `progress`; the new total.
+fn report_progress(done: &AtomicU64, reported: u64, progress: &dyn Progress) -> u64 {
+    let now = done.load(Ordering::Relaxed);
+    if now > reported {
+        progress.advance(now - reported);
+    }
+    now.max(reported)
 }
 
 /// What a session task needs to read one PLC (it owns it: tasks outlive borrows).
@@ -252,10 +295,26 @@ pub async fn read_registers<C: Connector>(
     items: &[(u16, u16, RegisterKind)],
     timeout: Duration,
 ) -> PlcReadings {
+    read_registers_counting(session, unit, items, timeout, &mut |_| {}).await
+}
+
+/// [`read_registers`], calling `count` with the registers each answered read covers.
+async fn read_registers_counting<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    items: &[(u16, u16, RegisterKind)],
+    timeout: Duration,
+    count: &mut (dyn FnMut(u64) + Send),
+) -> PlcReadings {
     let mut readings: Vec<Option<Reading>> = vec![None; items.len()];
     let spans = batch::coalesce(items.iter().map(|&(a, w, k)| (k, a, w)), true);
     for span in spans {
+        let covered = items
+            .iter()
+            .filter(|&&(a, w, k)| span.covers(k, a, w))
+            .count();
         read_span(session, unit, items, span, timeout, &mut readings, 0).await?;
+        count(covered as u64);
     }
     Ok(readings
         .into_iter()

@@ -188,7 +188,7 @@ impl Shared {
         let (old, new, new_words) = chaos::drift(&point, &words, self.max_drift, rng)?;
         device.set_words(point.kind, point.address, &new_words);
         drop(device);
-        tracing::info!(device = %slot.name, register = %point.name, "chaos drift {old} -> {new}");
+        tracing::info!(device = %slot.name, register = %point.name, "chaos drift {old} → {new}");
         Some(DriftRecord {
             device: slot.name.clone(),
             register: point.name,

@@ -1,64 +1,22 @@
-//! The `live → desired` pair of the human view, with a character diff when colored:
-//! characters only in the old value red, characters only in the new value green,
-//! common characters plain (`11.8 → 12.5` marks `1`/`8` and `2`/`5`). Booleans are
-//! colored whole: `false → true` has no common part worth showing.
+//! The `live → desired` pair of the human view. When colored, the old value is red
+//! and the new one green, each as a whole: a register holds a number or a boolean,
+//! and `257.46 → 12.5` has no common part worth showing (a character diff would mark
+//! the `2` and the `5` as unchanged).
 
 use owo_colors::{OwoColorize, Style};
-use similar::{Algorithm, DiffTag, capture_diff_slices};
 
 use crate::register::Value;
 
-/// `old → new` (`?` for a value that is not known); with `color`, the characters
-/// that differ are red (old) and green (new).
+/// `old → new` (`?` for a value that is not known); with `color`, the old value red
+/// and the new one green.
 pub(crate) fn value_pair(old: Option<&Value>, new: Option<&Value>, color: bool) -> String {
     let text = |v: Option<&Value>| v.map_or_else(|| "?".to_owned(), Value::to_string);
     let (old_text, new_text) = (text(old), text(new));
-    let is_bool = |v: Option<&Value>| matches!(v, Some(Value::Bool(_)));
-    if color && (is_bool(old) || is_bool(new)) {
-        let (red, green) = (Style::new().red(), Style::new().green());
-        return format!("{} → {}", old_text.style(red), new_text.style(green));
-    }
-    text_pair(&old_text, &new_text, color)
-}
-
-/// [`value_pair`] for text.
-fn text_pair(old: &str, new: &str, color: bool) -> String {
     if !color {
-        return format!("{old} → {new}");
+        return format!("{old_text} → {new_text}");
     }
-    let old_chars: Vec<char> = old.chars().collect();
-    let new_chars: Vec<char> = new.chars().collect();
-    let mut left = String::new();
-    let mut right = String::new();
-    for op in capture_diff_slices(Algorithm::Myers, &old_chars, &new_chars) {
-        let (tag, old_range, new_range) = op.as_tag_tuple();
-        let changed = tag != DiffTag::Equal;
-        push(
-            &mut left,
-            &old_chars[old_range],
-            changed,
-            Style::new().red(),
-        );
-        push(
-            &mut right,
-            &new_chars[new_range],
-            changed,
-            Style::new().green(),
-        );
-    }
-    format!("{left} → {right}")
-}
-
-fn push(out: &mut String, chars: &[char], changed: bool, style: Style) {
-    let text: String = chars.iter().collect();
-    if text.is_empty() {
-        return;
-    }
-    if changed {
-        out.push_str(&text.style(style).to_string());
-    } else {
-        out.push_str(&text);
-    }
+    let (red, green) = (Style::new().red(), Style::new().green());
+    format!("{} → {}", old_text.style(red), new_text.style(green))
 }
 
 #[cfg(test)]
@@ -83,26 +41,22 @@ mod tests {
     }
 
     #[test]
-    fn colors_only_the_characters_that_differ() {
+    fn colors_whole_values_never_single_characters() {
         assert_eq!(
-            pair(Value::Float(11.8), Value::Float(12.5), true),
-            format!("1{RED}1{RESET}.{RED}8{RESET} → 1{GREEN}2{RESET}.{GREEN}5{RESET}")
+            pair(Value::Float(257.46), Value::Float(12.5), true),
+            format!("{RED}257.46{RESET} → {GREEN}12.5{RESET}")
         );
         assert_eq!(
             pair(Value::Int(7), Value::Int(17), true),
-            format!("7 → {GREEN}1{RESET}7")
+            format!("{RED}7{RESET} → {GREEN}17{RESET}")
         );
-        assert_eq!(
-            pair(Value::Float(52.1), Value::Int(45), true),
-            format!("5{RED}2.1{RESET} → {GREEN}4{RESET}5")
-        );
-    }
-
-    #[test]
-    fn booleans_are_colored_whole() {
         assert_eq!(
             pair(Value::Bool(false), Value::Bool(true), true),
             format!("{RED}false{RESET} → {GREEN}true{RESET}")
+        );
+        assert_eq!(
+            value_pair(None, Some(&Value::Int(7)), true),
+            format!("{RED}?{RESET} → {GREEN}7{RESET}")
         );
     }
 }

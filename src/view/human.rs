@@ -10,8 +10,8 @@ use std::io::{self, Write};
 use owo_colors::{OwoColorize, Style};
 
 use super::diff::value_pair;
-use super::{View, ViewOptions};
-use crate::engine::apply::{ApplyReport, Outcome, RegisterResult};
+use super::{Shortfall, View, ViewOptions};
+use crate::engine::apply::{ApplyReport, ApplySummary, Outcome, RegisterResult};
 use crate::engine::plan::{Action, Plan, PlcPlan, RegisterPlan};
 
 /// The symbol of a register left to another writer (reconcile and agent only).
@@ -264,29 +264,49 @@ impl<W: Write> View for HumanView<W> {
         self.out.flush()
     }
 
-    fn apply_summary(&mut self, report: &ApplyReport) -> io::Result<()> {
+    fn apply_summary(&mut self, report: &ApplyReport, shortfall: &Shortfall) -> io::Result<()> {
         let paint = Paint(self.options.color);
-        let s = report.summary();
-        let line = if s.failed == 0 && s.skipped == 0 {
-            let text = if s.in_sync > 0 {
-                format!(
-                    "Apply complete! {} changed, 0 failed, {} already in sync.",
-                    s.changed, s.in_sync
-                )
-            } else {
-                format!("Apply complete! {} changed, 0 failed.", s.changed)
-            };
-            paint.style(&text, Style::new().green().bold())
+        let text = closing_line(&report.summary(), shortfall);
+        let style = if text.starts_with("Apply complete!") {
+            Style::new().green().bold()
         } else {
-            let text = format!(
-                "Apply failed! {} changed, {} failed, {} skipped.",
-                s.changed, s.failed, s.skipped
-            );
-            paint.style(&text, Style::new().red().bold())
+            Style::new().red().bold()
         };
-        writeln!(self.out, "\n{line}")?;
+        writeln!(self.out, "\n{}", paint.style(&text, style))?;
         self.out.flush()
     }
+}
+
+/// The last line of an apply. "Apply complete!" only when every write was made and
+/// verified and nothing was left out; else "Apply failed!" with every count that made
+/// it fail, so the line always agrees with the exit status.
+fn closing_line(s: &ApplySummary, shortfall: &Shortfall) -> String {
+    // Registers the plan was to change that already held their desired value.
+    let in_sync = if s.in_sync > 0 {
+        format!(", {} already in sync", s.in_sync)
+    } else {
+        String::new()
+    };
+    if s.is_success() && shortfall.is_none() {
+        return format!("Apply complete! {} changed, 0 failed{in_sync}.", s.changed);
+    }
+    let mut text = format!(
+        "Apply failed! {} changed, {} failed, {} skipped{in_sync}",
+        s.changed, s.failed, s.skipped
+    );
+    if shortfall.unreachable > 0 {
+        let n = shortfall.unreachable;
+        text.push_str(&format!(", {n} PLC{} could not be planned", plural(n)));
+    }
+    if shortfall.unreadable > 0 {
+        let n = shortfall.unreadable;
+        text.push_str(&format!(", {n} register{} could not be read", plural(n)));
+    }
+    if shortfall.audit_failed {
+        text.push_str(", the audit log could not be written");
+    }
+    text.push('.');
+    text
 }
 
 #[cfg(test)]
@@ -459,13 +479,13 @@ Plan: 0 to change, 0 drifted, 0 in sync, 1 unreachable.
             for r in &report.results {
                 v.apply_result(r).unwrap();
             }
-            v.apply_summary(&report).unwrap();
+            v.apply_summary(&report, &Shortfall::default()).unwrap();
         });
         assert_eq!(
             out,
             "\
 plant-a/press-1/conveyor_speed: applied (11.8 → 12.5)
-plant-a/press-1/batch_size: stale — not written: live value changed since the plan (1 -> 5)
+plant-a/press-1/batch_size: stale — not written: live value changed since the plan (1 → 5)
 
 Apply failed! 1 changed, 0 failed, 1 skipped.
 "
@@ -481,7 +501,7 @@ Apply failed! 1 changed, 0 failed, 1 skipped.
         report.results[0].planned = Some(crate::register::Value::Float(3.0));
         let out = render(plain(false), |v| {
             v.apply_result(&report.results[0]).unwrap();
-            v.apply_summary(&report).unwrap();
+            v.apply_summary(&report, &Shortfall::default()).unwrap();
         });
         assert_eq!(
             out,
@@ -490,6 +510,60 @@ plant-a/press-1/conveyor_speed: applied (3 → 12.5)
 
 Apply complete! 1 changed, 0 failed.
 "
+        );
+    }
+
+    #[test]
+    fn the_closing_line_agrees_with_the_exit_status() {
+        let all_written = ApplySummary {
+            changed: 9,
+            failed: 0,
+            skipped: 0,
+            in_sync: 0,
+        };
+        let none = Shortfall::default();
+        assert_eq!(
+            closing_line(&all_written, &none),
+            "Apply complete! 9 changed, 0 failed."
+        );
+        assert_eq!(
+            closing_line(&ApplySummary::default(), &none),
+            "Apply complete! 0 changed, 0 failed."
+        );
+        let unplanned = Shortfall {
+            unreachable: 1,
+            ..none
+        };
+        assert_eq!(
+            closing_line(&all_written, &unplanned),
+            "Apply failed! 9 changed, 0 failed, 0 skipped, 1 PLC could not be planned."
+        );
+        let unread = Shortfall {
+            unreachable: 2,
+            unreadable: 3,
+            audit_failed: false,
+        };
+        assert_eq!(
+            closing_line(&ApplySummary::default(), &unread),
+            "Apply failed! 0 changed, 0 failed, 0 skipped, 2 PLCs could not be planned, 3 registers could not be read."
+        );
+        let audit = Shortfall {
+            audit_failed: true,
+            ..none
+        };
+        assert_eq!(
+            closing_line(&all_written, &audit),
+            "Apply failed! 9 changed, 0 failed, 0 skipped, the audit log could not be written."
+        );
+        let stale = ApplySummary {
+            changed: 1,
+            failed: 0,
+            skipped: 1,
+            in_sync: 0,
+        };
+        assert_eq!(
+            closing_line(&stale, &none),
+            "Apply failed! 1 changed, 0 failed, 1 skipped."
         );
     }
 
@@ -511,7 +585,7 @@ Apply complete! 1 changed, 0 failed.
             for r in &report.results {
                 v.apply_result(r).unwrap();
             }
-            v.apply_summary(&report).unwrap();
+            v.apply_summary(&report, &Shortfall::default()).unwrap();
         };
         for verbose in [false, true] {
             let out = render(plain(verbose), run);

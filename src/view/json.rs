@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::View;
+use super::{Shortfall, View};
 use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult, WriteNote};
 use crate::engine::plan::{
     Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
@@ -173,6 +173,13 @@ enum Event<'a> {
         failed: usize,
         skipped: usize,
         in_sync: usize,
+        /// PLCs the plan could not read, so nothing was written to them.
+        unreachable: usize,
+        /// Registers the plan could not read.
+        unreadable: usize,
+        audit_failed: bool,
+        /// Everything applied and nothing left out: the exit status is 0.
+        success: bool,
     },
 }
 
@@ -293,13 +300,17 @@ impl<W: Write> View for JsonView<W> {
         self.out.flush()
     }
 
-    fn apply_summary(&mut self, report: &ApplyReport) -> io::Result<()> {
+    fn apply_summary(&mut self, report: &ApplyReport, shortfall: &Shortfall) -> io::Result<()> {
         let s = report.summary();
         self.emit(&Event::ApplySummary {
             changed: s.changed,
             failed: s.failed,
             skipped: s.skipped,
             in_sync: s.in_sync,
+            unreachable: shortfall.unreachable,
+            unreadable: shortfall.unreadable,
+            audit_failed: shortfall.audit_failed,
+            success: s.is_success() && shortfall.is_none(),
         })?;
         self.out.flush()
     }
@@ -428,7 +439,7 @@ mod tests {
             for r in &report.results {
                 v.apply_result(r).unwrap();
             }
-            v.apply_summary(&report).unwrap();
+            v.apply_summary(&report, &Shortfall::default()).unwrap();
         });
         assert_eq!(
             types(&events),
@@ -459,13 +470,14 @@ mod tests {
                    "register": "batch_size", "kind": "holding", "address": 4002,
                    "value_type": "f32", "before": 5.0, "after": null, "desired": 12.5,
                    "outcome": "stale",
-                   "error": "not written: live value changed since the plan (1 -> 5)"})
+                   "error": "not written: live value changed since the plan (1 → 5)"})
         );
         assert_eq!(events[3]["outcome"], "verify_failed");
         assert_eq!(events[3]["error"], "read-back shows 3 instead of 12.5");
         assert_eq!(
             events[4],
-            json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1, "in_sync": 0})
+            json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1, "in_sync": 0,
+                   "unreachable": 0, "unreadable": 0, "audit_failed": false, "success": false})
         );
     }
 

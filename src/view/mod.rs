@@ -11,10 +11,11 @@ use std::io::Write;
 
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::engine::apply::{ApplyReport, RegisterResult};
-use crate::engine::plan::Plan;
+use crate::engine::plan::{Plan, Summary};
 
 mod diff;
 pub mod history;
+pub mod hints;
 mod human;
 mod json;
 
@@ -42,8 +43,39 @@ pub trait View {
     fn apply_start(&mut self, plan: &Plan) -> std::io::Result<()>;
     /// One register's outcome.
     fn apply_result(&mut self, result: &RegisterResult) -> std::io::Result<()>;
-    /// The closing summary of an apply.
-    fn apply_summary(&mut self, report: &ApplyReport) -> std::io::Result<()>;
+    /// The closing summary of an apply: its counts and what it could not cover, so
+    /// the line agrees with the exit status.
+    fn apply_summary(&mut self, report: &ApplyReport, shortfall: &Shortfall)
+    -> std::io::Result<()>;
+}
+
+/// What made an apply fall short besides its own writes: PLCs and registers the plan
+/// could not read (so nothing was written to them), and an audit log that could not
+/// be written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shortfall {
+    /// PLCs that could not be read at all.
+    pub unreachable: usize,
+    /// Registers that could not be read.
+    pub unreadable: usize,
+    /// The audit log failed to record a write.
+    pub audit_failed: bool,
+}
+
+impl Shortfall {
+    /// What the plan with this summary could not read.
+    pub fn of_plan(summary: &Summary) -> Shortfall {
+        Shortfall {
+            unreachable: summary.unreachable,
+            unreadable: summary.errors.saturating_sub(summary.unreachable),
+            audit_failed: false,
+        }
+    }
+
+    /// Nothing fell short.
+    pub fn is_none(&self) -> bool {
+        *self == Shortfall::default()
+    }
 }
 
 /// The view for `-o/--output`: [`HumanView`] or [`JsonView`] (which ignores `options`).
@@ -58,19 +90,32 @@ pub fn for_format<'a, W: Write + 'a>(
     }
 }
 
-/// Whether to color output: `always` and `never` say so; `auto` colors only a
-/// terminal (`is_tty`) and only while the `NO_COLOR` environment variable is unset or
-/// empty (<https://no-color.org>).
+/// Whether to color output (results on stdout, log lines on stderr): `always` and
+/// `never` say so; `auto` colors only a terminal (`is_tty`), only while the `NO_COLOR`
+/// environment variable is unset or empty (<https://no-color.org>), and never when
+/// `TERM` is `dumb`.
 pub fn color_enabled(choice: ColorChoice, is_tty: bool) -> bool {
-    resolve_color(choice, is_tty, std::env::var_os("NO_COLOR").as_deref())
+    resolve_color(
+        choice,
+        is_tty,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
 }
 
-/// [`color_enabled`] with the value of `NO_COLOR` given.
-fn resolve_color(choice: ColorChoice, is_tty: bool, no_color: Option<&OsStr>) -> bool {
+/// [`color_enabled`] with the values of `NO_COLOR` and `TERM` given.
+fn resolve_color(
+    choice: ColorChoice,
+    is_tty: bool,
+    no_color: Option<&OsStr>,
+    term: Option<&OsStr>,
+) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_tty && no_color.is_none_or(OsStr::is_empty),
+        ColorChoice::Auto => {
+            is_tty && no_color.is_none_or(OsStr::is_empty) && term != Some(OsStr::new("dumb"))
+        }
     }
 }
 
@@ -82,22 +127,37 @@ mod tests {
     fn always_and_never_ignore_the_terminal_and_no_color() {
         for tty in [false, true] {
             for no_color in [None, Some(OsStr::new("1"))] {
-                assert!(resolve_color(ColorChoice::Always, tty, no_color));
-                assert!(!resolve_color(ColorChoice::Never, tty, no_color));
+                assert!(resolve_color(ColorChoice::Always, tty, no_color, None));
+                assert!(!resolve_color(ColorChoice::Never, tty, no_color, None));
             }
         }
     }
 
     #[test]
     fn auto_colors_a_terminal_unless_no_color_is_set() {
-        assert!(resolve_color(ColorChoice::Auto, true, None));
-        assert!(resolve_color(ColorChoice::Auto, true, Some(OsStr::new(""))));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(resolve_color(ColorChoice::Auto, true, None, xterm));
+        assert!(resolve_color(ColorChoice::Auto, true, None, None));
+        assert!(resolve_color(
+            ColorChoice::Auto,
+            true,
+            Some(OsStr::new("")),
+            xterm
+        ));
         assert!(!resolve_color(
             ColorChoice::Auto,
             true,
-            Some(OsStr::new("1"))
+            Some(OsStr::new("1")),
+            xterm
         ));
-        assert!(!resolve_color(ColorChoice::Auto, false, None));
+        assert!(!resolve_color(ColorChoice::Auto, false, None, xterm));
+    }
+
+    #[test]
+    fn auto_never_colors_a_dumb_terminal() {
+        let dumb = Some(OsStr::new("dumb"));
+        assert!(!resolve_color(ColorChoice::Auto, true, None, dumb));
+        assert!(resolve_color(ColorChoice::Always, true, None, dumb));
     }
 
     #[test]

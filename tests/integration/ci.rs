@@ -246,3 +246,40 @@ fn the_ci_guide_uses_real_flags() {
         assert!(parsed.is_ok(), "{parsed:?}\n{block}");
     }
 }
+
+/// The release workflow cannot run here (docs/releasing.md): what can be checked is that
+/// it parses and builds what the page promises.
+#[test]
+fn the_release_workflow_builds_static_binaries_checksums_and_the_image() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/release.yml"),
+    )
+    .unwrap();
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(workflow["on"]["push"]["tags"], serde_json::json!(["v*"]));
+    let jobs = &workflow["jobs"];
+    let targets: Vec<&str> = jobs["binaries"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"]
+    );
+    let steps = |job: &str| -> String {
+        jobs[job]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{}\n{}\n", s["run"].as_str().unwrap_or(""), s["with"]))
+            .collect()
+    };
+    assert!(
+        steps("binaries").contains("cargo build --release --locked --target ${{ matrix.target }}")
+    );
+    assert!(steps("release").contains("sha256sum dist/*.tar.gz"));
+    assert!(steps("release").contains("SHA256SUMS"));
+    assert!(steps("image").contains("linux/amd64,linux/arm64"));
+}

@@ -33,6 +33,11 @@ async fn drifted(configure: impl FnOnce(&mut SimConfig)) -> Plant {
 
 /// Runs `plan`, checks the shared expectations and returns stdout.
 async fn plan_fails_naming(plant: &Plant, cause: &str) -> String {
+    plan_fails_with(plant, cause).await.0
+}
+
+/// [`plan_fails_naming`], returning stdout and stderr.
+async fn plan_fails_with(plant: &Plant, cause: &str) -> (String, String) {
     let started = Instant::now();
     let out = plant.fabctl(&["plan", "--color", "never"]).await;
     let elapsed = started.elapsed();
@@ -45,8 +50,10 @@ async fn plan_fails_naming(plant: &Plant, cause: &str) -> String {
         "the good PLC is still planned:\n{text}"
     );
     assert!(elapsed < CEILING, "took {elapsed:?}");
-    text
+    (text, stderr(&out))
 }
+
+const TIMEOUT_HINT: &str = "hint: default/bad (200 ms) did not answer within spec.timeoutMs; if it is slow rather than down, raise spec.timeoutMs in its manifest.\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_above_the_timeout() {
@@ -61,21 +68,27 @@ async fn latency_above_the_timeout() {
         )
     })
     .await;
-    plan_fails_naming(&plant, "✗ unreachable: no answer within 200 ms").await;
+    let (_, err) = plan_fails_with(&plant, "✗ unreachable: no answer within 200 ms").await;
+    assert_eq!(err, TIMEOUT_HINT);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_that_accepts_connections_but_never_answers() {
     let plant = drifted(|_| {}).await;
     assert!(plant.sim.set_silent("default/bad", true));
-    plan_fails_naming(&plant, "✗ unreachable: no answer within 200 ms").await;
+    let (_, err) = plan_fails_with(&plant, "✗ unreachable: no answer within 200 ms").await;
+    assert_eq!(err, TIMEOUT_HINT);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_refused() {
     let plant = Plant::start(&PLANT.replace("port: @bad", "port: @closed")).await;
     assert!(plant.sim.set_words("default/good", Holding, 10, &[1]));
-    plan_fails_naming(&plant, "✗ unreachable: cannot connect to 127.0.0.1:").await;
+    let (_, err) = plan_fails_with(&plant, "✗ unreachable: cannot connect to 127.0.0.1:").await;
+    assert!(
+        !err.contains("timeoutMs"),
+        "a refused connection is not slow: {err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,4 +230,43 @@ async fn a_cancelled_read_stops_talking_to_the_device() {
         1,
         "the session went on retrying after its read was dropped"
     );
+}
+
+/// Records each step a progress bar would take.
+#[derive(Default)]
+struct Steps(std::sync::Mutex<Vec<u64>>);
+
+impl fabctl::engine::observe::Progress for Steps {
+    fn advance(&self, registers: u64) {
+        self.0.lock().unwrap().push(registers);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_moves_with_each_answered_read_not_only_when_a_plc_is_done() {
+    // Three reads (the registers are too far apart for one), each answered after
+    // 400 ms: a bar that moved only when the PLC was done would sit at 0/3 for 1.2 s.
+    let template = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: slow}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @slow\n  timeoutMs: 3000\n  registers:\n    - {name: a, address: 0, value: 0}\n    - {name: b, address: 1000, value: 0}\n    - {name: c, address: 2000, value: 0}\n";
+    let plant = Plant::start_with(template, |c| {
+        faults_of(
+            c,
+            "default/slow",
+            FaultOverrides {
+                latency_ms: Some(400),
+                ..Default::default()
+            },
+        )
+    })
+    .await;
+    let plcs = fabctl::manifest::load(std::slice::from_ref(&plant.manifest)).unwrap();
+    let steps = Steps::default();
+    let (readings, _) = fabctl::engine::observe::read_all(
+        &fabctl::device::modbus::ModbusConnector,
+        &plcs,
+        fabctl::engine::observe::ReadOptions::default(),
+        &steps,
+    )
+    .await;
+    assert!(readings[0].is_ok(), "{readings:?}");
+    assert_eq!(*steps.0.lock().unwrap(), [1, 1, 1]);
 }

@@ -123,7 +123,7 @@ fn completions_command_prints_the_script() {
         assert!(bash.contains(word), "bash completion lacks {word}");
     }
     let out = run(&["completions", "tcsh"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("possible values: bash, elvish, fish, powershell, zsh"));
 }
 
@@ -134,7 +134,8 @@ fn man_pages() -> BTreeMap<String, Vec<u8>> {
         let man = clap_mangen::Man::new(cmd.clone());
         let mut page = Vec::new();
         man.render(&mut page).unwrap();
-        pages.insert(man.get_filename(), page);
+        let page = with_help_sections(&String::from_utf8(page).unwrap(), cmd);
+        pages.insert(man.get_filename(), page.into_bytes());
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             collect(sub, pages);
         }
@@ -144,6 +145,46 @@ fn man_pages() -> BTreeMap<String, Vec<u8>> {
     let mut pages = BTreeMap::new();
     collect(&cmd, &mut pages);
     pages
+}
+
+/// clap_mangen puts a command's long help epilogue in one section named EXTRA; ours
+/// is "Examples:" and "Exit status:" (src/cli/help.rs), which become the EXAMPLES
+/// and EXIT STATUS sections man pages have, their lines kept as written.
+fn with_help_sections(page: &str, cmd: &clap::Command) -> String {
+    let Some(epilogue) = cmd.get_after_long_help().map(|h| h.to_string()) else {
+        return page.to_owned();
+    };
+    let start = page
+        .find(".SH EXTRA\n")
+        .expect("clap_mangen's EXTRA section");
+    let end = page[start + 1..]
+        .find("\n.SH ")
+        .map_or(page.len(), |i| start + 1 + i + 1);
+    let mut sections = String::new();
+    for line in epilogue.lines() {
+        if let Some(heading) = line.strip_suffix(':').filter(|h| !h.starts_with(' ')) {
+            if !sections.is_empty() {
+                sections.push_str(".fi\n");
+            }
+            let heading = heading.to_uppercase();
+            if heading.contains(' ') {
+                sections.push_str(&format!(".SH \"{heading}\"\n.nf\n"));
+            } else {
+                sections.push_str(&format!(".SH {heading}\n.nf\n"));
+            }
+        } else if !line.is_empty() {
+            let escaped = line.replace('\\', "\\e").replace('-', "\\-");
+            let escaped = if escaped.starts_with(['.', '\'']) {
+                format!("\\&{escaped}")
+            } else {
+                escaped
+            };
+            sections.push_str(&escaped);
+            sections.push('\n');
+        }
+    }
+    sections.push_str(".fi\n");
+    format!("{}{sections}{}", &page[..start], &page[end..])
 }
 
 #[test]
@@ -159,6 +200,19 @@ fn committed_man_pages_are_current() {
     }
     let plan = String::from_utf8_lossy(&pages["fabctl-plan.1"]);
     assert!(plan.contains("junit"), "{plan}");
+    for (name, page) in &pages {
+        let page = String::from_utf8_lossy(page);
+        assert!(page.contains(".SH EXAMPLES\n"), "{name} has no EXAMPLES");
+        assert!(
+            page.contains(".SH \"EXIT STATUS\"\n"),
+            "{name} has no EXIT STATUS"
+        );
+        assert!(!page.contains(".SH EXTRA"), "{name}");
+    }
+    assert!(
+        plan.contains("2  with \\-\\-detailed\\-exitcode: something differs"),
+        "{plan}"
+    );
     check_dir("docs/man", Some("1"), &pages);
 }
 

@@ -58,6 +58,13 @@ async fn outside_its_write_windows_a_plc_is_not_written_without_ignore_windows()
         "{}",
         stdout(&plan)
     );
+    assert!(
+        stderr(&plan).contains(
+            "hint: 3 registers differ but are outside their PLC's write windows, so apply will not write them now; `fabctl apply --ignore-windows` writes them anyway."
+        ),
+        "{}",
+        stderr(&plan)
+    );
 
     for command in [
         &["apply", "--auto-approve"][..],
@@ -70,6 +77,19 @@ async fn outside_its_write_windows_a_plc_is_not_written_without_ignore_windows()
             "{command:?} wrote outside the window"
         );
     }
+    let out = plant.fabctl(&["apply", "--auto-approve"]).await;
+    assert!(
+        stdout(&out).ends_with("Apply complete! 0 changed, 0 failed.\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "hint: 3 registers were not written because their PLC is outside its write windows; apply inside a window, or with --ignore-windows to write now."
+        ),
+        "{}",
+        stderr(&out)
+    );
 
     // A plan saved with --ignore-windows still carries the windows: applying it
     // without the flag is refused.

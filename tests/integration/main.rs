@@ -22,5 +22,6 @@ mod reconcile;
 mod sim;
 mod soak;
 mod support;
+mod usage;
 mod validate;
 mod write_answers;

@@ -232,6 +232,13 @@ async fn a_saved_plan_skips_a_register_another_client_changed() {
         out.ends_with("Apply failed! 4 changed, 0 failed, 1 skipped.\n"),
         "{out}"
     );
+    assert!(
+        stderr(&apply).contains(
+            "hint: 1 register changed on the device since the plan and was not written; run `fabctl plan` to see its live value, then apply again."
+        ),
+        "{}",
+        stderr(&apply)
+    );
     assert_eq!(
         plant.sim.read_words("plant/press", Holding, 120, 1),
         Some(vec![3100])
@@ -417,7 +424,9 @@ async fn one_unreachable_device_does_not_stop_the_others() {
     let apply = plant.fabctl(&["apply", "--auto-approve"]).await;
     assert_eq!(apply.status.code(), Some(1));
     assert!(
-        stdout(&apply).contains("Apply complete! 4 changed, 0 failed."),
+        stdout(&apply).ends_with(
+            "Apply failed! 4 changed, 0 failed, 0 skipped, 1 PLC could not be planned.\n"
+        ),
         "{}",
         stdout(&apply)
     );
@@ -431,6 +440,17 @@ async fn one_unreachable_device_does_not_stop_the_others() {
         ),
         "{}",
         stderr(&apply)
+    );
+
+    // Nothing left to change on the reachable PLC: still not "complete".
+    let apply = plant.fabctl(&["apply", "--auto-approve"]).await;
+    assert_eq!(apply.status.code(), Some(1));
+    assert!(
+        stdout(&apply).ends_with(
+            "Apply failed! 0 changed, 0 failed, 0 skipped, 1 PLC could not be planned.\n"
+        ),
+        "{}",
+        stdout(&apply)
     );
 }
 

@@ -80,7 +80,7 @@ pub enum ApplyError {
     PreReadRefused { exception: Exception },
     /// The live value changed since the plan.
     #[error(
-        "not written: live value changed since the plan ({} -> {})",
+        "not written: live value changed since the plan ({} → {})",
         show(planned),
         show(live)
     )]
@@ -539,7 +539,7 @@ mod tests {
                     "d",
                     Outcome::Stale,
                     false,
-                    "not written: live value changed since the plan (0 -> 77)".into()
+                    "not written: live value changed since the plan (0 → 77)".into()
                 ),
                 ("e", Outcome::Failed, true, busy.clone()),
                 ("f", Outcome::Failed, true, busy),
