@@ -8,8 +8,8 @@
 
 pub mod apply;
 pub mod audit;
-pub mod conflict;
 pub mod binding;
+pub mod conflict;
 pub mod guard;
 pub mod lock;
 pub mod observe;

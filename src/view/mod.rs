@@ -14,8 +14,8 @@ use crate::engine::apply::{ApplyReport, RegisterResult};
 use crate::engine::plan::{Plan, Summary};
 
 mod diff;
-pub mod history;
 pub mod hints;
+pub mod history;
 mod human;
 mod json;
 

@@ -80,7 +80,7 @@ async fn writing_two_bits_leaves_the_other_14_and_uses_one_mask_write() {
         (vec![OTHERS_SET], vec![AFTER])
     );
     let audit: Vec<_> = plant
-        .audit_lines()
+        .audit_outcomes()
         .into_iter()
         .map(|l| {
             (

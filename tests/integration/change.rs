@@ -116,7 +116,9 @@ async fn a_full_audit_log_means_no_write() {
         "{text}"
     );
     assert!(
-        text.ends_with("Apply failed! 0 changed, 10 failed, 0 skipped.\n"),
+        text.ends_with(
+            "Apply failed! 0 changed, 10 failed, 0 skipped, the audit log could not be written.\n"
+        ),
         "{text}"
     );
     assert!(

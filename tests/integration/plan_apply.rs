@@ -305,7 +305,7 @@ async fn re_applying_an_applied_plan_writes_nothing_and_succeeds() {
         (&"apply_summary".into(), &0.into(), &5.into())
     );
     let audited: Vec<_> = plant
-        .audit_lines()
+        .audit_outcomes()
         .into_iter()
         .filter(|l| l["register"] == "force")
         .map(|l| (l["outcome"].clone(), l["written"].clone()))

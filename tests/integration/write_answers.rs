@@ -66,7 +66,7 @@ async fn a_late_answer_is_read_back_and_the_write_sent_once() {
     );
     assert_eq!(fc06(&plant), 1, "the write was sent exactly once");
     assert_eq!(speed(&plant), [5]);
-    let line = &plant.audit_lines()[0];
+    let line = &plant.audit_outcomes()[0];
     assert_eq!(
         (line["outcome"].as_str(), line["note"].as_str()),
         (
