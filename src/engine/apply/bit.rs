@@ -78,7 +78,7 @@ pub(super) async fn write<C: Connector>(
                         a.written = true;
                         let before = a.read_words.and_then(|w| w.first().copied());
                         a.expect_word = before.map(|w| masks.apply(w));
-                        if let Err(e) = write_error(answer.clone()) {
+                        if let Some(e) = write_error(answer.clone()) {
                             a.fail(e);
                         }
                     }
@@ -161,7 +161,7 @@ async fn read_modify_write<C: Connector>(
     for a in word.iter_mut() {
         a.written = true;
         a.expect_word = Some(new);
-        if let Err(e) = &outcome {
+        if let Some(e) = &outcome {
             a.fail(e.clone());
         }
     }
@@ -169,26 +169,26 @@ async fn read_modify_write<C: Connector>(
 
 /// The answer to a read-modify-write's word write as the register's result. A lost
 /// answer is left to the read-back, like a mask write's: the word is never sent again.
-fn answer_error(answer: Answer) -> Result<(), ApplyError> {
+fn answer_error(answer: Answer) -> Option<ApplyError> {
     match answer {
-        Answer::Confirmed | Answer::Acknowledged | Answer::Lost(_) => Ok(()),
-        Answer::Busy => Err(ApplyError::WriteRefused {
+        Answer::Confirmed | Answer::Acknowledged | Answer::Lost(_) => None,
+        Answer::Busy => Some(ApplyError::WriteRefused {
             exception: Exception::SERVER_DEVICE_BUSY,
         }),
-        Answer::Refused(exception) => Err(ApplyError::WriteRefused { exception }),
-        Answer::WrongEcho { answered, sent } => Err(ApplyError::WrongEcho { answered, sent }),
-        Answer::NotSent(source) => Err(ApplyError::NotSent { source }),
+        Answer::Refused(exception) => Some(ApplyError::WriteRefused { exception }),
+        Answer::WrongEcho { answered, sent } => Some(ApplyError::WrongEcho { answered, sent }),
+        Answer::NotSent(source) => Some(ApplyError::NotSent { source }),
     }
 }
 
 /// The answer to a mask write as the register's result. Acknowledge and a lost
 /// answer are left to the read-back, which decides: the request is never sent again.
-fn write_error(answer: crate::device::IoResult<()>) -> Result<(), ApplyError> {
+fn write_error(answer: crate::device::IoResult<()>) -> Option<ApplyError> {
     match answer {
-        Ok(Ok(()) | Err(Exception::ACKNOWLEDGE)) => Ok(()),
-        Ok(Err(exception)) => Err(ApplyError::WriteRefused { exception }),
-        Err(source @ TransportError::Connect { .. }) => Err(ApplyError::NotSent { source }),
-        Err(_lost) => Ok(()),
+        Ok(Ok(()) | Err(Exception::ACKNOWLEDGE)) => None,
+        Ok(Err(exception)) => Some(ApplyError::WriteRefused { exception }),
+        Err(source @ TransportError::Connect { .. }) => Some(ApplyError::NotSent { source }),
+        Err(_lost) => None,
     }
 }
 
