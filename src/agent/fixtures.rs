@@ -16,7 +16,7 @@ use crate::device::RetryPolicy;
 use crate::device::modbus::ModbusConnector;
 use crate::engine::apply::{RegisterResult, ResultSink};
 use crate::engine::observe::ReadOptions;
-use crate::manifest::{self, IndustrialPLC};
+use crate::manifest::{self, IndustrialPLC, IndustrialPLCStatus};
 use crate::metrics::Metrics;
 use crate::sim::{SimConfig, SimHandle, Simulator};
 use crate::testing::api_server::{self, Handle, Seen, json_response, status_error};
@@ -72,7 +72,12 @@ impl Scenario {
 /// Answers the reconciler's requests like an API server would, asserting each.
 pub struct ApiServerVerifier {
     handle: Handle,
+    last_status: LastStatus,
 }
+
+/// The status of the last status patch the verifier received, whatever it answered:
+/// what the API server holds if it stored that patch.
+pub type LastStatus = Arc<Mutex<Option<IndustrialPLCStatus>>>;
 
 impl ApiServerVerifier {
     /// Serves `scenario` for `object`; the handle yields every request seen. After the
@@ -81,6 +86,7 @@ impl ApiServerVerifier {
     pub fn run(self, object: &IndustrialPLC, scenario: Scenario) -> JoinHandle<Vec<Seen>> {
         let object = object.clone();
         let mut handle = self.handle;
+        let last_status = self.last_status;
         tokio::spawn(async move {
             let mut seen = Vec::new();
             for step in scenario.steps() {
@@ -90,6 +96,10 @@ impl ApiServerVerifier {
                     .unwrap_or_else(|| panic!("expected {step:?}; the client was dropped"));
                 let request = Seen::read(request).await;
                 let response = answer(&object, step, &request);
+                if let Step::StatusApply(_) = step {
+                    *last_status.lock().unwrap_or_else(|e| e.into_inner()) =
+                        serde_json::from_value(request.status().clone()).ok();
+                }
                 send.send_response(response);
                 seen.push(request);
             }
@@ -220,6 +230,8 @@ impl ResultSink for Audit {
 pub struct TestContext {
     pub ctx: Arc<Context<ModbusConnector>>,
     verifier: Option<ApiServerVerifier>,
+    /// The status of the last status patch, stored or not.
+    pub last_status: LastStatus,
     pub metrics: Arc<Metrics>,
     pub audit: Arc<Audit>,
 }
@@ -238,9 +250,14 @@ pub fn context(backoff: Duration) -> TestContext {
     let metrics = Arc::new(Metrics::new());
     let audit = Arc::new(Audit::default());
     let (ctx, handle) = bare_context(backoff, Arc::clone(&metrics), Arc::clone(&audit));
+    let last_status = LastStatus::default();
     TestContext {
         ctx: Arc::new(ctx),
-        verifier: Some(ApiServerVerifier { handle }),
+        verifier: Some(ApiServerVerifier {
+            handle,
+            last_status: Arc::clone(&last_status),
+        }),
+        last_status,
         metrics,
         audit,
     }
