@@ -560,13 +560,19 @@ mod tests {
         let t0 = Instant::now();
         let heartbeat = Duration::from_secs(300);
         let s = IndustrialPLCStatus::default();
-        assert!(m.write_due("u", Some(1), heartbeat, t0), "nothing stored yet");
+        assert!(
+            m.write_due("u", Some(1), heartbeat, t0),
+            "nothing stored yet"
+        );
         m.stored("u", s.clone(), Some(1), t0);
         assert!(!m.write_due("u", Some(1), heartbeat, t0 + Duration::from_secs(299)));
         assert!(m.write_due("u", Some(2), heartbeat, t0 + Duration::from_secs(1)));
         assert!(m.write_due("u", Some(1), heartbeat, t0 + heartbeat));
         assert!(m.write_due("u", None, heartbeat, t0), "not fingerprinted");
-        assert!(m.write_due("u", Some(1), Duration::ZERO, t0), "0: every poll");
+        assert!(
+            m.write_due("u", Some(1), Duration::ZERO, t0),
+            "0: every poll"
+        );
         m.unstored("u", s);
         assert!(
             m.write_due("u", Some(1), heartbeat, t0),

@@ -453,7 +453,10 @@ async fn a_patch_stored_but_answered_500_counts_its_corrections_once() {
         .expect("last status")
         .clone()
         .map(super::status::retained);
-    assert_eq!(stored.status.as_ref().map(|s| s.corrections_applied), Some(1));
+    assert_eq!(
+        stored.status.as_ref().map(|s| s.corrections_applied),
+        Some(1)
+    );
 
     assert!(plant.sim.set_words(&plant.device, Holding, 100, &[190]));
     ctx.memory()
@@ -512,7 +515,10 @@ async fn a_steady_plc_writes_its_status_once_then_only_at_the_heartbeat() {
         started.elapsed() < heartbeat,
         "the polls took longer than the heartbeat"
     );
-    assert!(plant.sim.total_requests() >= reads + 5, "every poll read the PLC");
+    assert!(
+        plant.sim.total_requests() >= reads + 5,
+        "every poll read the PLC"
+    );
     tokio::time::sleep(heartbeat).await;
     assert_eq!(poll(&cached).await, Action::requeue(POLL));
 
