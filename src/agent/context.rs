@@ -56,6 +56,10 @@ const PRUNE_EVERY: Duration = Duration::from_secs(600);
 /// How long an unchanged status goes unwritten by default (`--status-heartbeat`).
 pub const STATUS_HEARTBEAT: Duration = Duration::from_secs(300);
 
+/// How long a reconcile waits for the API server (its turn, its events, its status
+/// patch) before it gives up and leaves the status to the next poll.
+pub const STATUS_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Shared by all reconciles. `C` is the device connector: Modbus TCP in production,
 /// the same over the in-process simulator in tests.
 pub struct Context<C> {
@@ -74,6 +78,9 @@ pub struct Context<C> {
     /// An unchanged status is written again after this long (`--status-heartbeat`;
     /// zero: at every poll).
     pub status_heartbeat: Duration,
+    /// Events and the status patch of one reconcile are abandoned after this long
+    /// ([`STATUS_TIMEOUT`]), and the status written at the next poll.
+    pub status_timeout: Duration,
     /// Wall clock for `lastUpdate` and condition transition times.
     pub clock: fn() -> jiff::Timestamp,
     /// The controller's cache of watched objects: sizes `fabctl_managed_plcs` and
@@ -109,6 +116,7 @@ impl<C> Context<C> {
             backoff: Backoff::default(),
             conflict_after: conflict::DEFAULT_AFTER,
             status_heartbeat: STATUS_HEARTBEAT,
+            status_timeout: STATUS_TIMEOUT,
             clock: jiff::Timestamp::now,
             store: None,
             memory: Memory::default(),

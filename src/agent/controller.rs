@@ -157,15 +157,31 @@ pub async fn reconcile<C: Connector + 'static>(
     let fingerprint = status::fingerprint(&mut new_status);
     let write = memory.write_due(&key.uid, fingerprint, ctx.status_heartbeat, Instant::now());
     if write || !notices.is_empty() {
-        let _api_slot = ctx.api_slot().await;
-        events::publish(&ctx.recorder, &obj, &notices).await;
-        if write {
-            match patch_status(&ctx.client, &key, &new_status).await {
-                Ok(_) => memory.stored(&key.uid, new_status, fingerprint, Instant::now()),
-                Err(source) => {
-                    tracing::warn!(
-                        "{key}: cannot write the status: {source}; written again at the next poll (the device is polled on schedule)"
-                    );
+        // Bounded: an API server that does not answer must not hold up this PLC's
+        // next poll (nor, through the API slots, every other PLC's).
+        let report = async {
+            let _api_slot = ctx.api_slot().await;
+            events::publish(&ctx.recorder, &obj, &notices).await;
+            if write {
+                Some(patch_status(&ctx.client, &key, &new_status).await)
+            } else {
+                None
+            }
+        };
+        let retry = "written again at the next poll (the device is polled on schedule)";
+        match tokio::time::timeout(ctx.status_timeout, report).await {
+            Ok(None) => {}
+            Ok(Some(Ok(_))) => memory.stored(&key.uid, new_status, fingerprint, Instant::now()),
+            Ok(Some(Err(source))) => {
+                tracing::warn!("{key}: cannot write the status: {source}; {retry}");
+                memory.unstored(&key.uid, new_status);
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "{key}: the API server did not answer within {} s; events or status not written; {retry}",
+                    ctx.status_timeout.as_secs_f64()
+                );
+                if write {
                     memory.unstored(&key.uid, new_status);
                 }
             }

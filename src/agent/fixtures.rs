@@ -45,6 +45,9 @@ pub enum Step {
     /// Server-side apply of the status subresource; answered with this HTTP status
     /// (200: the object carrying the applied status; else a `Status` failure).
     StatusApply(u16),
+    /// Server-side apply of the status subresource, never answered (while the test
+    /// runs): an API server in a brownout.
+    StatusUnanswered,
 }
 
 /// What the API server sees during one test.
@@ -89,18 +92,24 @@ impl ApiServerVerifier {
         let last_status = self.last_status;
         tokio::spawn(async move {
             let mut seen = Vec::new();
+            let mut unanswered = Vec::new();
             for step in scenario.steps() {
                 let (request, send) = tokio::time::timeout(WAIT, handle.next_request())
                     .await
                     .unwrap_or_else(|_| panic!("expected {step:?}; no request came"))
                     .unwrap_or_else(|| panic!("expected {step:?}; the client was dropped"));
                 let request = Seen::read(request).await;
-                let response = answer(&object, step, &request);
-                if let Step::StatusApply(_) = step {
+                if let Step::StatusApply(_) | Step::StatusUnanswered = step {
                     *last_status.lock().unwrap_or_else(|e| e.into_inner()) =
                         serde_json::from_value(request.status().clone()).ok();
                 }
-                send.send_response(response);
+                if step == Step::StatusUnanswered {
+                    // Asserted as a status patch; the answer is dropped.
+                    answer(&object, Step::StatusApply(200), &request);
+                    unanswered.push(send);
+                } else {
+                    send.send_response(answer(&object, step, &request));
+                }
                 seen.push(request);
             }
             match tokio::time::timeout(WAIT, handle.next_request()).await {
@@ -148,6 +157,7 @@ fn answer(object: &IndustrialPLC, step: Step, seen: &Seen) -> Response<Body> {
             );
             json_response(200, &seen.body)
         }
+        Step::StatusUnanswered => unreachable!("never answered"),
         Step::StatusApply(code) => {
             assert_eq!(seen.method, Method::PATCH, "{step:?}");
             assert_eq!(

@@ -478,6 +478,56 @@ async fn a_patch_stored_but_answered_500_counts_its_corrections_once() {
     );
 }
 
+/// An API server that takes the status patch and never answers: the reconcile gives
+/// up after the status timeout, the PLC is polled on schedule, and the status is
+/// written at the next poll.
+#[tokio::test]
+async fn an_unanswered_status_patch_does_not_hold_up_the_next_poll() {
+    let plant = Plant::start("press-13", speed_spec(true)).await;
+    let uid = "uid-press-13";
+    let mut t = fixtures::context(Duration::from_secs(60));
+    t.ctx = {
+        let mut ctx = Arc::try_unwrap(t.ctx).ok().expect("not shared yet");
+        ctx.status_timeout = Duration::from_millis(200);
+        Arc::new(ctx)
+    };
+    let server = t.serve(
+        &plant.object,
+        Scenario::Steps(vec![
+            Step::EventCreate("DriftCorrected"),
+            Step::StatusUnanswered,
+            Step::EventSeries("DriftCorrected"),
+            Step::StatusApply(200),
+        ]),
+    );
+    let ctx = &t.ctx;
+
+    assert!(plant.sim.set_words(&plant.device, Holding, 100, &[200]));
+    let started = std::time::Instant::now();
+    let action = reconcile_once(&plant.object, ctx).await.expect("polled");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(action, Action::requeue(POLL));
+    assert!(plant.sim.set_words(&plant.device, Holding, 100, &[190]));
+    ctx.memory()
+        .wait(uid, Duration::ZERO, std::time::Instant::now());
+    reconcile_once(&plant.object, ctx).await.expect("polled");
+    assert_eq!(
+        plant.sim.read_words(&plant.device, Holding, 100, 1),
+        Some(vec![250])
+    );
+
+    let seen = finish(t, server).await;
+    let written = seen[3].status();
+    assert_eq!(
+        (&written["driftEvents"], &written["correctionsApplied"]),
+        (&json!(2), &json!(2))
+    );
+}
+
 /// A PLC in sync polled again and again: one status, then none until the heartbeat,
 /// then one (its `lastUpdate` moves).
 #[tokio::test]
