@@ -177,8 +177,9 @@ pub async fn reconcile<C: Connector + 'static>(
                 memory.unstored(&key.uid, new_status);
             }
             Err(_) => {
+                let what = if write { "status" } else { "events" };
                 tracing::warn!(
-                    "{key}: the API server did not answer within {} s; events or status not written; {retry}",
+                    "{key}: the API server did not answer within {} s; {what} not written; {retry}",
                     ctx.status_timeout.as_secs_f64()
                 );
                 if write {
