@@ -534,7 +534,7 @@ async fn an_unanswered_status_patch_does_not_hold_up_the_next_poll() {
 async fn a_steady_plc_writes_its_status_once_then_only_at_the_heartbeat() {
     let plant = Plant::start("press-12", speed_spec(true)).await;
     let uid = "uid-press-12";
-    let heartbeat = Duration::from_millis(400);
+    let heartbeat = Duration::from_secs(1);
     let mut t = fixtures::context(Duration::from_millis(10));
     t.ctx = {
         let mut ctx = Arc::try_unwrap(t.ctx).ok().expect("not shared yet");
