@@ -14,8 +14,8 @@
 //! - `FABCTL_BIN`: the binary to measure (default: the one cargo built for this bench,
 //!   `target/release/fabctl`); point it at another build to compare before/after.
 //! - `FABCTL_BENCH_RUNS`: runs per row (default 7; 1 with `--quick`).
-//! - `FABCTL_BENCH_RECONCILE_REGISTERS`: registers per PLC in the reconcile and agent
-//!   memory rows (default 10).
+//! - `FABCTL_BENCH_RECONCILE_REGISTERS`: registers per PLC in the reconcile, agent
+//!   memory and status-writes rows (default 10).
 //!
 //! Speed targets are printed beside the figures and never asserted: this machine is
 //! shared, so a slow run is a fact to report, not a test failure.
@@ -53,7 +53,7 @@ fn main() {
     );
     println!("wall: median [min-max] of the runs; RSS: peak of the measured process\n");
     let mut rows: Vec<Row> = Vec::new();
-    let all: [(&str, RowsFn); 9] = [
+    let all: [(&str, RowsFn); 10] = [
         ("validate", validate_rows),
         ("plan", plan_rows),
         ("scaling", scaling_rows),
@@ -63,6 +63,7 @@ fn main() {
         ("reconcile", reconcile_rows),
         ("open-files", open_file_rows),
         ("agent", agent_rows),
+        ("status-writes", status_write_rows),
     ];
     for (name, f) in all {
         if cfg.wants(name) {
@@ -1156,6 +1157,94 @@ fn agent_rows(cfg: &Config) -> Vec<Row> {
         ));
     }
     rows
+}
+
+/// The heartbeat the status-writes rows run the agent with: the default 5 min
+/// compressed [`HEARTBEAT_COMPRESSION`] times (a multiple of the default 5 s poll,
+/// so a heartbeat falls on a poll as it does at 5 min).
+const BENCH_HEARTBEAT: Duration = Duration::from_secs(20);
+const HEARTBEAT_COMPRESSION: f64 = 300.0 / 20.0;
+/// How long the status-writes rows count patches, once every PLC was first written.
+const WRITE_WINDOW: Duration = Duration::from_secs(60);
+
+/// API writes of a steady fleet: status patches per PLC per hour by `fabctl agent`
+/// once every PLC is in sync, over 1,000 and 10,000 PLCs polled at the default 5 s,
+/// against [`FakeApi`] (which counts the patches). The heartbeat is compressed
+/// (`--status-heartbeat 20s`, 15 times shorter than the default 5 min) and the
+/// patches are counted over [`WRITE_WINDOW`]: patches per PLC per hour at the
+/// default heartbeat are the measured ones per hour divided by 15. A steady fleet
+/// writes only heartbeats, so their rate scales exactly with the heartbeat.
+fn status_write_rows(cfg: &Config) -> Vec<Row> {
+    let registers = cfg.reconcile_registers;
+    let sizes: &[usize] = if cfg.quick { &[1000] } else { &[1000, 10_000] };
+    let mut rows = Vec::new();
+    for &plcs in sizes {
+        let fleet = Fleet::new(NET_AGENT, plcs, registers);
+        let sim = Sim::start(cfg, fleet.path(), plcs, &[]);
+        let api = FakeApi::start(plcs, registers);
+        let (round, patches, reads) = steady_writes(cfg, &api, &sim, plcs);
+        drop(sim);
+        let window = WRITE_WINDOW.as_secs_f64();
+        let per_hour_measured = patches as f64 / plcs as f64 * 3600.0 / window;
+        let per_hour = per_hour_measured / HEARTBEAT_COMPRESSION;
+        rows.push(Row {
+            name: format!(
+                "agent: status writes of a steady fleet ({plcs} PLCs x {registers} registers)"
+            ),
+            plcs,
+            registers: plcs * registers,
+            requests: format!("FC03 {reads} in {} s", WRITE_WINDOW.as_secs()),
+            target: "<= 12 status patches per PLC per hour (default 5 min heartbeat)".into(),
+            met: Some(per_hour <= 12.0),
+            note: format!(
+                "{per_hour:.1} patches per PLC per hour at the default heartbeat ({:.0} per second for the fleet): {patches} patches in {} s with --status-heartbeat {} s ({per_hour_measured:.0} per PLC per hour), divided by {HEARTBEAT_COMPRESSION}; {:.1} polls per PLC in that time; every PLC first written {:.1} s after start",
+                per_hour * plcs as f64 / 3600.0,
+                WRITE_WINDOW.as_secs(),
+                BENCH_HEARTBEAT.as_secs(),
+                reads as f64 / plcs as f64,
+                round.as_secs_f64(),
+            ),
+            ..Row::default()
+        });
+    }
+    rows
+}
+
+/// Runs `fabctl agent --status-heartbeat 20s` against `api` until every PLC's status
+/// was written once, then counts the status patches and the simulator's FC03 reads
+/// over [`WRITE_WINDOW`]. Returns the time to the first round, patches, reads.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`
+fn steady_writes(cfg: &Config, api: &FakeApi, sim: &Sim, plcs: usize) -> (Duration, usize, u64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = kubeconfig(dir.path(), &api.addr.to_string(), None);
+    let mut cmd = cfg.fabctl();
+    cmd.args(["-q", "agent", "--metrics-addr", "127.0.0.1:0"])
+        .arg("--status-heartbeat")
+        .arg(format!("{}s", BENCH_HEARTBEAT.as_secs()))
+        .arg("--audit-log")
+        .arg(dir.path().join("audit.jsonl"))
+        .env("KUBECONFIG", &kubeconfig)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let started = Instant::now();
+    let child = cmd.spawn().expect("spawn fabctl agent");
+    let deadline = started + Duration::from_secs(120);
+    while api.watches() == 0 || api.patches() < plcs {
+        assert!(
+            Instant::now() < deadline,
+            "fabctl agent patched {} of {plcs} statuses in 120 s",
+            api.patches()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let round = started.elapsed();
+    let (patches, reads) = (api.patches(), sim.counters());
+    std::thread::sleep(WRITE_WINDOW);
+    let patched = api.patches() - patches;
+    let read = sim.counters().minus(&reads).get("read_holding_registers");
+    terminate(&child);
+    let _ = wait4(&child);
+    (round, patched, read)
 }
 
 /// One run of the agent: (VmRSS, VmHWM) in KiB, the time until every PLC was

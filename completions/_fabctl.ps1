@@ -254,6 +254,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('--audit-log', '--audit-log', [CompletionResultType]::ParameterName, 'Append one JSON line per register write here [default: "-", standard error]')
             [CompletionResult]::new('--parallelism', '--parallelism', [CompletionResultType]::ParameterName, 'PLCs reconciled at once (PLCs behind one endpoint always take turns)')
             [CompletionResult]::new('--conflict-after', '--conflict-after', [CompletionResultType]::ParameterName, 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)')
+            [CompletionResult]::new('--status-heartbeat', '--status-heartbeat', [CompletionResultType]::ParameterName, 'Write an unchanged .status again after this long (a changed one is written at once; 0: every poll)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb')

@@ -240,6 +240,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand --audit-log 'Append one JSON line per register write here [default: "-", standard error]'
             cand --parallelism 'PLCs reconciled at once (PLCs behind one endpoint always take turns)'
             cand --conflict-after 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)'
+            cand --status-heartbeat 'Write an unchanged .status again after this long (a changed one is written at once; 0: every poll)'
             cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --color 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb'

@@ -200,6 +200,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l metrics-addr -d 
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l audit-log -d 'Append one JSON line per register write here [default: "-", standard error]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l parallelism -d 'PLCs reconciled at once (PLCs behind one endpoint always take turns)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l conflict-after -d 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l status-heartbeat -d 'Write an unchanged .status again after this long (a changed one is written at once; 0: every poll)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''

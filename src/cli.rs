@@ -387,6 +387,9 @@ pub struct AgentArgs {
     /// Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)
     #[arg(long, value_name = "N", default_value_t = crate::engine::conflict::DEFAULT_AFTER)]
     pub conflict_after: u32,
+    /// Write an unchanged .status again after this long (a changed one is written at once; 0: every poll)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::schedule::duration::parse_duration)]
+    pub status_heartbeat: std::time::Duration,
 }
 
 /// `fabctl show`.
@@ -658,6 +661,7 @@ mod tests {
         assert_eq!((args.namespace, args.all_namespaces), (None, false));
         assert_eq!(args.metrics_addr.to_string(), "0.0.0.0:9090");
         assert_eq!(args.parallelism, 128);
+        assert_eq!(args.status_heartbeat, std::time::Duration::from_secs(300));
         let cli = Cli::try_parse_from([
             "fabctl",
             "agent",
@@ -671,6 +675,8 @@ mod tests {
             "-",
             "--parallelism",
             "4",
+            "--status-heartbeat",
+            "30s",
         ])
         .unwrap();
         let Command::Agent(args) = cli.command else {
@@ -680,6 +686,7 @@ mod tests {
         assert_eq!(args.selector.as_deref(), Some("shard=a"));
         assert_eq!(args.audit_log, Some(PathBuf::from("-")));
         assert_eq!(args.parallelism, 4);
+        assert_eq!(args.status_heartbeat, std::time::Duration::from_secs(30));
         assert!(Cli::try_parse_from(["fabctl", "agent", "-A", "-n", "x"]).is_err());
         assert!(Cli::try_parse_from(["fabctl", "agent", "--parallelism", "0"]).is_err());
     }

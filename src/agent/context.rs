@@ -9,6 +9,18 @@
 //!
 //! It also holds each object's tug-of-war memory ([`Conflicts`]): a new generation or
 //! a new `fabctl sync` resumes writing every register left to another writer.
+//!
+//! And it decides when `.status` is written: when it changed, or when the unchanged
+//! status was last stored a heartbeat ago (`--status-heartbeat`). A steady fleet then
+//! writes nothing between heartbeats.
+//!
+//! Counts are idempotent. Every status carries absolute totals (`driftEvents`,
+//! `correctionsApplied`): those of the status it is built on plus this tick's, once.
+//! The status built on is the last one *sent*, whether its patch was answered or not,
+//! and else the cached one. A patch the API server refused is then carried by the
+//! next patch (its totals include the refused tick); a patch it stored but answered
+//! with an error (outcome unknown) is overwritten by the next one with the same
+//! totals plus the new tick's: counted once either way.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,7 +31,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::Store;
 
 use super::backoff::Backoff;
-use super::status::{Counts, retained};
+use super::status::retained;
 use crate::engine::apply::ResultSink;
 use crate::engine::conflict::{self, Conflicts, Resume};
 use crate::engine::observe::ReadOptions;
@@ -41,6 +53,13 @@ pub const API_CONCURRENCY: usize = 16;
 /// How often forgotten objects are pruned from the memory.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
+/// How long an unchanged status goes unwritten by default (`--status-heartbeat`).
+pub const STATUS_HEARTBEAT: Duration = Duration::from_secs(300);
+
+/// How long a reconcile waits for the API server (its turn, its events, its status
+/// patch) before it gives up and leaves the status to the next poll.
+pub const STATUS_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Shared by all reconciles. `C` is the device connector: Modbus TCP in production,
 /// the same over the in-process simulator in tests.
 pub struct Context<C> {
@@ -56,6 +75,12 @@ pub struct Context<C> {
     /// Corrections in consecutive reconciles after which a register is left to its
     /// other writer (`--conflict-after`; 0: never).
     pub conflict_after: u32,
+    /// An unchanged status is written again after this long (`--status-heartbeat`;
+    /// zero: at every poll).
+    pub status_heartbeat: Duration,
+    /// Events and the status patch of one reconcile are abandoned after this long
+    /// ([`STATUS_TIMEOUT`]), and the status written at the next poll.
+    pub status_timeout: Duration,
     /// Wall clock for `lastUpdate` and condition transition times.
     pub clock: fn() -> jiff::Timestamp,
     /// The controller's cache of watched objects: sizes `fabctl_managed_plcs` and
@@ -90,6 +115,8 @@ impl<C> Context<C> {
             read: ReadOptions::default(),
             backoff: Backoff::default(),
             conflict_after: conflict::DEFAULT_AFTER,
+            status_heartbeat: STATUS_HEARTBEAT,
+            status_timeout: STATUS_TIMEOUT,
             clock: jiff::Timestamp::now,
             store: None,
             memory: Memory::default(),
@@ -170,11 +197,12 @@ fn instance_name() -> Option<String> {
 /// What the agent remembers about one object.
 #[derive(Debug, Default)]
 struct ObjectMemory {
-    /// What later reconciles need of the status last written successfully
-    /// ([`retained`]); boxed, so objects without one cost little.
-    written: Option<Box<IndustrialPLCStatus>>,
-    /// Counts of ticks whose status patch failed: added to the next one that succeeds.
-    pending: Counts,
+    /// What later reconciles need of the status last sent ([`retained`]), stored or
+    /// not, until the cache shows it; boxed, so objects without one cost little.
+    sent: Option<Box<IndustrialPLCStatus>>,
+    /// The status last known stored (its patch answered OK); `None` after a start or
+    /// a failed patch: the next status is written whatever it holds.
+    stored: Option<Stored>,
     /// Consecutive failed reconciles (for the backoff).
     failures: u32,
     /// When the next poll is due; `None`: at once.
@@ -186,6 +214,15 @@ struct ObjectMemory {
     /// Registers corrected in the last reconciles, or left to another writer; `None`
     /// (no allocation) while there are none.
     conflicts: Option<Box<Conflicts>>,
+}
+
+/// A status known stored.
+#[derive(Debug, Clone, Copy)]
+struct Stored {
+    /// [`super::status::fingerprint`] of it.
+    fingerprint: u64,
+    /// When its patch was answered.
+    at: Instant,
 }
 
 /// Whether a triggered reconcile talks to the device.
@@ -227,10 +264,10 @@ impl Memory {
         now: Instant,
     ) -> Start {
         self.with(uid, |m| {
-            // The cache has caught up with the status last written (usually through
+            // The cache has caught up with the status last sent (usually through
             // the watch event of its own patch): it can stand for it from now on.
-            if m.written.is_some() && m.written.as_deref() == status {
-                m.written = None;
+            if m.sent.is_some() && m.sent.as_deref() == status {
+                m.sent = None;
             }
             let handled = m
                 .sync
@@ -285,31 +322,63 @@ impl Memory {
         self.with(uid, |m| m.conflicts = keep);
     }
 
-    /// The status the next one builds on: the last written, else the cached one.
+    /// The status the next one builds on, its totals included: the last sent
+    /// (answered or not), else the cached one. Never both added: a tick's counts
+    /// enter the totals once, in the status built on it, and every later status
+    /// carries them on as part of its base.
     pub(crate) fn previous(
         &self,
         uid: &str,
         cached: Option<&IndustrialPLCStatus>,
-    ) -> (Option<IndustrialPLCStatus>, Counts) {
-        self.with(uid, |m| {
-            let previous = m.written.as_deref().or(cached).cloned();
-            let base = Counts::of(previous.as_ref());
-            (previous, base + m.pending)
+    ) -> Option<IndustrialPLCStatus> {
+        self.with(uid, |m| m.sent.as_deref().or(cached).cloned())
+    }
+
+    /// Whether a status with this fingerprint is to be written now: it differs from
+    /// the one last stored (or none is known stored), or that one was stored
+    /// `heartbeat` ago or longer.
+    pub(crate) fn write_due(
+        &self,
+        uid: &str,
+        fingerprint: Option<u64>,
+        heartbeat: Duration,
+        now: Instant,
+    ) -> bool {
+        self.with(uid, |m| match (m.stored, fingerprint) {
+            (Some(stored), Some(f)) => {
+                f != stored.fingerprint || now.saturating_duration_since(stored.at) >= heartbeat
+            }
+            _ => true,
         })
     }
 
-    /// The status patch succeeded: it carries every pending count.
-    pub(crate) fn written(&self, uid: &str, status: IndustrialPLCStatus) {
+    /// The status patch succeeded: the status is stored.
+    pub(crate) fn stored(
+        &self,
+        uid: &str,
+        status: IndustrialPLCStatus,
+        fingerprint: Option<u64>,
+        now: Instant,
+    ) {
         let kept = Box::new(retained(status));
         self.with(uid, |m| {
-            m.written = Some(kept);
-            m.pending = Counts::default();
+            m.sent = Some(kept);
+            m.stored = fingerprint.map(|fingerprint| Stored {
+                fingerprint,
+                at: now,
+            });
         });
     }
 
-    /// The status patch failed: keep this tick's counts for the next patch.
-    pub(crate) fn unwritten(&self, uid: &str, tick: Counts) {
-        self.with(uid, |m| m.pending = m.pending + tick);
+    /// The status patch failed: refused, or stored with an error answer (nobody can
+    /// tell). The next status builds on this one, so its totals carry this tick's
+    /// counts exactly once in both cases, and it is written whatever it holds.
+    pub(crate) fn unstored(&self, uid: &str, status: IndustrialPLCStatus) {
+        let kept = Box::new(retained(status));
+        self.with(uid, |m| {
+            m.sent = Some(kept);
+            m.stored = None;
+        });
     }
 
     /// The reconcile succeeded: reset the backoff, poll again after `interval`.
@@ -470,55 +539,52 @@ mod tests {
     }
 
     #[test]
-    fn counts_of_failed_patches_wait_for_the_next_successful_one() {
+    fn a_status_whose_patch_failed_is_built_on_so_its_counts_enter_once() {
         let m = Memory::default();
         let cached = IndustrialPLCStatus {
             drift_events: 10,
             corrections_applied: 4,
             ..Default::default()
         };
-        let (_, base) = m.previous("u", Some(&cached));
-        assert_eq!(
-            base,
-            Counts {
-                drift_events: 10,
-                corrections: 4
-            }
-        );
-        m.unwritten(
-            "u",
-            Counts {
-                drift_events: 1,
-                corrections: 1,
-            },
-        );
-        let (_, base) = m.previous("u", Some(&cached));
-        assert_eq!(
-            base,
-            Counts {
-                drift_events: 11,
-                corrections: 5
-            }
-        );
-        m.written(
-            "u",
-            IndustrialPLCStatus {
-                drift_events: 12,
-                corrections_applied: 6,
-                ..Default::default()
-            },
-        );
-        // The cache may still hold the old status: the written one wins, also after
-        // a trigger that saw the old status.
+        assert_eq!(m.previous("u", Some(&cached)), Some(cached.clone()));
+        // A patch with the totals 11/5 fails: stored or not, nobody knows.
+        let failed = IndustrialPLCStatus {
+            drift_events: 11,
+            corrections_applied: 5,
+            ..Default::default()
+        };
+        m.unstored("u", failed.clone());
+        // The next status builds on it whatever the cache shows: the old status (the
+        // patch was refused) or the failed one (it was stored).
+        for cache in [&cached, &failed] {
+            m.start("u", None, None, Some(cache), Instant::now());
+            assert_eq!(m.previous("u", Some(cache)), Some(failed.clone()));
+        }
+    }
+
+    #[test]
+    fn an_unchanged_status_is_written_again_only_after_the_heartbeat() {
+        let m = Memory::default();
         let t0 = Instant::now();
-        m.start("u", None, None, Some(&cached), t0);
-        let (_, base) = m.previous("u", Some(&cached));
-        assert_eq!(
-            base,
-            Counts {
-                drift_events: 12,
-                corrections: 6
-            }
+        let heartbeat = Duration::from_secs(300);
+        let s = IndustrialPLCStatus::default();
+        assert!(
+            m.write_due("u", Some(1), heartbeat, t0),
+            "nothing stored yet"
+        );
+        m.stored("u", s.clone(), Some(1), t0);
+        assert!(!m.write_due("u", Some(1), heartbeat, t0 + Duration::from_secs(299)));
+        assert!(m.write_due("u", Some(2), heartbeat, t0 + Duration::from_secs(1)));
+        assert!(m.write_due("u", Some(1), heartbeat, t0 + heartbeat));
+        assert!(m.write_due("u", None, heartbeat, t0), "not fingerprinted");
+        assert!(
+            m.write_due("u", Some(1), Duration::ZERO, t0),
+            "0: every poll"
+        );
+        m.unstored("u", s);
+        assert!(
+            m.write_due("u", Some(1), heartbeat, t0),
+            "after a failed patch"
         );
     }
 
@@ -567,20 +633,19 @@ mod tests {
     }
 
     #[test]
-    fn the_written_status_is_let_go_once_the_cache_shows_it() {
+    fn the_sent_status_is_let_go_once_the_cache_shows_it() {
         let m = Memory::default();
         let written = IndustrialPLCStatus {
             drift_events: 12,
             ..Default::default()
         };
-        m.written("u", written.clone());
+        m.stored("u", written.clone(), Some(1), Instant::now());
         m.start("u", None, None, Some(&written), Instant::now());
         // Forgotten: the cache stands for it now (here it has moved on since).
         let later = IndustrialPLCStatus {
             drift_events: 13,
             ..Default::default()
         };
-        let (previous, _) = m.previous("u", Some(&later));
-        assert_eq!(previous, Some(later));
+        assert_eq!(m.previous("u", Some(&later)), Some(later));
     }
 }

@@ -6,8 +6,11 @@
 //! [`Context`](super::Context)); validate the spec with the file rules (invalid:
 //! status only, zero device traffic); run one tick of the same engine as `fabctl
 //! apply --auto-approve` for this PLC (enforced registers written only with
-//! `autoCorrect`); publish events; write `.status` by server-side apply; requeue after
-//! `pollIntervalSecs`, or fail so the error policy backs off.
+//! `autoCorrect`); publish events; write `.status` by server-side apply when it
+//! changed or the heartbeat is due; requeue after `pollIntervalSecs`, or fail so the
+//! error policy backs off. Only the device backs off: a failed status write is
+//! logged and written again at the next poll, so enforcement keeps its pace through
+//! an API server outage.
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,7 +26,7 @@ use kube::{Client, ResourceExt};
 use super::context::{Context, MANAGER, Start};
 use super::error::Error;
 use super::events;
-use super::status::{self, Assessment, Inputs, Observation};
+use super::status::{self, Assessment, Counts, Inputs, Observation};
 use crate::device::Connector;
 use crate::manifest::spec::{API_VERSION, KIND, SYNC_ANNOTATION};
 use crate::manifest::{self, IndustrialPLC, IndustrialPLCStatus};
@@ -136,34 +139,55 @@ pub async fn reconcile<C: Connector + 'static>(
         Observation::Tick(a) => a.counts,
         Observation::InvalidSpec(_) => Default::default(),
     };
-    let (previous, base) = memory.previous(&key.uid, obj.status.as_ref());
-    let new_status = status::build(
+    // The totals are those of the status built on plus this tick's: a retried patch
+    // carries the totals of the one that failed, whether or not the API server
+    // stored it (see the memory).
+    let previous = memory.previous(&key.uid, obj.status.as_ref());
+    let mut new_status = status::build(
         &observation,
         &Inputs {
             previous: previous.as_ref(),
-            totals: base + tick,
+            totals: Counts::of(previous.as_ref()) + tick,
             generation,
             sync: sync.map(str::to_owned),
             now: (ctx.clock)(),
         },
     );
-    let api_slot = ctx.api_slot().await;
-    events::publish(
-        &ctx.recorder,
-        &obj,
-        &events::decide(&observation, previous.as_ref()),
-    )
-    .await;
-    let patched = patch_status(&ctx.client, &key, &new_status).await;
-    drop(api_slot);
-    if let Err(source) = patched {
-        memory.unwritten(&key.uid, tick);
-        return Err(Error::Status {
-            plc: key.to_string(),
-            source,
-        });
+    let notices = events::decide(&observation, previous.as_ref());
+    let fingerprint = status::fingerprint(&mut new_status);
+    let write = memory.write_due(&key.uid, fingerprint, ctx.status_heartbeat, Instant::now());
+    if write || !notices.is_empty() {
+        // Bounded: an API server that does not answer must not hold up this PLC's
+        // next poll (nor, through the API slots, every other PLC's).
+        let report = async {
+            let _api_slot = ctx.api_slot().await;
+            events::publish(&ctx.recorder, &obj, &notices).await;
+            if write {
+                Some(patch_status(&ctx.client, &key, &new_status).await)
+            } else {
+                None
+            }
+        };
+        let retry = "written again at the next poll (the device is polled on schedule)";
+        match tokio::time::timeout(ctx.status_timeout, report).await {
+            Ok(None) => {}
+            Ok(Some(Ok(_))) => memory.stored(&key.uid, new_status, fingerprint, Instant::now()),
+            Ok(Some(Err(source))) => {
+                tracing::warn!("{key}: cannot write the status: {source}; {retry}");
+                memory.unstored(&key.uid, new_status);
+            }
+            Err(_) => {
+                let what = if write { "status" } else { "events" };
+                tracing::warn!(
+                    "{key}: the API server did not answer within {} s; {what} not written; {retry}",
+                    ctx.status_timeout.as_secs_f64()
+                );
+                if write {
+                    memory.unstored(&key.uid, new_status);
+                }
+            }
+        }
     }
-    memory.written(&key.uid, new_status);
 
     match (&observation, poll) {
         (Observation::Tick(a), Some(poll)) => match a.failure() {

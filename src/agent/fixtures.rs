@@ -16,7 +16,7 @@ use crate::device::RetryPolicy;
 use crate::device::modbus::ModbusConnector;
 use crate::engine::apply::{RegisterResult, ResultSink};
 use crate::engine::observe::ReadOptions;
-use crate::manifest::{self, IndustrialPLC};
+use crate::manifest::{self, IndustrialPLC, IndustrialPLCStatus};
 use crate::metrics::Metrics;
 use crate::sim::{SimConfig, SimHandle, Simulator};
 use crate::testing::api_server::{self, Handle, Seen, json_response, status_error};
@@ -45,6 +45,9 @@ pub enum Step {
     /// Server-side apply of the status subresource; answered with this HTTP status
     /// (200: the object carrying the applied status; else a `Status` failure).
     StatusApply(u16),
+    /// Server-side apply of the status subresource, never answered (while the test
+    /// runs): an API server in a brownout.
+    StatusUnanswered,
 }
 
 /// What the API server sees during one test.
@@ -72,7 +75,12 @@ impl Scenario {
 /// Answers the reconciler's requests like an API server would, asserting each.
 pub struct ApiServerVerifier {
     handle: Handle,
+    last_status: LastStatus,
 }
+
+/// The status of the last status patch the verifier received, whatever it answered:
+/// what the API server holds if it stored that patch.
+pub type LastStatus = Arc<Mutex<Option<IndustrialPLCStatus>>>;
 
 impl ApiServerVerifier {
     /// Serves `scenario` for `object`; the handle yields every request seen. After the
@@ -81,16 +89,27 @@ impl ApiServerVerifier {
     pub fn run(self, object: &IndustrialPLC, scenario: Scenario) -> JoinHandle<Vec<Seen>> {
         let object = object.clone();
         let mut handle = self.handle;
+        let last_status = self.last_status;
         tokio::spawn(async move {
             let mut seen = Vec::new();
+            let mut unanswered = Vec::new();
             for step in scenario.steps() {
                 let (request, send) = tokio::time::timeout(WAIT, handle.next_request())
                     .await
                     .unwrap_or_else(|_| panic!("expected {step:?}; no request came"))
                     .unwrap_or_else(|| panic!("expected {step:?}; the client was dropped"));
                 let request = Seen::read(request).await;
-                let response = answer(&object, step, &request);
-                send.send_response(response);
+                if let Step::StatusApply(_) | Step::StatusUnanswered = step {
+                    *last_status.lock().unwrap_or_else(|e| e.into_inner()) =
+                        serde_json::from_value(request.status().clone()).ok();
+                }
+                if step == Step::StatusUnanswered {
+                    // Asserted as a status patch; the answer is dropped.
+                    answer(&object, Step::StatusApply(200), &request);
+                    unanswered.push(send);
+                } else {
+                    send.send_response(answer(&object, step, &request));
+                }
                 seen.push(request);
             }
             match tokio::time::timeout(WAIT, handle.next_request()).await {
@@ -138,6 +157,7 @@ fn answer(object: &IndustrialPLC, step: Step, seen: &Seen) -> Response<Body> {
             );
             json_response(200, &seen.body)
         }
+        Step::StatusUnanswered => unreachable!("never answered"),
         Step::StatusApply(code) => {
             assert_eq!(seen.method, Method::PATCH, "{step:?}");
             assert_eq!(
@@ -220,6 +240,8 @@ impl ResultSink for Audit {
 pub struct TestContext {
     pub ctx: Arc<Context<ModbusConnector>>,
     verifier: Option<ApiServerVerifier>,
+    /// The status of the last status patch, stored or not.
+    pub last_status: LastStatus,
     pub metrics: Arc<Metrics>,
     pub audit: Arc<Audit>,
 }
@@ -238,9 +260,14 @@ pub fn context(backoff: Duration) -> TestContext {
     let metrics = Arc::new(Metrics::new());
     let audit = Arc::new(Audit::default());
     let (ctx, handle) = bare_context(backoff, Arc::clone(&metrics), Arc::clone(&audit));
+    let last_status = LastStatus::default();
     TestContext {
         ctx: Arc::new(ctx),
-        verifier: Some(ApiServerVerifier { handle }),
+        verifier: Some(ApiServerVerifier {
+            handle,
+            last_status: Arc::clone(&last_status),
+        }),
+        last_status,
         metrics,
         audit,
     }

@@ -9,15 +9,18 @@
 //!
 //! - [`controller`]: `reconcile`, `error_policy`, and the kube-runtime `Controller`.
 //! - [`context`]: what reconciles share (client, connector, metrics, audit, policy,
-//!   clock) and what the agent remembers per object (backoff, pending counts).
+//!   clock) and what the agent remembers per object (backoff, the status last sent
+//!   and whether it is stored).
 //! - [`status`]: the status written and the drift and correction counts it carries
 //!   (pure).
 //! - [`events`]: the events published (deciding is pure).
 //! - [`backoff`]: the retry policy.
 //!
 //! Scheduling: after a successful reconcile the PLC is polled again after
-//! `pollIntervalSecs`; after a failure after 5 s doubling to 5 min with jitter, per
-//! object, reset by a success or a new `fabctl sync` request. Watch events that
+//! `pollIntervalSecs`; after a device failure after 5 s doubling to 5 min with
+//! jitter, per object, reset by a success or a new `fabctl sync` request. A failed
+//! status write does not back off: it is retried at the next poll. `.status` is
+//! written only when it changed, or after `--status-heartbeat` (5 min) unchanged. Watch events that
 //! change neither the generation nor the sync annotation (such as the agent's own
 //! status patches) do not poll early. PLCs are reconciled concurrently, except that
 //! PLCs behind one endpoint (a gateway) take turns.

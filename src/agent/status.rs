@@ -515,6 +515,30 @@ pub fn retained(mut status: IndustrialPLCStatus) -> IndustrialPLCStatus {
     status
 }
 
+/// A digest of everything in `status` but `lastUpdate`: two statuses with one
+/// fingerprint say the same (condition transition times move only on a transition,
+/// so they are compared too). `None` if it cannot be serialized (its patch could not
+/// be either). The status is left as it was; `&mut` only spares a copy.
+pub fn fingerprint(status: &mut IndustrialPLCStatus) -> Option<u64> {
+    use std::hash::Hasher;
+    /// Feeds the JSON text of the status to a hasher, unbuffered and unallocated.
+    struct Digest(std::hash::DefaultHasher);
+    impl std::io::Write for Digest {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let stamp = status.last_update.take();
+    let mut digest = Digest(std::hash::DefaultHasher::new());
+    let serialized = serde_json::to_writer(&mut digest, &*status);
+    status.last_update = stamp;
+    serialized.ok().map(|()| digest.0.finish())
+}
+
 /// Finds a condition by type.
 pub fn find<'a>(status: Option<&'a IndustrialPLCStatus>, type_: &str) -> Option<&'a Condition> {
     status?.conditions.iter().find(|c| c.type_ == type_)

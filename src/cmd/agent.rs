@@ -75,6 +75,7 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     // Devices are read and written as every other command does.
     context.read = super::setup::Setup::defaults(global).read_options();
     context.conflict_after = args.conflict_after;
+    context.status_heartbeat = args.status_heartbeat;
 
     let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
