@@ -58,6 +58,11 @@ pub async fn reconcile<C: Connector + 'static>(
     ctx: Arc<Context<C>>,
 ) -> Result<Action, Error> {
     let key = Key::of(&obj)?;
+    // A standby watches and remembers nothing: gaining the Lease reconciles
+    // everything at once.
+    if !ctx.leadership().is_leading() {
+        return Ok(Action::await_change());
+    }
     let generation = obj.metadata.generation;
     let sync = obj.annotations().get(SYNC_ANNOTATION).map(String::as_str);
     let memory = ctx.memory();
@@ -148,12 +153,18 @@ pub async fn reconcile<C: Connector + 'static>(
         },
     );
     let api_slot = ctx.api_slot().await;
+    if !ctx.leadership().is_leading() {
+        return Ok(lost_lease(&ctx, &key, tick));
+    }
     events::publish(
         &ctx.recorder,
         &obj,
         &events::decide(&observation, previous.as_ref()),
     )
     .await;
+    if !ctx.leadership().is_leading() {
+        return Ok(lost_lease(&ctx, &key, tick));
+    }
     let patched = patch_status(&ctx.client, &key, &new_status).await;
     drop(api_slot);
     if let Err(source) = patched {
@@ -182,6 +193,14 @@ pub async fn reconcile<C: Connector + 'static>(
             Ok(Action::requeue(ctx.backoff.max))
         }
     }
+}
+
+/// The Lease was lost during this reconcile: the status is left to the new leader;
+/// this tick's counts are kept in case the Lease comes back.
+fn lost_lease<C>(ctx: &Context<C>, key: &Key, tick: status::Counts) -> Action {
+    tracing::info!("{key}: no longer the leader; status not written");
+    ctx.memory().unwritten(&key.uid, tick);
+    Action::await_change()
 }
 
 /// After a failed reconcile: retry after the object's next backoff delay.
@@ -246,7 +265,8 @@ pub async fn run<C: Connector + 'static>(
     let (reader, writer) = reflector::store();
     let objects = reflector(writer, watcher(api, watch).modify(trim_for_cache)).applied_objects();
     let controller = Controller::for_stream(objects, reader)
-        .with_config(controller::Config::default().concurrency(concurrency));
+        .with_config(controller::Config::default().concurrency(concurrency))
+        .reconcile_all_on(ctx.leadership().gains());
     ctx.store = Some(controller.store());
     controller
         .graceful_shutdown_on(shutdown)
