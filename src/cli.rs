@@ -550,7 +550,10 @@ mod tests {
         assert_eq!(args.lease_name.as_deref(), Some("shard-a"));
         assert_eq!(args.lease_namespace.as_deref(), Some("fabctl-system"));
         assert_eq!(args.lease_duration, std::time::Duration::from_secs(30));
-        assert!(agent(&["--lease-name", "x"]).is_err(), "needs --leader-elect");
+        assert!(
+            agent(&["--lease-name", "x"]).is_err(),
+            "needs --leader-elect"
+        );
         let short = agent(&["--leader-elect", "--lease-duration", "500ms"]).unwrap_err();
         assert!(short.to_string().contains("at least 1s"), "{short}");
     }

@@ -16,8 +16,8 @@ use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use kube::api::{Api, PostParams};
 
-use super::lease::{Decision, Observed, Record, Timing, decide};
 use super::leadership::Leadership;
+use super::lease::{Decision, Observed, Record, Timing, decide};
 
 /// One candidate in one election.
 #[derive(Clone, Debug)]
@@ -66,8 +66,13 @@ pub fn identity() -> String {
 #[derive(Debug)]
 enum Step {
     /// We hold it now; `from`: whom it was taken from (`Some(None)`: it was free).
-    Held { from: Option<Option<String>> },
-    Standby { holder: String, expires: Instant },
+    Held {
+        from: Option<Option<String>>,
+    },
+    Standby {
+        holder: String,
+        expires: Instant,
+    },
 }
 
 /// Runs the election until `stop` resolves, then stops writing and releases the
@@ -86,11 +91,9 @@ pub async fn elect(
     let mut stop = std::pin::pin!(stop);
     loop {
         let sent = Instant::now();
-        let step = tokio::time::timeout(
-            timing.renew_deadline,
-            look(&api, &candidate, &mut observed),
-        )
-        .await;
+        let step =
+            tokio::time::timeout(timing.renew_deadline, look(&api, &candidate, &mut observed))
+                .await;
         let mut next = timing.retry;
         match step {
             Ok(Ok(Step::Held { from })) => {
@@ -183,7 +186,10 @@ async fn look(
         candidate.timing.duration,
         now,
     );
-    let spec = lease.as_ref().and_then(|l| l.spec.clone()).unwrap_or_default();
+    let spec = lease
+        .as_ref()
+        .and_then(|l| l.spec.clone())
+        .unwrap_or_default();
     let stamp = MicroTime(jiff::Timestamp::now());
     let mine = |acquired: Option<MicroTime>, transitions: i32| LeaseSpec {
         holder_identity: Some(candidate.identity.clone()),
@@ -207,7 +213,10 @@ async fn look(
             Ok(Step::Held { from: Some(None) })
         }
         Decision::Renew => {
-            let spec = mine(spec.acquire_time.clone(), spec.lease_transitions.unwrap_or(0));
+            let spec = mine(
+                spec.acquire_time.clone(),
+                spec.lease_transitions.unwrap_or(0),
+            );
             replace(api, lease, spec).await?;
             Ok(Step::Held { from: None })
         }
@@ -222,7 +231,11 @@ async fn look(
 
 /// Writes `spec` over the Lease as read: fails with 409 Conflict if anyone wrote it
 /// since (its `resourceVersion` is in the request).
-async fn replace(api: &Api<Lease>, lease: Option<Lease>, spec: LeaseSpec) -> Result<(), kube::Error> {
+async fn replace(
+    api: &Api<Lease>,
+    lease: Option<Lease>,
+    spec: LeaseSpec,
+) -> Result<(), kube::Error> {
     let mut lease = lease.unwrap_or_default();
     let name = lease.metadata.name.clone().unwrap_or_default();
     lease.spec = Some(spec);

@@ -188,11 +188,21 @@ async fn of_two_agents_with_one_lease_only_the_leader_writes_to_the_device_and_s
 
     let device_writes = plant.sim.write_log().len();
     assert!(device_writes >= 5, "{device_writes} writes");
-    assert!(a.writes.times().len() >= device_writes - 1, "the leader wrote them");
+    assert!(
+        a.writes.times().len() >= device_writes - 1,
+        "the leader wrote them"
+    );
     assert_eq!(b.writes.times().len(), 0, "the standby wrote to the device");
     assert!(cluster.status_patches(a.index) >= 3);
-    assert!(cluster.events(a.index) >= 1, "the leader publishes the corrections");
-    assert_eq!(cluster.status_patches(b.index), 0, "the standby patched status");
+    assert!(
+        cluster.events(a.index) >= 1,
+        "the leader publishes the corrections"
+    );
+    assert_eq!(
+        cluster.status_patches(b.index),
+        0,
+        "the standby patched status"
+    );
     assert_eq!(cluster.events(b.index), 0, "the standby published events");
     assert_eq!(cluster.holder(NS, LEASE).as_deref(), Some("agent-a"));
     drop(a);
@@ -208,21 +218,36 @@ async fn of_two_agents_with_one_lease_only_the_leader_writes_to_the_device_and_s
 async fn a_standby_takes_over_within_the_lease_duration_after_the_leader_dies() {
     let (plant, cluster, _drifter) = drifting_plant().await;
     let (a, b) = leader_and_standby(&cluster).await;
-    until("the leader's first correction", || !a.writes.times().is_empty()).await;
+    until("the leader's first correction", || {
+        !a.writes.times().is_empty()
+    })
+    .await;
     // Long enough for the standby to have read the Lease.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let died = Instant::now();
     a.kill();
-    let took_over = until("agent-b to correct the PLC", || !b.writes.times().is_empty()).await;
+    let took_over = until("agent-b to correct the PLC", || {
+        !b.writes.times().is_empty()
+    })
+    .await;
     let after = took_over - died;
     // The Lease unchanged for its duration, as the standby sees it from its last look
     // before the leader died (a retry period at most); then at once.
     let bound = DURATION + Timing::of(DURATION).retry + SLACK;
-    assert!(after <= bound, "took over after {after:?}, more than {bound:?}");
-    assert!(after >= DURATION - Timing::of(DURATION).retry, "too early: {after:?}");
+    assert!(
+        after <= bound,
+        "took over after {after:?}, more than {bound:?}"
+    );
+    assert!(
+        after >= DURATION - Timing::of(DURATION).retry,
+        "too early: {after:?}"
+    );
     assert_eq!(cluster.holder(NS, LEASE).as_deref(), Some("agent-b"));
-    until("agent-b's status patch", || cluster.status_patches(b.index) >= 1).await;
+    until("agent-b's status patch", || {
+        cluster.status_patches(b.index) >= 1
+    })
+    .await;
     assert!(
         plant.sim.write_log().len() > a.writes.times().len(),
         "the simulator saw agent-b's writes"
@@ -238,7 +263,10 @@ async fn a_leader_whose_renewals_fail_stops_writing_before_a_standby_can_start()
 
     let cut = Instant::now();
     cluster.fail_leases(a.index);
-    let took_over = until("agent-b to correct the PLC", || !b.writes.times().is_empty()).await;
+    let took_over = until("agent-b to correct the PLC", || {
+        !b.writes.times().is_empty()
+    })
+    .await;
     // Agent-a could still reach the device and the API: left alone, it would go on
     // correcting at every poll. Give it time to.
     tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -258,7 +286,11 @@ async fn a_leader_whose_renewals_fail_stops_writing_before_a_standby_can_start()
     );
     assert!(last_a < first_b, "agent-a wrote after agent-b began");
     assert!(took_over - cut >= Timing::of(DURATION).renew_deadline);
-    assert!(b_writes.len() >= 3, "agent-b enforces: {} writes", b_writes.len());
+    assert!(
+        b_writes.len() >= 3,
+        "agent-b enforces: {} writes",
+        b_writes.len()
+    );
     assert_eq!(
         plant.sim.write_log().len(),
         a_writes.len() + b_writes.len(),

@@ -168,7 +168,12 @@ impl<I: RegisterIo> RegisterIo for GatedIo<I> {
         self.io.write_single_register(unit, address, word).await
     }
 
-    async fn write_registers(&mut self, unit: u8, start: u16, words: &[u16]) -> IoResult<WriteEcho> {
+    async fn write_registers(
+        &mut self,
+        unit: u8,
+        start: u16,
+        words: &[u16],
+    ) -> IoResult<WriteEcho> {
         self.check()?;
         self.io.write_registers(unit, start, words).await
     }
@@ -222,7 +227,10 @@ mod tests {
         assert!(l.renewed(sent, DEADLINE), "gained");
         assert!(!l.renewed(sent, DEADLINE), "renewed, not gained again");
         assert!(l.is_leading_at(sent + DEADLINE - Duration::from_millis(1)));
-        assert!(!l.is_leading_at(sent + DEADLINE), "stops at the renew deadline");
+        assert!(
+            !l.is_leading_at(sent + DEADLINE),
+            "stops at the renew deadline"
+        );
         l.resign();
         assert!(!l.is_leading());
     }
@@ -255,7 +263,10 @@ mod tests {
             "nothing written"
         );
         leadership.renewed(Instant::now(), DEADLINE);
-        assert!(matches!(io.write_single_register(1, 10, 9).await, Ok(Ok(_))));
+        assert!(matches!(
+            io.write_single_register(1, 10, 9).await,
+            Ok(Ok(_))
+        ));
         assert_eq!(
             io.read(1, RegisterKind::Holding, 10, 1).await,
             Ok(Ok(vec![9]))

@@ -169,7 +169,13 @@ mod tests {
         let theirs = held_by("b", 100);
         let since = observed.note(Some(&theirs), t0);
         assert_eq!(
-            decide(Some(&theirs), since, "a", D, t0 + D - Duration::from_millis(1)),
+            decide(
+                Some(&theirs),
+                since,
+                "a",
+                D,
+                t0 + D - Duration::from_millis(1)
+            ),
             Decision::Standby {
                 holder: "b".into(),
                 expires: t0 + D
@@ -195,7 +201,13 @@ mod tests {
         let since = observed.note(Some(&renewed), t0 + D);
         assert_eq!(since, t0 + D);
         assert!(matches!(
-            decide(Some(&renewed), since, "a", D, t0 + D + Duration::from_secs(1)),
+            decide(
+                Some(&renewed),
+                since,
+                "a",
+                D,
+                t0 + D + Duration::from_secs(1)
+            ),
             Decision::Standby { .. }
         ));
     }

@@ -31,16 +31,16 @@ pub mod controller;
 pub mod election;
 mod error;
 pub mod events;
-pub mod lease;
 pub mod leadership;
+pub mod lease;
 pub mod status;
 
+#[cfg(test)]
+mod election_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod election_tests;
 
 pub use backoff::Backoff;
 pub use context::{Context, MANAGER};

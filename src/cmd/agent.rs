@@ -5,6 +5,9 @@
 //! is read-only; the log collector keeps them). The cluster comes from kubeconfig or
 //! the pod's service account; the agent lists the resources once before watching, so
 //! a missing cluster, CRD or permission is a clear error at start, not a log loop.
+//! With `--leader-elect` the agent writes only while it holds the Lease
+//! ([`crate::agent::election`]); on a graceful stop it releases it after the
+//! reconciles in flight.
 
 use std::path::Path;
 use std::sync::Arc;

@@ -118,7 +118,11 @@ impl Cluster {
         }
         if seen.path.ends_with("/events") || seen.path.contains("/events/") {
             peer.events.fetch_add(1, Ordering::SeqCst);
-            let code = if seen.method == Method::POST { 201 } else { 200 };
+            let code = if seen.method == Method::POST {
+                201
+            } else {
+                200
+            };
             return json_response(code, &seen.body);
         }
         if seen.method == Method::PATCH && seen.path.ends_with("/status") {
@@ -146,7 +150,10 @@ impl Cluster {
                 }),
             );
         }
-        panic!("the stand-in API does not serve {} {}", seen.method, seen.uri)
+        panic!(
+            "the stand-in API does not serve {} {}",
+            seen.method, seen.uri
+        )
     }
 
     /// `rest`: `NAMESPACE/leases[/NAME]`.
@@ -174,7 +181,10 @@ impl Cluster {
             }
             Method::POST | Method::PUT => {
                 if *method == Method::PUT {
-                    let stored = state.leases.get(&key).map(|l| &l["metadata"]["resourceVersion"]);
+                    let stored = state
+                        .leases
+                        .get(&key)
+                        .map(|l| &l["metadata"]["resourceVersion"]);
                     if stored != Some(&body["metadata"]["resourceVersion"]) {
                         return conflict("the object has been modified");
                     }
