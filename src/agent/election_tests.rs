@@ -60,6 +60,8 @@ struct Agent {
     index: usize,
     writes: Arc<Writes>,
     tasks: [JoinHandle<()>; 2],
+    /// Stop the controller, then the election (a graceful stop).
+    stops: Option<[tokio::sync::oneshot::Sender<()>; 2]>,
 }
 
 impl Agent {
@@ -84,12 +86,16 @@ impl Agent {
         ctx.clock = fixtures::clock;
         let leadership = Leadership::elected();
         ctx.lead_with(leadership.clone());
+        let (stop_controller, controller_stopped) = tokio::sync::oneshot::channel::<()>();
+        let (stop_election, election_stopped) = tokio::sync::oneshot::channel::<()>();
         let controller = tokio::spawn(super::run(
             Api::all(client.clone()),
             watcher::Config::default(),
             ctx,
             4,
-            std::future::pending(),
+            async {
+                let _ = controller_stopped.await;
+            },
         ));
         let candidate = Candidate {
             lease: LEASE.into(),
@@ -101,13 +107,29 @@ impl Agent {
             Api::namespaced(client, NS),
             candidate,
             leadership,
-            std::future::pending(),
+            async {
+                let _ = election_stopped.await;
+            },
         ));
         Agent {
             index,
             writes,
             tasks: [controller, election],
+            stops: Some([stop_controller, stop_election]),
         }
+    }
+
+    /// SIGTERM: the reconciles in flight finish, then the election ends.
+    async fn stop(&mut self) {
+        let [controller, election] = self.stops.take().expect("running");
+        let _ = controller.send(());
+        let _ = tokio::time::timeout(WAIT, &mut self.tasks[0])
+            .await
+            .expect("controller stops");
+        let _ = election.send(());
+        let _ = tokio::time::timeout(WAIT, &mut self.tasks[1])
+            .await
+            .expect("election stops");
     }
 
     /// The pod dies: no release, no last words.
@@ -302,4 +324,37 @@ async fn a_leader_whose_renewals_fail_stops_writing_before_a_standby_can_start()
         "agent-a patched status without the Lease"
     );
     assert_eq!(cluster.holder(NS, LEASE).as_deref(), Some("agent-b"));
+}
+
+#[tokio::test]
+async fn a_leader_that_stops_gracefully_releases_the_lease_and_the_standby_takes_over_at_once() {
+    let (_plant, cluster, _drifter) = drifting_plant().await;
+    let (mut a, b) = leader_and_standby(&cluster).await;
+    until("the leader's first correction", || {
+        !a.writes.times().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let stopping = Instant::now();
+    a.stop().await;
+    assert_eq!(cluster.holder(NS, LEASE), None, "released: no holder");
+    let writes = a.writes.times().len();
+    let took_over = until("agent-b to correct the PLC", || {
+        !b.writes.times().is_empty()
+    })
+    .await;
+    // At agent-b's next look, not after the lease duration.
+    let bound = Timing::of(DURATION).retry + SLACK;
+    let after = took_over - stopping;
+    assert!(
+        after <= bound,
+        "took over after {after:?}, more than {bound:?}"
+    );
+    assert_eq!(cluster.holder(NS, LEASE).as_deref(), Some("agent-b"));
+    assert_eq!(
+        a.writes.times().len(),
+        writes,
+        "agent-a wrote after stopping"
+    );
 }
