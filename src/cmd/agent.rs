@@ -5,9 +5,9 @@
 //! is read-only; the log collector keeps them). The cluster comes from kubeconfig or
 //! the pod's service account; the agent lists the resources once before watching, so
 //! a missing cluster, CRD or permission is a clear error at start, not a log loop.
-//! With `--leader-elect` the agent writes only while it holds the Lease
-//! ([`crate::agent::election`]); on a graceful stop it releases it after the
-//! reconciles in flight.
+//! With `--leader-elect` (the Lease must be readable at start, too) the agent writes
+//! only while it holds the Lease ([`crate::agent::election`]); on a graceful stop it
+//! releases it after the reconciles in flight.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -56,6 +56,9 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     let found = crate::cluster::list(&client, &scope, STARTUP_TIMEOUT)
         .await?
         .len();
+    if let Some(c) = &candidate {
+        crate::cluster::check_lease(&client, &c.namespace, &c.lease, STARTUP_TIMEOUT).await?;
+    }
     let api: Api<IndustrialPLC> = match &args.namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
