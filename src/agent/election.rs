@@ -130,7 +130,11 @@ pub async fn elect(
             Ok(Err(error)) => {
                 let conflict = matches!(&error, kube::Error::Api(s) if s.code == 409);
                 if conflict {
-                    tracing::debug!("Lease {}: another candidate wrote first", candidate.lease);
+                    tracing::debug!(
+                        "Lease {}/{}: another candidate wrote first",
+                        candidate.namespace,
+                        candidate.lease
+                    );
                 } else if !failing {
                     tracing::warn!(
                         "Lease {}/{}: {error}; writing stops {} ms after the last renewal unless one succeeds",
@@ -161,10 +165,11 @@ pub async fn elect(
     let held = leadership.is_leading();
     leadership.resign();
     if held {
+        let lease = format!("{}/{}", candidate.namespace, candidate.lease);
         match tokio::time::timeout(timing.retry, release(&api, &candidate)).await {
-            Ok(Ok(())) => tracing::info!("released Lease {}", candidate.lease),
-            Ok(Err(e)) => tracing::warn!("could not release Lease {}: {e}", candidate.lease),
-            Err(_) => tracing::warn!("could not release Lease {}: no answer", candidate.lease),
+            Ok(Ok(())) => tracing::info!("released Lease {lease}"),
+            Ok(Err(e)) => tracing::warn!("could not release Lease {lease}: {e}"),
+            Err(_) => tracing::warn!("could not release Lease {lease}: no answer"),
         }
     }
 }
