@@ -88,6 +88,8 @@ pub async fn elect(
     let mut observed = Observed::default();
     let mut standing_by: Option<String> = None;
     let mut failing = false;
+    // Whether "leading" was the last thing said.
+    let mut said_leading = false;
     let mut stop = std::pin::pin!(stop);
     loop {
         let sent = Instant::now();
@@ -99,7 +101,9 @@ pub async fn elect(
             Ok(Ok(Step::Held { from })) => {
                 failing = false;
                 standing_by = None;
-                if leadership.renewed(sent, timing.renew_deadline) {
+                leadership.renewed(sent, timing.renew_deadline);
+                if !said_leading && leadership.is_leading() {
+                    said_leading = true;
                     let how = match from {
                         Some(Some(holder)) => format!(", taken over from {holder}"),
                         _ => String::new(),
@@ -114,9 +118,9 @@ pub async fn elect(
             }
             Ok(Ok(Step::Standby { holder, expires })) => {
                 failing = false;
-                let was_leading = leadership.is_leading();
                 leadership.resign();
-                if was_leading || standing_by.as_deref() != Some(&holder) {
+                if said_leading || standing_by.as_deref() != Some(&holder) {
+                    said_leading = false;
                     tracing::info!(
                         "standing by: Lease {}/{} is held by {holder}; not writing",
                         candidate.namespace,
@@ -156,6 +160,15 @@ pub async fn elect(
                 }
                 failing = true;
             }
+        }
+        if said_leading && !leadership.is_leading() {
+            said_leading = false;
+            tracing::warn!(
+                "not leading: Lease {}/{} not renewed within {} ms; stopped writing to devices and status",
+                candidate.namespace,
+                candidate.lease,
+                timing.renew_deadline.as_millis()
+            );
         }
         tokio::select! {
             () = &mut stop => break,

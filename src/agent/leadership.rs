@@ -59,20 +59,19 @@ impl Leadership {
         until != 0 && micros(d.epoch, now) < until
     }
 
-    /// A renewal sent at `sent` succeeded: lead until `sent + renew_deadline`.
-    /// Returns whether leadership was gained by it (it was not held just before).
-    pub fn renewed(&self, sent: Instant, renew_deadline: Duration) -> bool {
+    /// A renewal sent at `sent` succeeded: lead until `sent + renew_deadline`. When
+    /// that gains leadership (it was not held just before), [`gains`](Self::gains)
+    /// yields.
+    pub fn renewed(&self, sent: Instant, renew_deadline: Duration) {
         let Some(d) = &self.inner else {
-            return false;
+            return;
         };
         let was = self.is_leading();
         let until = micros(d.epoch, sent + renew_deadline).max(1);
         d.until_micros.store(until, Ordering::Release);
-        let gained = !was && self.is_leading();
-        if gained {
+        if !was && self.is_leading() {
             d.gained.send_modify(|n| *n += 1);
         }
-        gained
     }
 
     /// Stop writing now (another holds the Lease, or we release it).
@@ -221,11 +220,19 @@ mod tests {
 
     #[test]
     fn an_elected_agent_leads_from_a_renewal_until_its_deadline() {
+        use futures::{FutureExt, StreamExt};
         let l = Leadership::elected();
+        let mut gains = Box::pin(l.gains());
         assert!(!l.is_leading(), "not before the first renewal");
         let sent = Instant::now();
-        assert!(l.renewed(sent, DEADLINE), "gained");
-        assert!(!l.renewed(sent, DEADLINE), "renewed, not gained again");
+        l.renewed(sent, DEADLINE);
+        assert_eq!(gains.next().now_or_never(), Some(Some(())), "gained");
+        l.renewed(sent, DEADLINE);
+        assert_eq!(
+            gains.next().now_or_never(),
+            None,
+            "renewed, not gained again"
+        );
         assert!(l.is_leading_at(sent + DEADLINE - Duration::from_millis(1)));
         assert!(
             !l.is_leading_at(sent + DEADLINE),
