@@ -201,6 +201,9 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l audit-log -d 'Ap
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l parallelism -d 'PLCs reconciled at once (PLCs behind one endpoint always take turns)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l conflict-after -d 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l status-heartbeat -d 'Write an unchanged .status again after this long (a changed one is written at once; 0: every poll)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lease-name -d 'Name of the Lease [default: fabctl-agent, plus the namespace and selector watched]' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lease-namespace -d 'Namespace of the Lease [default: the agent\'s own]' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lease-duration -d 'How long a standby waits for a leader that stopped renewing; the leader stops writing after two thirds of it' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
@@ -209,6 +212,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s o -l output -d '
 json\t'One JSON object per line: events with a "type"; get and describe: the resources'
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s A -l all-namespaces -d 'Watch every namespace (the default; needs a ClusterRole)'
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l leader-elect -d 'Run several replicas: only the holder of a Lease writes to devices and status, the others stand by'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -390,6 +390,27 @@ pub struct AgentArgs {
     /// Write an unchanged .status again after this long (a changed one is written at once; 0: every poll)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::schedule::duration::parse_duration)]
     pub status_heartbeat: std::time::Duration,
+    /// Run several replicas: only the holder of a Lease writes to devices and status, the others stand by
+    #[arg(long)]
+    pub leader_elect: bool,
+    /// Name of the Lease [default: fabctl-agent, plus the namespace and selector watched]
+    #[arg(long, value_name = "NAME", requires = "leader_elect")]
+    pub lease_name: Option<String>,
+    /// Namespace of the Lease [default: the agent's own]
+    #[arg(long, value_name = "NAMESPACE", requires = "leader_elect")]
+    pub lease_namespace: Option<String>,
+    /// How long a standby waits for a leader that stopped renewing; the leader stops writing after two thirds of it
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = lease_duration, requires = "leader_elect")]
+    pub lease_duration: std::time::Duration,
+}
+
+/// `--lease-duration`: a duration of at least one second (the Lease counts seconds).
+fn lease_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = crate::schedule::duration::parse_duration(text)?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err(format!("{text:?} is too short: a Lease lasts at least 1s"));
+    }
+    Ok(d)
 }
 
 /// `fabctl show`.
@@ -689,6 +710,40 @@ mod tests {
         assert_eq!(args.status_heartbeat, std::time::Duration::from_secs(30));
         assert!(Cli::try_parse_from(["fabctl", "agent", "-A", "-n", "x"]).is_err());
         assert!(Cli::try_parse_from(["fabctl", "agent", "--parallelism", "0"]).is_err());
+    }
+
+    #[test]
+    fn leader_election_is_off_by_default_and_its_flags_need_it() {
+        let agent = |extra: &[&str]| {
+            let cli = Cli::try_parse_from(["fabctl", "agent"].iter().chain(extra))?;
+            let Command::Agent(args) = cli.command else {
+                panic!("agent expected")
+            };
+            Ok::<_, clap::Error>(args)
+        };
+        let args = agent(&[]).unwrap();
+        assert!(!args.leader_elect);
+        assert_eq!(args.lease_duration, std::time::Duration::from_secs(15));
+        let args = agent(&[
+            "--leader-elect",
+            "--lease-name",
+            "shard-a",
+            "--lease-namespace",
+            "fabctl-system",
+            "--lease-duration",
+            "30s",
+        ])
+        .unwrap();
+        assert!(args.leader_elect);
+        assert_eq!(args.lease_name.as_deref(), Some("shard-a"));
+        assert_eq!(args.lease_namespace.as_deref(), Some("fabctl-system"));
+        assert_eq!(args.lease_duration, std::time::Duration::from_secs(30));
+        assert!(
+            agent(&["--lease-name", "x"]).is_err(),
+            "needs --leader-elect"
+        );
+        let short = agent(&["--leader-elect", "--lease-duration", "500ms"]).unwrap_err();
+        assert!(short.to_string().contains("at least 1s"), "{short}");
     }
 
     #[test]

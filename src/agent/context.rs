@@ -31,6 +31,7 @@ use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::Store;
 
 use super::backoff::Backoff;
+use super::leadership::{Gated, Leadership};
 use super::status::retained;
 use crate::engine::apply::ResultSink;
 use crate::engine::conflict::{self, Conflicts, Resume};
@@ -61,11 +62,12 @@ pub const STATUS_HEARTBEAT: Duration = Duration::from_secs(300);
 pub const STATUS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Shared by all reconciles. `C` is the device connector: Modbus TCP in production,
-/// the same over the in-process simulator in tests.
+/// the same over the in-process simulator in tests; it writes only while this agent
+/// leads ([`Leadership`]).
 pub struct Context<C> {
     pub client: Client,
     pub recorder: Recorder,
-    pub connector: C,
+    pub connector: Gated<C>,
     pub metrics: Arc<Metrics>,
     pub audit: Arc<dyn ResultSink + Send>,
     /// Retries and parallelism of device requests within one reconcile.
@@ -109,7 +111,10 @@ impl<C> Context<C> {
         Context {
             client,
             recorder,
-            connector,
+            connector: Gated {
+                inner: connector,
+                leadership: Leadership::sole(),
+            },
             metrics,
             audit,
             read: ReadOptions::default(),
@@ -123,6 +128,17 @@ impl<C> Context<C> {
             endpoints: EndpointLocks::default(),
             api_slots: tokio::sync::Semaphore::new(API_CONCURRENCY),
         }
+    }
+
+    /// Writes to devices, status and events only while `leadership` says so
+    /// (`--leader-elect`); without it, always.
+    pub fn lead_with(&mut self, leadership: Leadership) {
+        self.connector.leadership = leadership;
+    }
+
+    /// Whether this agent may write now.
+    pub fn leadership(&self) -> &Leadership {
+        &self.connector.leadership
     }
 
     /// Waits for a turn to talk to the API server ([`API_CONCURRENCY`] at once).

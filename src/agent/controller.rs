@@ -61,6 +61,11 @@ pub async fn reconcile<C: Connector + 'static>(
     ctx: Arc<Context<C>>,
 ) -> Result<Action, Error> {
     let key = Key::of(&obj)?;
+    // A standby watches and remembers nothing: gaining the Lease reconciles
+    // everything at once.
+    if !ctx.leadership().is_leading() {
+        return Ok(Action::await_change());
+    }
     let generation = obj.metadata.generation;
     let sync = obj.annotations().get(SYNC_ANNOTATION).map(String::as_str);
     let memory = ctx.memory();
@@ -158,21 +163,31 @@ pub async fn reconcile<C: Connector + 'static>(
     let write = memory.write_due(&key.uid, fingerprint, ctx.status_heartbeat, Instant::now());
     if write || !notices.is_empty() {
         // Bounded: an API server that does not answer must not hold up this PLC's
-        // next poll (nor, through the API slots, every other PLC's).
+        // next poll (nor, through the API slots, every other PLC's). Only the leader
+        // speaks: leadership is checked again after the wait for a slot and after the
+        // events, right before the patch.
         let report = async {
             let _api_slot = ctx.api_slot().await;
-            events::publish(&ctx.recorder, &obj, &notices).await;
-            if write {
-                Some(patch_status(&ctx.client, &key, &new_status).await)
-            } else {
-                None
+            if !ctx.leadership().is_leading() {
+                return Err(NotLeading);
             }
+            events::publish(&ctx.recorder, &obj, &notices).await;
+            if !write {
+                return Ok(None);
+            }
+            if !ctx.leadership().is_leading() {
+                return Err(NotLeading);
+            }
+            Ok(Some(patch_status(&ctx.client, &key, &new_status).await))
         };
         let retry = "written again at the next poll (the device is polled on schedule)";
         match tokio::time::timeout(ctx.status_timeout, report).await {
-            Ok(None) => {}
-            Ok(Some(Ok(_))) => memory.stored(&key.uid, new_status, fingerprint, Instant::now()),
-            Ok(Some(Err(source))) => {
+            Ok(Err(NotLeading)) => return Ok(lost_lease(&ctx, &key, new_status)),
+            Ok(Ok(None)) => {}
+            Ok(Ok(Some(Ok(_)))) => {
+                memory.stored(&key.uid, new_status, fingerprint, Instant::now());
+            }
+            Ok(Ok(Some(Err(source)))) => {
                 tracing::warn!("{key}: cannot write the status: {source}; {retry}");
                 memory.unstored(&key.uid, new_status);
             }
@@ -206,6 +221,20 @@ pub async fn reconcile<C: Connector + 'static>(
             Ok(Action::requeue(ctx.backoff.max))
         }
     }
+}
+
+/// The Lease was lost during this reconcile: the status is left to the new leader;
+/// this tick's counts are kept in case the Lease comes back.
+/// This agent stopped leading during the reconcile.
+struct NotLeading;
+
+/// After losing the lease mid-reconcile: the status is not written, and is kept as
+/// sent-but-unknown so that the next leader's totals (built on the object's stored
+/// status) or this agent's own, if it leads again, count this poll once.
+fn lost_lease<C>(ctx: &Context<C>, key: &Key, status: IndustrialPLCStatus) -> Action {
+    tracing::info!("{key}: no longer the leader; status not written");
+    ctx.memory().unstored(&key.uid, status);
+    Action::await_change()
 }
 
 /// After a failed reconcile: retry after the object's next backoff delay.
@@ -270,7 +299,8 @@ pub async fn run<C: Connector + 'static>(
     let (reader, writer) = reflector::store();
     let objects = reflector(writer, watcher(api, watch).modify(trim_for_cache)).applied_objects();
     let controller = Controller::for_stream(objects, reader)
-        .with_config(controller::Config::default().concurrency(concurrency));
+        .with_config(controller::Config::default().concurrency(concurrency))
+        .reconcile_all_on(ctx.leadership().gains());
     ctx.store = Some(controller.store());
     controller
         .graceful_shutdown_on(shutdown)

@@ -15,6 +15,9 @@
 //!   (pure).
 //! - [`events`]: the events published (deciding is pure).
 //! - [`backoff`]: the retry policy.
+//! - [`election`], [`lease`], [`leadership`]: `--leader-elect`: the election on a
+//!   Lease (API calls), its decisions (pure), and the deadline every device write,
+//!   status patch and event is checked against.
 //!
 //! Scheduling: after a successful reconcile the PLC is polled again after
 //! `pollIntervalSecs`; after a device failure after 5 s doubling to 5 min with
@@ -28,10 +31,15 @@
 pub mod backoff;
 pub mod context;
 pub mod controller;
+pub mod election;
 mod error;
 pub mod events;
+pub mod leadership;
+pub mod lease;
 pub mod status;
 
+#[cfg(test)]
+mod election_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
@@ -41,3 +49,4 @@ pub use backoff::Backoff;
 pub use context::{Context, MANAGER};
 pub use controller::{error_policy, reconcile, run};
 pub use error::Error;
+pub use leadership::{Gated, Leadership};

@@ -224,6 +224,23 @@ fn without_managed_fields(plc: &IndustrialPLC) -> IndustrialPLC {
     plc
 }
 
+/// Whether the Lease of `fabctl agent --leader-elect` can be read, so that a missing
+/// permission is a clear error at start rather than an agent that never leads. A
+/// Lease that does not exist yet is fine: the first replica creates it.
+pub async fn check_lease(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<(), ClusterError> {
+    let api: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), namespace);
+    bounded(timeout, api.get_opt(name))
+        .await
+        .map(drop)
+        .map_err(|e| cluster_error(e, None))
+}
+
 /// Runs one request, giving up after `timeout`.
 async fn bounded<T>(
     timeout: Duration,
@@ -267,5 +284,67 @@ fn cluster_error(failure: Failure, object: Option<(&str, &str)>) -> ClusterError
             ClusterError::Unreachable { source }
         }
         Failure::Api(source) => ClusterError::Request { source },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::api_server::{self, status_error};
+    use http::Method;
+
+    const LEASE: &str = "/apis/coordination.k8s.io/v1/namespaces/fabctl-system/leases/fabctl-agent";
+
+    #[tokio::test]
+    async fn a_lease_the_agent_may_not_read_is_a_clear_error_at_start() {
+        let (client, mut server) = api_server::client();
+        let check = tokio::spawn(async move {
+            check_lease(
+                &client,
+                "fabctl-system",
+                "fabctl-agent",
+                Duration::from_secs(5),
+            )
+            .await
+        });
+        let message = "leases.coordination.k8s.io \"fabctl-agent\" is forbidden: User \"system:serviceaccount:fabctl-system:fabctl-agent\" cannot get resource \"leases\"";
+        server
+            .expect(
+                Method::GET,
+                LEASE,
+                403,
+                status_error(403, "Forbidden", message),
+            )
+            .await;
+        let error = check.await.unwrap().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the Kubernetes API refused the request: {message} (check your credentials and RBAC)"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lease_not_created_yet_is_fine() {
+        let (client, mut server) = api_server::client();
+        let check = tokio::spawn(async move {
+            check_lease(
+                &client,
+                "fabctl-system",
+                "fabctl-agent",
+                Duration::from_secs(5),
+            )
+            .await
+        });
+        server
+            .expect(
+                Method::GET,
+                LEASE,
+                404,
+                status_error(404, "NotFound", "not found"),
+            )
+            .await;
+        assert!(check.await.unwrap().is_ok());
     }
 }

@@ -5,16 +5,21 @@
 //! is read-only; the log collector keeps them). The cluster comes from kubeconfig or
 //! the pod's service account; the agent lists the resources once before watching, so
 //! a missing cluster, CRD or permission is a clear error at start, not a log loop.
+//! With `--leader-elect` (the Lease must be readable at start, too) the agent writes
+//! only while it holds the Lease ([`crate::agent::election`]); on a graceful stop it
+//! releases it after the reconciles in flight.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use k8s_openapi::api::coordination::v1::Lease;
 use kube::Client;
 use kube::api::Api;
 use kube::runtime::watcher;
 
-use crate::agent::{self, Context};
+use crate::agent::lease::Timing;
+use crate::agent::{self, Context, Leadership, election};
 use crate::cli::{AgentArgs, GlobalArgs};
 use crate::cluster::Scope;
 use crate::device::modbus::ModbusConnector;
@@ -42,6 +47,7 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     let signals =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
     let client = connect().await?;
+    let candidate = args.leader_elect.then(|| candidate(&client, args));
     let scope = Scope {
         namespace: args.namespace.clone(),
         all_namespaces: args.namespace.is_none(),
@@ -50,6 +56,9 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     let found = crate::cluster::list(&client, &scope, STARTUP_TIMEOUT)
         .await?
         .len();
+    if let Some(c) = &candidate {
+        crate::cluster::check_lease(&client, &c.namespace, &c.lease, STARTUP_TIMEOUT).await?;
+    }
     let api: Api<IndustrialPLC> = match &args.namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
@@ -71,11 +80,21 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     })?;
     let server = tokio::spawn(server);
     let audit = open_audit(args)?;
+    let lease_client = client.clone();
     let mut context = Context::new(client, ModbusConnector, metrics, Arc::new(audit));
     // Devices are read and written as every other command does.
     context.read = super::setup::Setup::defaults(global).read_options();
     context.conflict_after = args.conflict_after;
     context.status_heartbeat = args.status_heartbeat;
+    let (stop_election, election_stopped) = tokio::sync::oneshot::channel::<()>();
+    let election = candidate.clone().map(|candidate| {
+        let leadership = Leadership::elected();
+        context.lead_with(leadership.clone());
+        let api: Api<Lease> = Api::namespaced(lease_client, &candidate.namespace);
+        tokio::spawn(election::elect(api, candidate, leadership, async {
+            let _ = election_stopped.await;
+        }))
+    });
 
     let (signalled, signal) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -98,11 +117,37 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     eprintln!(
         "agent: watching IndustrialPLCs in {place}{selector} ({found} now); metrics on http://{bound}/metrics; Ctrl-C or SIGTERM stops after the reconciles in flight"
     );
+    if let Some(c) = &candidate {
+        eprintln!(
+            "agent: electing a leader on Lease {}/{} as {}; writing only while holding it",
+            c.namespace, c.lease, c.identity
+        );
+    }
     agent::run(api, watch, context, args.parallelism, shutdown).await;
+    // The reconciles have finished: the Lease may be released.
+    let _ = stop_election.send(());
+    if let Some(election) = election {
+        let _ = election.await;
+    }
     let _ = stop_metrics.send(());
     let _ = server.await;
     eprintln!("stopped");
     Ok(Outcome::Success)
+}
+
+/// `--leader-elect`: this replica in the election of its shard.
+fn candidate(client: &Client, args: &AgentArgs) -> election::Candidate {
+    election::Candidate {
+        lease: args.lease_name.clone().unwrap_or_else(|| {
+            election::default_lease_name(args.namespace.as_deref(), args.selector.as_deref())
+        }),
+        namespace: args
+            .lease_namespace
+            .clone()
+            .unwrap_or_else(|| client.default_namespace().to_owned()),
+        identity: election::identity(),
+        timing: Timing::of(args.lease_duration),
+    }
 }
 
 /// A client for kubeconfig's cluster or the pod's, with kube's default timeouts

@@ -127,10 +127,27 @@ fn the_agent_role_grants_exactly_what_the_agent_needs() {
         .iter()
         .map(|d| d["kind"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(kinds.iter().filter(|k| k.ends_with("Role")).count(), 1);
+    assert_eq!(kinds.iter().filter(|k| k.ends_with("Role")).count(), 2);
     assert_eq!(
         kinds.iter().filter(|k| k.ends_with("RoleBinding")).count(),
-        1
+        2
+    );
+    // Leader election: one Lease per shard, only in the agent's namespace.
+    let election = find("Role", "fabctl-agent-leader-election");
+    assert_eq!(election["metadata"]["namespace"], "fabctl-system");
+    assert_eq!(
+        election["rules"],
+        json!([{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                "verbs": ["get", "create", "update"]}])
+    );
+    let election = find("RoleBinding", "fabctl-agent-leader-election");
+    assert_eq!(
+        election["roleRef"],
+        json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "fabctl-agent-leader-election"})
+    );
+    assert_eq!(
+        election["subjects"],
+        json!([{"kind": "ServiceAccount", "name": "fabctl-agent", "namespace": "fabctl-system"}])
     );
     let binding = find("ClusterRoleBinding", "fabctl-agent");
     assert_eq!(
@@ -148,9 +165,11 @@ fn the_agent_role_grants_exactly_what_the_agent_needs() {
 fn the_agent_runs_locked_down_with_probes_and_limits() {
     let deployment = find("Deployment", "fabctl-agent");
     let spec = &deployment["spec"];
+    // Two replicas, one leader: a rollout starts the new pod before it stops the old.
+    assert_eq!(spec["replicas"], 2);
     assert_eq!(
-        spec["strategy"]["type"], "Recreate",
-        "never two agents at once"
+        spec["strategy"],
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}})
     );
     let pod = &spec["template"]["spec"];
     assert_eq!(pod["serviceAccountName"], "fabctl-agent");
@@ -166,8 +185,14 @@ fn the_agent_runs_locked_down_with_probes_and_limits() {
             "--metrics-addr",
             "0.0.0.0:9090",
             "--audit-log",
-            "-"
+            "-",
+            "--leader-elect"
         ])
+    );
+    assert_eq!(
+        container["env"],
+        json!([{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]),
+        "the identity in the Lease"
     );
     assert_eq!(container["securityContext"], locked_down());
     assert_eq!(
