@@ -171,7 +171,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__agent)
-            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --conflict-after --filename --color --output --verbose --quiet --help --version"
+            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --conflict-after --lock-dir --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -209,6 +209,10 @@ _fabctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --filename)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -237,7 +241,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__apply)
-            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --audit-log --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --audit-log --target --parallelism --lock-dir --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +260,10 @@ _fabctl() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -841,7 +849,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__plan)
-            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --target --parallelism --lock-dir --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -860,6 +868,10 @@ _fabctl() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -891,7 +903,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__reconcile)
-            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --conflict-after --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --conflict-after --target --parallelism --lock-dir --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,6 +930,10 @@ _fabctl() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

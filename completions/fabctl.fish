@@ -92,6 +92,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l out -d 'Save the 
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l junit -d 'Also write a JUnit XML report to FILE: a test suite per PLC, a test case per register' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''
@@ -109,6 +110,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l max-changes -d '
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l audit-log -d 'Append one JSON line per register write here ("-" for stderr) [default: $XDG_STATE_HOME/fabctl/audit.jsonl]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''
@@ -139,6 +141,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l audit-log -d
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l conflict-after -d 'Stop writing a register corrected in N consecutive ticks: another writer owns it (0: never stop; --schedule only)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''
@@ -157,6 +160,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l metrics-addr -d 
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l audit-log -d 'Append one JSON line per register write here [default: "-", standard error]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l parallelism -d 'PLCs reconciled at once (PLCs behind one endpoint always take turns)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l conflict-after -d 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''

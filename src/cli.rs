@@ -134,6 +134,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = crate::engine::observe::DEFAULT_FLEET_PARALLELISM as u32,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub parallelism: u32,
+    #[command(flatten)]
+    pub access: DeviceAccessArgs,
+}
+
+/// How the commands that talk to devices guard that access on this host.
+#[derive(Args, Debug, Clone)]
+pub struct DeviceAccessArgs {
+    /// Directory of the per-device write locks, yours only (created 0700)
+    /// [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]
+    #[arg(long, value_name = "DIR", env = "FABCTL_LOCK_DIR")]
+    pub lock_dir: Option<PathBuf>,
 }
 
 /// `fabctl plan`.
@@ -285,6 +296,8 @@ pub struct AgentArgs {
     /// Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)
     #[arg(long, value_name = "N", default_value_t = crate::engine::conflict::DEFAULT_AFTER)]
     pub conflict_after: u32,
+    #[command(flatten)]
+    pub access: DeviceAccessArgs,
 }
 
 /// `fabctl show`.

@@ -28,6 +28,7 @@ use crate::outcome::Outcome;
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> {
+    super::setup::guard_access(&args.access);
     // Before the runtime's first reconcile: its buffers never pin the cache's pages.
     let off_heap = crate::process::heap::keep_buffers_off_the_heap();
     tracing::debug!(

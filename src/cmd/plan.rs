@@ -10,6 +10,7 @@ use super::setup::Setup;
 
 /// Runs `plan`.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, Error> {
+    super::setup::guard_access(&args.run.access);
     let setup = Setup::new(global, &args.run);
     let plcs = setup.fleet()?;
     let runtime = super::runtime()?;

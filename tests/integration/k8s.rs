@@ -81,6 +81,16 @@ fn pod_security_context() -> Value {
     })
 }
 
+/// The emptyDir of a pod's writable runtime files (the write locks).
+fn run_volume() -> Value {
+    json!({"name": "run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}})
+}
+
+/// Where a pod's fabctl keeps its write locks: a directory it creates on the emptyDir.
+fn lock_dir_env() -> Value {
+    json!([{"name": "FABCTL_LOCK_DIR", "value": "/run/fabctl/locks"}])
+}
+
 #[test]
 fn every_manifest_parses_and_lives_in_fabctl_system() {
     for doc in documents() {
@@ -170,6 +180,13 @@ fn the_agent_runs_locked_down_with_probes_and_limits() {
         ])
     );
     assert_eq!(container["securityContext"], locked_down());
+    // The root filesystem is read-only: the write locks live on an emptyDir.
+    assert_eq!(
+        container["volumeMounts"],
+        json!([{"name": "run", "mountPath": "/run/fabctl"}])
+    );
+    assert_eq!(pod["volumes"], json!([run_volume()]));
+    assert_eq!(container["env"], lock_dir_env());
     assert_eq!(
         container["ports"],
         json!([{"name": "metrics", "containerPort": 9090, "protocol": "TCP"}])
@@ -231,12 +248,19 @@ fn the_cronjob_never_overlaps_and_enforces_the_configmap_once_per_run() {
     assert_eq!(container["securityContext"], locked_down());
     assert_eq!(
         container["volumeMounts"],
-        json!([{"name": "manifests", "mountPath": "/manifests", "readOnly": true}])
+        json!([
+            {"name": "manifests", "mountPath": "/manifests", "readOnly": true},
+            {"name": "run", "mountPath": "/run/fabctl"}
+        ])
     );
     assert_eq!(
         pod["volumes"],
-        json!([{"name": "manifests", "configMap": {"name": "plant-manifests"}}])
+        json!([
+            {"name": "manifests", "configMap": {"name": "plant-manifests"}},
+            run_volume()
+        ])
     );
+    assert_eq!(container["env"], lock_dir_env());
     // The command line the CronJob runs is one fabctl accepts.
     let out = run(&[
         "reconcile",
