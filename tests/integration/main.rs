@@ -18,6 +18,7 @@ mod k8s;
 mod locks;
 mod monitoring;
 mod plan_apply;
+mod rbac;
 mod reconcile;
 mod sim;
 mod soak;
