@@ -171,7 +171,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__agent)
-            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --conflict-after --lock-dir --filename --color --output --verbose --quiet --help --version"
+            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --conflict-after --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,6 +213,10 @@ _fabctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --allow-devices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --filename)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -241,7 +245,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__apply)
-            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --audit-log --target --parallelism --lock-dir --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --audit-log --target --parallelism --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -264,6 +268,10 @@ _fabctl() {
                     return 0
                     ;;
                 --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-devices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -849,7 +857,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__plan)
-            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --target --parallelism --lock-dir --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --target --parallelism --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -872,6 +880,10 @@ _fabctl() {
                     return 0
                     ;;
                 --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-devices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -903,7 +915,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__reconcile)
-            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --conflict-after --target --parallelism --lock-dir --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --conflict-after --target --parallelism --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -934,6 +946,10 @@ _fabctl() {
                     return 0
                     ;;
                 --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-devices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -93,6 +93,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l junit -d 'Also wr
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''
@@ -111,6 +112,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l audit-log -d 'Ap
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''
@@ -142,6 +144,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l conflict-aft
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''
@@ -161,6 +164,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l audit-log -d 'Ap
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l parallelism -d 'PLCs reconciled at once (PLCs behind one endpoint always take turns)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l conflict-after -d 'Stop writing a register corrected in N consecutive reconciles: another writer owns it (0: never stop)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output: auto = on a terminal and NO_COLOR unset' -r -f -a "auto\t''
 always\t''

@@ -208,9 +208,10 @@ impl<'a> Setup<'a> {
     }
 }
 
-/// Sets how this process guards device access (`--lock-dir`), before any device is
-/// contacted.
+/// Sets how this process guards device access (`--lock-dir`, `--allow-devices`),
+/// before any device is contacted.
 pub fn guard_access(access: &DeviceAccessArgs) {
+    crate::device::allow::restrict(&access.allow_devices);
     if let Some(dir) = &access.lock_dir {
         crate::engine::lock::choose_dir(dir.clone());
     }

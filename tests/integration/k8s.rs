@@ -326,3 +326,52 @@ fn the_dockerfile_builds_locked_and_runs_as_nonroot_on_a_small_base() {
     assert!(dockerfile.contains("\nUSER 65532:65532\n"));
     assert!(dockerfile.contains("\nENTRYPOINT [\"fabctl\"]\n"));
 }
+
+#[test]
+fn the_network_policy_lets_fabctl_reach_only_devices_the_api_server_and_dns() {
+    let policy = find("NetworkPolicy", "fabctl");
+    let spec = &policy["spec"];
+    assert_eq!(spec["policyTypes"], json!(["Ingress", "Egress"]));
+    // It covers the agent's pods and the CronJob's.
+    let selector = spec["podSelector"]["matchLabels"].as_object().unwrap();
+    for labels in [
+        &find("Deployment", "fabctl-agent")["spec"]["template"]["metadata"]["labels"],
+        &find("CronJob", "fabctl-reconcile")["spec"]["jobTemplate"]["spec"]["template"]["metadata"]
+            ["labels"],
+    ] {
+        for (key, value) in selector {
+            assert_eq!(&labels[key], value, "{labels}");
+        }
+    }
+    assert_eq!(
+        spec["ingress"],
+        json!([{"ports": [{"port": 9090, "protocol": "TCP"}]}])
+    );
+    let ports = |rule: &Value| -> Vec<(i64, String)> {
+        rule["ports"]
+            .as_array()
+            .unwrap_or_else(|| panic!("an egress rule open to every port: {rule}"))
+            .iter()
+            .map(|p| {
+                (
+                    p["port"].as_i64().unwrap(),
+                    p["protocol"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let egress = spec["egress"].as_array().unwrap();
+    let tcp = |port| (port, "TCP".to_owned());
+    assert_eq!(
+        egress.iter().map(ports).collect::<Vec<_>>(),
+        [
+            vec![tcp(502), tcp(802)],
+            vec![tcp(443), tcp(6443)],
+            vec![(53, "UDP".to_owned()), tcp(53)]
+        ]
+    );
+    assert_eq!(
+        egress[0]["to"],
+        json!([{"ipBlock": {"cidr": "10.0.0.0/16"}}])
+    );
+}
