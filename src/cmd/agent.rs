@@ -42,6 +42,13 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     // Before anything announces itself: a SIGTERM from then on is always graceful.
     let signals =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
+    // Device connections (up to --parallelism at once) keep their descriptors, whatever
+    // connects to the metrics server.
+    let parallelism = usize::from(args.parallelism);
+    crate::process::limits::ensure(&crate::process::limits::Need::clients(
+        parallelism,
+        parallelism,
+    ))?;
     let client = connect().await?;
     let scope = Scope {
         namespace: args.namespace.clone(),

@@ -174,6 +174,10 @@ fn open_dir(dir: &Path) -> Result<OwnedFd, LockError> {
             uid,
         });
     }
+    #[allow(
+        clippy::useless_conversion,
+        reason = "st_mode is a u16 on some systems"
+    )]
     let mode = u32::from(stat.st_mode) & 0o7777;
     if mode & 0o022 != 0 {
         return Err(LockError::DirOpenToOthers {

@@ -15,6 +15,7 @@ mod hostile;
 mod import;
 mod interop;
 mod k8s;
+mod listeners;
 mod locks;
 mod monitoring;
 mod plan_apply;
