@@ -53,7 +53,7 @@ pub fn dir() -> PathBuf {
 }
 
 /// The lock file's name of a device (its identity, port and unit id).
-pub fn file_name(host: &str, port: u16, unit: u8) -> String {
+fn file_name(host: &str, port: u16, unit: u8) -> String {
     // One device under two spellings (a name and its address) is one lock.
     let host: String = crate::device::endpoint::identity(host)
         .chars()
