@@ -189,7 +189,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__agent)
-            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --conflict-after --status-heartbeat --leader-elect --lease-name --lease-namespace --lease-duration --filename --color --output --verbose --quiet --help --version"
+            opts="-n -A -l -f -o -v -q -h -V --namespace --all-namespaces --selector --metrics-addr --audit-log --parallelism --conflict-after --status-heartbeat --leader-elect --lease-name --lease-namespace --lease-duration --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,6 +243,14 @@ _fabctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-devices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --filename)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -271,7 +279,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__apply)
-            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --verify-key --require-approvals --audit-log --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --auto-approve --ignore-windows --max-changes --verify-key --require-approvals --audit-log --target --parallelism --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -298,6 +306,14 @@ _fabctl() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-devices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1035,7 +1051,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__plan)
-            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --sign-key --revert --audit-log --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --out --detailed-exitcode --ignore-windows --junit --sign-key --revert --audit-log --target --parallelism --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1069,6 +1085,14 @@ _fabctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-devices)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --filename)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1097,7 +1121,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__reconcile)
-            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --conflict-after --target --parallelism --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --schedule --once --metrics-addr --audit-log --conflict-after --target --parallelism --lock-dir --allow-devices --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1124,6 +1148,14 @@ _fabctl() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-devices)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -98,6 +98,8 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l revert -d 'Plan p
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l audit-log -d 'The audit log --revert reads [default: $XDG_STATE_HOME/fabctl/audit.jsonl]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand plan" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
@@ -117,6 +119,8 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l require-approval
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l audit-log -d 'Append one JSON line per register write here ("-" for stderr) [default: $XDG_STATE_HOME/fabctl/audit.jsonl]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand apply" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
@@ -182,6 +186,8 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l audit-log -d
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l conflict-after -d 'Stop writing a register corrected in N consecutive ticks: another writer owns it (0: never stop; --schedule only)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l target -d 'Only these PLCs or registers: NAME, NAMESPACE/NAME, NAME/REGISTER or NAMESPACE/NAME/REGISTER; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l parallelism -d 'Endpoints (host:port) talked to at once' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand reconcile" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
@@ -204,6 +210,8 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l status-heartbeat
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lease-name -d 'Name of the Lease [default: fabctl-agent, plus the namespace and selector watched]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lease-namespace -d 'Namespace of the Lease [default: the agent\'s own]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lease-duration -d 'How long a standby waits for a leader that stopped renewing; the leader stops writing after two thirds of it' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l lock-dir -d 'Directory of the per-device write locks, yours only (created 0700) [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l allow-devices -d 'Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand agent" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''

@@ -214,6 +214,25 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = crate::engine::observe::DEFAULT_FLEET_PARALLELISM as u32,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub parallelism: u32,
+    #[command(flatten)]
+    pub access: DeviceAccessArgs,
+}
+
+/// How the commands that talk to devices guard that access on this host.
+#[derive(Args, Debug, Clone)]
+pub struct DeviceAccessArgs {
+    /// Directory of the per-device write locks, yours only (created 0700)
+    /// [default: $XDG_RUNTIME_DIR/fabctl, else $TMPDIR/fabctl-<uid>]
+    #[arg(long, value_name = "DIR", env = "FABCTL_LOCK_DIR")]
+    pub lock_dir: Option<PathBuf>,
+    /// Connect only to devices in these networks, e.g. 10.0.0.0/16,192.168.7.0/24; a PLC outside is a device error [default: any]
+    #[arg(
+        long,
+        value_name = "CIDR,...",
+        env = "FABCTL_ALLOW_DEVICES",
+        value_delimiter = ','
+    )]
+    pub allow_devices: Vec<crate::device::allow::Network>,
 }
 
 /// `fabctl plan`.
@@ -402,6 +421,8 @@ pub struct AgentArgs {
     /// How long a standby waits for a leader that stopped renewing; the leader stops writing after two thirds of it
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = lease_duration, requires = "leader_elect")]
     pub lease_duration: std::time::Duration,
+    #[command(flatten)]
+    pub access: DeviceAccessArgs,
 }
 
 /// `--lease-duration`: a duration of at least one second (the Lease counts seconds).
@@ -766,6 +787,46 @@ mod tests {
             assert_eq!(conflict_after(&["--conflict-after", "5"]), 5, "{command}");
         }
         assert!(Cli::try_parse_from(["fabctl", "agent", "--conflict-after", "-1"]).is_err());
+    }
+
+    #[test]
+    fn device_access_flags_parse_on_every_command_that_talks_to_devices() {
+        for command in ["plan", "apply", "agent"] {
+            let cli = Cli::try_parse_from([
+                "fabctl",
+                command,
+                "--allow-devices",
+                "10.0.0.0/16,192.168.7.0/24",
+                "--allow-devices",
+                "10.9.0.5",
+                "--lock-dir",
+                "/run/fabctl/locks",
+            ])
+            .unwrap();
+            let access = match cli.command {
+                Command::Plan(a) => a.run.access,
+                Command::Apply(a) => a.run.access,
+                Command::Agent(a) => a.access,
+                _ => panic!("{command} expected"),
+            };
+            let allowed: Vec<String> = access.allow_devices.iter().map(|n| n.to_string()).collect();
+            assert_eq!(
+                allowed,
+                ["10.0.0.0/16", "192.168.7.0/24", "10.9.0.5/32"],
+                "{command}"
+            );
+            assert_eq!(access.lock_dir, Some(PathBuf::from("/run/fabctl/locks")));
+        }
+        assert!(
+            Cli::try_parse_from(["fabctl", "agent", "--allow-devices", "10.0.0.5/16"]).is_err()
+        );
+        let Command::Agent(args) = Cli::try_parse_from(["fabctl", "agent"]).unwrap().command else {
+            panic!("agent expected")
+        };
+        assert!(
+            args.access.allow_devices.is_empty(),
+            "no allowlist by default"
+        );
     }
 
     #[test]

@@ -37,6 +37,7 @@ use prometheus_client::registry::Registry;
 
 use crate::engine::apply::{ApplyReport, Outcome};
 use crate::engine::plan::{Action, Plan};
+use crate::process::listener::{Bounded, IDLE_TIMEOUT, MAX_CONNECTIONS};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RegisterLabels {
@@ -391,8 +392,9 @@ pub fn prometheus_text(openmetrics: &str) -> String {
 /// The content type of [`Metrics::render`].
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Serves `/metrics` and `/healthz` on `addr` until `shutdown` resolves. Returns the
-/// bound address (useful with port 0) and the server future to spawn.
+/// Serves `/metrics` and `/healthz` on `addr` until `shutdown` resolves, with the
+/// connection cap and idle timeout of [`crate::process::listener`]. Returns the bound
+/// address (useful with port 0) and the server future to spawn.
 pub async fn serve(
     addr: SocketAddr,
     metrics: Arc<Metrics>,
@@ -423,6 +425,7 @@ pub async fn serve(
             }),
         );
     let server = async move {
+        let listener = Bounded::new(listener, MAX_CONNECTIONS, IDLE_TIMEOUT);
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

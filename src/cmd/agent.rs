@@ -33,6 +33,7 @@ use crate::outcome::Outcome;
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn run(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> {
+    super::setup::guard_access(&args.access);
     // Before the runtime's first reconcile: its buffers never pin the cache's pages.
     let off_heap = crate::process::heap::keep_buffers_off_the_heap();
     tracing::debug!(
@@ -46,6 +47,13 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
     // Before anything announces itself: a SIGTERM from then on is always graceful.
     let signals =
         crate::process::signal::Shutdown::install().map_err(|source| Error::Runtime { source })?;
+    // Device connections (up to --parallelism at once) keep their descriptors, whatever
+    // connects to the metrics server.
+    let parallelism = usize::from(args.parallelism);
+    crate::process::limits::ensure(&crate::process::limits::Need::clients(
+        parallelism,
+        parallelism,
+    ))?;
     let client = connect().await?;
     let candidate = args.leader_elect.then(|| candidate(&client, args));
     let scope = Scope {

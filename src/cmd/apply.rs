@@ -24,6 +24,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
     if interactive && !std::io::stdin().is_terminal() {
         return Err(Error::NoApproval);
     }
+    setup::guard_access(&args.run.access);
     let setup = Setup::new(global, &args.run);
     let runtime = super::runtime()?;
     let saved = match &args.planfile {

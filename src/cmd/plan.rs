@@ -12,6 +12,7 @@ use super::setup::{self, Setup};
 
 /// Runs `plan`.
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Outcome, Error> {
+    super::setup::guard_access(&args.run.access);
     let sign_key = match (&args.sign_key, &args.out) {
         (Some(_), None) => return Err(Error::SignWithoutOut),
         (Some(path), Some(_)) => Some(signing::read_signing_key(path)?),

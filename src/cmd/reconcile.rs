@@ -29,6 +29,7 @@ use crate::schedule::cron::{Cron, CronError, Fields};
 use super::setup::{self, Setup};
 
 pub fn run(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Error> {
+    setup::guard_access(&args.run.access);
     let runtime = super::runtime()?;
     if args.once {
         return runtime.block_on(once(global, args));

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use crate::cli::{GlobalArgs, OutputFormat, RunArgs};
+use crate::cli::{DeviceAccessArgs, GlobalArgs, OutputFormat, RunArgs};
 use crate::device::{Connector, Session, endpoint};
 use crate::engine::apply::{self, ApplyReport, ResultSink};
 use crate::engine::audit::{self, AuditLog};
@@ -229,6 +229,15 @@ impl<'a> Setup<'a> {
         conflicts: Option<&mut Conflicts>,
     ) -> TickReport {
         reconcile::tick_with(connector, plcs, self.read, sink, metrics, conflicts).await
+    }
+}
+
+/// Sets how this process guards device access (`--lock-dir`, `--allow-devices`),
+/// before any device is contacted.
+pub fn guard_access(access: &DeviceAccessArgs) {
+    crate::device::allow::restrict(&access.allow_devices);
+    if let Some(dir) = &access.lock_dir {
+        crate::engine::lock::choose_dir(dir.clone());
     }
 }
 

@@ -7,6 +7,7 @@
 //! (the PLC answered "no") are different types all the way up: an exception is an
 //! answer and is never retried.
 
+pub mod allow;
 pub mod batch;
 pub mod endpoint;
 pub mod memory;

@@ -37,6 +37,12 @@ impl Connector for ModbusConnector {
                 .collect();
             let mut last = format!("{host} resolves to no address");
             for addr in addrs {
+                // `--allow-devices`: checked on the address itself, just before
+                // connecting, so no name resolves around it.
+                if let Err(outside) = super::allow::check(addr.ip()) {
+                    last = outside.to_string();
+                    continue;
+                }
                 match tokio::net::TcpStream::connect(addr).await {
                     Ok(stream) => {
                         let _ = stream.set_nodelay(true);

@@ -9,8 +9,9 @@
 use std::fmt;
 
 /// Descriptors kept for everything that is not a device connection: standard streams,
-/// manifest files, the audit log, the metrics server, the runtime's own.
-pub const RESERVED: u64 = 64;
+/// manifest files, the audit log, the metrics server and every connection it may
+/// serve ([`super::listener::MAX_CONNECTIONS`]), the runtime's own.
+pub const RESERVED: u64 = 64 + super::listener::MAX_CONNECTIONS as u64;
 
 /// Connections the simulator expects at once per listener, at most (clients read a
 /// fleet a bounded number of endpoints at a time).
@@ -167,7 +168,7 @@ mod tests {
         let e = decide(&need, Some(256), Some(512)).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "talking to 1000 endpoints, 1000 at a time needs about 1064 open files, but the hard limit of this process is 512: lower --parallelism, or raise the hard limit (`ulimit -Hn`, systemd `LimitNOFILE=`, the container runtime's `nofile` ulimit)"
+            "talking to 1000 endpoints, 1000 at a time needs about 1128 open files, but the hard limit of this process is 512: lower --parallelism, or raise the hard limit (`ulimit -Hn`, systemd `LimitNOFILE=`, the container runtime's `nofile` ulimit)"
         );
     }
 

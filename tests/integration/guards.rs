@@ -249,3 +249,79 @@ async fn two_concurrent_applies_never_lose_an_update_silently() {
         "exactly one write reached the device"
     );
 }
+
+/// A PLC on 127.0.0.2, served there.
+async fn plant_on_127_0_0_2() -> Plant {
+    let template = plant("").replace("127.0.0.1", "127.0.0.2");
+    Plant::start_with(&template, |config| {
+        for endpoint in &mut config.endpoints {
+            endpoint.listen.set_ip("127.0.0.2".parse().unwrap());
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plc_outside_allow_devices_is_never_connected_to() {
+    let plant = plant_on_127_0_0_2().await;
+    drift(&plant);
+    for (command, allowed) in [
+        (
+            &[
+                "plan",
+                "--detailed-exitcode",
+                "--allow-devices",
+                "127.0.0.1/32",
+            ][..],
+            "127.0.0.1/32",
+        ),
+        (
+            &["apply", "--auto-approve", "--allow-devices", "127.0.0.1/32"][..],
+            "127.0.0.1/32",
+        ),
+        (
+            &[
+                "reconcile",
+                "--once",
+                "--allow-devices",
+                "10.0.0.0/16,127.0.0.1",
+            ][..],
+            "10.0.0.0/16,127.0.0.1/32",
+        ),
+    ] {
+        let out = plant.fabctl(command).await;
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains(&format!(
+                "127.0.0.2 is outside --allow-devices {allowed}: not connected"
+            )),
+            "{command:?}: {}",
+            stdout(&out)
+        );
+    }
+    assert_eq!(plant.sim.total_connections(), 0);
+    assert_eq!(plant.sim.total_requests(), 0);
+
+    // Inside the allowlist, the PLC is enforced as without one.
+    let out = plant
+        .fabctl(&["apply", "--auto-approve", "--allow-devices", "127.0.0.0/8"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        plant.sim.read_words("default/press", Holding, 0, 1),
+        Some(vec![5])
+    );
+}
+
+#[test]
+fn allow_devices_refuses_a_network_that_is_not_one_before_any_traffic() {
+    let out = crate::support::run(&["plan", "--allow-devices", "10.0.0.5/16", "-f", "manifests"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "invalid value '10.0.0.5/16' for '--allow-devices <CIDR,...>': 10.0.0.5/16 has bits set beyond its prefix: did you mean 10.0.0.0/16?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

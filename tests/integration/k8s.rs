@@ -1,5 +1,5 @@
 //! `k8s/`: every manifest parses, and the properties that keep a plant safe hold:
-//! least-privilege RBAC, locked-down pods with probes, a CronJob that never overlaps,
+//! locked-down pods with probes, a CronJob that never overlaps,
 //! kustomizations that list every file, samples that validate, a small non-root image.
 
 use std::collections::BTreeSet;
@@ -34,7 +34,7 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 /// Every Kubernetes object under k8s/. Every YAML file must parse; documents that
 /// are not objects (Prometheus rules and scrape configuration in `monitoring/`) are
 /// left out.
-fn documents() -> Vec<Value> {
+pub(crate) fn documents() -> Vec<Value> {
     let files = yaml_files(&root().join("k8s"));
     assert!(!files.is_empty());
     files
@@ -50,7 +50,7 @@ fn documents() -> Vec<Value> {
 }
 
 /// The one document of `kind` named `name`.
-fn find(kind: &str, name: &str) -> Value {
+pub(crate) fn find(kind: &str, name: &str) -> Value {
     let found: Vec<Value> = documents()
         .into_iter()
         .filter(|d| d["kind"] == kind && d["metadata"]["name"] == name)
@@ -81,6 +81,16 @@ fn pod_security_context() -> Value {
     })
 }
 
+/// The emptyDir of a pod's writable runtime files (the write locks).
+fn run_volume() -> Value {
+    json!({"name": "run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}})
+}
+
+/// Where a pod's fabctl keeps its write locks: a directory it creates on the emptyDir.
+fn lock_dir_env() -> Value {
+    json!([{"name": "FABCTL_LOCK_DIR", "value": "/run/fabctl/locks"}])
+}
+
 #[test]
 fn every_manifest_parses_and_lives_in_fabctl_system() {
     for doc in documents() {
@@ -109,30 +119,7 @@ fn every_manifest_parses_and_lives_in_fabctl_system() {
 }
 
 #[test]
-fn the_agent_role_grants_exactly_what_the_agent_needs() {
-    let role = find("ClusterRole", "fabctl-agent");
-    assert_eq!(
-        role["rules"],
-        json!([
-            {"apiGroups": ["fabgitops.io"], "resources": ["industrialplcs"],
-             "verbs": ["get", "list", "watch", "patch"]},
-            {"apiGroups": ["fabgitops.io"], "resources": ["industrialplcs/status"],
-             "verbs": ["patch"]},
-            {"apiGroups": ["events.k8s.io"], "resources": ["events"],
-             "verbs": ["create", "patch"]}
-        ])
-    );
-    // Nothing else grants anything.
-    let kinds: Vec<String> = documents()
-        .iter()
-        .map(|d| d["kind"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(kinds.iter().filter(|k| k.ends_with("Role")).count(), 2);
-    assert_eq!(
-        kinds.iter().filter(|k| k.ends_with("RoleBinding")).count(),
-        2
-    );
-    // Leader election: one Lease per shard, only in the agent's namespace.
+fn the_leader_election_role_grants_only_leases_in_the_agent_namespace() {
     let election = find("Role", "fabctl-agent-leader-election");
     assert_eq!(election["metadata"]["namespace"], "fabctl-system");
     assert_eq!(
@@ -149,16 +136,6 @@ fn the_agent_role_grants_exactly_what_the_agent_needs() {
         election["subjects"],
         json!([{"kind": "ServiceAccount", "name": "fabctl-agent", "namespace": "fabctl-system"}])
     );
-    let binding = find("ClusterRoleBinding", "fabctl-agent");
-    assert_eq!(
-        binding["roleRef"],
-        json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "fabctl-agent"})
-    );
-    assert_eq!(
-        binding["subjects"],
-        json!([{"kind": "ServiceAccount", "name": "fabctl-agent", "namespace": "fabctl-system"}])
-    );
-    find("ServiceAccount", "fabctl-agent");
 }
 
 #[test]
@@ -189,12 +166,20 @@ fn the_agent_runs_locked_down_with_probes_and_limits() {
             "--leader-elect"
         ])
     );
-    assert_eq!(
-        container["env"],
-        json!([{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]),
-        "the identity in the Lease"
-    );
+    // The identity in the Lease, then the write locks' directory.
+    let mut env =
+        json!([{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]);
+    env.as_array_mut()
+        .unwrap()
+        .extend(lock_dir_env().as_array().unwrap().iter().cloned());
+    assert_eq!(container["env"], env);
     assert_eq!(container["securityContext"], locked_down());
+    // The root filesystem is read-only: the write locks live on an emptyDir.
+    assert_eq!(
+        container["volumeMounts"],
+        json!([{"name": "run", "mountPath": "/run/fabctl"}])
+    );
+    assert_eq!(pod["volumes"], json!([run_volume()]));
     assert_eq!(
         container["ports"],
         json!([{"name": "metrics", "containerPort": 9090, "protocol": "TCP"}])
@@ -256,12 +241,19 @@ fn the_cronjob_never_overlaps_and_enforces_the_configmap_once_per_run() {
     assert_eq!(container["securityContext"], locked_down());
     assert_eq!(
         container["volumeMounts"],
-        json!([{"name": "manifests", "mountPath": "/manifests", "readOnly": true}])
+        json!([
+            {"name": "manifests", "mountPath": "/manifests", "readOnly": true},
+            {"name": "run", "mountPath": "/run/fabctl"}
+        ])
     );
     assert_eq!(
         pod["volumes"],
-        json!([{"name": "manifests", "configMap": {"name": "plant-manifests"}}])
+        json!([
+            {"name": "manifests", "configMap": {"name": "plant-manifests"}},
+            run_volume()
+        ])
     );
+    assert_eq!(container["env"], lock_dir_env());
     // The command line the CronJob runs is one fabctl accepts.
     let out = run(&[
         "reconcile",
@@ -362,4 +354,53 @@ fn the_dockerfile_builds_locked_and_runs_as_nonroot_on_a_small_base() {
     assert!(dockerfile.contains("cargo build --release --locked"));
     assert!(dockerfile.contains("\nUSER 65532:65532\n"));
     assert!(dockerfile.contains("\nENTRYPOINT [\"fabctl\"]\n"));
+}
+
+#[test]
+fn the_network_policy_lets_fabctl_reach_only_devices_the_api_server_and_dns() {
+    let policy = find("NetworkPolicy", "fabctl");
+    let spec = &policy["spec"];
+    assert_eq!(spec["policyTypes"], json!(["Ingress", "Egress"]));
+    // It covers the agent's pods and the CronJob's.
+    let selector = spec["podSelector"]["matchLabels"].as_object().unwrap();
+    for labels in [
+        &find("Deployment", "fabctl-agent")["spec"]["template"]["metadata"]["labels"],
+        &find("CronJob", "fabctl-reconcile")["spec"]["jobTemplate"]["spec"]["template"]["metadata"]
+            ["labels"],
+    ] {
+        for (key, value) in selector {
+            assert_eq!(&labels[key], value, "{labels}");
+        }
+    }
+    assert_eq!(
+        spec["ingress"],
+        json!([{"ports": [{"port": 9090, "protocol": "TCP"}]}])
+    );
+    let ports = |rule: &Value| -> Vec<(i64, String)> {
+        rule["ports"]
+            .as_array()
+            .unwrap_or_else(|| panic!("an egress rule open to every port: {rule}"))
+            .iter()
+            .map(|p| {
+                (
+                    p["port"].as_i64().unwrap(),
+                    p["protocol"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let egress = spec["egress"].as_array().unwrap();
+    let tcp = |port| (port, "TCP".to_owned());
+    assert_eq!(
+        egress.iter().map(ports).collect::<Vec<_>>(),
+        [
+            vec![tcp(502), tcp(802)],
+            vec![tcp(443), tcp(6443)],
+            vec![(53, "UDP".to_owned()), tcp(53)]
+        ]
+    );
+    assert_eq!(
+        egress[0]["to"],
+        json!([{"ipBlock": {"cidr": "10.0.0.0/16"}}])
+    );
 }
