@@ -88,15 +88,14 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
             max,
         });
     }
-    let mut shortfall = Shortfall::of_plan(&summary);
+    let mut shortfall = Shortfall::of_plan(&plan);
     if summary.to_change == 0 {
         view.apply_summary(&ApplyReport::default(), &shortfall)?;
         if summary.errors > 0 {
             report_unplanned(&summary);
         }
         super::print_hints(global, &hints::after_apply(&plan, &ApplyReport::default()));
-        let stale = report_stale_reverts(&plan);
-        return Ok(Outcome::success_if(shortfall.is_none() && !stale));
+        return Ok(Outcome::success_if(shortfall.is_none()));
     }
     if interactive && !approved(&runtime, &plan)? {
         eprintln!("Apply cancelled.");
@@ -126,34 +125,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Outcome, Error> {
         );
     }
     super::print_hints(global, &hints::after_apply(&plan, &report));
-    let stale = report_stale_reverts(&plan);
     Ok(Outcome::success_if(
-        shortfall.is_none() && report.summary().is_success() && !stale,
+        shortfall.is_none() && report.summary().is_success(),
     ))
-}
-
-/// Says loudly that a revert is incomplete: registers changed since the reverted run
-/// were shown and not written. Whether there were any.
-fn report_stale_reverts(plan: &Plan) -> bool {
-    let stale = plan
-        .plcs
-        .iter()
-        .flat_map(|p| &p.registers)
-        .filter(|r| {
-            r.action
-                == crate::engine::plan::Action::Drift {
-                    reason: crate::engine::plan::DriftReason::ChangedSinceRun,
-                }
-        })
-        .count();
-    if stale > 0 {
-        eprintln!(
-            "error: {stale} {} changed since the reverted run {} not put back (stale; see the plan above)",
-            if stale == 1 { "register" } else { "registers" },
-            if stale == 1 { "was" } else { "were" },
-        );
-    }
-    stale > 0
 }
 
 /// Refuses a saved plan without signatures of `--require-approvals` distinct trusted

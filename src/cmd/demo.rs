@@ -148,7 +148,7 @@ async fn story(
     }
     let shortfall = crate::view::Shortfall {
         audit_failed: audit.error().is_some(),
-        ..crate::view::Shortfall::of_plan(&plan.summary())
+        ..crate::view::Shortfall::of_plan(&plan)
     };
     view.apply_summary(&report, &shortfall)?;
     if human {

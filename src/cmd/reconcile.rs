@@ -67,7 +67,7 @@ async fn once(global: &GlobalArgs, args: &ReconcileArgs) -> Result<Outcome, Erro
     }
     view.apply_summary(
         &report.apply,
-        &crate::view::Shortfall::of_plan(&report.plan.summary()),
+        &crate::view::Shortfall::of_plan(&report.plan),
     )?;
     Ok(Outcome::success_if(report.is_success()))
 }

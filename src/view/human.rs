@@ -305,6 +305,14 @@ fn closing_line(s: &ApplySummary, shortfall: &Shortfall) -> String {
     if shortfall.audit_failed {
         text.push_str(", the audit log could not be written");
     }
+    if shortfall.not_reverted > 0 {
+        let n = shortfall.not_reverted;
+        text.push_str(&format!(
+            ", {n} register{} changed since the reverted run {} not put back",
+            plural(n),
+            if n == 1 { "was" } else { "were" }
+        ));
+    }
     text.push('.');
     text
 }
@@ -541,7 +549,7 @@ Apply complete! 1 changed, 0 failed.
         let unread = Shortfall {
             unreachable: 2,
             unreadable: 3,
-            audit_failed: false,
+            ..none
         };
         assert_eq!(
             closing_line(&ApplySummary::default(), &unread),
@@ -554,6 +562,14 @@ Apply complete! 1 changed, 0 failed.
         assert_eq!(
             closing_line(&all_written, &audit),
             "Apply failed! 9 changed, 0 failed, 0 skipped, the audit log could not be written."
+        );
+        let revert = Shortfall {
+            not_reverted: 1,
+            ..none
+        };
+        assert_eq!(
+            closing_line(&all_written, &revert),
+            "Apply failed! 9 changed, 0 failed, 0 skipped, 1 register changed since the reverted run was not put back."
         );
         let stale = ApplySummary {
             changed: 1,

@@ -178,6 +178,8 @@ enum Event<'a> {
         /// Registers the plan could not read.
         unreadable: usize,
         audit_failed: bool,
+        /// Registers of a revert that changed since the reverted run: not put back.
+        not_reverted: usize,
         /// Everything applied and nothing left out: the exit status is 0.
         success: bool,
     },
@@ -310,6 +312,7 @@ impl<W: Write> View for JsonView<W> {
             unreachable: shortfall.unreachable,
             unreadable: shortfall.unreadable,
             audit_failed: shortfall.audit_failed,
+            not_reverted: shortfall.not_reverted,
             success: s.is_success() && shortfall.is_none(),
         })?;
         self.out.flush()
@@ -477,7 +480,8 @@ mod tests {
         assert_eq!(
             events[4],
             json!({"type": "apply_summary", "changed": 1, "failed": 1, "skipped": 1, "in_sync": 0,
-                   "unreachable": 0, "unreadable": 0, "audit_failed": false, "success": false})
+                   "unreachable": 0, "unreadable": 0, "audit_failed": false, "not_reverted": 0,
+                   "success": false})
         );
     }
 

@@ -11,7 +11,7 @@ use std::io::Write;
 
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::engine::apply::{ApplyReport, RegisterResult};
-use crate::engine::plan::{Plan, Summary};
+use crate::engine::plan::Plan;
 
 mod diff;
 pub mod hints;
@@ -60,15 +60,31 @@ pub struct Shortfall {
     pub unreadable: usize,
     /// The audit log failed to record a write.
     pub audit_failed: bool,
+    /// Registers of a `plan --revert` plan that changed since the reverted run, so
+    /// they were not put back.
+    pub not_reverted: usize,
 }
 
 impl Shortfall {
-    /// What the plan with this summary could not read.
-    pub fn of_plan(summary: &Summary) -> Shortfall {
+    /// What the plan could not read, and what of a revert it will not put back.
+    pub fn of_plan(plan: &Plan) -> Shortfall {
+        let summary = plan.summary();
+        let not_reverted = plan
+            .plcs
+            .iter()
+            .flat_map(|p| &p.registers)
+            .filter(|r| {
+                r.action
+                    == crate::engine::plan::Action::Drift {
+                        reason: crate::engine::plan::DriftReason::ChangedSinceRun,
+                    }
+            })
+            .count();
         Shortfall {
             unreachable: summary.unreachable,
             unreadable: summary.errors.saturating_sub(summary.unreachable),
             audit_failed: false,
+            not_reverted,
         }
     }
 
