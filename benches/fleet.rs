@@ -1215,12 +1215,31 @@ fn status_write_rows(cfg: &Config) -> Vec<Row> {
 /// over [`WRITE_WINDOW`]. Returns the time to the first round, patches, reads.
 #[allow(clippy::zombie_processes)] // reaped by `wait4`
 fn steady_writes(cfg: &Config, api: &FakeApi, sim: &Sim, plcs: usize) -> (Duration, usize, u64) {
+    let heartbeat = format!("{}s", BENCH_HEARTBEAT.as_secs());
+    let (child, round, _dir) = start_agent(cfg, api, plcs, &["--status-heartbeat", &heartbeat]);
+    let (patches, reads) = (api.patches(), sim.counters());
+    std::thread::sleep(WRITE_WINDOW);
+    let patched = api.patches() - patches;
+    let read = sim.counters().minus(&reads).get("read_holding_registers");
+    terminate(&child);
+    let _ = wait4(&child);
+    (round, patched, read)
+}
+
+/// Starts `fabctl agent ARGS` against `api` and waits until it has patched the status
+/// of `plcs` objects (for none: until it watches). Returns the child, the time that
+/// took, and the directory of its kubeconfig and audit log (kept while it runs).
+fn start_agent(
+    cfg: &Config,
+    api: &FakeApi,
+    plcs: usize,
+    args: &[&str],
+) -> (Child, Duration, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let kubeconfig = kubeconfig(dir.path(), &api.addr.to_string(), None);
     let mut cmd = cfg.fabctl();
     cmd.args(["-q", "agent", "--metrics-addr", "127.0.0.1:0"])
-        .arg("--status-heartbeat")
-        .arg(format!("{}s", BENCH_HEARTBEAT.as_secs()))
+        .args(args)
         .arg("--audit-log")
         .arg(dir.path().join("audit.jsonl"))
         .env("KUBECONFIG", &kubeconfig)
@@ -1237,14 +1256,7 @@ fn steady_writes(cfg: &Config, api: &FakeApi, sim: &Sim, plcs: usize) -> (Durati
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let round = started.elapsed();
-    let (patches, reads) = (api.patches(), sim.counters());
-    std::thread::sleep(WRITE_WINDOW);
-    let patched = api.patches() - patches;
-    let read = sim.counters().minus(&reads).get("read_holding_registers");
-    terminate(&child);
-    let _ = wait4(&child);
-    (round, patched, read)
+    (child, started.elapsed(), dir)
 }
 
 /// One run of the agent: (VmRSS, VmHWM) in KiB, the time until every PLC was
@@ -1273,32 +1285,7 @@ const AGENT_SETTLE: Duration = Duration::from_secs(6);
 /// patched, and the CPU time it used while settling.
 #[allow(clippy::zombie_processes)] // reaped by `wait4`
 fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> AgentRun {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let kubeconfig = kubeconfig(dir.path(), &api.addr.to_string(), None);
-    let mut cmd = cfg.fabctl();
-    cmd.args([
-        "-q",
-        "agent",
-        "--metrics-addr",
-        "127.0.0.1:0",
-        "--audit-log",
-    ])
-    .arg(dir.path().join("audit.jsonl"))
-    .env("KUBECONFIG", &kubeconfig)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    let started = Instant::now();
-    let child = cmd.spawn().expect("spawn fabctl agent");
-    let deadline = started + Duration::from_secs(120);
-    while api.watches() == 0 || api.patches() < plcs {
-        assert!(
-            Instant::now() < deadline,
-            "fabctl agent patched {} of {plcs} statuses in 120 s",
-            api.patches()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let round = started.elapsed();
+    let (child, round, _dir) = start_agent(cfg, api, plcs, &[]);
     let cpu_then = cpu_of(child.id());
     std::thread::sleep(AGENT_SETTLE);
     let rss = rss_of(child.id());
