@@ -190,13 +190,17 @@ fn check_binding(
     global: &GlobalArgs,
     args: &ApplyArgs,
 ) -> Result<(), Error> {
-    let mut plcs = manifests.load()?;
-    // A revert plan's desired values are the run's `before` values, from the audit log.
-    if let Some(run) = &saved.origin.reverts {
-        let (written, _) = setup::reverted_run(args.audit_log.as_deref(), run)?;
-        plcs = crate::engine::revert::fleet(plcs, &written).0;
-    }
-    let problems = binding::differences(&saved.plan, &plcs);
+    let plcs = manifests.load()?;
+    // A revert plan's desired values are the run's `before` values, from the audit
+    // log, and what changed since the run is not to be written.
+    let problems = match &saved.origin.reverts {
+        Some(run) => {
+            let (written, _) = setup::reverted_run(args.audit_log.as_deref(), run)?;
+            let plcs = crate::engine::revert::fleet(plcs, &written).0;
+            binding::revert_differences(&saved.plan, &plcs, &written)
+        }
+        None => binding::differences(&saved.plan, &plcs),
+    };
     let names = global.manifest_paths();
     if !problems.is_empty() {
         return Err(Error::Binding {

@@ -195,6 +195,13 @@ async fn manifests_then_tick(state: &State) -> Option<TickReport> {
             return None;
         }
     };
+    // Names are resolved every tick (DNS may have changed), as every other command
+    // does before any traffic: the same device identity for overlaps and write locks.
+    // The system resolver blocks: off the runtime's worker for the lookups.
+    if let Err(e) = tokio::task::block_in_place(|| setup.check_resolved(&plcs)) {
+        tracing::error!("tick skipped: {e}; nothing was sent to any device");
+        return None;
+    }
     // Each tick: the manifests (so the fleet) may have grown since the last one.
     let endpoints = crate::engine::observe::endpoint_count(&plcs);
     if let Err(e) = setup.ensure_descriptors(endpoints) {

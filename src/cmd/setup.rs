@@ -63,9 +63,8 @@ impl<'a> Setup<'a> {
     /// The PLCs of the manifests, narrowed to `--target`, with the open-file limit
     /// raised for talking to them.
     pub fn fleet(&self) -> Result<Vec<Plc>, Error> {
-        let plcs = self.load()?;
+        let plcs = self.select(self.load()?)?;
         self.check_resolved(&plcs)?;
-        let plcs = self.select(plcs)?;
         self.ensure_descriptors(observe::endpoint_count(&plcs))?;
         Ok(plcs)
     }
@@ -74,7 +73,7 @@ impl<'a> Setup<'a> {
     /// two PLCs that claim one register of one resolved device, as validation refuses
     /// them under one spelling. A name that does not resolve is that PLC's device
     /// error when it is read, never a reason to stop the others.
-    fn check_resolved(&self, plcs: &[Plc]) -> Result<(), Error> {
+    pub fn check_resolved(&self, plcs: &[Plc]) -> Result<(), Error> {
         endpoint::resolve(plcs.iter().map(|p| p.host.as_str()));
         let mut diagnostics = manifest::Diagnostics::default();
         let plcs: Vec<&Plc> = plcs.iter().collect();

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::device::Exception;
 use crate::engine::observe::Reading;
 use crate::engine::plan::{Action, Plan, PlanOptions, PlcPlan, RegisterPlan, plan_plc};
+use crate::engine::revert::{Written, mark_stale};
 use crate::manifest::Plc;
 
 /// SHA-256 over the manifest files `paths` name (each file's length and bytes, in
@@ -56,6 +57,17 @@ pub struct BindingError {
 /// or PLC the manifests do not declare is a difference; manifests may declare more
 /// than the plan holds (`--target`).
 pub fn differences(plan: &Plan, plcs: &[Plc]) -> Vec<String> {
+    differences_as(plan, plcs, None)
+}
+
+/// [`differences`] for a `plan --revert` plan: `plcs` hold the reverted run's
+/// `before` values, and a register changed since the run (what the run `written`
+/// does not match) is expected as drift, never as a write.
+pub fn revert_differences(plan: &Plan, plcs: &[Plc], written: &Written) -> Vec<String> {
+    differences_as(plan, plcs, Some(written))
+}
+
+fn differences_as(plan: &Plan, plcs: &[Plc], reverted: Option<&Written>) -> Vec<String> {
     let mut problems = Vec::new();
     for saved in &plan.plcs {
         let id = saved.id();
@@ -63,7 +75,14 @@ pub fn differences(plan: &Plan, plcs: &[Plc]) -> Vec<String> {
             problems.push(format!("{id}: no manifest declares this PLC"));
             continue;
         };
-        let expected = expected_plan(plc, saved);
+        let mut expected = expected_plan(plc, saved);
+        if let Some(written) = reverted {
+            let mut one = Plan {
+                plcs: vec![expected],
+            };
+            mark_stale(&mut one, written);
+            expected = one.plcs.remove(0);
+        }
         differing_fields(&id, &header(saved), &header(&expected), &mut problems);
         for reg in &saved.registers {
             let name = format!("{id}/{}", reg.name);

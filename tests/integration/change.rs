@@ -646,6 +646,20 @@ async fn history_shows_a_run_and_revert_puts_back_what_it_changed() {
     );
     assert_eq!(words(&plant), [1, 99, 3]);
 
+    // Nor is one whose stale register (changed since the run) was turned into a write.
+    let edited = tamper(&text, |plan| {
+        plan["plcs"][0]["registers"][1]["action"] = serde_json::json!({"action": "change"});
+    });
+    std::fs::write(&revert, edited).unwrap();
+    let out = plant.fabctl(&["apply", revert.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("  - plant/press/force: the plan writes it, but by the manifests it is not to be written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(words(&plant), [1, 99, 3]);
+
     let out = plant.fabctl(&["plan", "--revert", "no-such-run"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
