@@ -288,7 +288,7 @@ pub struct ApplyArgs {
     )]
     pub verify_key: Vec<PathBuf>,
     /// How many distinct trusted keys must have signed the saved plan [default: 1]
-    #[arg(long, value_name = "N", env = "FABCTL_REQUIRE_APPROVALS",
+    #[arg(long, value_name = "N", env = "FABCTL_REQUIRE_APPROVALS", requires = "verify_key",
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub require_approvals: Option<u32>,
     /// Append one JSON line per register write here ("-" for stderr)

@@ -196,3 +196,28 @@ async fn ctrl_c_at_the_prompt_cancels_the_apply_and_exits_1() {
     );
     assert!(plant.sim.write_log().is_empty(), "nothing may be written");
 }
+
+/// A required number of approvals without the keys to count them is a usage error,
+/// never a silent apply without approvals (also when set in the environment, as CI
+/// jobs do).
+#[test]
+fn require_approvals_without_verify_keys_is_refused() {
+    for env in [false, true] {
+        let mut cmd = crate::support::fabctl();
+        cmd.args(["apply", "plan.json"]);
+        if env {
+            cmd.env("FABCTL_REQUIRE_APPROVALS", "2");
+        } else {
+            cmd.args(["--require-approvals", "2"]);
+        }
+        let out = cmd.env_remove("FABCTL_VERIFY_KEYS").output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "the following required arguments were not provided:\n  --verify-key <PUB>"
+            ),
+            "{err}"
+        );
+    }
+}
