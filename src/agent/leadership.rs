@@ -198,7 +198,7 @@ impl<I: RegisterIo> RegisterIo for GatedIo<I> {
         address: u16,
         and_mask: u16,
         or_mask: u16,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         self.check()?;
         self.io
             .mask_write_register(unit, address, and_mask, or_mask)

@@ -299,7 +299,7 @@ impl RegisterIo for MemoryIo {
         address: u16,
         and_mask: u16,
         or_mask: u16,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         let (current, broken) = {
             let state = self.connector.state();
             let current = state
@@ -319,6 +319,18 @@ impl RegisterIo for MemoryIo {
             None => 0,
         };
         self.write(unit, 22, RegisterKind::Holding, address, &[word])
-            .map(|r| r.map(drop))
+            .map(|r| {
+                // The echo's address, one too high when the fake answers elsewhere.
+                r.map(|echo| WriteEcho::Mask {
+                    address: match echo {
+                        WriteEcho::Single { address, .. } | WriteEcho::Mask { address, .. } => {
+                            address
+                        }
+                        WriteEcho::Multiple { start, .. } => start,
+                    },
+                    and: and_mask,
+                    or: or_mask,
+                })
+            })
     }
 }

@@ -93,6 +93,8 @@ pub enum WriteEcho {
     Single { address: u16, value: u16 },
     /// FC15/FC16.
     Multiple { start: u16, quantity: u16 },
+    /// FC22: the address and both masks.
+    Mask { address: u16, and: u16, or: u16 },
 }
 
 impl WriteEcho {
@@ -116,6 +118,9 @@ impl WriteEcho {
         match self {
             WriteEcho::Single { address, value } => format!("{address}, {value}"),
             WriteEcho::Multiple { start, quantity } => format!("{start}, {quantity}"),
+            WriteEcho::Mask { address, and, or } => {
+                format!("{address}, AND 0x{and:04X}, OR 0x{or:04X}")
+            }
         }
     }
 }
@@ -126,6 +131,12 @@ impl fmt::Display for WriteEcho {
             WriteEcho::Single { address, value } => write!(f, "address {address}, value {value}"),
             WriteEcho::Multiple { start, quantity } => {
                 write!(f, "address {start}, quantity {quantity}")
+            }
+            WriteEcho::Mask { address, and, or } => {
+                write!(
+                    f,
+                    "address {address}, AND mask 0x{and:04X}, OR mask 0x{or:04X}"
+                )
             }
         }
     }
@@ -185,7 +196,7 @@ pub trait RegisterIo: Send {
         address: u16,
         and_mask: u16,
         or_mask: u16,
-    ) -> impl Future<Output = IoResult<()>> + Send;
+    ) -> impl Future<Output = IoResult<WriteEcho>> + Send;
 }
 
 /// Opens connections. The engine is generic over it, so it runs against real

@@ -200,19 +200,13 @@ impl RegisterIo for ModbusIo {
         address: u16,
         and_mask: u16,
         or_mask: u16,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         self.ctx.set_slave(Slave(unit));
-        let sent = (address, and_mask, or_mask);
         let request = Request::MaskWriteRegister(address, and_mask, or_mask);
         match convert(self.ctx.call(request).await)? {
-            Ok(Response::MaskWriteRegister(a, and, or)) if (a, and, or) == sent => Ok(Ok(())),
-            Ok(Response::MaskWriteRegister(a, and, or)) => Err(TransportError::Protocol {
-                reason: format!(
-                    "the device answered Mask Write for address {a} (AND 0x{and:04X}, OR \
-                     0x{or:04X}); we sent address {address} (AND 0x{and_mask:04X}, OR \
-                     0x{or_mask:04X})"
-                ),
-            }),
+            Ok(Response::MaskWriteRegister(address, and, or)) => {
+                Ok(Ok(WriteEcho::Mask { address, and, or }))
+            }
             Ok(other) => Err(TransportError::Protocol {
                 reason: format!("a Mask Write answered with {other:?}"),
             }),

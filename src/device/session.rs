@@ -35,8 +35,6 @@ impl Default for RetryPolicy {
 enum Answer {
     Words(Vec<u16>),
     Echo(WriteEcho),
-    /// FC22 answered (its echo is checked by the client).
-    Masked,
 }
 
 enum Request<'a> {
@@ -81,7 +79,7 @@ impl Answer {
     fn words(answer: IoResult<Answer>) -> IoResult<Vec<u16>> {
         match answer? {
             Ok(Answer::Words(words)) => Ok(Ok(words)),
-            Ok(Answer::Echo(_) | Answer::Masked) => Err(Self::mismatch()),
+            Ok(Answer::Echo(_)) => Err(Self::mismatch()),
             Err(exception) => Ok(Err(exception)),
         }
     }
@@ -90,16 +88,7 @@ impl Answer {
     fn echo(answer: IoResult<Answer>) -> IoResult<WriteEcho> {
         match answer? {
             Ok(Answer::Echo(echo)) => Ok(Ok(echo)),
-            Ok(Answer::Words(_) | Answer::Masked) => Err(Self::mismatch()),
-            Err(exception) => Ok(Err(exception)),
-        }
-    }
-
-    /// The answer of a Mask Write Register, likewise.
-    fn masked(answer: IoResult<Answer>) -> IoResult<()> {
-        match answer? {
-            Ok(Answer::Masked) => Ok(Ok(())),
-            Ok(Answer::Words(_) | Answer::Echo(_)) => Err(Self::mismatch()),
+            Ok(Answer::Words(_)) => Err(Self::mismatch()),
             Err(exception) => Ok(Err(exception)),
         }
     }
@@ -219,13 +208,13 @@ impl<'c, C: Connector> Session<'c, C> {
         address: u16,
         masks: crate::register::bit::Masks,
         timeout: Duration,
-    ) -> IoResult<()> {
+    ) -> IoResult<WriteEcho> {
         let request = Request::MaskWriteRegister {
             address,
             and_mask: masks.and,
             or_mask: masks.or,
         };
-        Answer::masked(self.call(unit, request, timeout).await)
+        Answer::echo(self.call(unit, request, timeout).await)
     }
 
     async fn call(
@@ -304,7 +293,7 @@ impl<'c, C: Connector> Session<'c, C> {
                 } => io
                     .mask_write_register(unit, address, and_mask, or_mask)
                     .await
-                    .map(|r| r.map(|()| Answer::Masked)),
+                    .map(|r| r.map(Answer::Echo)),
             }
         };
         match tokio::time::timeout(timeout, fut).await {

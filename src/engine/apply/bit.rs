@@ -12,9 +12,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::ApplyError;
-use super::answer::Answer;
+use super::WriteNote;
+use super::answer::{self, Answer};
 use super::plc::{Attempt, pace, write_run};
-use crate::device::{Connector, Exception, Session, TransportError};
+use crate::device::{Connector, Exception, Session, WriteEcho};
 use crate::engine::observe::{self, Reading};
 use crate::engine::plan::PlcPlan;
 use crate::register::bit::Masks;
@@ -68,19 +69,24 @@ pub(super) async fn write<C: Connector>(
         if !known_without_mask_write(plc) {
             pace(plc, last_write).await;
             let address = word[0].reg.address;
-            let answer = session
-                .mask_write_register(plc.unit_id, address, masks, timeout)
-                .await;
+            let sent = WriteEcho::Mask {
+                address,
+                and: masks.and,
+                or: masks.or,
+            };
+            let answer = answer::judge(
+                sent,
+                session
+                    .mask_write_register(plc.unit_id, address, masks, timeout)
+                    .await,
+            );
             match answer {
-                Ok(Err(Exception::ILLEGAL_FUNCTION)) => remember_without_mask_write(plc),
+                Answer::Refused(Exception::ILLEGAL_FUNCTION) => remember_without_mask_write(plc),
                 answer => {
                     for a in word.iter_mut() {
-                        a.written = true;
                         let before = a.read_words.and_then(|w| w.first().copied());
                         a.expect_word = before.map(|w| masks.apply(w));
-                        if let Some(e) = write_error(answer.clone()) {
-                            a.fail(e);
-                        }
+                        settle(a, &answer);
                     }
                     continue;
                 }
@@ -157,13 +163,22 @@ async fn read_modify_write<C: Connector>(
         timeout,
     )
     .await;
-    let outcome = answer_error(answer);
     for a in word.iter_mut() {
-        a.written = true;
         a.expect_word = Some(new);
-        if let Some(e) = &outcome {
-            a.fail(e.clone());
-        }
+        settle(a, &answer);
+    }
+}
+
+/// What the answer to a bit's write request means for the register: sent or not, an
+/// error, or Acknowledge (the read-back waits for it). A lost answer is left to the
+/// read-back, which decides: the request is never sent again.
+fn settle(a: &mut Attempt<'_>, answer: &Answer) {
+    a.written = !matches!(answer, Answer::NotSent(_));
+    if *answer == Answer::Acknowledged {
+        a.note = Some(WriteNote::Acknowledged);
+    }
+    if let Some(e) = answer_error(answer.clone()) {
+        a.fail(e);
     }
 }
 
@@ -178,17 +193,6 @@ fn answer_error(answer: Answer) -> Option<ApplyError> {
         Answer::Refused(exception) => Some(ApplyError::WriteRefused { exception }),
         Answer::WrongEcho { answered, sent } => Some(ApplyError::WrongEcho { answered, sent }),
         Answer::NotSent(source) => Some(ApplyError::NotSent { source }),
-    }
-}
-
-/// The answer to a mask write as the register's result. Acknowledge and a lost
-/// answer are left to the read-back, which decides: the request is never sent again.
-fn write_error(answer: crate::device::IoResult<()>) -> Option<ApplyError> {
-    match answer {
-        Ok(Ok(()) | Err(Exception::ACKNOWLEDGE)) => None,
-        Ok(Err(exception)) => Some(ApplyError::WriteRefused { exception }),
-        Err(source @ TransportError::Connect { .. }) => Some(ApplyError::NotSent { source }),
-        Err(_lost) => None,
     }
 }
 
@@ -282,6 +286,31 @@ mod tests {
         assert_eq!(
             writes(&mem, before),
             [(3, 10, 2), (6, 11, 1), (22, 10, 1), (3, 10, 2)]
+        );
+    }
+
+    /// A device that answers a Mask Write for another address reports a write
+    /// elsewhere: an error, never applied, whatever the read-back shows.
+    #[tokio::test]
+    async fn a_mask_write_answered_for_another_address_is_an_error() {
+        let mem = MemoryConnector::default();
+        mem.answer_writes_elsewhere();
+        let plcs = plant("10.0.1.9");
+        mem.set("10.0.1.9", 502, 1, Holding, 10, &[0x8123, 7]);
+        let plan = plan_of(&mem, &plcs).await;
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let bits: Vec<_> = outcomes(&report)
+            .into_iter()
+            .filter(|(name, _, _)| *name != "speed")
+            .collect();
+        let wrong = "write not confirmed: the device answered for address 11, AND mask 0xFFD7, \
+                     OR mask 0x0008; we wrote 10, AND 0xFFD7, OR 0x0008";
+        assert_eq!(
+            bits,
+            [
+                ("run", Outcome::Failed, wrong.to_owned()),
+                ("jog", Outcome::Failed, wrong.to_owned())
+            ]
         );
     }
 

@@ -39,7 +39,7 @@ pub(super) struct Attempt<'p> {
     /// Whether a write request was sent for it.
     pub(super) written: bool,
     /// How its write went, when the user should know (a lost answer, Acknowledge).
-    note: Option<WriteNote>,
+    pub(super) note: Option<WriteNote>,
     /// The compare-and-set read found the desired value already there: nothing to write.
     in_sync: bool,
     /// The step that stopped it; `None` while it is on its way to `applied`.
@@ -168,9 +168,9 @@ pub(super) async fn apply_plc<C: Connector>(
                 to_write.sort_by_key(|a| (a.reg.kind, a.reg.address));
                 let mut last_write = None;
                 write(session, plc, timeout, &mut to_write, &mut last_write).await;
-                await_acknowledged(session, plc.unit_id, timeout, &mut to_write).await;
                 super::bit::write(session, plc, timeout, &mut bits, &mut last_write).await;
                 to_write.append(&mut bits);
+                await_acknowledged(session, plc.unit_id, timeout, &mut to_write).await;
                 read_back(session, plc.unit_id, timeout, &mut to_write).await;
             }
         }
