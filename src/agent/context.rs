@@ -397,6 +397,16 @@ impl Memory {
         });
     }
 
+    /// Forgets the status this agent last sent or knew stored: while it did not lead,
+    /// another replica may have written newer ones, so its totals and conditions
+    /// must come from the object's stored status again.
+    pub(crate) fn forget_status(&self, uid: &str) {
+        self.with(uid, |m| {
+            m.sent = None;
+            m.stored = None;
+        });
+    }
+
     /// The reconcile succeeded: reset the backoff, poll again after `interval`.
     pub(crate) fn succeeded(&self, uid: &str, interval: Duration, now: Instant) {
         self.with(uid, |m| {

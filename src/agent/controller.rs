@@ -61,9 +61,11 @@ pub async fn reconcile<C: Connector + 'static>(
     ctx: Arc<Context<C>>,
 ) -> Result<Action, Error> {
     let key = Key::of(&obj)?;
-    // A standby watches and remembers nothing: gaining the Lease reconciles
-    // everything at once.
+    // A standby watches and remembers nothing (the leader's status writes reach it
+    // as watch events): gaining the Lease reconciles everything at once, from the
+    // statuses the leader stored.
     if !ctx.leadership().is_leading() {
+        ctx.memory().forget_status(&key.uid);
         return Ok(Action::await_change());
     }
     let generation = obj.metadata.generation;
@@ -182,7 +184,7 @@ pub async fn reconcile<C: Connector + 'static>(
         };
         let retry = "written again at the next poll (the device is polled on schedule)";
         match tokio::time::timeout(ctx.status_timeout, report).await {
-            Ok(Err(NotLeading)) => return Ok(lost_lease(&ctx, &key, new_status)),
+            Ok(Err(NotLeading)) => return Ok(lost_lease(&ctx, &key)),
             Ok(Ok(None)) => {}
             Ok(Ok(Some(Ok(_)))) => {
                 memory.stored(&key.uid, new_status, fingerprint, Instant::now());
@@ -223,17 +225,15 @@ pub async fn reconcile<C: Connector + 'static>(
     }
 }
 
-/// The Lease was lost during this reconcile: the status is left to the new leader;
-/// this tick's counts are kept in case the Lease comes back.
 /// This agent stopped leading during the reconcile.
 struct NotLeading;
 
-/// After losing the lease mid-reconcile: the status is not written, and is kept as
-/// sent-but-unknown so that the next leader's totals (built on the object's stored
-/// status) or this agent's own, if it leads again, count this poll once.
-fn lost_lease<C>(ctx: &Context<C>, key: &Key, status: IndustrialPLCStatus) -> Action {
+/// After losing the lease mid-reconcile: the status is left to the new leader, and
+/// this agent forgets what it sent, so that should it lead again it builds on what
+/// the other leader stored, never over it. This poll's counts are lost with it.
+fn lost_lease<C>(ctx: &Context<C>, key: &Key) -> Action {
     tracing::info!("{key}: no longer the leader; status not written");
-    ctx.memory().unstored(&key.uid, status);
+    ctx.memory().forget_status(&key.uid);
     Action::await_change()
 }
 
