@@ -31,8 +31,7 @@ pub fn manifests_digest(paths: &[PathBuf]) -> Option<String> {
 
 /// `sha256:` and the hex digits.
 pub fn hex_digest(bytes: &[u8]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", super::signing::hex(bytes))
 }
 
 /// A saved plan that does not match its manifests.

@@ -97,9 +97,7 @@ pub fn digest(plan: &Plan) -> String {
 
 fn digest_value(value: &serde_json::Value) -> String {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let hash = Sha256::digest(&bytes);
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    super::binding::hex_digest(&Sha256::digest(&bytes))
 }
 
 /// Writes a plan file.

@@ -219,7 +219,8 @@ pub fn short(key: &str) -> String {
     format!("{PUBLIC_PREFIX}{}…", &hex[..hex.len().min(16)])
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
