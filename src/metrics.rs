@@ -570,6 +570,8 @@ pub(crate) mod tests {
             auto_correct: true,
             write_windows: vec![],
             min_write_interval_ms: 0,
+            limits: Default::default(),
+            transport: Default::default(),
             error,
             registers,
         }

@@ -10,15 +10,19 @@
 pub mod allow;
 pub mod batch;
 pub mod endpoint;
+pub mod limits;
 pub mod memory;
 pub mod modbus;
 mod session;
+pub mod transport;
 
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+pub use limits::Limits;
 pub use session::{RetryPolicy, Session};
+pub use transport::Transport;
 
 use crate::register::RegisterKind;
 

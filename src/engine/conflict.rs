@@ -334,6 +334,8 @@ mod tests {
                 auto_correct: true,
                 write_windows: Vec::new(),
                 min_write_interval_ms: 0,
+                limits: Default::default(),
+                transport: Default::default(),
                 error: None,
                 registers,
             }],

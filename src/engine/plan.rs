@@ -38,6 +38,12 @@ pub struct PlcPlan {
     /// Least time between two write requests, in milliseconds.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_write_interval_ms: u64,
+    /// What the device accepts in one request (absent: the protocol's maxima).
+    #[serde(default, skip_serializing_if = "crate::device::Limits::is_protocol")]
+    pub limits: crate::device::Limits,
+    /// How the device is reached (absent: Modbus TCP).
+    #[serde(default, skip_serializing_if = "crate::device::Transport::is_tcp")]
+    pub transport: crate::device::Transport,
     /// Why the PLC could not be read; `registers` is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<PlcError>,
@@ -339,6 +345,8 @@ pub(crate) fn plan_plc(plc: &Plc, readings: &PlcReadings, options: PlanOptions) 
         write_windows: plc.write_windows.clone(),
         min_write_interval_ms: u64::try_from(plc.min_write_interval.as_millis())
             .unwrap_or(u64::MAX),
+        limits: plc.limits,
+        transport: plc.transport.clone(),
         error,
         registers,
     }

@@ -235,6 +235,8 @@ mod tests {
                 auto_correct: true,
                 write_windows: vec![],
                 min_write_interval_ms: 0,
+                limits: Default::default(),
+                transport: Default::default(),
                 error: None,
                 registers: vec![RegisterPlan {
                     name: "speed".into(),

@@ -31,6 +31,9 @@ pub enum Field {
     RegisterField(usize, RegisterField),
     /// The write window at this index of `spec.writeWindows`.
     WriteWindow(usize),
+    /// A key of a map-valued field of `spec` (`spec.limits.maxGap`, `spec.tls.caFile`);
+    /// located at the field when the key is not written.
+    SpecKey(SpecField, &'static str),
 }
 
 /// The fields of `spec` the rules point at.
@@ -46,10 +49,14 @@ pub enum SpecField {
     WriteWindows,
     TargetRegister,
     TargetValue,
+    Limits,
+    Transport,
+    Tls,
+    Serial,
 }
 
 impl SpecField {
-    const COUNT: usize = 10;
+    const COUNT: usize = 14;
 
     /// The field's name in manifests.
     pub fn key(self) -> &'static str {
@@ -64,6 +71,10 @@ impl SpecField {
             SpecField::WriteWindows => "writeWindows",
             SpecField::TargetRegister => "targetRegister",
             SpecField::TargetValue => "targetValue",
+            SpecField::Limits => "limits",
+            SpecField::Transport => "transport",
+            SpecField::Tls => "tls",
+            SpecField::Serial => "serial",
         }
     }
 
@@ -79,6 +90,10 @@ impl SpecField {
             "writeWindows" => SpecField::WriteWindows,
             "targetRegister" => SpecField::TargetRegister,
             "targetValue" => SpecField::TargetValue,
+            "limits" => SpecField::Limits,
+            "transport" => SpecField::Transport,
+            "tls" => SpecField::Tls,
+            "serial" => SpecField::Serial,
             _ => return None,
         })
     }
@@ -207,6 +222,8 @@ enum Origin {
         spec_fields: [Option<Pos>; SpecField::COUNT],
         registers: Vec<EntrySpans>,
         windows: Vec<Pos>,
+        /// The keys written in map-valued fields of `spec` (limits, tls, serial).
+        keys: Vec<(SpecField, String, Pos)>,
     },
     /// An object read from the cluster, which has no lines: located by its name (for
     /// example `cluster:namespace/name`) and the field path, in place of a file name.
@@ -220,6 +237,7 @@ impl Locations {
         let mut spec_fields = [None; SpecField::COUNT];
         let mut registers = Vec::new();
         let mut windows = Vec::new();
+        let mut keys = Vec::new();
         if let Some(NodeValue::Map(entries)) = spec.map(|s| &s.value) {
             for (key, value) in entries {
                 let Some(field) = SpecField::of_key(&key.value) else {
@@ -237,6 +255,13 @@ impl Locations {
                     (SpecField::WriteWindows, NodeValue::Seq(items)) => {
                         windows = items.iter().map(|n| Pos::from(&n.referenced)).collect();
                     }
+                    (_, NodeValue::Map(fields)) => {
+                        keys.extend(
+                            fields.iter().map(|(k, v)| {
+                                (field, k.value.to_string(), Pos::from(&v.referenced))
+                            }),
+                        );
+                    }
                     _ => {}
                 }
             }
@@ -249,6 +274,7 @@ impl Locations {
                 spec_fields,
                 registers,
                 windows,
+                keys,
             },
             registers_path: Cow::Borrowed("spec.registers"),
             register_indices: None,
@@ -266,6 +292,7 @@ impl Locations {
                 spec_fields: [None; SpecField::COUNT],
                 registers,
                 windows: Vec::new(),
+                keys: Vec::new(),
             },
             registers_path: Cow::Owned(path),
             register_indices: None,
@@ -316,6 +343,7 @@ impl Locations {
                 spec_fields,
                 registers,
                 windows,
+                keys,
             } => {
                 let at = |p: Pos| file.at(p.line.into(), p.column.into());
                 let at_spec =
@@ -335,6 +363,10 @@ impl Locations {
                     Field::WriteWindow(i) => windows
                         .get(i)
                         .map_or_else(|| at_spec(SpecField::WriteWindows), |p| at(*p)),
+                    Field::SpecKey(f, key) => keys
+                        .iter()
+                        .find(|(field, k, _)| *field == f && k == key)
+                        .map_or_else(|| at_spec(f), |(_, _, p)| at(*p)),
                 }
             }
             Origin::Object { name } => SourceLoc {
@@ -360,9 +392,11 @@ impl Locations {
             Origin::File {
                 spec_fields,
                 registers,
+                keys,
                 ..
             } => match field {
                 Field::Spec(f) => spec_fields[f as usize].is_some(),
+                Field::SpecKey(f, key) => keys.iter().any(|(field, k, _)| *field == f && k == key),
                 Field::RegisterField(i, f) => registers
                     .get(i)
                     .is_some_and(|e| e.fields[f as usize].is_some()),
@@ -427,6 +461,7 @@ impl fmt::Display for FieldPath<'_> {
             Field::Register(i) => write!(f, "{}[{i}]", self.registers),
             Field::RegisterField(i, field) => write!(f, "{}[{i}].{}", self.registers, field.key()),
             Field::WriteWindow(i) => write!(f, "spec.writeWindows[{i}]"),
+            Field::SpecKey(field, key) => write!(f, "spec.{}.{key}", field.key()),
         }
     }
 }
@@ -473,6 +508,10 @@ mod tests {
             WriteWindows,
             TargetRegister,
             TargetValue,
+            Limits,
+            Transport,
+            Tls,
+            Serial,
         ];
         assert_eq!(all.len(), SpecField::COUNT);
         for (i, field) in all.into_iter().enumerate() {

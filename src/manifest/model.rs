@@ -46,6 +46,10 @@ pub struct Plc {
     pub write_windows: Vec<crate::manifest::spec::WriteWindowSpec>,
     /// Least time between two write requests.
     pub min_write_interval: Duration,
+    /// What the device accepts in one request.
+    pub limits: crate::device::Limits,
+    /// How the device is reached.
+    pub transport: crate::device::Transport,
     pub registers: Vec<Register>,
     /// Where the document starts.
     pub source: SourceLoc,

@@ -9,8 +9,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::locations::{Field, Locations, RegisterField, SpecField};
-use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec};
+use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec, TransportKind};
 use super::{Plc, Register, SourceLoc};
+use crate::device::transport::{SerialSettings, TlsSettings, Transport};
 use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, above_max, below_min};
 
 /// Name of the register the original operator's shorthand declares.
@@ -136,6 +137,8 @@ pub fn resolve(
         }
     }
 
+    let transport = resolve_transport(spec, locs, diags);
+
     if diags.error_count() > before {
         return None;
     }
@@ -153,9 +156,74 @@ pub fn resolve(
         auto_correct: spec.auto_correct,
         write_windows: spec.write_windows.clone(),
         min_write_interval: Duration::from_millis(spec.min_write_interval_ms.into()),
+        limits: crate::device::Limits::of_spec(spec.limits.as_ref()),
+        transport: transport?,
         registers,
         source: locs.at(Field::Document),
     })
+}
+
+/// The transport `spec.transport` names, with the settings it needs.
+fn resolve_transport(
+    spec: &IndustrialPLCSpec,
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) -> Option<Transport> {
+    let kind = spec.transport.unwrap_or_default();
+    let missing = |field: &str, example: &str, diags: &mut Diagnostics| {
+        diags.push(
+            Diagnostic::error(
+                locs.at(Field::Spec(SpecField::Transport)),
+                format!("`spec.transport: {}` needs `spec.{field}`", kind_name(kind)),
+            )
+            .with_hint(format!("add {field}: {example}")),
+        );
+        None
+    };
+    Some(match kind {
+        TransportKind::Tcp => Transport::Tcp,
+        TransportKind::RtuOverTcp => Transport::RtuOverTcp,
+        TransportKind::Tls => {
+            let Some(tls) = &spec.tls else {
+                return missing(
+                    "tls",
+                    "{caFile: ca.pem, certFile: client.pem, keyFile: client.key}",
+                    diags,
+                );
+            };
+            Transport::Tls(TlsSettings {
+                ca_file: tls.ca_file.clone().into(),
+                cert_file: tls.cert_file.clone().into(),
+                key_file: tls.key_file.clone().into(),
+                server_name: tls
+                    .server_name
+                    .clone()
+                    .unwrap_or_else(|| spec.device_address.clone()),
+            })
+        }
+        TransportKind::Rtu => {
+            let Some(serial) = &spec.serial else {
+                return missing("serial", "{device: /dev/ttyUSB0, baudRate: 19200}", diags);
+            };
+            Transport::Rtu(SerialSettings {
+                device: serial.device.clone().into(),
+                baud_rate: serial.baud_rate.unwrap_or(19200),
+                parity: serial.parity.unwrap_or_default(),
+                data_bits: serial.data_bits.unwrap_or(8),
+                stop_bits: serial.stop_bits.unwrap_or(1),
+            })
+        }
+    })
+}
+
+/// `spec.transport` as manifests write it.
+fn kind_name(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Tcp => "tcp",
+        TransportKind::RtuOverTcp => "rtu-over-tcp",
+        TransportKind::Tls => "tls",
+        TransportKind::Rtu => "rtu",
+    }
 }
 
 /// Runs the register rules on register entries (the index of each in its list) and

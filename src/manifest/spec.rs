@@ -90,6 +90,21 @@ pub struct IndustrialPLCSpec {
     #[serde(default, skip_serializing_if = "is_zero")]
     #[schemars(range(max = 600000))]
     pub min_write_interval_ms: u32,
+    /// What the device accepts in one request; a field not set is the protocol's
+    /// maximum (or what fabctl learns from the device in the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsSpec>,
+    /// How the device is reached: tcp (Modbus TCP, default), rtu-over-tcp (RTU frames
+    /// over a TCP socket: a transparent serial gateway), tls (Modbus/TCP Security) or
+    /// rtu (a serial line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<TransportKind>,
+    /// Certificates of Modbus/TCP Security (`transport: tls`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSpec>,
+    /// The serial line (`transport: rtu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<SerialSpec>,
     /// Shorthand of the original operator: the address of one u16 holding register
     /// (named `target`) whose desired value is `targetValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,6 +112,117 @@ pub struct IndustrialPLCSpec {
     /// Shorthand of the original operator: the desired value of `targetRegister`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_value: Option<i64>,
+}
+
+/// What a device accepts in one request. Each field left out is the protocol's maximum.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Registers one FC03/FC04 read may ask for (protocol maximum 125).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 125))]
+    pub max_read_registers: Option<u16>,
+    /// Registers one FC16 write may carry (protocol maximum 123).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 123))]
+    pub max_write_registers: Option<u16>,
+    /// Bits one FC01/FC02 read may ask for (protocol maximum 2000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2000))]
+    pub max_read_bits: Option<u16>,
+    /// Bits one FC15 write may carry (protocol maximum 1968).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1968))]
+    pub max_write_bits: Option<u16>,
+    /// Undeclared addresses one read may span between declared ones (default 8;
+    /// 0 = never read an address the manifest does not declare).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 125))]
+    pub max_gap: Option<u16>,
+    /// Which write function codes to use: auto (FC15/FC16 for runs, falling back to
+    /// FC05/FC06 on a device without them), single (FC05/FC06 only) or multiple
+    /// (FC15/FC16 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_function: Option<WriteFunction>,
+    /// Least time between two requests of any kind, in milliseconds (0: no pacing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 600000))]
+    pub request_interval_ms: Option<u32>,
+}
+
+/// Which write function codes a device is sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteFunction {
+    /// FC15/FC16 for runs of adjacent items; FC05/FC06 for one item, and for every item
+    /// of a device that answers IllegalFunction to FC15/FC16.
+    #[default]
+    Auto,
+    /// FC05/FC06 only: one item per request (a multi-word value cannot be written).
+    Single,
+    /// FC15/FC16 only, even for one item.
+    Multiple,
+}
+
+/// How fabctl reaches a device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportKind {
+    /// Modbus TCP (default port 502).
+    #[default]
+    Tcp,
+    /// RTU frames (with CRC) over a TCP socket: a serial gateway in transparent mode.
+    RtuOverTcp,
+    /// Modbus/TCP Security: Modbus TCP inside TLS 1.2+ with X.509 client certificates
+    /// (default port 802).
+    Tls,
+    /// Modbus RTU on a serial line (RS-485, RS-232).
+    Rtu,
+}
+
+/// Certificates of a Modbus/TCP Security connection (PEM files).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TlsSpec {
+    /// The CA certificate(s) the device's certificate must chain to.
+    pub ca_file: String,
+    /// The client certificate fabctl presents.
+    pub cert_file: String,
+    /// The private key of `certFile`.
+    pub key_file: String,
+    /// The name the device's certificate must carry (default: `deviceAddress`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+}
+
+/// A serial line.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SerialSpec {
+    /// The serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/….
+    pub device: String,
+    /// Baud rate (default 19200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baud_rate: Option<u32>,
+    /// none, even (default) or odd.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parity: Option<Parity>,
+    /// 7 or 8 (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_bits: Option<u8>,
+    /// 1 or 2 (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_bits: Option<u8>,
+}
+
+/// Parity of a serial line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Parity {
+    None,
+    #[default]
+    Even,
+    Odd,
 }
 
 /// A time when writes are allowed: from each start the schedule gives, for `duration`.

@@ -82,6 +82,29 @@ pub fn check_typed_spec(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut 
     }
     let interval = Some(spec.min_write_interval_ms.into());
     check_field(SpecField::MinWriteIntervalMs, interval, diags);
+    if let (Some(limits), Some(rules)) = (&spec.limits, rules.property(SpecField::Limits.key())) {
+        let path = Path::Field(&root, SpecField::Limits.key());
+        let fields = [
+            ("maxReadRegisters", limits.max_read_registers.map(f64::from)),
+            (
+                "maxWriteRegisters",
+                limits.max_write_registers.map(f64::from),
+            ),
+            ("maxReadBits", limits.max_read_bits.map(f64::from)),
+            ("maxWriteBits", limits.max_write_bits.map(f64::from)),
+            ("maxGap", limits.max_gap.map(f64::from)),
+            (
+                "requestIntervalMs",
+                limits.request_interval_ms.map(f64::from),
+            ),
+        ];
+        for (key, value) in fields {
+            if let (Some(rules), Some(value)) = (rules.property(key), value) {
+                let at = || locs.at(Field::SpecKey(SpecField::Limits, key));
+                check_range(value, rules, &Path::Field(&path, key), at, diags);
+            }
+        }
+    }
     check_field(
         SpecField::TargetRegister,
         spec.target_register.map(f64::from),
@@ -560,6 +583,12 @@ mod tests {
             found,
             [
                 "spec.deviceAddress",
+                "spec.limits.maxGap",
+                "spec.limits.maxReadBits",
+                "spec.limits.maxReadRegisters",
+                "spec.limits.maxWriteBits",
+                "spec.limits.maxWriteRegisters",
+                "spec.limits.requestIntervalMs",
                 "spec.minWriteIntervalMs",
                 "spec.pollIntervalSecs",
                 "spec.port",
@@ -567,6 +596,11 @@ mod tests {
                 "spec.registers[].bit",
                 "spec.registers[].name",
                 "spec.registers[].readAddress",
+                // Unsigned, bounded only by 0: a typed value cannot be out of range
+                // (the transport's rules check the values a serial line accepts).
+                "spec.serial.baudRate",
+                "spec.serial.dataBits",
+                "spec.serial.stopBits",
                 "spec.targetRegister",
                 "spec.timeoutMs",
                 "spec.unitId",

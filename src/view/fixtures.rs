@@ -20,6 +20,8 @@ pub(crate) fn plc(name: &str, port: u16, registers: Vec<RegisterPlan>) -> PlcPla
         auto_correct: true,
         write_windows: vec![],
         min_write_interval_ms: 0,
+        limits: Default::default(),
+        transport: Default::default(),
         error: None,
         registers,
     }

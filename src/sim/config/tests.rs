@@ -37,6 +37,8 @@ fn plc(namespace: &str, name: &str, host: &str, port: u16, unit_id: u8) -> Plc {
         auto_correct: true,
         write_windows: vec![],
         min_write_interval: Duration::ZERO,
+        limits: Default::default(),
+        transport: Default::default(),
         registers: vec![Register {
             name: "target".into(),
             address: 4001,
