@@ -119,10 +119,11 @@ impl<C: Connector> Connector for Gated<C> {
         &self,
         host: &str,
         port: u16,
+        transport: &crate::device::Transport,
         timeout: Duration,
     ) -> Result<Self::Io, TransportError> {
         Ok(GatedIo {
-            io: self.inner.connect(host, port, timeout).await?,
+            io: self.inner.connect(host, port, transport, timeout).await?,
             leadership: self.leadership.clone(),
             endpoint: crate::device::endpoint_name(host, port),
         })
@@ -252,7 +253,7 @@ mod tests {
             leadership: leadership.clone(),
         };
         let mut io = gated
-            .connect("plc", 502, Duration::from_secs(1))
+            .connect("plc", 502, &Default::default(), Duration::from_secs(1))
             .await
             .expect("connects");
         assert_eq!(

@@ -108,7 +108,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
     let readings = super::runtime()?.block_on(async {
         let connector = ModbusConnector;
-        let mut session = Setup::defaults(global).session(&connector, &host, port);
+        let mut session = Setup::defaults(global).session(
+            &connector,
+            &host,
+            port,
+            &crate::device::Transport::Tcp,
+        );
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
     let readings = readings.map_err(|source| ImportError::Read {

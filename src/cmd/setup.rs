@@ -154,8 +154,9 @@ impl<'a> Setup<'a> {
         connector: &'c C,
         host: &str,
         port: u16,
+        transport: &crate::device::Transport,
     ) -> Session<'c, C> {
-        Session::new(connector, host, port, self.read.retry)
+        Session::new(connector, host, port, transport, self.read.retry)
     }
 
     /// The git commit the manifests are at (`-dirty` when they differ from it).

@@ -157,6 +157,7 @@ impl Connector for MemoryConnector {
         &self,
         host: &str,
         port: u16,
+        _transport: &super::Transport,
         _timeout: Duration,
     ) -> Result<MemoryIo, TransportError> {
         let endpoint = key(host, port);

@@ -209,11 +209,12 @@ pub trait RegisterIo: Send {
 pub trait Connector: Clone + Send + Sync + 'static {
     type Io: RegisterIo;
 
-    /// Connects to `host:port` within `timeout`.
+    /// Connects to `host:port` (or the serial line of `transport`) within `timeout`.
     fn connect(
         &self,
         host: &str,
         port: u16,
+        transport: &Transport,
         timeout: Duration,
     ) -> impl Future<Output = Result<Self::Io, TransportError>> + Send;
 }

@@ -27,9 +27,16 @@ impl Connector for ModbusConnector {
         &self,
         host: &str,
         port: u16,
+        transport: &super::Transport,
         timeout: Duration,
     ) -> Result<ModbusIo, TransportError> {
         let endpoint = format!("{host}:{port}");
+        if !transport.is_tcp() {
+            return Err(TransportError::Connect {
+                endpoint,
+                reason: format!("transport {:?} is not built yet", transport.kind()),
+            });
+        }
         let connect = async {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
                 .await

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use super::{Connector, IoResult, RegisterIo, TransportError, WriteEcho};
+use super::{Connector, IoResult, RegisterIo, Transport, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
 /// How transport failures are retried (a write only while it could not be sent).
@@ -105,6 +105,7 @@ pub struct Session<'c, C: Connector> {
     connector: &'c C,
     host: String,
     port: u16,
+    transport: Transport,
     io: Option<C::Io>,
     policy: RetryPolicy,
     /// Requests sent (attempts included).
@@ -114,11 +115,18 @@ pub struct Session<'c, C: Connector> {
 }
 
 impl<'c, C: Connector> Session<'c, C> {
-    pub fn new(connector: &'c C, host: &str, port: u16, policy: RetryPolicy) -> Self {
+    pub fn new(
+        connector: &'c C,
+        host: &str,
+        port: u16,
+        transport: &Transport,
+        policy: RetryPolicy,
+    ) -> Self {
         Session {
             connector,
             host: host.to_owned(),
             port,
+            transport: transport.clone(),
             io: None,
             policy,
             requests: 0,
@@ -257,7 +265,7 @@ impl<'c, C: Connector> Session<'c, C> {
             slot => {
                 let io = self
                     .connector
-                    .connect(&self.host, self.port, timeout)
+                    .connect(&self.host, self.port, &self.transport, timeout)
                     .await?;
                 self.connections += 1;
                 slot.insert(io)
@@ -327,7 +335,7 @@ mod tests {
     async fn a_read_whose_answer_is_lost_is_sent_again() {
         let mem = plant();
         mem.lose_read_answers(2);
-        let mut session = Session::new(&mem, "10.0.0.1", 502, fast());
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
         let words = session.read(1, RegisterKind::Holding, 10, 1, TIMEOUT).await;
         assert_eq!(words, Ok(Ok(vec![1])));
         assert_eq!(session.requests, 3);
@@ -337,7 +345,7 @@ mod tests {
     async fn a_write_whose_answer_is_lost_is_sent_once() {
         let mem = plant();
         mem.lose_write_answers(true);
-        let mut session = Session::new(&mem, "10.0.0.1", 502, fast());
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
         let answer = session.write_single_register(1, 10, 5, TIMEOUT).await;
         assert_eq!(answer, Err(TransportError::Timeout { timeout: TIMEOUT }));
         assert_eq!(session.requests, 1);
@@ -349,7 +357,7 @@ mod tests {
     async fn a_write_that_could_not_connect_was_never_sent() {
         let mem = plant();
         mem.set_unreachable("10.0.0.1", 502);
-        let mut session = Session::new(&mem, "10.0.0.1", 502, fast());
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
         let answer = session.write_single_register(1, 10, 5, TIMEOUT).await;
         assert!(
             matches!(answer, Err(TransportError::Connect { .. })),

@@ -147,6 +147,7 @@ pub async fn read_all<C: Connector>(
             let done = done.clone();
             let first = &plcs[group[0]];
             let (host, port) = (first.host.clone(), first.port);
+            let transport = first.transport.clone();
             let units: Vec<UnitRead> = group
                 .into_iter()
                 .map(|i| UnitRead::of(i, &plcs[i]))
@@ -169,7 +170,7 @@ pub async fn read_all<C: Connector>(
                         .collect();
                     return (out, IoStats::default());
                 }
-                let mut session = Session::new(&connector, &host, port, options.retry);
+                let mut session = Session::new(&connector, &host, port, &transport, options.retry);
                 let mut out = Vec::with_capacity(units.len());
                 for unit in units {
                     let mut counted = 0;

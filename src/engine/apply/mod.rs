@@ -372,7 +372,13 @@ pub async fn apply<C: Connector>(
     let mut stream = futures::stream::iter(groups.into_values())
         .map(|group| async move {
             let first = &plan.plcs[group[0]];
-            let mut session = Session::new(connector, &first.host, first.port, options.retry);
+            let mut session = Session::new(
+                connector,
+                &first.host,
+                first.port,
+                &first.transport,
+                options.retry,
+            );
             let mut out = Vec::new();
             for i in group {
                 let results = plc::apply_plc(&mut session, &plan.plcs[i], sink).await;
