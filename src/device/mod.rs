@@ -14,6 +14,7 @@ pub mod limits;
 pub mod memory;
 pub mod modbus;
 mod session;
+pub mod tls;
 pub mod transport;
 
 use std::fmt;

@@ -1,4 +1,5 @@
-//! [`RegisterIo`] over Modbus TCP, with tokio-modbus as the client.
+//! [`RegisterIo`] over Modbus TCP (plain, or inside TLS: Modbus/TCP Security), with
+//! tokio-modbus as the client.
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -8,10 +9,10 @@ use tokio_modbus::client::{Client, Context, Reader};
 use tokio_modbus::prelude::SlaveContext;
 use tokio_modbus::{ExceptionCode, Request, Response, Slave};
 
-use super::{Connector, Exception, IoResult, RegisterIo, TransportError, WriteEcho};
+use super::{Connector, Exception, IoResult, RegisterIo, Transport, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
-/// Connects with tokio-modbus over TCP.
+/// Connects with tokio-modbus over TCP or TLS.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ModbusConnector;
 
@@ -27,11 +28,11 @@ impl Connector for ModbusConnector {
         &self,
         host: &str,
         port: u16,
-        transport: &super::Transport,
+        transport: &Transport,
         timeout: Duration,
     ) -> Result<ModbusIo, TransportError> {
         let endpoint = format!("{host}:{port}");
-        if !transport.is_tcp() {
+        if !matches!(transport, Transport::Tcp | Transport::Tls(_)) {
             return Err(TransportError::Connect {
                 endpoint,
                 reason: format!("transport {:?} is not built yet", transport.kind()),
@@ -53,7 +54,12 @@ impl Connector for ModbusConnector {
                 match tokio::net::TcpStream::connect(addr).await {
                     Ok(stream) => {
                         let _ = stream.set_nodelay(true);
-                        return Ok(tokio_modbus::client::tcp::attach(stream));
+                        return match transport {
+                            Transport::Tls(settings) => super::tls::handshake(stream, settings)
+                                .await
+                                .map(tokio_modbus::client::tcp::attach),
+                            _ => Ok(tokio_modbus::client::tcp::attach(stream)),
+                        };
                     }
                     Err(e) => last = e.to_string(),
                 }
