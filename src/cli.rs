@@ -475,9 +475,24 @@ pub struct HistoryArgs {
 /// `fabctl import`.
 #[derive(Args, Debug, Clone)]
 pub struct ImportArgs {
-    /// The device: HOST:PORT
+    /// The device: HOST:PORT, or HOST for the transport's default port (502, tls 802)
     #[arg(long, value_name = "HOST:PORT")]
     pub device: String,
+    /// How the device is reached: tcp (Modbus TCP) or tls (Modbus/TCP Security)
+    #[arg(long, value_name = "KIND", default_value = "tcp", value_parser = ["tcp", "tls"])]
+    pub transport: String,
+    /// With --transport tls: the CA certificate(s) the device's certificate must chain to (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// With --transport tls: fabctl's client certificate (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub cert_file: Option<PathBuf>,
+    /// With --transport tls: the private key of --cert-file (PEM)
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// With --transport tls: the name the device's certificate must carry [default: HOST]
+    #[arg(long, value_name = "NAME")]
+    pub server_name: Option<String>,
     /// Modbus unit id
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub unit: u8,

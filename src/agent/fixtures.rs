@@ -340,7 +340,7 @@ impl Plant {
             .on_ephemeral_ports();
         let sim = Simulator::start(config).await.expect("simulator starts");
         let device = plc.id();
-        object.spec.port = sim.addr_of(&device).expect("served").port();
+        object.spec.port = Some(sim.addr_of(&device).expect("served").port());
         Plant {
             sim,
             object,

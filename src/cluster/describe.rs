@@ -101,7 +101,7 @@ fn spec(plc: &IndustrialPLC, out: &mut dyn Write) -> io::Result<()> {
                 "Device",
                 Field::Text(format!(
                     "{} (unit {})",
-                    device(&spec.device_address, spec.port),
+                    device(&spec.device_address, spec.port_or_default()),
                     spec.unit_id
                 )),
             ),

@@ -37,7 +37,7 @@ impl Row {
         Row {
             namespace: namespace_of(plc).to_owned(),
             name: plc.metadata.name.clone().unwrap_or_default(),
-            device: device(&plc.spec.device_address, plc.spec.port),
+            device: device(&plc.spec.device_address, plc.spec.port_or_default()),
             registers: register_count(plc),
             in_sync: status
                 .in_sync

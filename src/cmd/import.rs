@@ -5,10 +5,13 @@
 //! value it had at import time); `--enforce` opts writable registers in.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{GlobalArgs, ImportArgs};
+use crate::device::Transport;
 use crate::device::modbus::ModbusConnector;
+use crate::device::transport::TlsSettings;
 use crate::engine::observe::{self, DeviceError, Reading};
 use crate::error::Error;
 use crate::outcome::Outcome;
@@ -52,6 +55,12 @@ pub enum ImportError {
         asked: usize,
         first: String,
     },
+    #[error("--transport tls needs --ca-file, --cert-file and --key-file")]
+    TlsFiles,
+    #[error("--ca-file, --cert-file, --key-file and --server-name need --transport tls")]
+    TlsWithoutTransport,
+    #[error("--{flag}: {reason}")]
+    Tls { flag: &'static str, reason: String },
     #[error("cannot read {device}: {source}")]
     Read {
         device: String,
@@ -61,7 +70,22 @@ pub enum ImportError {
 }
 
 pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
-    let (host, port) = parse_device(&args.device)?;
+    let transport = transport(args)?;
+    let default_port = transport.kind().default_port();
+    let (host, port) = parse_device(&args.device, default_port)?;
+    let transport = with_server_name(transport, &host);
+    if let Transport::Tls(settings) = &transport {
+        crate::device::tls::check(settings).map_err(|e| ImportError::Tls {
+            flag: flag_of(e.field()),
+            reason: e.to_string(),
+        })?;
+        if let Some(mode) = crate::device::tls::pem::readable_by_others(&settings.key_file) {
+            eprintln!(
+                "warning: --key-file {} can be read by others (mode {mode:04o}): chmod 600 it",
+                settings.key_file.display()
+            );
+        }
+    }
     let value_type: ValueType = serde_json::from_value(serde_json::Value::String(
         args.value_type.clone(),
     ))
@@ -112,7 +136,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
             &connector,
             &host,
             port,
-            &crate::device::Transport::Tcp,
+            &transport,
         );
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
@@ -148,8 +172,11 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     let _ = writeln!(
         yaml,
-        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n  port: {port}\n  unitId: {}\n  timeoutMs: {}\n  registers:",
-        args.namespace, args.unit, args.timeout_ms
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n  port: {port}\n  unitId: {}\n  timeoutMs: {}{}\n  registers:",
+        args.namespace,
+        args.unit,
+        args.timeout_ms,
+        tls_yaml(&transport, args.server_name.is_some())
     );
     let mut skipped = Vec::new();
     for ((kind, address, ty), reading) in points.iter().zip(&readings) {
@@ -233,10 +260,82 @@ fn next_steps(enforce: bool) -> &'static str {
     }
 }
 
-fn parse_device(text: &str) -> Result<(String, u16), ImportError> {
+/// `--transport` with its files (absolute, so the manifest works wherever it is
+/// written), the server name still to be filled in from the host.
+fn transport(args: &ImportArgs) -> Result<Transport, ImportError> {
+    let files = (&args.ca_file, &args.cert_file, &args.key_file);
+    if args.transport != "tls" {
+        let any = files.0.is_some() || files.1.is_some() || files.2.is_some();
+        if any || args.server_name.is_some() {
+            return Err(ImportError::TlsWithoutTransport);
+        }
+        return Ok(Transport::Tcp);
+    }
+    let (Some(ca), Some(cert), Some(key)) = files else {
+        return Err(ImportError::TlsFiles);
+    };
+    let absolute = |path: &PathBuf| std::path::absolute(path).unwrap_or_else(|_| path.clone());
+    Ok(Transport::Tls(TlsSettings {
+        ca_file: absolute(ca),
+        cert_file: absolute(cert),
+        key_file: absolute(key),
+        server_name: args.server_name.clone().unwrap_or_default(),
+    }))
+}
+
+/// A tls transport whose server name is `host` unless `--server-name` was given.
+fn with_server_name(transport: Transport, host: &str) -> Transport {
+    match transport {
+        Transport::Tls(mut settings) if settings.server_name.is_empty() => {
+            settings.server_name = host.to_owned();
+            Transport::Tls(settings)
+        }
+        other => other,
+    }
+}
+
+/// The import flag of a `spec.tls` key.
+fn flag_of(field: &str) -> &'static str {
+    match field {
+        "caFile" => "ca-file",
+        "certFile" => "cert-file",
+        "keyFile" => "key-file",
+        _ => "server-name",
+    }
+}
+
+/// The `transport:` and `tls:` lines of the manifest (none for tcp).
+fn tls_yaml(transport: &Transport, server_name_given: bool) -> String {
+    let Transport::Tls(settings) = transport else {
+        return String::new();
+    };
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let path = |p: &std::path::Path| quoted(&p.to_string_lossy());
+    let mut yaml = format!(
+        "\n  transport: tls\n  tls:\n    caFile: {}\n    certFile: {}\n    keyFile: {}",
+        path(&settings.ca_file),
+        path(&settings.cert_file),
+        path(&settings.key_file)
+    );
+    if server_name_given {
+        let _ = write!(yaml, "\n    serverName: {}", quoted(&settings.server_name));
+    }
+    yaml
+}
+
+/// `HOST:PORT`, `[IPv6]:PORT`, or a host without a port (then `default_port`).
+fn parse_device(text: &str, default_port: u16) -> Result<(String, u16), ImportError> {
     let syntax = || ImportError::DeviceSyntax {
         text: text.to_owned(),
     };
+    let bare = !text.contains(':') || (text.starts_with('[') && text.ends_with(']'));
+    if bare {
+        let host = text.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(syntax());
+        }
+        return Ok((host.to_owned(), default_port));
+    }
     let (host, port) = text.rsplit_once(':').ok_or_else(syntax)?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let port: u16 = port.parse().map_err(|_| ImportError::DevicePort {
@@ -297,11 +396,12 @@ mod tests {
                 .contains("backwards")
         );
         assert_eq!(
-            parse_device("127.0.0.1:5502").unwrap(),
+            parse_device("127.0.0.1:5502", 502).unwrap(),
             ("127.0.0.1".into(), 5502)
         );
-        assert_eq!(parse_device("[::1]:502").unwrap(), ("::1".into(), 502));
-        assert!(parse_device("plc").is_err());
+        assert_eq!(parse_device("[::1]:502", 502).unwrap(), ("::1".into(), 502));
+        assert_eq!(parse_device("plc", 802).unwrap(), ("plc".into(), 802));
+        assert_eq!(parse_device("[::1]", 502).unwrap(), ("::1".into(), 502));
         assert_eq!(default_name("10.0.0.5", 502, 1), "plc-10-0-0-5-502-1");
     }
 
@@ -312,11 +412,11 @@ mod tests {
             "10001 registers asked for; import at most 10000 at a time"
         );
         assert_eq!(
-            parse_device("plc:x").unwrap_err().to_string(),
+            parse_device("plc:x", 502).unwrap_err().to_string(),
             "--device \"plc:x\": \"x\" is not a port"
         );
         assert_eq!(
-            parse_device(":502").unwrap_err().to_string(),
+            parse_device(":502", 502).unwrap_err().to_string(),
             "--device \":502\": expected HOST:PORT, e.g. 10.0.0.5:502"
         );
         assert_eq!(

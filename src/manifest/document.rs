@@ -458,7 +458,7 @@ mod tests {
         .expect("something to check");
         assert_eq!(kept.register_indices, [1]);
         assert_eq!(
-            kept.spec.port, 502,
+            kept.spec.port, None,
             "the broken port is left to its default"
         );
         assert_eq!(kept.spec.registers.len(), 1);

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::SourceLoc;
@@ -308,6 +308,15 @@ impl Locations {
             },
             registers_path: Cow::Borrowed("spec.registers"),
             register_indices: None,
+        }
+    }
+
+    /// The directory of the manifest file, against which relative paths in it are
+    /// read; `None` for an object from the cluster (paths are the agent's own).
+    pub fn directory(&self) -> Option<&Path> {
+        match &self.origin {
+            Origin::File { file, .. } => Some(file.0.parent().unwrap_or(Path::new(""))),
+            Origin::Object { .. } => None,
         }
     }
 

@@ -17,6 +17,7 @@ mod resolve;
 pub mod schema;
 pub mod spec;
 mod structure;
+mod tls;
 
 use std::path::PathBuf;
 

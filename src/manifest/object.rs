@@ -164,7 +164,7 @@ mod tests {
         );
         resource.spec.registers.clear();
         resource.metadata.name = Some("Press_1".into());
-        resource.spec.port = 0;
+        resource.spec.port = Some(0);
         resource.spec.timeout_ms = 0;
         assert_eq!(
             problems(&resource),
@@ -188,7 +188,7 @@ mod tests {
         resource.spec.registers = vec![register.clone(), register];
         resource.spec.registers[0].min = Some(Bound::Float(f64::NAN));
         resource.spec.registers[1].value = Value::Int(i128::MAX);
-        resource.spec.port = 0;
+        resource.spec.port = Some(0);
         assert_eq!(
             problems(&resource),
             [

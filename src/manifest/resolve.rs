@@ -11,7 +11,7 @@ use super::diagnostic::{Diagnostic, Diagnostics};
 use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec, TransportKind};
 use super::{Plc, Register, SourceLoc};
-use crate::device::transport::{SerialSettings, TlsSettings, Transport};
+use crate::device::transport::{SerialSettings, Transport};
 use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, above_max, below_min};
 
 /// Name of the register the original operator's shorthand declares.
@@ -43,10 +43,10 @@ pub fn resolve(
                 "write a host name such as plc-1.plant.local or an IP address such as 10.0.0.5",
             ),
         );
-    } else if let Some(d) = check_device_address(&spec.device_address, spec.port) {
+    } else if let Some(d) = check_device_address(&spec.device_address, spec.port_or_default()) {
         diags.push(d.at(at_spec(SpecField::DeviceAddress)));
     }
-    if spec.port == 0 {
+    if spec.port == Some(0) {
         diags.push(Diagnostic::error(
             at_spec(SpecField::Port),
             "`spec.port` must be between 1 and 65535, got 0",
@@ -149,7 +149,7 @@ pub fn resolve(
             .unwrap_or_else(|| "default".to_owned()),
         name: metadata.name.clone().unwrap_or_default(),
         host: spec.device_address.clone(),
-        port: spec.port,
+        port: spec.port_or_default(),
         unit_id: spec.unit_id,
         timeout: Duration::from_millis(spec.timeout_ms.into()),
         poll_interval: Duration::from_secs(spec.poll_interval_secs.into()),
@@ -180,6 +180,18 @@ fn resolve_transport(
         );
         None
     };
+    if kind != TransportKind::Tls && spec.tls.is_some() {
+        diags.push(
+            Diagnostic::error(
+                locs.at(Field::Spec(SpecField::Tls)),
+                format!(
+                    "`spec.tls` is set but `spec.transport` is {}",
+                    kind_name(kind)
+                ),
+            )
+            .with_hint("add `transport: tls` (Modbus/TCP Security), or remove `spec.tls`"),
+        );
+    }
     Some(match kind {
         TransportKind::Tcp => Transport::Tcp,
         TransportKind::RtuOverTcp => Transport::RtuOverTcp,
@@ -191,15 +203,11 @@ fn resolve_transport(
                     diags,
                 );
             };
-            Transport::Tls(TlsSettings {
-                ca_file: tls.ca_file.clone().into(),
-                cert_file: tls.cert_file.clone().into(),
-                key_file: tls.key_file.clone().into(),
-                server_name: tls
-                    .server_name
-                    .clone()
-                    .unwrap_or_else(|| spec.device_address.clone()),
-            })
+            let settings = super::tls::settings(tls, &spec.device_address, locs);
+            if !super::tls::check(&settings, locs, diags) {
+                return None;
+            }
+            Transport::Tls(settings)
         }
         TransportKind::Rtu => {
             let Some(serial) = &spec.serial else {

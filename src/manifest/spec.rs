@@ -57,10 +57,10 @@ pub struct IndustrialPLCSpec {
     /// Host name or IP address of the PLC (or of the Modbus gateway in front of it).
     #[schemars(length(min = 1, max = 253))]
     pub device_address: String,
-    /// Modbus TCP port.
-    #[serde(default = "default_port")]
+    /// TCP port (default: 502, and 802 with `transport: tls`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
-    pub port: u16,
+    pub port: Option<u16>,
     /// Modbus unit id (slave id) of the PLC behind the address.
     #[serde(default = "default_unit_id")]
     pub unit_id: u8,
@@ -178,6 +178,24 @@ pub enum TransportKind {
     Tls,
     /// Modbus RTU on a serial line (RS-485, RS-232).
     Rtu,
+}
+
+impl TransportKind {
+    /// The port a device listens on when `spec.port` is not written.
+    pub fn default_port(self) -> u16 {
+        match self {
+            TransportKind::Tls => 802,
+            TransportKind::Tcp | TransportKind::RtuOverTcp | TransportKind::Rtu => 502,
+        }
+    }
+}
+
+impl IndustrialPLCSpec {
+    /// `spec.port`, or the default port of the transport.
+    pub fn port_or_default(&self) -> u16 {
+        self.port
+            .unwrap_or_else(|| self.transport.unwrap_or_default().default_port())
+    }
 }
 
 /// Certificates of a Modbus/TCP Security connection (PEM files).
@@ -406,9 +424,6 @@ pub enum Phase {
     Failed,
 }
 
-fn default_port() -> u16 {
-    502
-}
 fn default_unit_id() -> u8 {
     1
 }

@@ -65,7 +65,7 @@ pub fn check_typed_spec(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut 
         let path = Path::Field(&root, field.key());
         check_string(&spec.device_address, rules, &path, at, diags);
     }
-    check_field(SpecField::Port, Some(spec.port.into()), diags);
+    check_field(SpecField::Port, spec.port.map(f64::from), diags);
     check_field(SpecField::UnitId, Some(spec.unit_id.into()), diags);
     check_field(SpecField::TimeoutMs, Some(spec.timeout_ms.into()), diags);
     let poll = Some(spec.poll_interval_secs.into());

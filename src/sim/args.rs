@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::tls::SimTls;
 use super::{SimConfig, SimError, Simulator};
 use crate::manifest;
 
@@ -60,6 +61,24 @@ pub struct SimArgs {
     /// PLC that accepts connections and reads requests but never replies; repeatable
     #[arg(long, value_name = "NAME")]
     pub silent: Vec<String>,
+    /// How every endpoint is served: tcp (Modbus TCP) or tls (Modbus/TCP Security,
+    /// client certificates required)
+    #[arg(long, value_name = "KIND", default_value = "tcp", value_parser = ["tcp", "tls"])]
+    pub transport: String,
+    /// With --transport tls: the server's certificate (PEM) [default: generated]
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_client_ca"])]
+    pub tls_cert: Option<PathBuf>,
+    /// With --transport tls: the private key of --tls-cert (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// With --transport tls: the CA that client certificates must be issued by (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// With --transport tls and no --tls-cert: where to write the generated test
+    /// certificates (ca.pem, server.pem, server.key, client.pem, client.key)
+    /// [default: a new directory in the temporary directory]
+    #[arg(long, value_name = "DIR", conflicts_with = "tls_cert")]
+    pub tls_dir: Option<PathBuf>,
     /// Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)
     #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
     pub metrics_addr: Option<SocketAddr>,
@@ -105,12 +124,57 @@ impl SimArgs {
         config.validate()?;
         Ok(config)
     }
+
+    /// The TLS files to serve with, generated (into `--tls-dir` or a new temporary
+    /// directory, kept) when not given; `None` for `--transport tcp`.
+    fn tls(&self, config: &SimConfig) -> Result<Option<SimTls>, SimError> {
+        if self.transport != "tls" {
+            if self.tls_cert.is_some() || self.tls_dir.is_some() {
+                return Err(SimError::Tls {
+                    reason: "--tls-cert and --tls-dir need --transport tls".into(),
+                });
+            }
+            return Ok(None);
+        }
+        if let (Some(cert), Some(key), Some(ca)) = (&self.tls_cert, &self.tls_key, &self.tls_client_ca) {
+            return Ok(Some(SimTls {
+                cert_file: cert.clone(),
+                key_file: key.clone(),
+                client_ca_file: ca.clone(),
+            }));
+        }
+        let dir = match &self.tls_dir {
+            Some(dir) => dir.clone(),
+            None => tempfile::Builder::new()
+                .prefix("fabctl-sim-tls-")
+                .tempdir()
+                .map_err(|e| SimError::Tls {
+                    reason: format!("cannot make a directory for test certificates: {e}"),
+                })?
+                .keep(),
+        };
+        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+        for endpoint in &config.endpoints {
+            let ip = endpoint.listen.ip().to_string();
+            if !names.contains(&ip) && !endpoint.listen.ip().is_unspecified() {
+                names.push(ip);
+            }
+        }
+        let tls = SimTls::generate(&dir, &names)?;
+        println!(
+            "test certificates in {}: ca.pem (the CA of both sides: spec.tls.caFile), client.pem and client.key (spec.tls.certFile, keyFile), server.pem and server.key (for {})",
+            dir.display(),
+            names.join(", ")
+        );
+        Ok(Some(tls))
+    }
 }
 
 /// `fabctl sim`: serves until Ctrl-C or SIGTERM (then exits cleanly), printing one
 /// line per listener on stdout.
 pub async fn run(args: SimArgs) -> Result<(), SimError> {
-    let config = args.to_config()?;
+    let mut config = args.to_config()?;
+    config.tls = args.tls(&config)?;
     crate::process::limits::ensure(&crate::process::limits::Need::simulator(
         config.endpoints.len(),
     ))?;
@@ -120,6 +184,7 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     );
     let shutdown = crate::process::signal::Shutdown::install()
         .map_err(|source| SimError::Signal { source })?;
+    let config_tls = config.tls.is_some();
     let mut sim = Simulator::start(config).await?;
     if let Some(addr) = args.metrics_addr {
         let bound = sim.serve_metrics(addr).await?;
@@ -130,7 +195,8 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
             .iter()
             .map(|(name, unit)| format!("{name} unit {unit}"))
             .collect();
-        println!("listening on {addr} ({})", devices.join(", "));
+        let tls = if config_tls { " with TLS" } else { "" };
+        println!("listening on {addr}{tls} ({})", devices.join(", "));
     }
     shutdown.wait().await;
     tracing::info!("shutting down");

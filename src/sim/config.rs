@@ -27,6 +27,9 @@ pub struct SimConfig {
     pub chaos: ChaosConfig,
     /// Seeds chaos and fault decisions: the same seed gives the same sequence.
     pub seed: u64,
+    /// Serve every endpoint with Modbus/TCP Security (TLS, client certificates
+    /// required) instead of plain Modbus TCP.
+    pub tls: Option<super::tls::SimTls>,
 }
 
 /// One TCP listener, like a PLC or a gateway in front of several PLCs.
@@ -312,6 +315,7 @@ impl SimConfig {
             faults: Faults::default(),
             chaos: ChaosConfig::default(),
             seed: 0,
+            tls: None,
         };
         config.validate()?;
         Ok(config)

@@ -87,6 +87,9 @@ pub enum SimError {
         #[source]
         source: io::Error,
     },
+    /// The certificates of `--transport tls` cannot be used or made.
+    #[error("TLS: {reason}")]
+    Tls { reason: String },
     #[error("cannot listen for Ctrl-C or SIGTERM: {source}")]
     Signal {
         #[source]

@@ -53,13 +53,22 @@ impl Simulator {
         if config.chaos.drift_at_start {
             shared.chaos(true);
         }
+        let tls = match &config.tls {
+            Some(files) => Some(tokio_rustls::TlsAcceptor::from(files.server_config()?)),
+            None => None,
+        };
         let mut tasks = JoinSet::new();
         let endpoints = listeners
             .iter()
             .map(|(_, endpoint)| Arc::clone(endpoint))
             .collect();
         for (listener, endpoint) in listeners {
-            tasks.spawn(server::listen(listener, endpoint, Arc::clone(&shared)));
+            tasks.spawn(server::listen(
+                listener,
+                endpoint,
+                Arc::clone(&shared),
+                tls.clone(),
+            ));
         }
         if let Some(interval) = config.chaos.interval {
             tasks.spawn(chaos_loop(Arc::clone(&shared), interval));

@@ -22,7 +22,7 @@
 //!
 //! Layout: [`config`] (what to serve), [`scenario`] (the scenario file format), [`device`] (register tables),
 //! `table` (sparse storage), [`quirks`] (behaviours of real equipment), [`chaos`] (drift), [`program`] (a device's own writes), `shared` (the running fleet's state),
-//! `server` (TCP and faults), `metrics` (Prometheus), `handle` ([`Simulator`],
+//! `server` (TCP and faults), [`tls`] (Modbus/TCP Security and test certificates), `metrics` (Prometheus), `handle` ([`Simulator`],
 //! [`SimHandle`]), `args` ([`SimArgs`], [`run`]).
 
 mod args;
@@ -38,6 +38,7 @@ pub mod scenario;
 mod server;
 mod shared;
 mod table;
+pub mod tls;
 
 pub use args::{SimArgs, run};
 pub use chaos::DriftRecord;

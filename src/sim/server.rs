@@ -1,4 +1,6 @@
-//! The TCP side of the simulator: one listener per endpoint, one task per connection.
+//! The TCP side of the simulator: one listener per endpoint, one task per connection,
+//! plain or inside TLS (Modbus/TCP Security: the handshake first, in the connection's
+//! task, then the same framing).
 //!
 //! A connection reads into a fixed buffer, answers every complete frame in order
 //! (pipelined requests are fine; one is processed at a time), and writes the replies
@@ -16,9 +18,10 @@ use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
 use super::shared::{Shared, Units, lock};
@@ -45,9 +48,14 @@ impl Endpoint {
     }
 }
 
-/// Accepts connections on `listener` until the task is aborted (which aborts the
-/// connections too).
-pub(crate) async fn listen(listener: TcpListener, endpoint: Arc<Endpoint>, shared: Arc<Shared>) {
+/// Accepts connections on `listener` (TLS ones with `tls`) until the task is aborted
+/// (which aborts the connections too).
+pub(crate) async fn listen(
+    listener: TcpListener,
+    endpoint: Arc<Endpoint>,
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -55,16 +63,23 @@ pub(crate) async fn listen(listener: TcpListener, endpoint: Arc<Endpoint>, share
                 Ok((stream, peer)) => {
                     let n = shared.metrics.count_connection();
                     debug!(%peer, endpoint = %endpoint.addr, "connection accepted");
+                    let _ = stream.set_nodelay(true);
                     let seed = shared.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                    let connection = Connection {
-                        stream,
-                        peer,
-                        endpoint: Arc::clone(&endpoint),
-                        shared: Arc::clone(&shared),
-                        rng: SmallRng::seed_from_u64(seed),
-                        out: Vec::with_capacity(MAX_FRAME_LEN),
-                    };
-                    connections.spawn(connection.run());
+                    let endpoint = Arc::clone(&endpoint);
+                    let shared = Arc::clone(&shared);
+                    let tls = tls.clone();
+                    connections.spawn(async move {
+                        let rng = SmallRng::seed_from_u64(seed);
+                        match tls {
+                            None => Connection::new(stream, peer, endpoint, shared, rng).run().await,
+                            Some(acceptor) => match acceptor.accept(stream).await {
+                                Ok(stream) => Connection::new(stream, peer, endpoint, shared, rng).run().await,
+                                Err(error) => {
+                                    info!(%peer, %error, "TLS handshake failed; closing the connection");
+                                }
+                            },
+                        }
+                    });
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off, keep serving.
@@ -109,8 +124,8 @@ enum Next {
     Close,
 }
 
-struct Connection {
-    stream: TcpStream,
+struct Connection<S> {
+    stream: S,
     peer: SocketAddr,
     endpoint: Arc<Endpoint>,
     shared: Arc<Shared>,
@@ -119,9 +134,25 @@ struct Connection {
     out: Vec<u8>,
 }
 
-impl Connection {
+impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
+    fn new(
+        stream: S,
+        peer: SocketAddr,
+        endpoint: Arc<Endpoint>,
+        shared: Arc<Shared>,
+        rng: SmallRng,
+    ) -> Self {
+        Connection {
+            stream,
+            peer,
+            endpoint,
+            shared,
+            rng,
+            out: Vec::with_capacity(MAX_FRAME_LEN),
+        }
+    }
+
     async fn run(mut self) {
-        let _ = self.stream.set_nodelay(true);
         let mut buf = vec![0u8; READ_BUFFER];
         let mut filled = 0;
         loop {

@@ -21,19 +21,20 @@ use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
 use super::transport::TlsSettings;
 
-/// A `spec.tls` from which no TLS configuration can be made.
+/// A `spec.tls` from which no TLS configuration can be made; [`field`](Self::field)
+/// says which of its keys is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("`spec.tls.{field}`: {source}")]
+    #[error("{source}")]
     File {
         field: &'static str,
         source: pem::PemError,
     },
-    #[error("`spec.tls.caFile` {}: {reason}", path.display())]
+    #[error("{}: {reason}", path.display())]
     Ca { path: PathBuf, reason: String },
-    #[error("`spec.tls.keyFile` {}: {reason}", path.display())]
+    #[error("{}: {reason}", path.display())]
     Key { path: PathBuf, reason: String },
-    #[error("`spec.tls.serverName` {name:?} is not a host name or IP address")]
+    #[error("{name:?} is not a host name or IP address")]
     ServerName { name: String },
 }
 
@@ -78,7 +79,7 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, SetupE
         .with_client_auth_cert(chain, key)
         .map_err(|e| match e {
             rustls::Error::InconsistentKeys(_) => key_error(
-                "this key does not belong to the certificate in `spec.tls.certFile`".into(),
+                "this key does not belong to the certificate of `certFile`".into(),
             ),
             other => key_error(format!("the key cannot be used ({other})")),
         })?;
@@ -105,8 +106,9 @@ pub type Stream = Explained<tokio_rustls::client::TlsStream<TcpStream>>;
 
 /// Runs the TLS handshake over `tcp`; the error says what went wrong, in words.
 pub async fn handshake(tcp: TcpStream, settings: &TlsSettings) -> Result<Stream, String> {
-    let config = client_config(settings).map_err(|e| e.to_string())?;
-    let name = server_name(settings).map_err(|e| e.to_string())?;
+    let setup = |e: SetupError| format!("spec.tls.{}: {e}", e.field());
+    let config = client_config(settings).map_err(setup)?;
+    let name = server_name(settings).map_err(setup)?;
     let settings = Arc::new(settings.clone());
     match TlsConnector::from(config).connect(name, tcp).await {
         Ok(inner) => Ok(Explained { inner, settings }),

@@ -1,0 +1,72 @@
+//! The rules of `spec.tls` (Modbus/TCP Security), checked before any traffic: paths
+//! read against the manifest's directory (in a cluster object, as the agent's pod sees
+//! them), each file readable and PEM of its kind, the key belonging to the certificate,
+//! `serverName` a name, and a warning for a private key others may read.
+
+use std::path::{Path, PathBuf};
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::locations::{Field, Locations, SpecField};
+use super::spec::TlsSpec;
+use crate::device::tls::{self, SetupError};
+use crate::device::transport::TlsSettings;
+
+/// The settings `spec.tls` names, its relative paths read against the manifest's
+/// directory; the server name is `deviceAddress` unless `serverName` is written.
+pub(super) fn settings(tls: &TlsSpec, device_address: &str, locs: &Locations) -> TlsSettings {
+    let path = |p: &str| relative_to(locs.directory(), Path::new(p));
+    TlsSettings {
+        ca_file: path(&tls.ca_file),
+        cert_file: path(&tls.cert_file),
+        key_file: path(&tls.key_file),
+        server_name: tls
+            .server_name
+            .clone()
+            .unwrap_or_else(|| device_address.to_owned()),
+    }
+}
+
+/// Reports what is wrong with `settings` (false when it cannot be used) and warns of a
+/// private key others may read.
+pub(super) fn check(settings: &TlsSettings, locs: &Locations, diags: &mut Diagnostics) -> bool {
+    let at = |key: &'static str| locs.at(Field::SpecKey(SpecField::Tls, key));
+    if let Some(mode) = tls::pem::readable_by_others(&settings.key_file) {
+        diags.push(
+            Diagnostic::warning(
+                at("keyFile"),
+                format!(
+                    "`spec.tls.keyFile` {} can be read by others (mode {mode:04o}): a private key should be readable by its owner only",
+                    settings.key_file.display()
+                ),
+            )
+            .with_hint(format!("chmod 600 {}", settings.key_file.display())),
+        );
+    }
+    match tls::check(settings) {
+        Ok(()) => true,
+        Err(e) => {
+            let hint = hint(&e);
+            let message = format!("`spec.tls.{}`: {e}", e.field());
+            diags.push(Diagnostic::error(at(e.field()), message).with_hint(hint));
+            false
+        }
+    }
+}
+
+fn hint(e: &SetupError) -> &'static str {
+    match e.field() {
+        "caFile" => {
+            "give the PEM file of the CA certificate(s) that issued the device's certificate"
+        }
+        "certFile" => "give the PEM file of fabctl's client certificate (chain)",
+        "keyFile" => "give the PEM file of the private key of `certFile`",
+        _ => "write the name the device's certificate carries, e.g. plc-7.plant.local",
+    }
+}
+
+fn relative_to(directory: Option<&Path>, path: &Path) -> PathBuf {
+    match directory {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path.to_owned(),
+    }
+}
