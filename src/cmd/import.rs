@@ -79,10 +79,11 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
             flag: flag_of(e.field()),
             reason: e.to_string(),
         })?;
-        if let Some(mode) = crate::device::tls::pem::readable_by_others(&settings.key_file) {
+        let key = &settings.key_file;
+        if let Some(mode) = crate::device::tls::pem::readable_by_others(key) {
             eprintln!(
                 "warning: --key-file {} can be read by others (mode {mode:04o}): chmod 600 it",
-                settings.key_file.display()
+                key.display()
             );
         }
     }
@@ -132,12 +133,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
     let readings = super::runtime()?.block_on(async {
         let connector = ModbusConnector;
-        let mut session = Setup::defaults(global).session(
-            &connector,
-            &host,
-            port,
-            &transport,
-        );
+        let mut session = Setup::defaults(global).session(&connector, &host, port, &transport);
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
     let readings = readings.map_err(|source| ImportError::Read {

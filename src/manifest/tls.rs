@@ -30,7 +30,9 @@ pub(super) fn settings(tls: &TlsSpec, device_address: &str, locs: &Locations) ->
 /// private key others may read.
 pub(super) fn check(settings: &TlsSettings, locs: &Locations, diags: &mut Diagnostics) -> bool {
     let at = |key: &'static str| locs.at(Field::SpecKey(SpecField::Tls, key));
-    if let Some(mode) = tls::pem::readable_by_others(&settings.key_file) {
+    let key = &settings.key_file;
+    let secret = tls::pem::private_key(key).is_ok();
+    if let Some(mode) = tls::pem::readable_by_others(key).filter(|_| secret) {
         diags.push(
             Diagnostic::warning(
                 at("keyFile"),

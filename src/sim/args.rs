@@ -125,9 +125,10 @@ impl SimArgs {
         Ok(config)
     }
 
-    /// The TLS files to serve with, generated (into `--tls-dir` or a new temporary
-    /// directory, kept) when not given; `None` for `--transport tcp`.
-    fn tls(&self, config: &SimConfig) -> Result<Option<SimTls>, SimError> {
+    /// The TLS files to serve with; `None` for `--transport tcp`. When none are given
+    /// they are generated (into `--tls-dir` or a new temporary directory, kept) before
+    /// the manifests are loaded, so manifests can point at them.
+    fn tls(&self) -> Result<Option<SimTls>, SimError> {
         if self.transport != "tls" {
             if self.tls_cert.is_some() || self.tls_dir.is_some() {
                 return Err(SimError::Tls {
@@ -136,7 +137,9 @@ impl SimArgs {
             }
             return Ok(None);
         }
-        if let (Some(cert), Some(key), Some(ca)) = (&self.tls_cert, &self.tls_key, &self.tls_client_ca) {
+        if let (Some(cert), Some(key), Some(ca)) =
+            (&self.tls_cert, &self.tls_key, &self.tls_client_ca)
+        {
             return Ok(Some(SimTls {
                 cert_file: cert.clone(),
                 key_file: key.clone(),
@@ -153,12 +156,14 @@ impl SimArgs {
                 })?
                 .keep(),
         };
-        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
-        for endpoint in &config.endpoints {
-            let ip = endpoint.listen.ip().to_string();
-            if !names.contains(&ip) && !endpoint.listen.ip().is_unspecified() {
-                names.push(ip);
-            }
+        let mut names = vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+        ];
+        let bind = self.bind.to_string();
+        if !names.contains(&bind) && !self.bind.is_unspecified() {
+            names.push(bind);
         }
         let tls = SimTls::generate(&dir, &names)?;
         println!(
@@ -173,8 +178,9 @@ impl SimArgs {
 /// `fabctl sim`: serves until Ctrl-C or SIGTERM (then exits cleanly), printing one
 /// line per listener on stdout.
 pub async fn run(args: SimArgs) -> Result<(), SimError> {
+    let tls = args.tls()?;
     let mut config = args.to_config()?;
-    config.tls = args.tls(&config)?;
+    config.tls = tls;
     crate::process::limits::ensure(&crate::process::limits::Need::simulator(
         config.endpoints.len(),
     ))?;

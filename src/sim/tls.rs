@@ -60,7 +60,10 @@ impl SimTls {
             reason: format!("cannot write {}: {e}", path.display()),
         };
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-        let ca = Authority::new("fabctl sim test CA").map_err(rcgen_error)?;
+        // A name of its own: another CA of the same name reads as a bad signature.
+        let id: u32 =
+            rand::Rng::random(&mut <rand::rngs::SmallRng as rand::SeedableRng>::from_os_rng());
+        let ca = Authority::new(&format!("fabctl sim test CA {id:08x}")).map_err(rcgen_error)?;
         let server = ca.issue(names, Usage::Server, None).map_err(rcgen_error)?;
         let client = ca
             .issue(&["fabctl".to_owned()], Usage::Client, None)

@@ -5,19 +5,23 @@ Usage: python3 pymodbus_peer.py PORT CONFIG_JSON
 CONFIG_JSON (every key optional):
   {"unit": 1,
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
-   "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}]}
+   "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}],
+   "tls": {"cert": "server.pem", "key": "server.key", "client_ca": "ca.pem"}}
 
 Tables hold 10,000 zeros (or false) with the given protocol addresses set. Each
 "program" entry plays a PLC program that writes `value` to one register or coil every
-`period_ms`, as a scan that owns an output would. The server serves until killed.
+`period_ms`, as a scan that owns an output would. With "tls" the server speaks
+Modbus/TCP Security (pymodbus's TLS server, TLS 1.2 at least) and requires a client
+certificate issued by "client_ca". The server serves until killed.
 """
 
 import asyncio
 import json
+import ssl
 import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext
-from pymodbus.server import StartAsyncTcpServer
+from pymodbus.server import StartAsyncTcpServer, StartAsyncTlsServer
 
 try:
     from pymodbus.datastore import ModbusDeviceContext as DeviceContext
@@ -52,13 +56,28 @@ async def program(ctx, entry):
         await asyncio.sleep(entry["period_ms"] / 1000)
 
 
+def tls_context(tls):
+    # pymodbus's own context verifies no client; Modbus/TCP Security requires it.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(certfile=tls["cert"], keyfile=tls["key"])
+    ctx.load_verify_locations(cafile=tls["client_ca"])
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
 async def main():
     port = int(sys.argv[1])
     config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     ctx = device(config)
     server = ModbusServerContext(devices={config.get("unit", 1): ctx}, single=False)
     tasks = [asyncio.create_task(program(ctx, e)) for e in config.get("program", [])]
-    await StartAsyncTcpServer(context=server, address=("127.0.0.1", port))
+    address = ("127.0.0.1", port)
+    if "tls" in config:
+        sslctx = tls_context(config["tls"])
+        await StartAsyncTlsServer(context=server, address=address, sslctx=sslctx)
+    else:
+        await StartAsyncTcpServer(context=server, address=address)
     for task in tasks:
         task.cancel()
 

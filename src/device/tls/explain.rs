@@ -23,6 +23,11 @@ pub(super) fn io(e: &io::Error, settings: &TlsSettings, handshake: bool) -> Stri
     if handshake && closed {
         return "the device closed the connection during the TLS handshake: it may speak plain Modbus TCP (then `transport: tcp`, usually port 502), or it refused fabctl's client certificate".to_owned();
     }
+    if closed {
+        // Under TLS 1.3 a device that refuses the client certificate may just hang up
+        // after the handshake, without an alert.
+        return "the device closed the TLS connection without a word: it may have refused fabctl's client certificate (spec.tls.certFile must be issued by a CA the device trusts, and be valid)".to_owned();
+    }
     e.to_string()
 }
 
@@ -51,7 +56,7 @@ fn certificate(c: &CertificateError, settings: &TlsSettings) -> String {
         ),
         CertificateError::NotValidYet => "the device's certificate is not valid yet: check the clocks of this machine and of the device".to_owned(),
         CertificateError::NotValidForNameContext { presented, .. } => {
-            let names: Vec<&str> = presented.iter().map(|n| name(n)).collect();
+            let names: Vec<String> = presented.iter().map(|n| name(n)).collect();
             let carried = if names.is_empty() {
                 "no name".to_owned()
             } else {
@@ -66,12 +71,9 @@ fn certificate(c: &CertificateError, settings: &TlsSettings) -> String {
             "the device's certificate is not for {}: set spec.tls.serverName to a name the certificate carries",
             settings.server_name
         ),
-        CertificateError::UnknownIssuer => format!(
+        // A CA of the same name as the one in caFile signed it: a bad signature.
+        CertificateError::UnknownIssuer | CertificateError::BadSignature => format!(
             "the device's certificate is not signed by spec.tls.caFile ({}): give the CA that issued it",
-            settings.ca_file.display()
-        ),
-        CertificateError::BadSignature => format!(
-            "the device's certificate has a signature that does not verify against spec.tls.caFile ({})",
             settings.ca_file.display()
         ),
         CertificateError::Revoked => "the device's certificate is revoked".to_owned(),
@@ -88,7 +90,9 @@ fn alert_received(alert: AlertDescription) -> String {
         | AlertDescription::CertificateUnknown
         | AlertDescription::UnknownCA
         | AlertDescription::CertificateRequired
-        | AlertDescription::AccessDenied => format!(
+        | AlertDescription::AccessDenied
+        // rustls's verdict on a certificate signed by another CA of the same name.
+        | AlertDescription::DecryptError => format!(
             "the device refused fabctl's client certificate (TLS alert {alert:?}): spec.tls.certFile must be issued by a CA the device trusts, and be valid"
         ),
         AlertDescription::ProtocolVersion | AlertDescription::HandshakeFailure => format!(
@@ -99,16 +103,20 @@ fn alert_received(alert: AlertDescription) -> String {
 }
 
 /// `DnsName("plc-7.plant.local")` and `IpAddress(10.0.0.5)` as users write them.
-fn name(presented: &str) -> &str {
-    presented
+fn name(presented: &str) -> String {
+    if let Some(dns) = presented
         .strip_prefix("DnsName(\"")
         .and_then(|n| n.strip_suffix("\")"))
-        .or_else(|| {
-            presented
-                .strip_prefix("IpAddress(")
-                .and_then(|n| n.strip_suffix(')'))
-        })
-        .unwrap_or(presented)
+    {
+        return dns.to_owned();
+    }
+    let ip = presented
+        .strip_prefix("IpAddress(")
+        .and_then(|n| n.strip_suffix(')'));
+    match ip.map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(ip)) => ip.to_string(),
+        _ => presented.to_owned(),
+    }
 }
 
 /// The day of `time`, in UTC (`2026-01-01`).
@@ -127,7 +135,13 @@ mod tests {
     fn presented_names_read_as_written() {
         assert_eq!(name("DnsName(\"plc-7.plant.local\")"), "plc-7.plant.local");
         assert_eq!(name("IpAddress(10.0.0.5)"), "10.0.0.5");
+        assert_eq!(name("IpAddress(0::1)"), "::1");
         assert_eq!(name("DirectoryName"), "DirectoryName");
-        assert_eq!(date(UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_767_225_600))), "2026-01-01");
+        assert_eq!(
+            date(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                1_767_225_600
+            ))),
+            "2026-01-01"
+        );
     }
 }

@@ -78,9 +78,9 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, SetupE
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key)
         .map_err(|e| match e {
-            rustls::Error::InconsistentKeys(_) => key_error(
-                "this key does not belong to the certificate of `certFile`".into(),
-            ),
+            rustls::Error::InconsistentKeys(_) => {
+                key_error("this key does not belong to the certificate of `certFile`".into())
+            }
             other => key_error(format!("the key cannot be used ({other})")),
         })?;
     Ok(Arc::new(config))

@@ -93,7 +93,11 @@ fn sections(path: &Path) -> Result<Vec<(SectionKind, Vec<u8>)>, PemError> {
     Ok(sections)
 }
 
-fn wrong_kind(path: &Path, expected: &'static str, sections: &[(SectionKind, Vec<u8>)]) -> PemError {
+fn wrong_kind(
+    path: &Path,
+    expected: &'static str,
+    sections: &[(SectionKind, Vec<u8>)],
+) -> PemError {
     let found = sections.first().map_or("nothing", |(kind, _)| match kind {
         SectionKind::Certificate => "a certificate",
         SectionKind::PublicKey => "a public key",
