@@ -316,6 +316,11 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('--write-echo-offset', '--write-echo-offset', [CompletionResultType]::ParameterName, 'Answer every write for the address N higher than the one written (a wrong echo)')
             [CompletionResult]::new('--acknowledge-writes', '--acknowledge-writes', [CompletionResultType]::ParameterName, 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later')
             [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'PLC that accepts connections and reads requests but never replies; repeatable')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How every endpoint is served: tcp (Modbus TCP) or tls (Modbus/TCP Security, client certificates required)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'With --transport tls: the server''s certificate (PEM) [default: generated]')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'With --transport tls: the private key of --tls-cert (PEM)')
+            [CompletionResult]::new('--tls-client-ca', '--tls-client-ca', [CompletionResultType]::ParameterName, 'With --transport tls: the CA that client certificates must be issued by (PEM)')
+            [CompletionResult]::new('--tls-dir', '--tls-dir', [CompletionResultType]::ParameterName, 'With --transport tls and no --tls-cert: where to write the generated test certificates (ca.pem, server.pem, server.key, client.pem, client.key) [default: a new directory in the temporary directory]')
             [CompletionResult]::new('--metrics-addr', '--metrics-addr', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
@@ -367,7 +372,12 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             break
         }
         'fabctl;import' {
-            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT, or HOST for the transport''s default port (502, tls 802)')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How the device is reached: tcp (Modbus TCP) or tls (Modbus/TCP Security)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'With --transport tls: the CA certificate(s) the device''s certificate must chain to (PEM)')
+            [CompletionResult]::new('--cert-file', '--cert-file', [CompletionResultType]::ParameterName, 'With --transport tls: fabctl''s client certificate (PEM)')
+            [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'With --transport tls: the private key of --cert-file (PEM)')
+            [CompletionResult]::new('--server-name', '--server-name', [CompletionResultType]::ParameterName, 'With --transport tls: the name the device''s certificate must carry [default: HOST]')
             [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Modbus unit id')
             [CompletionResult]::new('--holding', '--holding', [CompletionResultType]::ParameterName, 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Input register ranges (imported as observe-only assertions)')

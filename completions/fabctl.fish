@@ -251,6 +251,12 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-latency -d '
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-echo-offset -d 'Answer every write for the address N higher than the one written (a wrong echo)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l acknowledge-writes -d 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l transport -d 'How every endpoint is served: tcp (Modbus TCP) or tls (Modbus/TCP Security, client certificates required)' -r -f -a "tcp\t''
+tls\t''"
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l tls-cert -d 'With --transport tls: the server\'s certificate (PEM) [default: generated]' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l tls-key -d 'With --transport tls: the private key of --tls-cert (PEM)' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l tls-client-ca -d 'With --transport tls: the CA that client certificates must be issued by (PEM)' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l tls-dir -d 'With --transport tls and no --tls-cert: where to write the generated test certificates (ca.pem, server.pem, server.key, client.pem, client.key) [default: a new directory in the temporary directory]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l metrics-addr -d 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
@@ -287,7 +293,13 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbo
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT, or HOST for the transport\'s default port (502, tls 802)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l transport -d 'How the device is reached: tcp (Modbus TCP) or tls (Modbus/TCP Security)' -r -f -a "tcp\t''
+tls\t''"
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l ca-file -d 'With --transport tls: the CA certificate(s) the device\'s certificate must chain to (PEM)' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l cert-file -d 'With --transport tls: fabctl\'s client certificate (PEM)' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l key-file -d 'With --transport tls: the private key of --cert-file (PEM)' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l server-name -d 'With --transport tls: the name the device\'s certificate must carry [default: HOST]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l unit -d 'Modbus unit id' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l holding -d 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l input -d 'Input register ranges (imported as observe-only assertions)' -r
