@@ -329,15 +329,38 @@ pub struct Plant {
 }
 
 impl Plant {
-    pub async fn start(name: &str, mut spec: Value) -> Plant {
+    pub async fn start(name: &str, spec: Value) -> Plant {
+        Plant::start_with(name, spec, None).await
+    }
+
+    /// A PLC served with Modbus/TCP Security, with the simulator's test certificates
+    /// in `dir` (the object names them).
+    pub async fn start_tls(name: &str, mut spec: Value, dir: &std::path::Path) -> Plant {
+        let tls = crate::sim::tls::SimTls::generate(dir, &["127.0.0.1".to_owned()])
+            .expect("test certificates");
+        spec["transport"] = json!("tls");
+        spec["tls"] = json!({
+            "caFile": dir.join("ca.pem"),
+            "certFile": dir.join("client.pem"),
+            "keyFile": dir.join("client.key"),
+        });
+        Plant::start_with(name, spec, Some(tls)).await
+    }
+
+    async fn start_with(
+        name: &str,
+        mut spec: Value,
+        tls: Option<crate::sim::tls::SimTls>,
+    ) -> Plant {
         spec["deviceAddress"] = json!("127.0.0.1");
         spec["port"] = json!(15020);
         spec["timeoutMs"] = json!(500);
         let mut object = object(name, spec);
         let plc = manifest::from_resource(&object).expect("valid spec");
-        let config = SimConfig::from_plcs(std::slice::from_ref(&plc))
+        let mut config = SimConfig::from_plcs(std::slice::from_ref(&plc))
             .expect("simulator config")
             .on_ephemeral_ports();
+        config.tls = tls;
         let sim = Simulator::start(config).await.expect("simulator starts");
         let device = plc.id();
         object.spec.port = Some(sim.addr_of(&device).expect("served").port());

@@ -942,3 +942,26 @@ async fn a_new_generation_resumes_writing_a_register_in_conflict() {
         "writing again 1 register left to another writer: speed (its manifest changed)"
     );
 }
+
+#[tokio::test]
+async fn a_plc_behind_modbus_tcp_security_is_corrected_over_tls() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let plant = Plant::start_tls("press-tls", speed_spec(true), dir.path()).await;
+    assert!(plant.sim.set_words(&plant.device, Holding, 100, &[200]));
+    let mut t = fixtures::context(Duration::from_millis(10));
+    let server = t.serve(
+        &plant.object,
+        Scenario::EventsThenStatus(&["DriftCorrected"]),
+    );
+    let action = reconcile_once(&plant.object, &t.ctx)
+        .await
+        .expect("reconciled");
+    assert_eq!(action, Action::requeue(POLL));
+    assert_eq!(
+        plant.sim.read_words(&plant.device, Holding, 100, 1),
+        Some(vec![250])
+    );
+    let seen = finish(t, server).await;
+    assert_eq!(seen[1].status()["phase"], "Connected");
+    assert_eq!(seen[1].status()["inSync"], true);
+}

@@ -72,3 +72,46 @@ fn relative_to(directory: Option<&Path>, path: &Path) -> PathBuf {
         _ => path.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::device::Transport;
+    use crate::manifest::{IndustrialPLC, from_resource};
+
+    fn object(spec: serde_json::Value) -> IndustrialPLC {
+        serde_json::from_value(json!({
+            "apiVersion": "fabgitops.io/v1",
+            "kind": "IndustrialPLC",
+            "metadata": {"name": "press-1", "namespace": "plant-a"},
+            "spec": spec,
+        }))
+        .expect("an IndustrialPLC")
+    }
+
+    #[test]
+    fn a_cluster_object_without_port_uses_the_port_of_its_transport() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::sim::tls::SimTls::generate(dir.path(), &["10.0.0.5".to_owned()]).unwrap();
+        let registers = json!([{"name": "speed", "address": 1, "value": 5}]);
+        let tls = object(json!({
+            "deviceAddress": "10.0.0.5",
+            "transport": "tls",
+            "tls": {
+                "caFile": dir.path().join("ca.pem"),
+                "certFile": dir.path().join("client.pem"),
+                "keyFile": dir.path().join("client.key"),
+            },
+            "registers": registers,
+        }));
+        let plc = from_resource(&tls).expect("valid");
+        assert_eq!(plc.port, 802);
+        let Transport::Tls(settings) = &plc.transport else {
+            panic!("{:?}", plc.transport)
+        };
+        assert_eq!(settings.server_name, "10.0.0.5");
+        let tcp = object(json!({"deviceAddress": "10.0.0.5", "registers": registers}));
+        assert_eq!(from_resource(&tcp).expect("valid").port, 502);
+    }
+}
