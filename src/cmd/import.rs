@@ -272,6 +272,7 @@ fn transport(args: &ImportArgs) -> Result<Transport, ImportError> {
     };
     let absolute = |path: &PathBuf| std::path::absolute(path).unwrap_or_else(|_| path.clone());
     Ok(Transport::Tls(TlsSettings {
+        ca_digest: crate::device::tls::ca_file_digest(&absolute(ca)),
         ca_file: absolute(ca),
         cert_file: absolute(cert),
         key_file: absolute(key),
@@ -324,7 +325,9 @@ fn parse_device(text: &str, default_port: u16) -> Result<(String, u16), ImportEr
     let syntax = || ImportError::DeviceSyntax {
         text: text.to_owned(),
     };
-    let bare = !text.contains(':') || (text.starts_with('[') && text.ends_with(']'));
+    let bare = !text.contains(':')
+        || (text.starts_with('[') && text.ends_with(']'))
+        || text.parse::<std::net::Ipv6Addr>().is_ok();
     if bare {
         let host = text.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
@@ -398,6 +401,10 @@ mod tests {
         assert_eq!(parse_device("[::1]:502", 502).unwrap(), ("::1".into(), 502));
         assert_eq!(parse_device("plc", 802).unwrap(), ("plc".into(), 802));
         assert_eq!(parse_device("[::1]", 502).unwrap(), ("::1".into(), 502));
+        assert_eq!(
+            parse_device("fd00::7", 802).unwrap(),
+            ("fd00::7".into(), 802)
+        );
         assert_eq!(default_name("10.0.0.5", 502, 1), "plc-10-0-0-5-502-1");
     }
 

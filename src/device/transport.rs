@@ -39,6 +39,16 @@ impl Transport {
     }
 }
 
+/// `spec.transport` as manifests write it.
+pub fn name(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Tcp => "tcp",
+        TransportKind::RtuOverTcp => "rtu-over-tcp",
+        TransportKind::Tls => "tls",
+        TransportKind::Rtu => "rtu",
+    }
+}
+
 /// The files and name of a Modbus/TCP Security connection.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,6 +58,11 @@ pub struct TlsSettings {
     pub key_file: PathBuf,
     /// The name the device's certificate must carry.
     pub server_name: String,
+    /// SHA-256 of the CA certificates in `ca_file` when the manifest was read (`sha256:`
+    /// and hex; empty when unknown). A saved plan carries it, so a plan made against
+    /// one CA is never applied trusting another file at the same path.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ca_digest: String,
 }
 
 /// A serial line's settings.

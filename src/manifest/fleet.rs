@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::{Plc, Register};
+use crate::device::Transport;
 use crate::register::RegisterKind;
 
 /// Reports PLCs declared twice; returns the first declaration of each.
@@ -49,8 +50,20 @@ pub fn check_overlaps_by(
 ) {
     type Key = (String, u16, u8, RegisterKind);
     let mut groups: HashMap<Key, Vec<(&Plc, &Register)>> = HashMap::new();
+    let mut endpoints: HashMap<(String, u16), &Plc> = HashMap::new();
     for &plc in plcs {
         let host = identity(&plc.host);
+        if !matches!(plc.transport, Transport::Rtu(_)) {
+            match endpoints.get(&(host.clone(), plc.port)) {
+                Some(first) if first.transport != plc.transport => {
+                    diags.push(mixed_transports(first, plc));
+                }
+                Some(_) => {}
+                None => {
+                    endpoints.insert((host.clone(), plc.port), plc);
+                }
+            }
+        }
         for reg in &plc.registers {
             let key = (host.clone(), plc.port, plc.unit_id, reg.kind);
             groups.entry(key).or_default().push((plc, reg));
@@ -59,6 +72,34 @@ pub fn check_overlaps_by(
     for regs in groups.values_mut() {
         report_overlaps(regs, other_plc, diags);
     }
+}
+
+/// Two PLCs behind one endpoint share its connection, so they must agree on how it is
+/// made: otherwise one would be reached with the other's transport (plain TCP for a
+/// PLC that asked for TLS, or another PLC's certificates).
+fn mixed_transports(first: &Plc, other: &Plc) -> Diagnostic {
+    let how = |plc: &Plc| match &plc.transport {
+        Transport::Tls(tls) => format!(
+            "tls (caFile {}, certFile {}, serverName {})",
+            tls.ca_file.display(),
+            tls.cert_file.display(),
+            tls.server_name
+        ),
+        other => crate::device::transport::name(other.kind()).to_owned(),
+    };
+    Diagnostic::error(
+        other.source.clone(),
+        format!(
+            "`{}` reaches {} over {}, but `{}` (at {}) reaches the same endpoint over {}",
+            other.id(),
+            crate::device::endpoint_name(&other.host, other.port),
+            how(other),
+            first.id(),
+            first.source,
+            how(first),
+        ),
+    )
+    .with_hint("PLCs behind one address and port share one connection: give them the same spec.transport and spec.tls")
 }
 
 /// How an overlap names the other PLC, and the two spellings of its device when they

@@ -174,7 +174,10 @@ fn resolve_transport(
         diags.push(
             Diagnostic::error(
                 locs.at(Field::Spec(SpecField::Transport)),
-                format!("`spec.transport: {}` needs `spec.{field}`", kind_name(kind)),
+                format!(
+                    "`spec.transport: {}` needs `spec.{field}`",
+                    crate::device::transport::name(kind)
+                ),
             )
             .with_hint(format!("add {field}: {example}")),
         );
@@ -186,7 +189,7 @@ fn resolve_transport(
                 locs.at(Field::Spec(SpecField::Tls)),
                 format!(
                     "`spec.tls` is set but `spec.transport` is {}",
-                    kind_name(kind)
+                    crate::device::transport::name(kind)
                 ),
             )
             .with_hint("add `transport: tls` (Modbus/TCP Security), or remove `spec.tls`"),
@@ -203,6 +206,9 @@ fn resolve_transport(
                     diags,
                 );
             };
+            if !super::tls::check_object_paths(tls, locs, diags) {
+                return None;
+            }
             let settings = super::tls::settings(tls, &spec.device_address, locs);
             if !super::tls::check(&settings, locs, diags) {
                 return None;
@@ -222,16 +228,6 @@ fn resolve_transport(
             })
         }
     })
-}
-
-/// `spec.transport` as manifests write it.
-fn kind_name(kind: TransportKind) -> &'static str {
-    match kind {
-        TransportKind::Tcp => "tcp",
-        TransportKind::RtuOverTcp => "rtu-over-tcp",
-        TransportKind::Tls => "tls",
-        TransportKind::Rtu => "rtu",
-    }
 }
 
 /// Runs the register rules on register entries (the index of each in its list) and

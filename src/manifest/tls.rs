@@ -15,8 +15,10 @@ use crate::device::transport::TlsSettings;
 /// directory; the server name is `deviceAddress` unless `serverName` is written.
 pub(super) fn settings(tls: &TlsSpec, device_address: &str, locs: &Locations) -> TlsSettings {
     let path = |p: &str| relative_to(locs.directory(), Path::new(p));
+    let ca_file = path(&tls.ca_file);
     TlsSettings {
-        ca_file: path(&tls.ca_file),
+        ca_digest: tls::ca_file_digest(&ca_file),
+        ca_file,
         cert_file: path(&tls.cert_file),
         key_file: path(&tls.key_file),
         server_name: tls
@@ -66,11 +68,40 @@ fn hint(e: &SetupError) -> &'static str {
     }
 }
 
+/// `path` as an absolute path: a relative one is read against the manifest's
+/// directory, so a saved plan names the same files from any working directory.
 fn relative_to(directory: Option<&Path>, path: &Path) -> PathBuf {
-    match directory {
+    let joined = match directory {
         Some(dir) if path.is_relative() => dir.join(path),
         _ => path.to_owned(),
+    };
+    std::path::absolute(&joined).unwrap_or(joined)
+}
+
+/// Reports the relative paths of a cluster object's `spec.tls`: the agent's working
+/// directory is no place a user chose (false when there is one).
+pub(super) fn check_object_paths(tls: &TlsSpec, locs: &Locations, diags: &mut Diagnostics) -> bool {
+    if locs.directory().is_some() {
+        return true;
     }
+    let mut ok = true;
+    for (key, path) in [
+        ("caFile", &tls.ca_file),
+        ("certFile", &tls.cert_file),
+        ("keyFile", &tls.key_file),
+    ] {
+        if Path::new(path).is_relative() {
+            ok = false;
+            diags.push(
+                Diagnostic::error(
+                    locs.at(Field::SpecKey(SpecField::Tls, key)),
+                    format!("`spec.tls.{key}` {path} is a relative path: in the cluster it would be read against the agent's working directory"),
+                )
+                .with_hint("give the absolute path where the agent's pod mounts the Secret, e.g. /etc/fabctl/tls/ca.pem"),
+            );
+        }
+    }
+    ok
 }
 
 #[cfg(test)]
@@ -113,5 +144,23 @@ mod tests {
         assert_eq!(settings.server_name, "10.0.0.5");
         let tcp = object(json!({"deviceAddress": "10.0.0.5", "registers": registers}));
         assert_eq!(from_resource(&tcp).expect("valid").port, 502);
+    }
+
+    #[test]
+    fn a_cluster_object_with_relative_certificate_paths_is_refused() {
+        let plc = object(json!({
+            "deviceAddress": "10.0.0.5",
+            "transport": "tls",
+            "tls": {"caFile": "ca.pem", "certFile": "/etc/fabctl/tls/client.pem", "keyFile": "client.key"},
+            "registers": [{"name": "speed", "address": 1, "value": 5}],
+        }));
+        let err = from_resource(&plc).expect_err("relative paths");
+        let text = err.to_string();
+        assert!(
+            text.contains("cluster:plant-a/press-1:spec.tls.caFile: error: `spec.tls.caFile` ca.pem is a relative path")
+                && text.contains("spec.tls.keyFile")
+                && !text.contains("spec.tls.certFile"),
+            "{text}"
+        );
     }
 }

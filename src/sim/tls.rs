@@ -104,7 +104,15 @@ pub fn write(path: &Path, text: &str, secret: bool) -> std::io::Result<()> {
     }
     #[cfg(not(unix))]
     let _ = secret;
-    std::io::Write::write_all(&mut options.open(path)?, text.as_bytes())
+    let mut file = options.open(path)?;
+    // `mode` applies only to a file created now: a key file that was there keeps its
+    // mode unless it is set again.
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::io::Write::write_all(&mut file, text.as_bytes())
 }
 
 /// What a certificate is for.

@@ -688,3 +688,64 @@ fn pymodbus_refuses_a_client_certificate_of_another_ca() {
         "✗ unreachable: connection lost: the device closed the TLS connection without a word: it may have refused fabctl's client certificate (spec.tls.certFile must be issued by a CA the device trusts, and be valid)"
     );
 }
+
+#[test]
+fn a_tcp_plc_and_a_tls_plc_on_one_endpoint_are_refused_before_any_traffic() {
+    let pki = Pki::new();
+    let tls = pki.manifest("802", "ca.pem", "");
+    let tcp = "apiVersion: fabgitops.io/v1
+kind: IndustrialPLC
+metadata: {name: press-2, namespace: plant-a}
+spec:
+  deviceAddress: 127.0.0.1
+  port: 802
+  unitId: 2
+  registers:
+    - {name: speed, address: 4001, value: 1200}
+";
+    let (out, path) = validate(&pki, &format!("{tcp}---\n{tls}"));
+    assert_eq!(out.status.code(), Some(1));
+    let file = path.display();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{file}:11:1: error: `plant-a/press-1` reaches 127.0.0.1:802 over tls (caFile {ca}, certFile {cert}, serverName 127.0.0.1), but `plant-a/press-2` (at {file}:1:1) reaches the same endpoint over tcp
+  help: PLCs behind one address and port share one connection: give them the same spec.transport and spec.tls
+Invalid: 1 problem found; nothing was sent to any device.
+",
+            ca = pki.show("ca.pem"),
+            cert = pki.show("client.pem"),
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_saved_plan_is_not_applied_after_its_ca_file_changed() {
+    let pki = Pki::new();
+    let plant = plant(&pki, "ca.pem", "").await;
+    assert!(
+        plant
+            .sim
+            .set_words(DEVICE, RegisterKind::Holding, 4001, &[900])
+    );
+    let planfile = pki.path("plan.json");
+    let plan = plant
+        .fabctl(&["plan", "--out", planfile.to_str().unwrap()])
+        .await;
+    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
+    // Another CA at the same path: the plan was made trusting the first one.
+    let other = Authority::new("someone else's CA").unwrap();
+    pki.file("ca.pem", &other.certificate_pem(), false);
+    let apply = plant.fabctl(&["apply", planfile.to_str().unwrap()]).await;
+    assert_eq!(apply.status.code(), Some(1), "{}", stdout(&apply));
+    let err = stderr(&apply);
+    assert!(
+        err.contains("does not match its manifests") && err.contains("transport is {\"caDigest\""),
+        "{err}"
+    );
+    assert_eq!(
+        plant.sim.read_words(DEVICE, RegisterKind::Holding, 4001, 1),
+        Some(vec![900]),
+        "nothing written"
+    );
+}

@@ -59,6 +59,16 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, SetupError> {
     let file = |field| move |source| SetupError::File { field, source };
     let cas = pem::certificates(&settings.ca_file).map_err(file("caFile"))?;
+    let digest = ca_digest(&cas);
+    if !settings.ca_digest.is_empty() && settings.ca_digest != digest {
+        return Err(SetupError::Ca {
+            path: settings.ca_file.clone(),
+            reason: format!(
+                "the CA certificates changed since the manifest was read ({} then, {digest} now): plan again",
+                settings.ca_digest
+            ),
+        });
+    }
     let chain = pem::certificates(&settings.cert_file).map_err(file("certFile"))?;
     let key = pem::private_key(&settings.key_file).map_err(file("keyFile"))?;
     let mut roots = RootCertStore::empty();
@@ -84,6 +94,23 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, SetupE
             other => key_error(format!("the key cannot be used ({other})")),
         })?;
     Ok(Arc::new(config))
+}
+
+/// The digest of a CA file's certificates, as [`TlsSettings::ca_digest`] holds it.
+pub fn ca_digest(cas: &[rustls::pki_types::CertificateDer<'_>]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for ca in cas {
+        hash.update((ca.len() as u64).to_be_bytes());
+        hash.update(ca.as_ref());
+    }
+    crate::engine::binding::hex_digest(&hash.finalize())
+}
+
+/// The digest of the CA certificates in `path` (empty when they cannot be read: the
+/// checks say why).
+pub fn ca_file_digest(path: &std::path::Path) -> String {
+    pem::certificates(path).map_or_else(|_| String::new(), |cas| ca_digest(&cas))
 }
 
 /// The name the device's certificate must carry: a DNS name, or an IP address
