@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod limits;
 pub mod memory;
 pub mod modbus;
+pub mod serial;
 mod session;
 pub mod transport;
 

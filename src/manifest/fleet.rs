@@ -50,9 +50,11 @@ pub fn check_overlaps_by(
     type Key = (String, u16, u8, RegisterKind);
     let mut groups: HashMap<Key, Vec<(&Plc, &Register)>> = HashMap::new();
     for &plc in plcs {
-        let host = identity(&plc.host);
+        // A serial line's device is its path and unit id, whatever its deviceAddress.
+        let (host, port) =
+            crate::device::endpoint::key_with(&plc.host, plc.port, &plc.transport, &identity);
         for reg in &plc.registers {
-            let key = (host.clone(), plc.port, plc.unit_id, reg.kind);
+            let key = (host.clone(), port, plc.unit_id, reg.kind);
             groups.entry(key).or_default().push((plc, reg));
         }
     }
