@@ -69,12 +69,19 @@ fn other_plc(first: &Plc, other: &Plc) -> Option<OtherOwner> {
     if std::ptr::eq(first, other) {
         return None;
     }
-    let same_device = (first.host != other.host).then(|| {
-        format!(
+    let same_device = (first.host != other.host).then(|| match &other.transport {
+        crate::device::Transport::Rtu(serial) => format!(
+            "{} and {} are one device (unit {} on the serial line {})",
+            other.host,
+            first.host,
+            other.unit_id,
+            serial.device.display()
+        ),
+        _ => format!(
             "{} and {} are one device",
             crate::device::endpoint_name(&other.host, other.port),
             crate::device::endpoint_name(&first.host, first.port),
-        )
+        ),
     });
     Some(OtherOwner {
         id: first.id(),
