@@ -63,6 +63,11 @@ pub struct SimArgs {
     /// Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)
     #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
     pub metrics_addr: Option<SocketAddr>,
+    /// How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over
+    /// TCP, like a serial gateway in transparent mode) or rtu (Modbus RTU on a
+    /// pseudo-terminal per endpoint, whose path is printed).
+    #[arg(long, value_enum, value_name = "TRANSPORT", default_value = "tcp")]
+    pub transport: super::SimTransport,
 }
 
 impl SimArgs {
@@ -102,6 +107,7 @@ impl SimArgs {
         config.chaos.max_drift = self.max_drift;
         config.chaos.drift_at_start = self.drift;
         config.seed = self.seed.unwrap_or_else(random_seed);
+        config.transport = self.transport;
         config.validate()?;
         Ok(config)
     }
@@ -125,12 +131,28 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         let bound = sim.serve_metrics(addr).await?;
         tracing::info!("metrics on http://{bound}/metrics");
     }
-    for (addr, devices) in sim.endpoints() {
+    let units = |devices: Vec<(String, u8)>| {
         let devices: Vec<String> = devices
             .iter()
             .map(|(name, unit)| format!("{name} unit {unit}"))
             .collect();
-        println!("listening on {addr} ({})", devices.join(", "));
+        devices.join(", ")
+    };
+    match args.transport {
+        super::SimTransport::Rtu => {
+            for (line, devices) in sim.lines() {
+                println!("serial line {} ({})", line.display(), units(devices));
+            }
+        }
+        super::SimTransport::Tcp | super::SimTransport::RtuOverTcp => {
+            let framing = match args.transport {
+                super::SimTransport::RtuOverTcp => ", RTU framing",
+                _ => "",
+            };
+            for (addr, devices) in sim.endpoints() {
+                println!("listening on {addr}{framing} ({})", units(devices));
+            }
+        }
     }
     shutdown.wait().await;
     tracing::info!("shutting down");

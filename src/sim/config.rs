@@ -27,6 +27,22 @@ pub struct SimConfig {
     pub chaos: ChaosConfig,
     /// Seeds chaos and fault decisions: the same seed gives the same sequence.
     pub seed: u64,
+    /// How every endpoint is served.
+    pub transport: SimTransport,
+}
+
+/// How the simulator serves its endpoints (`fabctl sim --transport`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimTransport {
+    /// Modbus TCP on each endpoint's address.
+    #[default]
+    Tcp,
+    /// RTU frames over TCP on each endpoint's address, like a serial gateway in
+    /// transparent mode.
+    RtuOverTcp,
+    /// Modbus RTU on a pseudo-terminal per endpoint (a serial line), whose path is
+    /// printed.
+    Rtu,
 }
 
 /// One TCP listener, like a PLC or a gateway in front of several PLCs.
@@ -312,6 +328,7 @@ impl SimConfig {
             faults: Faults::default(),
             chaos: ChaosConfig::default(),
             seed: 0,
+            transport: SimTransport::default(),
         };
         config.validate()?;
         Ok(config)

@@ -7,6 +7,12 @@
 //! are decided per request with a per-connection RNG derived from the seed; write
 //! faults (a late reply, a wrong echo, Acknowledge) apply to every write. A frame
 //! whose header is not Modbus TCP closes that connection, never the server.
+//!
+//! With RTU framing (`--transport rtu-over-tcp`, and `rtu` on a pseudo-terminal, whose
+//! one byte stream [`serve_line`] serves) requests and replies are RTU frames; a unit
+//! id nobody on the line answers to gets no reply, as on a real line, and a frame
+//! whose CRC is wrong closes a TCP connection, or is dropped with what else arrived on
+//! a line.
 
 use std::io;
 use std::net::SocketAddr;
@@ -16,24 +22,37 @@ use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
 use super::shared::{Shared, Units, lock};
 use crate::modbus::frame::{Frame, MAX_FRAME_LEN, decode_frame};
+use crate::modbus::rtu;
 use crate::modbus::{ExceptionCode, Response};
 
 /// Read buffer per connection: many pipelined frames at once.
 const READ_BUFFER: usize = 16 * MAX_FRAME_LEN;
 
-/// One bound listener and the units it serves.
+/// One bound listener (or serial line) and the units it serves.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
     pub(crate) addr: SocketAddr,
+    /// The pseudo-terminal of a serial line (`--transport rtu`), instead of `addr`.
+    pub(crate) line: Option<std::path::PathBuf>,
     /// Unit id → device index, in configuration order.
     pub(crate) units: Units,
+    pub(crate) framing: Framing,
+}
+
+/// How requests and replies are framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// Modbus TCP.
+    Mbap,
+    /// Modbus RTU (CRC, no header).
+    Rtu,
 }
 
 impl Endpoint {
@@ -58,13 +77,13 @@ pub(crate) async fn listen(listener: TcpListener, endpoint: Arc<Endpoint>, share
                     let seed = shared.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
                     let connection = Connection {
                         stream,
-                        peer,
+                        peer: peer.to_string(),
                         endpoint: Arc::clone(&endpoint),
                         shared: Arc::clone(&shared),
                         rng: SmallRng::seed_from_u64(seed),
                         out: Vec::with_capacity(MAX_FRAME_LEN),
                     };
-                    connections.spawn(connection.run());
+                    connections.spawn(connection.run_tcp());
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off, keep serving.
@@ -74,6 +93,33 @@ pub(crate) async fn listen(listener: TcpListener, endpoint: Arc<Endpoint>, share
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
+    }
+}
+
+/// Serves the simulator's end of a serial line (a pseudo-terminal's master) until the
+/// task is aborted. `line` is the other end, kept open so that the line stays up
+/// while no client has it open.
+pub(crate) async fn serve_line<S>(stream: S, line: S, endpoint: Arc<Endpoint>, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let _line = line;
+    let peer = endpoint
+        .line
+        .as_ref()
+        .map_or_else(String::new, |p| p.display().to_string());
+    let mut connection = Connection {
+        stream,
+        peer,
+        rng: SmallRng::seed_from_u64(shared.seed),
+        endpoint,
+        shared,
+        out: Vec::with_capacity(MAX_FRAME_LEN),
+    };
+    // A line is never closed: after a bad frame it starts over with the next bytes.
+    loop {
+        connection.run().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -109,9 +155,10 @@ enum Next {
     Close,
 }
 
-struct Connection {
-    stream: TcpStream,
-    peer: SocketAddr,
+struct Connection<S> {
+    stream: S,
+    /// The client's address, or the serial line.
+    peer: String,
     endpoint: Arc<Endpoint>,
     shared: Arc<Shared>,
     rng: SmallRng,
@@ -119,18 +166,35 @@ struct Connection {
     out: Vec<u8>,
 }
 
-impl Connection {
-    async fn run(mut self) {
+impl Connection<TcpStream> {
+    async fn run_tcp(mut self) {
         let _ = self.stream.set_nodelay(true);
+        self.run().await;
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
+    /// Serves the stream until it closes or can no longer be trusted.
+    async fn run(&mut self) {
         let mut buf = vec![0u8; READ_BUFFER];
         let mut filled = 0;
         loop {
             let mut start = 0;
             loop {
-                match decode_frame(&buf[start..filled]) {
+                let framing = self.endpoint.framing;
+                let decoded = match framing {
+                    Framing::Mbap => decode_frame(&buf[start..filled]).map_err(|e| e.to_string()),
+                    Framing::Rtu => rtu::decode_request(&buf[start..filled]).map_err(|e| e.to_string()),
+                };
+                match decoded {
                     Ok(Some((frame, used))) => {
                         start += used;
-                        if let Next::Close = self.handle(frame).await {
+                        let reply = self.out.len();
+                        let next = self.handle(frame).await;
+                        if framing == Framing::Rtu && self.out.len() > reply {
+                            rtu::from_mbap(&mut self.out, reply);
+                        }
+                        if let Next::Close = next {
                             let _ = self.flush().await;
                             return;
                         }
@@ -178,6 +242,10 @@ impl Connection {
         let function = frame.pdu.first().copied().unwrap_or(0);
         self.shared.metrics.count_request(function);
         let Some(index) = self.endpoint.device_for(header.unit) else {
+            if self.endpoint.framing == Framing::Rtu {
+                debug!(line = %self.peer, unit = header.unit, "request for a unit nobody on the line answers to");
+                return Next::Continue;
+            }
             debug!(endpoint = %self.endpoint.addr, unit = header.unit, "request for a unit this endpoint does not serve");
             let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
             Response::Exception { function, code }.encode(header, &mut self.out);
