@@ -475,9 +475,27 @@ pub struct HistoryArgs {
 /// `fabctl import`.
 #[derive(Args, Debug, Clone)]
 pub struct ImportArgs {
-    /// The device: HOST:PORT
-    #[arg(long, value_name = "HOST:PORT")]
-    pub device: String,
+    /// The device: HOST:PORT (for tcp and rtu-over-tcp)
+    #[arg(long, value_name = "HOST:PORT", required_unless_present = "serial_device")]
+    pub device: Option<String>,
+    /// How the device is reached: tcp, rtu-over-tcp (a serial gateway in transparent mode) or rtu (a serial line, --serial-device)
+    #[arg(long, value_name = "TRANSPORT", default_value = "tcp")]
+    pub transport: String,
+    /// The serial line of --transport rtu, e.g. /dev/ttyUSB0
+    #[arg(long, value_name = "PATH", conflicts_with = "device")]
+    pub serial_device: Option<PathBuf>,
+    /// Baud rate of the serial line
+    #[arg(long, value_name = "BAUD", default_value_t = 19200)]
+    pub baud_rate: u32,
+    /// Parity of the serial line: none, even or odd
+    #[arg(long, value_name = "PARITY", default_value = "even")]
+    pub parity: String,
+    /// Data bits of the serial line: 7 or 8
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub data_bits: u8,
+    /// Stop bits of the serial line: 1 or 2
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub stop_bits: u8,
     /// Modbus unit id
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub unit: u8,

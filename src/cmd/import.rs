@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use crate::cli::{GlobalArgs, ImportArgs};
 use crate::device::modbus::ModbusConnector;
+use crate::device::transport::{SerialSettings, Transport};
 use crate::engine::observe::{self, DeviceError, Reading};
 use crate::error::Error;
+use crate::manifest::spec::{Parity, TransportKind};
 use crate::outcome::Outcome;
 use crate::register::{Codec, RegisterKind, ValueType, WordOrder};
 
@@ -34,6 +36,20 @@ pub enum ImportError {
         "--type bool: a bool in a holding or input register is one bit of a word; import the words (u16) and declare their bits with `type: bool, bit: N`"
     )]
     BoolWords,
+    #[error("--transport {text:?}: use tcp, rtu-over-tcp or rtu")]
+    Transport { text: String },
+    #[error("--transport rtu reads a serial line: give --serial-device PATH (and --baud-rate, --parity…) instead of --device")]
+    SerialDevice,
+    #[error("--serial-device is only read with --transport rtu")]
+    SerialWithoutRtu,
+    #[error("--parity {text:?}: use none, even or odd")]
+    Parity { text: String },
+    #[error("--{flag}: {message}; {hint}")]
+    SerialSetting {
+        flag: &'static str,
+        message: String,
+        hint: String,
+    },
     #[error("--word-order {text:?}: use big or little")]
     WordOrder { text: String },
     #[error("{part:?} is not an address or a range like 4000-4099")]
@@ -61,7 +77,8 @@ pub enum ImportError {
 }
 
 pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
-    let (host, port) = parse_device(&args.device)?;
+    let (host, port, transport) = device_of(args)?;
+    let device = crate::device::endpoint_of(&host, port, &transport);
     let value_type: ValueType = serde_json::from_value(serde_json::Value::String(
         args.value_type.clone(),
     ))
@@ -112,12 +129,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
             &connector,
             &host,
             port,
-            &crate::device::Transport::Tcp,
+            &transport,
         );
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
     let readings = readings.map_err(|source| ImportError::Read {
-        device: args.device.clone(),
+        device: device.clone(),
         source,
     })?;
 
@@ -128,8 +145,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     let mut yaml = String::new();
     let _ = writeln!(
         yaml,
-        "# Imported by `fabctl import` from {}:{port} unit {} at {}.",
-        host,
+        "# Imported by `fabctl import` from {device} unit {} at {}.",
         args.unit,
         jiff::Timestamp::now()
             .round(jiff::Unit::Second)
@@ -148,8 +164,11 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     let _ = writeln!(
         yaml,
-        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n  port: {port}\n  unitId: {}\n  timeoutMs: {}\n  registers:",
-        args.namespace, args.unit, args.timeout_ms
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n{}  unitId: {}\n  timeoutMs: {}\n  registers:",
+        args.namespace,
+        transport_lines(port, &transport),
+        args.unit,
+        args.timeout_ms
     );
     let mut skipped = Vec::new();
     for ((kind, address, ty), reading) in points.iter().zip(&readings) {
@@ -199,7 +218,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     if skipped.len() == points.len() {
         return Err(ImportError::NothingRead {
-            device: args.device.clone(),
+            device: device.clone(),
             asked: points.len(),
             first: skipped.first().cloned().unwrap_or_default(),
         }
@@ -222,6 +241,87 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     eprintln!("{}", next_steps(args.enforce));
     Ok(Outcome::Success)
+}
+
+/// The device the flags name: host, port and transport. A serial line's
+/// `deviceAddress` is its path.
+fn device_of(args: &ImportArgs) -> Result<(String, u16, Transport), ImportError> {
+    let kind: TransportKind =
+        serde_json::from_value(serde_json::Value::String(args.transport.clone()))
+            .map_err(|_| ImportError::Transport {
+                text: args.transport.clone(),
+            })?;
+    let network = |transport: Transport| {
+        if args.serial_device.is_some() {
+            return Err(ImportError::SerialWithoutRtu);
+        }
+        let text = args.device.as_deref().unwrap_or_default();
+        let (host, port) = parse_device(text)?;
+        Ok((host, port, transport))
+    };
+    match kind {
+        TransportKind::Tcp => network(Transport::Tcp),
+        TransportKind::RtuOverTcp => network(Transport::RtuOverTcp),
+        TransportKind::Tls => Err(ImportError::Transport {
+            text: args.transport.clone(),
+        }),
+        TransportKind::Rtu => {
+            let Some(path) = &args.serial_device else {
+                return Err(ImportError::SerialDevice);
+            };
+            let parity: Parity =
+                serde_json::from_value(serde_json::Value::String(args.parity.clone()))
+                    .map_err(|_| ImportError::Parity {
+                        text: args.parity.clone(),
+                    })?;
+            let problems =
+                crate::device::serial::check(args.baud_rate, args.data_bits, args.stop_bits);
+            if let Some(problem) = problems.into_iter().next() {
+                let flag = match problem.key {
+                    "baudRate" => "baud-rate",
+                    "dataBits" => "data-bits",
+                    _ => "stop-bits",
+                };
+                return Err(ImportError::SerialSetting {
+                    flag,
+                    message: problem.message,
+                    hint: problem.hint,
+                });
+            }
+            let serial = SerialSettings {
+                device: path.clone(),
+                baud_rate: args.baud_rate,
+                parity,
+                data_bits: args.data_bits,
+                stop_bits: args.stop_bits,
+            };
+            let host = path.display().to_string();
+            // A serial line has no port (the manifest leaves it out).
+            Ok((host, 502, Transport::Rtu(serial)))
+        }
+    }
+}
+
+/// The manifest's lines of the port and the transport.
+fn transport_lines(port: u16, transport: &Transport) -> String {
+    match transport {
+        Transport::Rtu(serial) => {
+            let parity = match serial.parity {
+                Parity::None => "none",
+                Parity::Even => "even",
+                Parity::Odd => "odd",
+            };
+            format!(
+                "  transport: rtu\n  serial: {{device: {}, baudRate: {}, parity: {parity}, dataBits: {}, stopBits: {}}}\n",
+                serial.device.display(),
+                serial.baud_rate,
+                serial.data_bits,
+                serial.stop_bits
+            )
+        }
+        Transport::RtuOverTcp => format!("  port: {port}\n  transport: rtu-over-tcp\n"),
+        Transport::Tcp | Transport::Tls(_) => format!("  port: {port}\n"),
+    }
 }
 
 /// What to do with the imported manifest before fabctl may write anything.

@@ -36,6 +36,14 @@ pub fn endpoint_name(host: &str, port: u16) -> String {
     }
 }
 
+/// Where a device is, as output names it: `host:port`, or the serial line of `rtu`.
+pub fn endpoint_of(host: &str, port: u16, transport: &Transport) -> String {
+    match transport {
+        Transport::Rtu(serial) => serial.device.display().to_string(),
+        Transport::Tcp | Transport::RtuOverTcp | Transport::Tls(_) => endpoint_name(host, port),
+    }
+}
+
 /// A Modbus exception code returned by a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Exception(pub u8);

@@ -16,9 +16,48 @@ pub const STANDARD_BAUD_RATES: [u32; 13] = [
 ];
 
 /// Baud rates as a hint lists them.
-pub fn standard_baud_rates() -> String {
+fn standard_baud_rates() -> String {
     let rates: Vec<String> = STANDARD_BAUD_RATES.iter().map(u32::to_string).collect();
     rates.join(", ")
+}
+
+/// A setting no serial line has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The setting's key in `spec.serial`.
+    pub key: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+/// What is wrong with a line's settings (nothing, for settings a line can have).
+pub fn check(baud_rate: u32, data_bits: u8, stop_bits: u8) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if !STANDARD_BAUD_RATES.contains(&baud_rate) {
+        problems.push(Problem {
+            key: "baudRate",
+            message: format!("baud rate {baud_rate} is not a standard one"),
+            hint: format!(
+                "use the device's baud rate, one of {}",
+                standard_baud_rates()
+            ),
+        });
+    }
+    if !matches!(data_bits, 7 | 8) {
+        problems.push(Problem {
+            key: "dataBits",
+            message: format!("data bits must be 7 or 8, got {data_bits}"),
+            hint: "Modbus RTU devices use 8 data bits (the default)".to_owned(),
+        });
+    }
+    if !matches!(stop_bits, 1 | 2) {
+        problems.push(Problem {
+            key: "stopBits",
+            message: format!("stop bits must be 1 or 2, got {stop_bits}"),
+            hint: "1 with even or odd parity, often 2 with parity none".to_owned(),
+        });
+    }
+    problems
 }
 
 /// The least silence between two frames on the line: 3.5 character times, and a fixed
@@ -35,13 +74,15 @@ pub fn inter_frame_silence(settings: &SerialSettings) -> Duration {
 }
 
 /// Opens the serial line with its settings, for this process only (no other program
-/// may open it while fabctl talks on it). The error says why it cannot be opened.
+/// may open it while fabctl talks on it), with nothing left over in its buffers. The
+/// error says why it cannot be opened.
 pub fn open(settings: &SerialSettings) -> Result<SerialStream, String> {
     let path = settings.device.to_string_lossy();
     if !settings.device.exists() {
-        return Err(format!(
-            "the serial device {path} does not exist (is the adapter plugged in? `ls /dev/serial/by-id/` lists the connected ones)"
-        ));
+        return Err(
+            "no such serial device (is the adapter plugged in? `ls /dev/serial/by-id/` lists those connected)"
+                .to_owned(),
+        );
     }
     let data_bits = match settings.data_bits {
         7 => DataBits::Seven,
@@ -62,7 +103,12 @@ pub fn open(settings: &SerialSettings) -> Result<SerialStream, String> {
         .parity(parity)
         .flow_control(tokio_serial::FlowControl::None)
         .open_native_async()
-        .map_err(|e| format!("cannot open the serial device {path}: {e}"))
+        .and_then(|line| {
+            // Answers to requests of an earlier client are not ours.
+            tokio_serial::SerialPort::clear(&line, tokio_serial::ClearBuffer::All)?;
+            Ok(line)
+        })
+        .map_err(|e| format!("cannot use it as a serial line: {e}"))
 }
 
 #[cfg(test)]
@@ -106,9 +152,6 @@ mod tests {
         let mut settings = line(19200, Parity::Even);
         settings.device = "/dev/fabctl-no-such-line".into();
         let error = open(&settings).err().unwrap_or_default();
-        assert!(
-            error.starts_with("the serial device /dev/fabctl-no-such-line does not exist"),
-            "{error}"
-        );
+        assert!(error.starts_with("no such serial device"), "{error}");
     }
 }

@@ -238,36 +238,15 @@ fn check_serial(
     let before = diags.error_count();
     let at = |key: &'static str| locs.at(Field::SpecKey(SpecField::Serial, key));
     let baud_rate = serial.baud_rate.unwrap_or(19200);
-    if !crate::device::serial::STANDARD_BAUD_RATES.contains(&baud_rate) {
-        diags.push(
-            Diagnostic::error(
-                at("baudRate"),
-                format!("`spec.serial.baudRate` {baud_rate} is not a standard baud rate"),
-            )
-            .with_hint(format!(
-                "use the device's baud rate, one of {}",
-                crate::device::serial::standard_baud_rates()
-            )),
-        );
-    }
     let data_bits = serial.data_bits.unwrap_or(8);
-    if !matches!(data_bits, 7 | 8) {
-        diags.push(
-            Diagnostic::error(
-                at("dataBits"),
-                format!("`spec.serial.dataBits` must be 7 or 8, got {data_bits}"),
-            )
-            .with_hint("Modbus RTU devices use 8 data bits (leave dataBits out for 8)"),
-        );
-    }
     let stop_bits = serial.stop_bits.unwrap_or(1);
-    if !matches!(stop_bits, 1 | 2) {
+    for problem in crate::device::serial::check(baud_rate, data_bits, stop_bits) {
         diags.push(
             Diagnostic::error(
-                at("stopBits"),
-                format!("`spec.serial.stopBits` must be 1 or 2, got {stop_bits}"),
+                at(problem.key),
+                format!("`spec.serial.{}`: {}", problem.key, problem.message),
             )
-            .with_hint("1 with even or odd parity, often 2 with parity none"),
+            .with_hint(problem.hint),
         );
     }
     if serial.device.trim().is_empty() {
