@@ -25,6 +25,7 @@ mod reconcile;
 mod sim;
 mod soak;
 mod support;
+mod transports;
 mod usage;
 mod validate;
 mod write_answers;

@@ -1,15 +1,19 @@
-"""An independent Modbus TCP server for fabctl's tests: pymodbus 3.11 playing a device.
+"""An independent Modbus server for fabctl's tests: pymodbus 3.11 playing a device.
 
 Usage: python3 pymodbus_peer.py PORT CONFIG_JSON
 
 CONFIG_JSON (every key optional):
-  {"unit": 1,
+  {"unit": 1, "units": [3, 4],
+   "transport": "tcp" | "rtu-over-tcp" | "rtu", "serial": {"device": "/dev/pts/7", "baudRate": 19200, "parity": "none"},
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
    "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}]}
 
 Tables hold 10,000 zeros (or false) with the given protocol addresses set. Each
 "program" entry plays a PLC program that writes `value` to one register or coil every
-`period_ms`, as a scan that owns an output would. The server serves until killed.
+`period_ms`, as a scan that owns an output would. "units" serves one such device per
+unit id (instead of "unit"). "transport" is Modbus TCP on 127.0.0.1:PORT (default), RTU
+framing on that TCP port, or Modbus RTU on the serial device of "serial" (parity none,
+even or odd; 8 data bits, 1 stop bit; PORT unused). The server serves until killed.
 """
 
 import asyncio
@@ -17,7 +21,8 @@ import json
 import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext
-from pymodbus.server import StartAsyncTcpServer
+from pymodbus import FramerType
+from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer
 
 try:
     from pymodbus.datastore import ModbusDeviceContext as DeviceContext
@@ -55,10 +60,29 @@ async def program(ctx, entry):
 async def main():
     port = int(sys.argv[1])
     config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    ctx = device(config)
-    server = ModbusServerContext(devices={config.get("unit", 1): ctx}, single=False)
-    tasks = [asyncio.create_task(program(ctx, e)) for e in config.get("program", [])]
-    await StartAsyncTcpServer(context=server, address=("127.0.0.1", port))
+    units = config.get("units", [config.get("unit", 1)])
+    devices = {unit: device(config) for unit in units}
+    server = ModbusServerContext(devices=devices, single=False)
+    tasks = [
+        asyncio.create_task(program(ctx, e))
+        for ctx in devices.values()
+        for e in config.get("program", [])
+    ]
+    transport = config.get("transport", "tcp")
+    if transport == "rtu":
+        serial = config["serial"]
+        await StartAsyncSerialServer(
+            context=server,
+            port=serial["device"],
+            framer=FramerType.RTU,
+            baudrate=serial.get("baudRate", 19200),
+            parity={"none": "N", "even": "E", "odd": "O"}[serial.get("parity", "even")],
+            bytesize=8,
+            stopbits=1,
+        )
+    else:
+        framer = FramerType.RTU if transport == "rtu-over-tcp" else FramerType.SOCKET
+        await StartAsyncTcpServer(context=server, address=("127.0.0.1", port), framer=framer)
     for task in tasks:
         task.cancel()
 
