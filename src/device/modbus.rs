@@ -307,3 +307,44 @@ impl RegisterIo for ModbusIo {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::spec::Parity;
+    use crate::sim::{SimConfig, SimTransport, Simulator};
+
+    #[tokio::test]
+    async fn requests_on_a_serial_line_keep_the_inter_frame_silence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("drive.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: drive}\nspec:\n  deviceAddress: 127.0.0.1\n  registers:\n    - {name: a, address: 7, value: 1}\n",
+        )
+        .unwrap();
+        let plcs = crate::manifest::load(&[path]).unwrap();
+        let mut config = SimConfig::from_plcs(&plcs).unwrap().on_ephemeral_ports();
+        config.transport = SimTransport::Rtu;
+        let sim = Simulator::start(config).await.unwrap();
+        let line = sim.line_of("default/drive").expect("a serial line");
+        let settings = SerialSettings {
+            device: line,
+            baud_rate: 1200,
+            parity: Parity::Even,
+            data_bits: 8,
+            stop_bits: 1,
+        };
+        let mut io = connect_serial(&settings).unwrap();
+        let started = Instant::now();
+        for _ in 0..5 {
+            let words = io.read(1, RegisterKind::Holding, 7, 1).await.unwrap();
+            assert_eq!(words, Ok(vec![1]));
+        }
+        // A pseudo-terminal carries bytes at once; the line keeps 3.5 characters of
+        // 11 bits at 1200 baud (32 ms) between frames.
+        let silence = crate::device::serial::inter_frame_silence(&settings);
+        assert_eq!(silence, Duration::from_micros(32083));
+        assert!(started.elapsed() >= 4 * silence, "{:?}", started.elapsed());
+    }
+}
