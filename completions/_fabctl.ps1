@@ -317,6 +317,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('--acknowledge-writes', '--acknowledge-writes', [CompletionResultType]::ParameterName, 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later')
             [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'PLC that accepts connections and reads requests but never replies; repeatable')
             [CompletionResult]::new('--metrics-addr', '--metrics-addr', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over TCP, like a serial gateway in transparent mode) or rtu (Modbus RTU on a pseudo-terminal per endpoint, whose path is printed)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb')
@@ -367,7 +368,13 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             break
         }
         'fabctl;import' {
-            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT (for tcp and rtu-over-tcp)')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How the device is reached: tcp, rtu-over-tcp (a serial gateway in transparent mode) or rtu (a serial line, --serial-device)')
+            [CompletionResult]::new('--serial-device', '--serial-device', [CompletionResultType]::ParameterName, 'The serial line of --transport rtu, e.g. /dev/ttyUSB0')
+            [CompletionResult]::new('--baud-rate', '--baud-rate', [CompletionResultType]::ParameterName, 'Baud rate of the serial line')
+            [CompletionResult]::new('--parity', '--parity', [CompletionResultType]::ParameterName, 'Parity of the serial line: none, even or odd')
+            [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits of the serial line: 7 or 8')
+            [CompletionResult]::new('--stop-bits', '--stop-bits', [CompletionResultType]::ParameterName, 'Stop bits of the serial line: 1 or 2')
             [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Modbus unit id')
             [CompletionResult]::new('--holding', '--holding', [CompletionResultType]::ParameterName, 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Input register ranges (imported as observe-only assertions)')

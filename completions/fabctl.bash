@@ -935,13 +935,37 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__import)
-            opts="-f -o -v -q -h -V --device --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --device --transport --serial-device --baud-rate --parity --data-bits --stop-bits --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transport)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial-device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baud-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-bits)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1255,7 +1279,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__sim)
-            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --write-latency --write-echo-offset --acknowledge-writes --silent --metrics-addr --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --write-latency --write-echo-offset --acknowledge-writes --silent --metrics-addr --transport --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1319,6 +1343,10 @@ _fabctl() {
                     ;;
                 --metrics-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transport)
+                    COMPREPLY=($(compgen -W "tcp rtu-over-tcp rtu" -- "${cur}"))
                     return 0
                     ;;
                 --filename)

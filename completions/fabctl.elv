@@ -301,6 +301,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand --acknowledge-writes 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later'
             cand --silent 'PLC that accepts connections and reads requests but never replies; repeatable'
             cand --metrics-addr 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)'
+            cand --transport 'How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over TCP, like a serial gateway in transparent mode) or rtu (Modbus RTU on a pseudo-terminal per endpoint, whose path is printed)'
             cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --color 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb'
@@ -348,7 +349,13 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand --version 'Print version'
         }
         &'fabctl;import'= {
-            cand --device 'The device: HOST:PORT'
+            cand --device 'The device: HOST:PORT (for tcp and rtu-over-tcp)'
+            cand --transport 'How the device is reached: tcp, rtu-over-tcp (a serial gateway in transparent mode) or rtu (a serial line, --serial-device)'
+            cand --serial-device 'The serial line of --transport rtu, e.g. /dev/ttyUSB0'
+            cand --baud-rate 'Baud rate of the serial line'
+            cand --parity 'Parity of the serial line: none, even or odd'
+            cand --data-bits 'Data bits of the serial line: 7 or 8'
+            cand --stop-bits 'Stop bits of the serial line: 1 or 2'
             cand --unit 'Modbus unit id'
             cand --holding 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)'
             cand --input 'Input register ranges (imported as observe-only assertions)'

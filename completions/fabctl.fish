@@ -252,6 +252,9 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-echo-offset 
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l acknowledge-writes -d 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l metrics-addr -d 'Serve Prometheus metrics at http://ADDR/metrics (a bare port means 127.0.0.1:PORT)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l transport -d 'How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over TCP, like a serial gateway in transparent mode) or rtu (Modbus RTU on a pseudo-terminal per endpoint, whose path is printed)' -r -f -a "tcp\t'Modbus TCP on each endpoint\'s address'
+rtu-over-tcp\t'RTU frames over TCP on each endpoint\'s address, like a serial gateway in transparent mode'
+rtu\t'Modbus RTU on a pseudo-terminal per endpoint (a serial line), whose path is printed'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
@@ -287,7 +290,13 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbo
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT (for tcp and rtu-over-tcp)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l transport -d 'How the device is reached: tcp, rtu-over-tcp (a serial gateway in transparent mode) or rtu (a serial line, --serial-device)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l serial-device -d 'The serial line of --transport rtu, e.g. /dev/ttyUSB0' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l baud-rate -d 'Baud rate of the serial line' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l parity -d 'Parity of the serial line: none, even or odd' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l data-bits -d 'Data bits of the serial line: 7 or 8' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l stop-bits -d 'Stop bits of the serial line: 1 or 2' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l unit -d 'Modbus unit id' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l holding -d 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l input -d 'Input register ranges (imported as observe-only assertions)' -r
