@@ -335,9 +335,13 @@ impl Plant {
         spec["timeoutMs"] = json!(500);
         let mut object = object(name, spec);
         let plc = manifest::from_resource(&object).expect("valid spec");
-        let config = SimConfig::from_plcs(std::slice::from_ref(&plc))
+        let mut config = SimConfig::from_plcs(std::slice::from_ref(&plc))
             .expect("simulator config")
             .on_ephemeral_ports();
+        // The device speaks what the object's spec says.
+        if plc.transport == crate::device::Transport::RtuOverTcp {
+            config.transport = crate::sim::SimTransport::RtuOverTcp;
+        }
         let sim = Simulator::start(config).await.expect("simulator starts");
         let device = plc.id();
         object.spec.port = sim.addr_of(&device).expect("served").port();

@@ -942,3 +942,35 @@ async fn a_new_generation_resumes_writing_a_register_in_conflict() {
         "writing again 1 register left to another writer: speed (its manifest changed)"
     );
 }
+
+#[tokio::test]
+async fn the_agent_reaches_a_plc_by_the_transport_of_its_spec() {
+    // The simulator plays a serial gateway in transparent mode: only RTU framing
+    // gets an answer.
+    let plant = Plant::start(
+        "drive-7",
+        json!({"transport": "rtu-over-tcp", "unitId": 3, "registers": [
+            {"name": "speed", "address": 100, "value": 250, "min": 0, "max": 400},
+        ]}),
+    )
+    .await;
+    assert!(plant.sim.set_words(&plant.device, Holding, 100, &[200]));
+    let mut t = fixtures::context(Duration::from_millis(10));
+    let server = t.serve(
+        &plant.object,
+        Scenario::EventsThenStatus(&["DriftCorrected"]),
+    );
+    let action = reconcile_once(&plant.object, &t.ctx)
+        .await
+        .expect("reconciled");
+    assert_eq!(action, Action::requeue(POLL));
+    assert_eq!(
+        plant.sim.read_words(&plant.device, Holding, 100, 1),
+        Some(vec![250])
+    );
+    let seen = finish(t, server).await;
+    let status = seen[1].status();
+    assert_eq!(status["phase"], "Connected");
+    assert_eq!(status["inSync"], true);
+    assert_eq!(status["registers"][0]["action"], "Corrected");
+}

@@ -206,3 +206,19 @@ fn rtu_against_pymodbus_on_a_serial_line() {
     std::fs::write(&file, drives(&serial).replace("@line", "502")).unwrap();
     plan_apply_verify(file.to_str().unwrap(), &|| peer.log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_corrects_drift_on_a_serial_line() {
+    let plant = Plant::start_with(&drives(""), |c| c.transport = SimTransport::Rtu).await;
+    let line = plant.sim.line_of("plant/drive-1").expect("a serial line");
+    let manifest = drives(&serial(&line.display().to_string())).replace("@line", "502");
+    std::fs::write(&plant.manifest, manifest).unwrap();
+    drift(&plant);
+    let audit = plant.dir.path().join("audit.jsonl");
+    let audit = audit.to_str().unwrap().to_owned();
+    let out = plant
+        .fabctl(&["reconcile", "--once", "--audit-log", &audit])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    verify(&plant);
+}
