@@ -481,8 +481,12 @@ impl EndpointLocks {
                 map.retain(|_, l| Arc::strong_count(l) > 1);
             }
             Arc::clone(
-                map.entry(crate::engine::observe::endpoint_key(&plc.host, plc.port, &plc.transport))
-                    .or_default(),
+                map.entry(crate::engine::observe::endpoint_key(
+                    &plc.host,
+                    plc.port,
+                    &plc.transport,
+                ))
+                .or_default(),
             )
         };
         lock.lock_owned().await

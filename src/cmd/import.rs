@@ -38,7 +38,9 @@ pub enum ImportError {
     BoolWords,
     #[error("--transport {text:?}: use tcp, rtu-over-tcp or rtu")]
     Transport { text: String },
-    #[error("--transport rtu reads a serial line: give --serial-device PATH (and --baud-rate, --parity…) instead of --device")]
+    #[error(
+        "--transport rtu reads a serial line: give --serial-device PATH (and --baud-rate, --parity…) instead of --device"
+    )]
     SerialDevice,
     #[error("--serial-device is only read with --transport rtu")]
     SerialWithoutRtu,
@@ -125,12 +127,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
     let readings = super::runtime()?.block_on(async {
         let connector = ModbusConnector;
-        let mut session = Setup::defaults(global).session(
-            &connector,
-            &host,
-            port,
-            &transport,
-        );
+        let mut session = Setup::defaults(global).session(&connector, &host, port, &transport);
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
     let readings = readings.map_err(|source| ImportError::Read {
@@ -246,11 +243,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
 /// The device the flags name: host, port and transport. A serial line's
 /// `deviceAddress` is its path.
 fn device_of(args: &ImportArgs) -> Result<(String, u16, Transport), ImportError> {
-    let kind: TransportKind =
-        serde_json::from_value(serde_json::Value::String(args.transport.clone()))
-            .map_err(|_| ImportError::Transport {
-                text: args.transport.clone(),
-            })?;
+    let kind: TransportKind = serde_json::from_value(serde_json::Value::String(
+        args.transport.clone(),
+    ))
+    .map_err(|_| ImportError::Transport {
+        text: args.transport.clone(),
+    })?;
     let network = |transport: Transport| {
         if args.serial_device.is_some() {
             return Err(ImportError::SerialWithoutRtu);
@@ -269,11 +267,12 @@ fn device_of(args: &ImportArgs) -> Result<(String, u16, Transport), ImportError>
             let Some(path) = &args.serial_device else {
                 return Err(ImportError::SerialDevice);
             };
-            let parity: Parity =
-                serde_json::from_value(serde_json::Value::String(args.parity.clone()))
-                    .map_err(|_| ImportError::Parity {
-                        text: args.parity.clone(),
-                    })?;
+            let parity: Parity = serde_json::from_value(serde_json::Value::String(
+                args.parity.clone(),
+            ))
+            .map_err(|_| ImportError::Parity {
+                text: args.parity.clone(),
+            })?;
             let problems =
                 crate::device::serial::check(args.baud_rate, args.data_bits, args.stop_bits);
             if let Some(problem) = problems.into_iter().next() {

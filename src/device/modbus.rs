@@ -82,9 +82,7 @@ async fn connect_tcp(
                     let _ = stream.set_nodelay(true);
                     return Ok(match framing {
                         Framing::Mbap => tokio_modbus::client::tcp::attach(stream),
-                        Framing::Rtu => {
-                            tokio_modbus::client::rtu::attach_slave(stream, Slave(1))
-                        }
+                        Framing::Rtu => tokio_modbus::client::rtu::attach_slave(stream, Slave(1)),
                     });
                 }
                 Err(e) => last = e.to_string(),

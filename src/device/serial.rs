@@ -11,8 +11,7 @@ use crate::manifest::spec::Parity;
 /// The baud rates a serial line may run at: the standard ones of RS-232/RS-485
 /// adapters and Modbus devices.
 pub const STANDARD_BAUD_RATES: [u32; 13] = [
-    1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800, 576000,
-    921600,
+    1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 115200, 230400, 460800, 576000, 921600,
 ];
 
 /// Baud rates as a hint lists them.

@@ -242,7 +242,11 @@ mod tests {
         let first = acquire(&host, 1, &Transport::Tcp, 1).await.unwrap();
         let waiter = tokio::spawn({
             let host = host.clone();
-            async move { acquire(&host, 1, &Transport::Tcp, 1).await.map(|_| Instant::now()) }
+            async move {
+                acquire(&host, 1, &Transport::Tcp, 1)
+                    .await
+                    .map(|_| Instant::now())
+            }
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let released = Instant::now();

@@ -122,7 +122,10 @@ mod tests {
             assert_eq!(decode_request(&frame[..n]), Ok(None), "{n} bytes");
         }
         let (decoded, used) = decode_request(&frame).unwrap().unwrap();
-        assert_eq!((decoded.header.unit, decoded.pdu, used), (0x11, &frame[1..11], 13));
+        assert_eq!(
+            (decoded.header.unit, decoded.pdu, used),
+            (0x11, &frame[1..11], 13)
+        );
         let last = frame.len() - 1;
         frame[last] ^= 1;
         assert!(decode_request(&frame).is_err());
@@ -131,7 +134,14 @@ mod tests {
     #[test]
     fn a_reply_becomes_an_rtu_frame() {
         let mut out = vec![0xAA];
-        encode_frame(&mut out, Header { transaction: 9, unit: 0x11 }, &[0x06, 0, 1, 0, 3]);
+        encode_frame(
+            &mut out,
+            Header {
+                transaction: 9,
+                unit: 0x11,
+            },
+            &[0x06, 0, 1, 0, 3],
+        );
         from_mbap(&mut out, 1);
         let crc = crc16(&[0x11, 0x06, 0, 1, 0, 3]).to_le_bytes();
         assert_eq!(out, [0xAA, 0x11, 0x06, 0, 1, 0, 3, crc[0], crc[1]]);

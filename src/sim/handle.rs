@@ -52,12 +52,11 @@ impl Simulator {
                 SimTransport::RtuOverTcp | SimTransport::Rtu => Framing::Rtu,
             };
             if config.transport == SimTransport::Rtu {
-                let (master, line) = tokio_serial::SerialStream::pair().map_err(|e| {
-                    SimError::Line {
+                let (master, line) =
+                    tokio_serial::SerialStream::pair().map_err(|e| SimError::Line {
                         what: what(),
                         reason: e.to_string(),
-                    }
-                })?;
+                    })?;
                 let path = tokio_serial::SerialPort::name(&line).map(std::path::PathBuf::from);
                 let endpoint = Endpoint {
                     addr: endpoint.listen,

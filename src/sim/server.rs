@@ -184,7 +184,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
                 let framing = self.endpoint.framing;
                 let decoded = match framing {
                     Framing::Mbap => decode_frame(&buf[start..filled]).map_err(|e| e.to_string()),
-                    Framing::Rtu => rtu::decode_request(&buf[start..filled]).map_err(|e| e.to_string()),
+                    Framing::Rtu => {
+                        rtu::decode_request(&buf[start..filled]).map_err(|e| e.to_string())
+                    }
                 };
                 match decoded {
                     Ok(Some((frame, used))) => {

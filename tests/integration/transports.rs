@@ -55,29 +55,53 @@ fn drift(plant: &Plant) {
 /// What the simulator now holds.
 fn verify(plant: &Plant) {
     let sim = &plant.sim;
-    assert_eq!(sim.read_words("plant/drive-1", Holding, 10, 1), Some(vec![1500]));
+    assert_eq!(
+        sim.read_words("plant/drive-1", Holding, 10, 1),
+        Some(vec![1500])
+    );
     assert_eq!(sim.read_words("plant/drive-1", Coil, 2, 1), Some(vec![1]));
-    assert_eq!(sim.read_words("plant/drive-2", Holding, 10, 1), Some(vec![900]));
+    assert_eq!(
+        sim.read_words("plant/drive-2", Holding, 10, 1),
+        Some(vec![900])
+    );
 }
 
 /// plan (drift: exit 2) → apply → plan (in sync: exit 0) with the manifest at `file`.
 fn plan_apply_verify(file: &str, context: &dyn Fn() -> String) {
     let plan = run(&["plan", "-f", file, "--detailed-exitcode"]);
-    assert_eq!(plan.status.code(), Some(2), "{}{}", stdout(&plan), context());
+    assert_eq!(
+        plan.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&plan),
+        context()
+    );
     assert!(
         stdout(&plan).contains("Plan: 3 to change, 0 drifted, 0 in sync."),
         "{}",
         stdout(&plan)
     );
     let apply = run(&["apply", "-f", file, "--auto-approve"]);
-    assert_eq!(apply.status.code(), Some(0), "{}{}", stdout(&apply), context());
+    assert_eq!(
+        apply.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&apply),
+        context()
+    );
     assert!(
         stdout(&apply).contains("Apply complete! 3 changed, 0 failed."),
         "{}",
         stdout(&apply)
     );
     let again = run(&["plan", "-f", file, "--detailed-exitcode"]);
-    assert_eq!(again.status.code(), Some(0), "{}{}", stdout(&again), context());
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&again),
+        context()
+    );
     assert!(
         stdout(&again).contains("3 registers in sync"),
         "{}",
@@ -126,7 +150,11 @@ async fn a_modbus_tcp_client_gets_no_answer_from_an_rtu_gateway() {
 async fn rtu_on_the_simulators_serial_line() {
     let plant = Plant::start_with(&drives(""), |c| c.transport = SimTransport::Rtu).await;
     let line = plant.sim.line_of("plant/drive-1").expect("a serial line");
-    assert_eq!(plant.sim.line_of("plant/drive-2"), Some(line.clone()), "one line");
+    assert_eq!(
+        plant.sim.line_of("plant/drive-2"),
+        Some(line.clone()),
+        "one line"
+    );
     let manifest = drives(&serial(&line.display().to_string())).replace("@line", "502");
     std::fs::write(&plant.manifest, manifest).unwrap();
     drift(&plant);
@@ -173,14 +201,14 @@ fn peer_config(transport: serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn rtu_over_tcp_against_pymodbus() {
-    let Some(peer) = Peer::start(peer_config(serde_json::json!({"transport": "rtu-over-tcp"})))
-    else {
+    let Some(peer) = Peer::start(peer_config(
+        serde_json::json!({"transport": "rtu-over-tcp"}),
+    )) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("gateway.yaml");
-    let manifest =
-        drives("  transport: rtu-over-tcp").replace("@line", &peer.port.to_string());
+    let manifest = drives("  transport: rtu-over-tcp").replace("@line", &peer.port.to_string());
     std::fs::write(&file, manifest).unwrap();
     plan_apply_verify(file.to_str().unwrap(), &|| peer.log());
 }

@@ -62,17 +62,27 @@ impl Peer {
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
             if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("pymodbus exited ({status}) before opening {device}:\n{}", self.log());
+                panic!(
+                    "pymodbus exited ({status}) before opening {device}:\n{}",
+                    self.log()
+                );
             }
-            let open = std::fs::read_dir(&fds).into_iter().flatten().flatten().any(|fd| {
-                std::fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == device)
-            });
+            let open = std::fs::read_dir(&fds)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|fd| {
+                    std::fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == device)
+                });
             if open {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("pymodbus did not open {device} within {START_TIMEOUT:?}:\n{}", self.log());
+        panic!(
+            "pymodbus did not open {device} within {START_TIMEOUT:?}:\n{}",
+            self.log()
+        );
     }
 
     /// What pymodbus printed so far, for assertion messages.
