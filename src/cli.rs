@@ -476,11 +476,7 @@ pub struct HistoryArgs {
 #[derive(Args, Debug, Clone)]
 pub struct ImportArgs {
     /// The device: HOST:PORT (for tcp and rtu-over-tcp)
-    #[arg(
-        long,
-        value_name = "HOST:PORT",
-        required_unless_present = "serial_device"
-    )]
+    #[arg(long, value_name = "HOST:PORT")]
     pub device: Option<String>,
     /// How the device is reached: tcp, rtu-over-tcp (a serial gateway in transparent mode) or rtu (a serial line, --serial-device)
     #[arg(long, value_name = "TRANSPORT", default_value = "tcp")]

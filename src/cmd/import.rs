@@ -36,6 +36,10 @@ pub enum ImportError {
         "--type bool: a bool in a holding or input register is one bit of a word; import the words (u16) and declare their bits with `type: bool, bit: N`"
     )]
     BoolWords,
+    #[error(
+        "give the device: --device HOST:PORT (or --transport rtu --serial-device PATH for a serial line)"
+    )]
+    NoDevice,
     #[error("--transport {text:?}: use tcp, rtu-over-tcp or rtu")]
     Transport { text: String },
     #[error(
@@ -135,10 +139,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         source,
     })?;
 
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| default_name(&host, port, args.unit));
+    let name = args.name.clone().unwrap_or_else(|| match &transport {
+        Transport::Rtu(serial) => default_line_name(&serial.device, args.unit),
+        Transport::Tcp | Transport::RtuOverTcp | Transport::Tls(_) => {
+            default_name(&host, port, args.unit)
+        }
+    });
     let mut yaml = String::new();
     let _ = writeln!(
         yaml,
@@ -253,7 +259,7 @@ fn device_of(args: &ImportArgs) -> Result<(String, u16, Transport), ImportError>
         if args.serial_device.is_some() {
             return Err(ImportError::SerialWithoutRtu);
         }
-        let text = args.device.as_deref().unwrap_or_default();
+        let text = args.device.as_deref().ok_or(ImportError::NoDevice)?;
         let (host, port) = parse_device(text)?;
         Ok((host, port, transport))
     };
@@ -371,12 +377,23 @@ fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, ImportError> {
 }
 
 fn default_name(host: &str, port: u16, unit: u8) -> String {
-    let host: String = host
+    format!("plc-{}-{port}-{unit}", slug(host))
+}
+
+/// `plc-LINE-UNIT` for a device on the serial line at `path` (by its file name).
+fn default_line_name(path: &std::path::Path, unit: u8) -> String {
+    let line = path.file_name().unwrap_or_default().to_string_lossy();
+    format!("plc-{}-{unit}", slug(&line))
+}
+
+/// Lowercase letters, digits and `-`.
+fn slug(text: &str) -> String {
+    let slug: String = text
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    format!("plc-{}-{port}-{unit}", host.trim_matches('-'))
+    slug.trim_matches('-').to_owned()
 }
 
 #[cfg(test)]

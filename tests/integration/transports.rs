@@ -250,3 +250,90 @@ async fn reconcile_corrects_drift_on_a_serial_line() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     verify(&plant);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reads_a_serial_line_and_writes_its_manifest() {
+    let plant = Plant::start_with(&drives(""), |c| c.transport = SimTransport::Rtu).await;
+    let line = plant.sim.line_of("plant/drive-2").expect("a serial line");
+    let line = line.display().to_string();
+    let out = plant.dir.path().join("imported.yaml");
+    let out = out.to_str().unwrap().to_owned();
+    let import = tokio::task::spawn_blocking(move || {
+        let import = run(&[
+            "import",
+            "--transport",
+            "rtu",
+            "--serial-device",
+            &line,
+            "--baud-rate",
+            "38400",
+            "--parity",
+            "none",
+            "--stop-bits",
+            "2",
+            "--unit",
+            "4",
+            "--holding",
+            "10",
+            "--out",
+            &out,
+        ]);
+        let imported = std::fs::read_to_string(&out).unwrap_or_default();
+        let plan = run(&["plan", "-f", &out, "--detailed-exitcode"]);
+        (import, imported, line, plan)
+    });
+    let (import, imported, line, plan) = import.await.unwrap();
+    assert_eq!(
+        import.status.code(),
+        Some(0),
+        "{}",
+        crate::support::stderr(&import)
+    );
+    let expected = format!(
+        "  deviceAddress: {line}\n  transport: rtu\n  serial: {{device: {line}, baudRate: 38400, parity: none, dataBits: 8, stopBits: 2}}\n  unitId: 4\n"
+    );
+    assert!(imported.contains(&expected), "{imported}");
+    assert!(
+        imported
+            .contains("    - {name: hr_10, address: 10, kind: holding, mode: observe, value: 900}"),
+        "{imported}"
+    );
+    assert!(imported.contains("  name: plc-"), "{imported}");
+    assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
+}
+
+#[test]
+fn import_refuses_serial_settings_no_line_has_before_any_traffic() {
+    let out = run(&[
+        "import",
+        "--transport",
+        "rtu",
+        "--serial-device",
+        "/dev/fabctl-no-such-line",
+        "--baud-rate",
+        "20000",
+        "--holding",
+        "10",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&out).starts_with(
+            "error: --baud-rate: baud rate 20000 is not a standard one; use the device's baud rate, one of 1200, 2400,"
+        ),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let out = run(&["import", "--transport", "rtu", "--holding", "10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        crate::support::stderr(&out),
+        "error: --transport rtu reads a serial line: give --serial-device PATH (and --baud-rate, --parity…) instead of --device\n"
+    );
+    let out = run(&["import", "--holding", "10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&out).starts_with("error: give the device: --device HOST:PORT"),
+        "{}",
+        crate::support::stderr(&out)
+    );
+}
