@@ -347,12 +347,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         p > 0.0 && self.rng.random::<f64>() < p
     }
 
-    /// Corrupts the reply at `self.out[start..]`: a wrong transaction id, or random bytes.
+    /// Corrupts the reply at `self.out[start..]`: a wrong transaction id, or random bytes
+    /// (always random bytes with RTU framing).
     fn corrupt(&mut self, start: usize) {
         let Some(reply) = self.out.get_mut(start..) else {
             return;
         };
-        if self.rng.random_bool(0.5) {
+        // An RTU frame has no transaction id: its bytes are garbled.
+        if self.endpoint.framing == Framing::Mbap && self.rng.random_bool(0.5) {
             if let Some(id) = reply.get_mut(..2) {
                 let wrong = u16::from_be_bytes([id[0], id[1]]).wrapping_add(1);
                 id.copy_from_slice(&wrong.to_be_bytes());

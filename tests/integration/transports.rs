@@ -337,3 +337,18 @@ fn import_refuses_serial_settings_no_line_has_before_any_traffic() {
         crate::support::stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbled_rtu_replies_are_errors_never_values() {
+    let plant = Plant::start_with(&drives("  transport: rtu-over-tcp"), |c| {
+        c.transport = SimTransport::RtuOverTcp;
+        c.faults.garbage_rate = 1.0;
+    })
+    .await;
+    let plan = plant.fabctl(&["plan", "-o", "json"]).await;
+    assert_eq!(plan.status.code(), Some(1), "{}", stdout(&plan));
+    let out = stdout(&plan);
+    assert!(!out.contains("\"type\":\"in_sync\""), "{out}");
+    assert!(!out.contains("\"type\":\"planned_change\""), "{out}");
+    assert!(out.contains("\"type\":\"device_error\""), "{out}");
+}
