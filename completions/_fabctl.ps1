@@ -316,7 +316,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('--write-echo-offset', '--write-echo-offset', [CompletionResultType]::ParameterName, 'Answer every write for the address N higher than the one written (a wrong echo)')
             [CompletionResult]::new('--acknowledge-writes', '--acknowledge-writes', [CompletionResultType]::ParameterName, 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later')
             [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'PLC that accepts connections and reads requests but never replies; repeatable')
-            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How every endpoint is served: tcp (Modbus TCP) or tls (Modbus/TCP Security, client certificates required)')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over TCP, like a serial gateway in transparent mode), tls (Modbus/TCP Security, client certificates required) or rtu (Modbus RTU on a pseudo-terminal per endpoint, whose path is printed)')
             [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'With --transport tls: the server''s certificate (PEM) [default: generated]')
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'With --transport tls: the private key of --tls-cert (PEM)')
             [CompletionResult]::new('--tls-client-ca', '--tls-client-ca', [CompletionResultType]::ParameterName, 'With --transport tls: the CA that client certificates must be issued by (PEM)')
@@ -372,12 +372,17 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             break
         }
         'fabctl;import' {
-            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT, or HOST for the transport''s default port (502, tls 802)')
-            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How the device is reached: tcp (Modbus TCP) or tls (Modbus/TCP Security)')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT, or HOST for the transport''s default port (502, tls 802); for tcp, rtu-over-tcp and tls')
+            [CompletionResult]::new('--transport', '--transport', [CompletionResultType]::ParameterName, 'How the device is reached: tcp (Modbus TCP), rtu-over-tcp (a serial gateway in transparent mode), tls (Modbus/TCP Security) or rtu (a serial line, --serial-device)')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'With --transport tls: the CA certificate(s) the device''s certificate must chain to (PEM)')
             [CompletionResult]::new('--cert-file', '--cert-file', [CompletionResultType]::ParameterName, 'With --transport tls: fabctl''s client certificate (PEM)')
             [CompletionResult]::new('--key-file', '--key-file', [CompletionResultType]::ParameterName, 'With --transport tls: the private key of --cert-file (PEM)')
             [CompletionResult]::new('--server-name', '--server-name', [CompletionResultType]::ParameterName, 'With --transport tls: the name the device''s certificate must carry [default: HOST]')
+            [CompletionResult]::new('--serial-device', '--serial-device', [CompletionResultType]::ParameterName, 'The serial line of --transport rtu, e.g. /dev/ttyUSB0')
+            [CompletionResult]::new('--baud-rate', '--baud-rate', [CompletionResultType]::ParameterName, 'Baud rate of the serial line')
+            [CompletionResult]::new('--parity', '--parity', [CompletionResultType]::ParameterName, 'Parity of the serial line: none, even or odd')
+            [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits of the serial line: 7 or 8')
+            [CompletionResult]::new('--stop-bits', '--stop-bits', [CompletionResultType]::ParameterName, 'Stop bits of the serial line: 1 or 2')
             [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Modbus unit id')
             [CompletionResult]::new('--holding', '--holding', [CompletionResultType]::ParameterName, 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Input register ranges (imported as observe-only assertions)')

@@ -935,7 +935,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__import)
-            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --serial-device --baud-rate --parity --data-bits --stop-bits --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -946,7 +946,7 @@ _fabctl() {
                     return 0
                     ;;
                 --transport)
-                    COMPREPLY=($(compgen -W "tcp tls" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tcp rtu-over-tcp tls rtu" -- "${cur}"))
                     return 0
                     ;;
                 --ca-file)
@@ -962,6 +962,26 @@ _fabctl() {
                     return 0
                     ;;
                 --server-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial-device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baud-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-bits)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1338,7 +1358,7 @@ _fabctl() {
                     return 0
                     ;;
                 --transport)
-                    COMPREPLY=($(compgen -W "tcp tls" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tcp rtu-over-tcp tls rtu" -- "${cur}"))
                     return 0
                     ;;
                 --tls-cert)

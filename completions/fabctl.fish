@@ -251,8 +251,10 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-latency -d '
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-echo-offset -d 'Answer every write for the address N higher than the one written (a wrong echo)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l acknowledge-writes -d 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
-complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l transport -d 'How every endpoint is served: tcp (Modbus TCP) or tls (Modbus/TCP Security, client certificates required)' -r -f -a "tcp\t''
-tls\t''"
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l transport -d 'How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over TCP, like a serial gateway in transparent mode), tls (Modbus/TCP Security, client certificates required) or rtu (Modbus RTU on a pseudo-terminal per endpoint, whose path is printed)' -r -f -a "tcp\t'Modbus TCP on each endpoint\'s address'
+rtu-over-tcp\t'RTU frames over TCP on each endpoint\'s address, like a serial gateway in transparent mode'
+tls\t'Modbus/TCP Security on each endpoint\'s address: Modbus TCP inside TLS, client certificates required (the certificates of `tls`)'
+rtu\t'Modbus RTU on a pseudo-terminal per endpoint (a serial line), whose path is printed'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l tls-cert -d 'With --transport tls: the server\'s certificate (PEM) [default: generated]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l tls-key -d 'With --transport tls: the private key of --tls-cert (PEM)' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l tls-client-ca -d 'With --transport tls: the CA that client certificates must be issued by (PEM)' -r -F
@@ -293,13 +295,20 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s v -l verbo
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT, or HOST for the transport\'s default port (502, tls 802)' -r
-complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l transport -d 'How the device is reached: tcp (Modbus TCP) or tls (Modbus/TCP Security)' -r -f -a "tcp\t''
-tls\t''"
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT, or HOST for the transport\'s default port (502, tls 802); for tcp, rtu-over-tcp and tls' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l transport -d 'How the device is reached: tcp (Modbus TCP), rtu-over-tcp (a serial gateway in transparent mode), tls (Modbus/TCP Security) or rtu (a serial line, --serial-device)' -r -f -a "tcp\t''
+rtu-over-tcp\t''
+tls\t''
+rtu\t''"
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l ca-file -d 'With --transport tls: the CA certificate(s) the device\'s certificate must chain to (PEM)' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l cert-file -d 'With --transport tls: fabctl\'s client certificate (PEM)' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l key-file -d 'With --transport tls: the private key of --cert-file (PEM)' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l server-name -d 'With --transport tls: the name the device\'s certificate must carry [default: HOST]' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l serial-device -d 'The serial line of --transport rtu, e.g. /dev/ttyUSB0' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l baud-rate -d 'Baud rate of the serial line' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l parity -d 'Parity of the serial line: none, even or odd' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l data-bits -d 'Data bits of the serial line: 7 or 8' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l stop-bits -d 'Stop bits of the serial line: 1 or 2' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l unit -d 'Modbus unit id' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l holding -d 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l input -d 'Input register ranges (imported as observe-only assertions)' -r

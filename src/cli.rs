@@ -475,11 +475,11 @@ pub struct HistoryArgs {
 /// `fabctl import`.
 #[derive(Args, Debug, Clone)]
 pub struct ImportArgs {
-    /// The device: HOST:PORT, or HOST for the transport's default port (502, tls 802)
+    /// The device: HOST:PORT, or HOST for the transport's default port (502, tls 802); for tcp, rtu-over-tcp and tls
     #[arg(long, value_name = "HOST:PORT")]
-    pub device: String,
-    /// How the device is reached: tcp (Modbus TCP) or tls (Modbus/TCP Security)
-    #[arg(long, value_name = "KIND", default_value = "tcp", value_parser = ["tcp", "tls"])]
+    pub device: Option<String>,
+    /// How the device is reached: tcp (Modbus TCP), rtu-over-tcp (a serial gateway in transparent mode), tls (Modbus/TCP Security) or rtu (a serial line, --serial-device)
+    #[arg(long, value_name = "TRANSPORT", default_value = "tcp", value_parser = ["tcp", "rtu-over-tcp", "tls", "rtu"])]
     pub transport: String,
     /// With --transport tls: the CA certificate(s) the device's certificate must chain to (PEM)
     #[arg(long, value_name = "FILE")]
@@ -493,6 +493,21 @@ pub struct ImportArgs {
     /// With --transport tls: the name the device's certificate must carry [default: HOST]
     #[arg(long, value_name = "NAME")]
     pub server_name: Option<String>,
+    /// The serial line of --transport rtu, e.g. /dev/ttyUSB0
+    #[arg(long, value_name = "PATH", conflicts_with = "device")]
+    pub serial_device: Option<PathBuf>,
+    /// Baud rate of the serial line
+    #[arg(long, value_name = "BAUD", default_value_t = 19200)]
+    pub baud_rate: u32,
+    /// Parity of the serial line: none, even or odd
+    #[arg(long, value_name = "PARITY", default_value = "even")]
+    pub parity: String,
+    /// Data bits of the serial line: 7 or 8
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub data_bits: u8,
+    /// Stop bits of the serial line: 1 or 2
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub stop_bits: u8,
     /// Modbus unit id
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub unit: u8,

@@ -151,10 +151,14 @@ impl<C> Context<C> {
 
     /// Serializes reconciles of PLCs behind one endpoint (host:port): a Modbus
     /// gateway serves one request at a time, and fabctl keeps one connection per
-    /// endpoint. PLCs on other endpoints are never delayed by it. The host name is
-    /// resolved again first, so a name and its address are one endpoint.
+    /// endpoint (a serial line: every unit id on it). PLCs on other endpoints are
+    /// never delayed by it. The host name is resolved again first, so a name and its
+    /// address are one endpoint.
     pub async fn lock_endpoint(&self, plc: &Plc) -> tokio::sync::OwnedMutexGuard<()> {
-        crate::device::endpoint::refresh(&plc.host).await;
+        let endpoint = crate::device::endpoint::network_host(&plc.host, &plc.transport);
+        if let Some(host) = endpoint {
+            crate::device::endpoint::refresh(host).await;
+        }
         self.endpoints.lock(plc).await
     }
 
@@ -458,7 +462,8 @@ impl Memory {
     }
 }
 
-/// Host identity (see [`crate::engine::observe::endpoint_key`]) and port.
+/// Host identity and port, or a serial line (see
+/// [`crate::engine::observe::endpoint_key`]).
 type Endpoint = (String, u16);
 
 /// One async mutex per endpoint, dropped when nobody holds it any more.
@@ -476,8 +481,12 @@ impl EndpointLocks {
                 map.retain(|_, l| Arc::strong_count(l) > 1);
             }
             Arc::clone(
-                map.entry(crate::engine::observe::endpoint_key(&plc.host, plc.port))
-                    .or_default(),
+                map.entry(crate::engine::observe::endpoint_key(
+                    &plc.host,
+                    plc.port,
+                    &plc.transport,
+                ))
+                .or_default(),
             )
         };
         lock.lock_owned().await

@@ -204,12 +204,12 @@ async fn leader_and_standby(cluster: &Cluster) -> (Agent, Agent) {
 async fn of_two_agents_with_one_lease_only_the_leader_writes_to_the_device_and_status() {
     let (plant, cluster, _drifter) = drifting_plant().await;
     let (a, b) = leader_and_standby(&cluster).await;
-    until("three corrections", || plant.sim.write_log().len() >= 3).await;
+    // Waited for, not timed: on a loaded machine a poll can come late.
+    until("five corrections", || plant.sim.write_log().len() >= 5).await;
     // The standby has seen the object for long enough to have polled it twice.
     tokio::time::sleep(Duration::from_millis(2100)).await;
 
     let device_writes = plant.sim.write_log().len();
-    assert!(device_writes >= 5, "{device_writes} writes");
     assert!(
         a.writes.times().len() >= device_writes - 1,
         "the leader wrote them"

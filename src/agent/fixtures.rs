@@ -361,6 +361,10 @@ impl Plant {
             .expect("simulator config")
             .on_ephemeral_ports();
         config.tls = tls;
+        // The device speaks what the object's spec says.
+        if plc.transport == crate::device::Transport::RtuOverTcp {
+            config.transport = crate::sim::SimTransport::RtuOverTcp;
+        }
         let sim = Simulator::start(config).await.expect("simulator starts");
         let device = plc.id();
         object.spec.port = Some(sim.addr_of(&device).expect("served").port());

@@ -947,6 +947,26 @@ async fn a_new_generation_resumes_writing_a_register_in_conflict() {
 async fn a_plc_behind_modbus_tcp_security_is_corrected_over_tls() {
     let dir = tempfile::tempdir().expect("a directory");
     let plant = Plant::start_tls("press-tls", speed_spec(true), dir.path()).await;
+    corrects_speed_in_one_reconcile(&plant).await;
+}
+
+#[tokio::test]
+async fn the_agent_reaches_a_plc_by_the_transport_of_its_spec() {
+    // The simulator plays a serial gateway in transparent mode: only RTU framing
+    // gets an answer.
+    let plant = Plant::start(
+        "drive-7",
+        json!({"transport": "rtu-over-tcp", "unitId": 3, "registers": [
+            {"name": "speed", "address": 100, "value": 250, "min": 0, "max": 400},
+        ]}),
+    )
+    .await;
+    corrects_speed_in_one_reconcile(&plant).await;
+}
+
+/// `speed` (holding 100, desired 250) found at 200 is corrected in one reconcile, and
+/// the status says so.
+async fn corrects_speed_in_one_reconcile(plant: &Plant) {
     assert!(plant.sim.set_words(&plant.device, Holding, 100, &[200]));
     let mut t = fixtures::context(Duration::from_millis(10));
     let server = t.serve(
@@ -962,6 +982,8 @@ async fn a_plc_behind_modbus_tcp_security_is_corrected_over_tls() {
         Some(vec![250])
     );
     let seen = finish(t, server).await;
-    assert_eq!(seen[1].status()["phase"], "Connected");
-    assert_eq!(seen[1].status()["inSync"], true);
+    let status = seen[1].status();
+    assert_eq!(status["phase"], "Connected");
+    assert_eq!(status["inSync"], true);
+    assert_eq!(status["registers"][0]["action"], "Corrected");
 }

@@ -11,9 +11,10 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, ImportArgs};
 use crate::device::Transport;
 use crate::device::modbus::ModbusConnector;
-use crate::device::transport::TlsSettings;
+use crate::device::transport::{SerialSettings, TlsSettings};
 use crate::engine::observe::{self, DeviceError, Reading};
 use crate::error::Error;
+use crate::manifest::spec::{Parity, TransportKind};
 use crate::outcome::Outcome;
 use crate::register::{Codec, RegisterKind, ValueType, WordOrder};
 
@@ -37,6 +38,26 @@ pub enum ImportError {
         "--type bool: a bool in a holding or input register is one bit of a word; import the words (u16) and declare their bits with `type: bool, bit: N`"
     )]
     BoolWords,
+    #[error(
+        "give the device: --device HOST:PORT (or --transport rtu --serial-device PATH for a serial line)"
+    )]
+    NoDevice,
+    #[error("--transport {text:?}: use tcp, rtu-over-tcp or rtu")]
+    Transport { text: String },
+    #[error(
+        "--transport rtu reads a serial line: give --serial-device PATH (and --baud-rate, --parity…) instead of --device"
+    )]
+    SerialDevice,
+    #[error("--serial-device is only read with --transport rtu")]
+    SerialWithoutRtu,
+    #[error("--parity {text:?}: use none, even or odd")]
+    Parity { text: String },
+    #[error("--{flag}: {message}; {hint}")]
+    SerialSetting {
+        flag: &'static str,
+        message: String,
+        hint: String,
+    },
     #[error("--word-order {text:?}: use big or little")]
     WordOrder { text: String },
     #[error("{part:?} is not an address or a range like 4000-4099")]
@@ -70,10 +91,8 @@ pub enum ImportError {
 }
 
 pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
-    let transport = transport(args)?;
-    let default_port = transport.kind().default_port();
-    let (host, port) = parse_device(&args.device, default_port)?;
-    let transport = with_server_name(transport, &host);
+    let (host, port, transport) = device_of(args)?;
+    let device = crate::device::endpoint_of(&host, port, &transport);
     if let Transport::Tls(settings) = &transport {
         crate::device::tls::check(settings).map_err(|e| ImportError::Tls {
             flag: flag_of(e.field()),
@@ -137,19 +156,20 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
     let readings = readings.map_err(|source| ImportError::Read {
-        device: args.device.clone(),
+        device: device.clone(),
         source,
     })?;
 
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| default_name(&host, port, args.unit));
+    let name = args.name.clone().unwrap_or_else(|| match &transport {
+        Transport::Rtu(serial) => default_line_name(&serial.device, args.unit),
+        Transport::Tcp | Transport::RtuOverTcp | Transport::Tls(_) => {
+            default_name(&host, port, args.unit)
+        }
+    });
     let mut yaml = String::new();
     let _ = writeln!(
         yaml,
-        "# Imported by `fabctl import` from {}:{port} unit {} at {}.",
-        host,
+        "# Imported by `fabctl import` from {device} unit {} at {}.",
         args.unit,
         jiff::Timestamp::now()
             .round(jiff::Unit::Second)
@@ -168,8 +188,9 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     let _ = writeln!(
         yaml,
-        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n  port: {port}\n  unitId: {}\n  timeoutMs: {}{}\n  registers:",
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n{}  unitId: {}\n  timeoutMs: {}{}\n  registers:",
         args.namespace,
+        transport_lines(port, &transport),
         args.unit,
         args.timeout_ms,
         tls_yaml(&transport, args.server_name.is_some())
@@ -222,7 +243,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     if skipped.len() == points.len() {
         return Err(ImportError::NothingRead {
-            device: args.device.clone(),
+            device: device.clone(),
             asked: points.len(),
             first: skipped.first().cloned().unwrap_or_default(),
         }
@@ -245,6 +266,91 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     eprintln!("{}", next_steps(args.enforce));
     Ok(Outcome::Success)
+}
+
+/// The device the flags name: host, port and transport. A serial line's
+/// `deviceAddress` is its path.
+fn device_of(args: &ImportArgs) -> Result<(String, u16, Transport), ImportError> {
+    let kind: TransportKind = serde_json::from_value(serde_json::Value::String(
+        args.transport.clone(),
+    ))
+    .map_err(|_| ImportError::Transport {
+        text: args.transport.clone(),
+    })?;
+    // The tls settings of --transport tls (Tcp otherwise); the tls flags without it
+    // are an error.
+    let tls = transport(args)?;
+    let network = |transport: Transport| {
+        if args.serial_device.is_some() {
+            return Err(ImportError::SerialWithoutRtu);
+        }
+        let text = args.device.as_deref().ok_or(ImportError::NoDevice)?;
+        let (host, port) = parse_device(text, transport.kind().default_port())?;
+        let transport = with_server_name(transport, &host);
+        Ok((host, port, transport))
+    };
+    match kind {
+        TransportKind::Tcp => network(Transport::Tcp),
+        TransportKind::RtuOverTcp => network(Transport::RtuOverTcp),
+        TransportKind::Tls => network(tls),
+        TransportKind::Rtu => {
+            let Some(path) = &args.serial_device else {
+                return Err(ImportError::SerialDevice);
+            };
+            let parity: Parity = serde_json::from_value(serde_json::Value::String(
+                args.parity.clone(),
+            ))
+            .map_err(|_| ImportError::Parity {
+                text: args.parity.clone(),
+            })?;
+            let problems =
+                crate::device::serial::check(args.baud_rate, args.data_bits, args.stop_bits);
+            if let Some(problem) = problems.into_iter().next() {
+                let flag = match problem.key {
+                    "baudRate" => "baud-rate",
+                    "dataBits" => "data-bits",
+                    _ => "stop-bits",
+                };
+                return Err(ImportError::SerialSetting {
+                    flag,
+                    message: problem.message,
+                    hint: problem.hint,
+                });
+            }
+            let serial = SerialSettings {
+                device: path.clone(),
+                baud_rate: args.baud_rate,
+                parity,
+                data_bits: args.data_bits,
+                stop_bits: args.stop_bits,
+            };
+            let host = path.display().to_string();
+            // A serial line has no port (the manifest leaves it out).
+            Ok((host, 502, Transport::Rtu(serial)))
+        }
+    }
+}
+
+/// The manifest's lines of the port and the transport.
+fn transport_lines(port: u16, transport: &Transport) -> String {
+    match transport {
+        Transport::Rtu(serial) => {
+            let parity = match serial.parity {
+                Parity::None => "none",
+                Parity::Even => "even",
+                Parity::Odd => "odd",
+            };
+            format!(
+                "  transport: rtu\n  serial: {{device: {}, baudRate: {}, parity: {parity}, dataBits: {}, stopBits: {}}}\n",
+                serial.device.display(),
+                serial.baud_rate,
+                serial.data_bits,
+                serial.stop_bits
+            )
+        }
+        Transport::RtuOverTcp => format!("  port: {port}\n  transport: rtu-over-tcp\n"),
+        Transport::Tcp | Transport::Tls(_) => format!("  port: {port}\n"),
+    }
 }
 
 /// What to do with the imported manifest before fabctl may write anything.
@@ -370,12 +476,23 @@ fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, ImportError> {
 }
 
 fn default_name(host: &str, port: u16, unit: u8) -> String {
-    let host: String = host
+    format!("plc-{}-{port}-{unit}", slug(host))
+}
+
+/// `plc-LINE-UNIT` for a device on the serial line at `path` (by its file name).
+fn default_line_name(path: &std::path::Path, unit: u8) -> String {
+    let line = path.file_name().unwrap_or_default().to_string_lossy();
+    format!("plc-{}-{unit}", slug(&line))
+}
+
+/// Lowercase letters, digits and `-`.
+fn slug(text: &str) -> String {
+    let slug: String = text
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    format!("plc-{}-{port}-{unit}", host.trim_matches('-'))
+    slug.trim_matches('-').to_owned()
 }
 
 #[cfg(test)]

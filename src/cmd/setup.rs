@@ -74,7 +74,10 @@ impl<'a> Setup<'a> {
     /// them under one spelling. A name that does not resolve is that PLC's device
     /// error when it is read, never a reason to stop the others.
     pub fn check_resolved(&self, plcs: &[Plc]) -> Result<(), Error> {
-        endpoint::resolve(plcs.iter().map(|p| p.host.as_str()));
+        endpoint::resolve(
+            plcs.iter()
+                .filter_map(|p| endpoint::network_host(&p.host, &p.transport)),
+        );
         let mut diagnostics = manifest::Diagnostics::default();
         let plcs: Vec<&Plc> = plcs.iter().collect();
         manifest::check_overlaps_by(&plcs, endpoint::identity, &mut diagnostics);
@@ -89,9 +92,12 @@ impl<'a> Setup<'a> {
     /// open-file limit raised for writing it.
     pub fn saved_plan(&self, plan: Plan) -> Result<Plan, Error> {
         let plcs = self.select(plan.plcs)?;
-        endpoint::resolve(plcs.iter().map(|p| p.host.as_str()));
+        endpoint::resolve(
+            plcs.iter()
+                .filter_map(|p| endpoint::network_host(&p.host, &p.transport)),
+        );
         self.ensure_descriptors(observe::endpoints_of(
-            plcs.iter().map(|p| (p.host.as_str(), p.port)),
+            plcs.iter().map(|p| (p.host.as_str(), p.port, &p.transport)),
         ))?;
         Ok(Plan { plcs })
     }

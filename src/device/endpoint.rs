@@ -12,10 +12,17 @@
 //! for the process; the agent refreshes a PLC's before each reconcile ([`refresh`]).
 //! A name that cannot be resolved keeps its failure, which reading and writing report
 //! for that PLC instead of contacting it.
+//!
+//! [`key`] is the identity of an endpoint, the one connection a device is reached
+//! through: a host and port for the network transports, the serial line for `rtu`
+//! (every unit id on one line is behind that one endpoint). A serial line has no host
+//! to resolve ([`network_host`]).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
 use std::sync::{LazyLock, RwLock};
+
+use super::Transport;
 
 /// Most host names looked up at once.
 const LOOKUPS_AT_ONCE: usize = 16;
@@ -54,6 +61,40 @@ pub fn identity(host: &str) -> String {
     match read_cache().get(&literal) {
         Some(Resolution::Address(ip)) => ip.to_string(),
         _ => literal,
+    }
+}
+
+/// The endpoint a device is reached through, as one key: PLCs with one key share one
+/// connection (and one session, one request at a time), their lock files and their
+/// overlap checks. Hosts compare by [`identity`]; a serial line by its path (the file
+/// it links to when it exists here, so `/dev/serial/by-id/…` and `/dev/ttyUSB0` are one
+/// line), with port 0.
+pub fn key(host: &str, port: u16, transport: &Transport) -> (String, u16) {
+    key_with(host, port, transport, identity)
+}
+
+/// [`key`] with hosts compared by `host_identity` (validation: [`literal`]).
+pub fn key_with(
+    host: &str,
+    port: u16,
+    transport: &Transport,
+    host_identity: impl Fn(&str) -> String,
+) -> (String, u16) {
+    match transport {
+        Transport::Rtu(serial) => {
+            let line = std::fs::canonicalize(&serial.device).unwrap_or(serial.device.clone());
+            (format!("serial:{}", line.display()), 0)
+        }
+        Transport::Tcp | Transport::RtuOverTcp | Transport::Tls(_) => (host_identity(host), port),
+    }
+}
+
+/// The host name a device is reached at, none for a serial line (its `deviceAddress`
+/// only names it).
+pub fn network_host<'a>(host: &'a str, transport: &Transport) -> Option<&'a str> {
+    match transport {
+        Transport::Rtu(_) => None,
+        Transport::Tcp | Transport::RtuOverTcp | Transport::Tls(_) => Some(host),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod limits;
 pub mod memory;
 pub mod modbus;
+pub mod serial;
 mod session;
 pub mod tls;
 pub mod transport;
@@ -33,6 +34,14 @@ pub fn endpoint_name(host: &str, port: u16) -> String {
         format!("[{host}]:{port}")
     } else {
         format!("{host}:{port}")
+    }
+}
+
+/// Where a device is, as output names it: `host:port`, or the serial line of `rtu`.
+pub fn endpoint_of(host: &str, port: u16, transport: &Transport) -> String {
+    match transport {
+        Transport::Rtu(serial) => serial.device.display().to_string(),
+        Transport::Tcp | Transport::RtuOverTcp | Transport::Tls(_) => endpoint_name(host, port),
     }
 }
 

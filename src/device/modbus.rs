@@ -1,24 +1,28 @@
-//! [`RegisterIo`] over Modbus TCP (plain, or inside TLS: Modbus/TCP Security), with
+//! [`RegisterIo`] over Modbus TCP (plain, or inside TLS: Modbus/TCP Security), RTU
+//! framing on a TCP socket (a transparent gateway) and a serial line, with
 //! tokio-modbus as the client.
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio_modbus::client::{Client, Context, Reader};
 use tokio_modbus::prelude::SlaveContext;
 use tokio_modbus::{ExceptionCode, Request, Response, Slave};
 
-use super::{Connector, Exception, IoResult, RegisterIo, Transport, TransportError, WriteEcho};
+use super::transport::{SerialSettings, TlsSettings, Transport};
+use super::{Connector, Exception, IoResult, RegisterIo, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
-/// Connects with tokio-modbus over TCP or TLS.
+/// Connects with tokio-modbus over the device's transport.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ModbusConnector;
 
-/// One Modbus TCP connection.
+/// One connection: a TCP socket or a serial line.
 pub struct ModbusIo {
     ctx: Context,
+    /// The inter-frame silence of a serial line.
+    pace: Option<Pace>,
 }
 
 impl Connector for ModbusConnector {
@@ -31,50 +35,102 @@ impl Connector for ModbusConnector {
         transport: &Transport,
         timeout: Duration,
     ) -> Result<ModbusIo, TransportError> {
-        let endpoint = format!("{host}:{port}");
-        if !matches!(transport, Transport::Tcp | Transport::Tls(_)) {
-            return Err(TransportError::Connect {
-                endpoint,
-                reason: format!("transport {:?} is not built yet", transport.kind()),
-            });
-        }
-        let connect = async {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-                .await
-                .map_err(|e| format!("cannot resolve {host}: {e}"))?
-                .collect();
-            let mut last = format!("{host} resolves to no address");
-            for addr in addrs {
-                // `--allow-devices`: checked on the address itself, just before
-                // connecting, so no name resolves around it.
-                if let Err(outside) = super::allow::check(addr.ip()) {
-                    last = outside.to_string();
-                    continue;
-                }
-                match tokio::net::TcpStream::connect(addr).await {
-                    Ok(stream) => {
-                        let _ = stream.set_nodelay(true);
-                        return match transport {
-                            Transport::Tls(settings) => super::tls::handshake(stream, settings)
-                                .await
-                                .map(tokio_modbus::client::tcp::attach),
-                            _ => Ok(tokio_modbus::client::tcp::attach(stream)),
-                        };
-                    }
-                    Err(e) => last = e.to_string(),
-                }
+        match transport {
+            Transport::Tcp => connect_tcp(host, port, timeout, Framing::Mbap).await,
+            Transport::RtuOverTcp => connect_tcp(host, port, timeout, Framing::Rtu).await,
+            Transport::Rtu(serial) => connect_serial(serial),
+            Transport::Tls(settings) => {
+                connect_tcp(host, port, timeout, Framing::Tls(settings)).await
             }
-            Err(last)
-        };
-        match tokio::time::timeout(timeout, connect).await {
-            Ok(Ok(ctx)) => Ok(ModbusIo { ctx }),
-            Ok(Err(reason)) => Err(TransportError::Connect { endpoint, reason }),
-            Err(_) => Err(TransportError::Connect {
-                endpoint,
-                reason: format!("no connection within {} ms", timeout.as_millis()),
-            }),
         }
     }
+}
+
+/// How requests are framed on a TCP socket.
+#[derive(Clone, Copy)]
+enum Framing<'a> {
+    /// Modbus TCP (MBAP header).
+    Mbap,
+    /// RTU frames with their CRC: a serial gateway in transparent mode puts them on
+    /// its line as they come.
+    Rtu,
+    /// Modbus TCP inside TLS (Modbus/TCP Security).
+    Tls(&'a TlsSettings),
+}
+
+/// A TCP connection to `host:port`, Modbus TCP or RTU framed.
+async fn connect_tcp(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    framing: Framing<'_>,
+) -> Result<ModbusIo, TransportError> {
+    let endpoint = super::endpoint_name(host, port);
+    let connect = async {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?
+            .collect();
+        let mut last = format!("{host} resolves to no address");
+        for addr in addrs {
+            // `--allow-devices`: checked on the address itself, just before
+            // connecting, so no name resolves around it.
+            if let Err(outside) = super::allow::check(addr.ip()) {
+                last = outside.to_string();
+                continue;
+            }
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    let _ = stream.set_nodelay(true);
+                    return match framing {
+                        Framing::Mbap => Ok(tokio_modbus::client::tcp::attach(stream)),
+                        Framing::Rtu => {
+                            Ok(tokio_modbus::client::rtu::attach_slave(stream, Slave(1)))
+                        }
+                        Framing::Tls(settings) => super::tls::handshake(stream, settings)
+                            .await
+                            .map(tokio_modbus::client::tcp::attach),
+                    };
+                }
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(last)
+    };
+    match tokio::time::timeout(timeout, connect).await {
+        Ok(Ok(ctx)) => Ok(ModbusIo { ctx, pace: None }),
+        Ok(Err(reason)) => Err(TransportError::Connect { endpoint, reason }),
+        Err(_) => Err(TransportError::Connect {
+            endpoint,
+            reason: format!("no connection within {} ms", timeout.as_millis()),
+        }),
+    }
+}
+
+/// The serial line of `transport: rtu`, every unit id on it through this one session.
+fn connect_serial(serial: &SerialSettings) -> Result<ModbusIo, TransportError> {
+    let stream = super::serial::open(serial).map_err(|reason| TransportError::Connect {
+        endpoint: serial.device.display().to_string(),
+        reason,
+    })?;
+    Ok(ModbusIo {
+        ctx: tokio_modbus::client::rtu::attach_slave(stream, Slave(1)),
+        pace: Some(Pace {
+            silence: super::serial::inter_frame_silence(serial),
+            last: None,
+            open: false,
+        }),
+    })
+}
+
+/// The silence kept between two frames on a serial line: a request goes out no sooner
+/// than `silence` after the end of the previous answer (or timeout).
+struct Pace {
+    silence: Duration,
+    /// When the last exchange ended.
+    last: Option<Instant>,
+    /// An exchange began and has not ended (it was given up).
+    open: bool,
 }
 
 fn convert<T>(r: tokio_modbus::Result<T>) -> IoResult<T> {
@@ -119,9 +175,35 @@ fn bits_to_words(bits: Vec<bool>) -> Vec<u16> {
 }
 
 impl ModbusIo {
-    async fn write(&mut self, unit: u8, request: Request<'_>) -> IoResult<WriteEcho> {
+    /// Addresses `unit`, after the line's silence since the last frame.
+    async fn begin(&mut self, unit: u8) {
+        if let Some(pace) = &mut self.pace {
+            // An exchange given up (a timeout) ended just now, as far as we know.
+            let last = match pace.open {
+                true => Some(Instant::now()),
+                false => pace.last,
+            };
+            if let Some(last) = last {
+                tokio::time::sleep_until((last + pace.silence).into()).await;
+            }
+            pace.open = true;
+        }
         self.ctx.set_slave(Slave(unit));
-        match convert(self.ctx.call(request).await) {
+    }
+
+    /// The answer ends the exchange: the silence counts from now.
+    fn end(&mut self) {
+        if let Some(pace) = &mut self.pace {
+            pace.last = Some(Instant::now());
+            pace.open = false;
+        }
+    }
+
+    async fn write(&mut self, unit: u8, request: Request<'_>) -> IoResult<WriteEcho> {
+        self.begin(unit).await;
+        let answer = self.ctx.call(request).await;
+        self.end();
+        match convert(answer) {
             Ok(Ok(response)) => echo(response).map(Ok),
             Ok(Err(exception)) => Ok(Err(exception)),
             Err(e) => Err(e),
@@ -137,7 +219,7 @@ impl RegisterIo for ModbusIo {
         start: u16,
         count: u16,
     ) -> IoResult<Vec<u16>> {
-        self.ctx.set_slave(Slave(unit));
+        self.begin(unit).await;
         let mut result = match kind {
             RegisterKind::Holding => convert(self.ctx.read_holding_registers(start, count).await),
             RegisterKind::Input => convert(self.ctx.read_input_registers(start, count).await),
@@ -154,6 +236,7 @@ impl RegisterIo for ModbusIo {
                     .map(|r| r.map(bits_to_words)),
             ),
         };
+        self.end();
         // Bit reads come back padded to whole bytes.
         if let Ok(Ok(words)) = &mut result {
             if words.len() < usize::from(count) {
@@ -214,9 +297,11 @@ impl RegisterIo for ModbusIo {
         and_mask: u16,
         or_mask: u16,
     ) -> IoResult<WriteEcho> {
-        self.ctx.set_slave(Slave(unit));
+        self.begin(unit).await;
         let request = Request::MaskWriteRegister(address, and_mask, or_mask);
-        match convert(self.ctx.call(request).await)? {
+        let answer = self.ctx.call(request).await;
+        self.end();
+        match convert(answer)? {
             Ok(Response::MaskWriteRegister(address, and, or)) => {
                 Ok(Ok(WriteEcho::Mask { address, and, or }))
             }
@@ -225,5 +310,46 @@ impl RegisterIo for ModbusIo {
             }),
             Err(exception) => Ok(Err(exception)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::spec::Parity;
+    use crate::sim::{SimConfig, SimTransport, Simulator};
+
+    #[tokio::test]
+    async fn requests_on_a_serial_line_keep_the_inter_frame_silence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("drive.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: drive}\nspec:\n  deviceAddress: 127.0.0.1\n  registers:\n    - {name: a, address: 7, value: 1}\n",
+        )
+        .unwrap();
+        let plcs = crate::manifest::load(&[path]).unwrap();
+        let mut config = SimConfig::from_plcs(&plcs).unwrap().on_ephemeral_ports();
+        config.transport = SimTransport::Rtu;
+        let sim = Simulator::start(config).await.unwrap();
+        let line = sim.line_of("default/drive").expect("a serial line");
+        let settings = SerialSettings {
+            device: line,
+            baud_rate: 1200,
+            parity: Parity::Even,
+            data_bits: 8,
+            stop_bits: 1,
+        };
+        let mut io = connect_serial(&settings).unwrap();
+        let started = Instant::now();
+        for _ in 0..5 {
+            let words = io.read(1, RegisterKind::Holding, 7, 1).await.unwrap();
+            assert_eq!(words, Ok(vec![1]));
+        }
+        // A pseudo-terminal carries bytes at once; the line keeps 3.5 characters of
+        // 11 bits at 1200 baud (32 ms) between frames.
+        let silence = crate::device::serial::inter_frame_silence(&settings);
+        assert_eq!(silence, Duration::from_micros(32083));
+        assert!(started.elapsed() >= 4 * silence, "{:?}", started.elapsed());
     }
 }

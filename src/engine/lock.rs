@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use rustix::fs::{Mode, OFlags};
 
+use crate::device::Transport;
+
 /// How long to wait for another fabctl writing the same PLC.
 pub const WAIT: Duration = Duration::from_secs(60);
 
@@ -53,9 +55,11 @@ pub fn dir() -> PathBuf {
 }
 
 /// The lock file's name of a device (its identity, port and unit id).
-fn file_name(host: &str, port: u16, unit: u8) -> String {
-    // One device under two spellings (a name and its address) is one lock.
-    let host: String = crate::device::endpoint::identity(host)
+fn file_name(host: &str, port: u16, transport: &Transport, unit: u8) -> String {
+    // One device under two spellings (a name and its address) is one lock; every
+    // PLC of a serial line locks the line's unit ids.
+    let (host, port) = crate::device::endpoint::key(host, port, transport);
+    let host: String = host
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
@@ -110,9 +114,14 @@ pub enum LockError {
 }
 
 /// Takes the device's lock, waiting up to [`WAIT`] for another holder.
-pub async fn acquire(host: &str, port: u16, unit: u8) -> Result<DeviceLock, LockError> {
+pub async fn acquire(
+    host: &str,
+    port: u16,
+    transport: &Transport,
+    unit: u8,
+) -> Result<DeviceLock, LockError> {
     let dir = dir();
-    let name = file_name(host, port, unit);
+    let name = file_name(host, port, transport, unit);
     let file = open_in(&open_dir(&dir)?, &dir, &name)?;
     let path = dir.join(name);
     let started = Instant::now();
@@ -230,10 +239,14 @@ mod tests {
     #[tokio::test]
     async fn a_second_holder_waits_for_the_first() {
         let host = format!("lock-test-{}", std::process::id());
-        let first = acquire(&host, 1, 1).await.unwrap();
+        let first = acquire(&host, 1, &Transport::Tcp, 1).await.unwrap();
         let waiter = tokio::spawn({
             let host = host.clone();
-            async move { acquire(&host, 1, 1).await.map(|_| Instant::now()) }
+            async move {
+                acquire(&host, 1, &Transport::Tcp, 1)
+                    .await
+                    .map(|_| Instant::now())
+            }
         });
         tokio::time::sleep(Duration::from_millis(100)).await;
         let released = Instant::now();

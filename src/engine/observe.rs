@@ -11,7 +11,9 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use crate::device::batch::{self, ReadSpan};
-use crate::device::{Connector, Exception, RetryPolicy, Session, TransportError, endpoint};
+use crate::device::{
+    Connector, Exception, RetryPolicy, Session, Transport, TransportError, endpoint,
+};
 use crate::manifest::Plc;
 use crate::register::{RegisterKind, Words};
 
@@ -92,19 +94,21 @@ impl Progress for () {
 /// agent, one endpoint lock). The one place that says when two spellings are one
 /// endpoint: the host's resolved address once the run resolved it, else its literal
 /// identity (case, trailing dot, `localhost`; see [`crate::device::endpoint`]).
-pub fn endpoint_key(host: &str, port: u16) -> (String, u16) {
-    (endpoint::identity(host), port)
+/// A serial line is one endpoint whatever its PLCs' `deviceAddress`
+/// ([`endpoint::key`]).
+pub fn endpoint_key(host: &str, port: u16, transport: &Transport) -> (String, u16) {
+    endpoint::key(host, port, transport)
 }
 
 /// How many endpoints (connections) the PLCs are behind.
 pub fn endpoint_count(plcs: &[Plc]) -> usize {
-    endpoints_of(plcs.iter().map(|p| (p.host.as_str(), p.port)))
+    endpoints_of(plcs.iter().map(|p| (p.host.as_str(), p.port, &p.transport)))
 }
 
-/// How many endpoints these `(host, port)` pairs are.
-pub fn endpoints_of<'a>(pairs: impl Iterator<Item = (&'a str, u16)>) -> usize {
+/// How many endpoints these `(host, port, transport)` are.
+pub fn endpoints_of<'a>(pairs: impl Iterator<Item = (&'a str, u16, &'a Transport)>) -> usize {
     pairs
-        .map(|(host, port)| endpoint_key(host, port))
+        .map(|(host, port, transport)| endpoint_key(host, port, transport))
         .collect::<std::collections::HashSet<_>>()
         .len()
 }
@@ -114,7 +118,7 @@ pub fn by_endpoint<'a>(plcs: impl IntoIterator<Item = (usize, &'a Plc)>) -> Vec<
     let mut groups: BTreeMap<(String, u16), Vec<usize>> = BTreeMap::new();
     for (i, plc) in plcs {
         groups
-            .entry(endpoint_key(&plc.host, plc.port))
+            .entry(endpoint_key(&plc.host, plc.port, &plc.transport))
             .or_default()
             .push(i);
     }
@@ -153,7 +157,7 @@ pub async fn read_all<C: Connector>(
                 .map(|i| UnitRead::of(i, &plcs[i]))
                 .collect();
             let connector = connector.clone();
-            let unresolved = endpoint::failure(&host);
+            let unresolved = endpoint::network_host(&host, &transport).and_then(endpoint::failure);
             AbortOnDrop(tokio::spawn(async move {
                 if let Some(reason) = unresolved {
                     let out = units

@@ -341,6 +341,14 @@ pub fn salvage(doc: &Node) -> Option<Salvaged> {
             return None;
         }
     }
+    // A transport whose settings were dropped would be reported as missing them.
+    let dropped = |key: &str| {
+        let has = |entries: &[(Key, Node)]| entries.iter().any(|(k, _)| k.value == key);
+        has(entries) && !has(&kept)
+    };
+    if dropped("serial") || dropped("tls") {
+        kept.retain(|(k, _)| k.value != "transport");
+    }
     let spec_node = Node {
         value: NodeValue::Map(kept),
         referenced: spec.referenced,

@@ -52,20 +52,22 @@ pub fn check_overlaps_by(
     let mut groups: HashMap<Key, Vec<(&Plc, &Register)>> = HashMap::new();
     let mut endpoints: HashMap<(String, u16), &Plc> = HashMap::new();
     for &plc in plcs {
-        let host = identity(&plc.host);
+        // A serial line's device is its path and unit id, whatever its deviceAddress.
+        let (host, port) =
+            crate::device::endpoint::key_with(&plc.host, plc.port, &plc.transport, &identity);
         if !matches!(plc.transport, Transport::Rtu(_)) {
-            match endpoints.get(&(host.clone(), plc.port)) {
+            match endpoints.get(&(host.clone(), port)) {
                 Some(first) if first.transport != plc.transport => {
                     diags.push(mixed_transports(first, plc));
                 }
                 Some(_) => {}
                 None => {
-                    endpoints.insert((host.clone(), plc.port), plc);
+                    endpoints.insert((host.clone(), port), plc);
                 }
             }
         }
         for reg in &plc.registers {
-            let key = (host.clone(), plc.port, plc.unit_id, reg.kind);
+            let key = (host.clone(), port, plc.unit_id, reg.kind);
             groups.entry(key).or_default().push((plc, reg));
         }
     }
@@ -108,12 +110,19 @@ fn other_plc(first: &Plc, other: &Plc) -> Option<OtherOwner> {
     if std::ptr::eq(first, other) {
         return None;
     }
-    let same_device = (first.host != other.host).then(|| {
-        format!(
+    let same_device = (first.host != other.host).then(|| match &other.transport {
+        crate::device::Transport::Rtu(serial) => format!(
+            "{} and {} are one device (unit {} on the serial line {})",
+            other.host,
+            first.host,
+            other.unit_id,
+            serial.device.display()
+        ),
+        _ => format!(
             "{} and {} are one device",
             crate::device::endpoint_name(&other.host, other.port),
             crate::device::endpoint_name(&first.host, first.port),
-        )
+        ),
     });
     Some(OtherOwner {
         id: first.id(),

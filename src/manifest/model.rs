@@ -61,9 +61,9 @@ impl Plc {
         format!("{}/{}", self.namespace, self.name)
     }
 
-    /// `host:port`, the TCP endpoint.
+    /// `host:port`, or the serial line of `transport: rtu`.
     pub fn endpoint(&self) -> String {
-        crate::device::endpoint_name(&self.host, self.port)
+        crate::device::endpoint_of(&self.host, self.port, &self.transport)
     }
 }
 

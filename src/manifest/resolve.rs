@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::diagnostic::{Diagnostic, Diagnostics};
 use super::locations::{Field, Locations, RegisterField, SpecField};
-use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec, TransportKind};
+use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec, SerialSpec, TransportKind};
 use super::{Plc, Register, SourceLoc};
 use crate::device::transport::{SerialSettings, Transport};
 use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, above_max, below_min};
@@ -138,6 +138,7 @@ pub fn resolve(
     }
 
     let transport = resolve_transport(spec, locs, diags);
+    check_serial_unused(spec, locs, diags);
 
     if diags.error_count() > before {
         return None;
@@ -219,14 +220,61 @@ fn resolve_transport(
             let Some(serial) = &spec.serial else {
                 return missing("serial", "{device: /dev/ttyUSB0, baudRate: 19200}", diags);
             };
-            Transport::Rtu(SerialSettings {
-                device: serial.device.clone().into(),
-                baud_rate: serial.baud_rate.unwrap_or(19200),
-                parity: serial.parity.unwrap_or_default(),
-                data_bits: serial.data_bits.unwrap_or(8),
-                stop_bits: serial.stop_bits.unwrap_or(1),
-            })
+            Transport::Rtu(check_serial(serial, locs, diags)?)
         }
+    })
+}
+
+/// `spec.serial` given for a transport that is not a serial line.
+fn check_serial_unused(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut Diagnostics) {
+    let kind = spec.transport.unwrap_or_default();
+    if spec.serial.is_some() && kind != TransportKind::Rtu {
+        diags.push(
+            Diagnostic::error(
+                locs.at(Field::Spec(SpecField::Serial)),
+                format!(
+                    "spec.serial is only read with transport: rtu (this PLC's transport is {})",
+                    crate::device::transport::name(kind)
+                ),
+            )
+            .with_hint("set `transport: rtu` for a serial line, or remove spec.serial"),
+        );
+    }
+}
+
+/// A serial line's settings, each one a line can have (the defaults: 19200 baud, even
+/// parity, 8 data bits, 1 stop bit).
+fn check_serial(
+    serial: &SerialSpec,
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) -> Option<SerialSettings> {
+    let before = diags.error_count();
+    let at = |key: &'static str| locs.at(Field::SpecKey(SpecField::Serial, key));
+    let baud_rate = serial.baud_rate.unwrap_or(19200);
+    let data_bits = serial.data_bits.unwrap_or(8);
+    let stop_bits = serial.stop_bits.unwrap_or(1);
+    for problem in crate::device::serial::check(baud_rate, data_bits, stop_bits) {
+        diags.push(
+            Diagnostic::error(
+                at(problem.key),
+                format!("`spec.serial.{}`: {}", problem.key, problem.message),
+            )
+            .with_hint(problem.hint),
+        );
+    }
+    if serial.device.trim().is_empty() {
+        diags.push(
+            Diagnostic::error(at("device"), "`spec.serial.device` is empty")
+                .with_hint("the serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…"),
+        );
+    }
+    (diags.error_count() == before).then(|| SerialSettings {
+        device: serial.device.clone().into(),
+        baud_rate,
+        parity: serial.parity.unwrap_or_default(),
+        data_bits,
+        stop_bits,
     })
 }
 

@@ -1,5 +1,5 @@
-//! Modbus TCP protocol layer: function codes, exception codes, MBAP framing
-//! ([`frame`]) and request/response PDUs ([`pdu`]).
+//! Modbus protocol layer: function codes, exception codes, MBAP framing ([`frame`]),
+//! RTU framing ([`rtu`]) and request/response PDUs ([`pdu`]).
 //!
 //! This layer owns only bytes ⇄ types. It does no I/O and never panics on any input:
 //! decoding is total, so the simulator can read from untrusted sockets and decide by
@@ -7,6 +7,7 @@
 
 pub mod frame;
 pub mod pdu;
+pub mod rtu;
 
 use std::fmt;
 

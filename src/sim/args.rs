@@ -61,10 +61,12 @@ pub struct SimArgs {
     /// PLC that accepts connections and reads requests but never replies; repeatable
     #[arg(long, value_name = "NAME")]
     pub silent: Vec<String>,
-    /// How every endpoint is served: tcp (Modbus TCP) or tls (Modbus/TCP Security,
-    /// client certificates required)
-    #[arg(long, value_name = "KIND", default_value = "tcp", value_parser = ["tcp", "tls"])]
-    pub transport: String,
+    /// How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over
+    /// TCP, like a serial gateway in transparent mode), tls (Modbus/TCP Security,
+    /// client certificates required) or rtu (Modbus RTU on a pseudo-terminal per
+    /// endpoint, whose path is printed)
+    #[arg(long, value_enum, value_name = "TRANSPORT", default_value = "tcp")]
+    pub transport: super::SimTransport,
     /// With --transport tls: the server's certificate (PEM) [default: generated]
     #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_client_ca"])]
     pub tls_cert: Option<PathBuf>,
@@ -121,6 +123,7 @@ impl SimArgs {
         config.chaos.max_drift = self.max_drift;
         config.chaos.drift_at_start = self.drift;
         config.seed = self.seed.unwrap_or_else(random_seed);
+        config.transport = self.transport;
         config.validate()?;
         Ok(config)
     }
@@ -129,7 +132,7 @@ impl SimArgs {
     /// they are generated (into `--tls-dir` or a new temporary directory, kept) before
     /// the manifests are loaded, so manifests can point at them.
     fn tls(&self) -> Result<Option<SimTls>, SimError> {
-        if self.transport != "tls" {
+        if self.transport != super::SimTransport::Tls {
             if self.tls_cert.is_some() || self.tls_dir.is_some() {
                 return Err(SimError::Tls {
                     reason: "--tls-cert and --tls-dir need --transport tls".into(),
@@ -196,13 +199,29 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         let bound = sim.serve_metrics(addr).await?;
         tracing::info!("metrics on http://{bound}/metrics");
     }
-    for (addr, devices) in sim.endpoints() {
+    let units = |devices: Vec<(String, u8)>| {
         let devices: Vec<String> = devices
             .iter()
             .map(|(name, unit)| format!("{name} unit {unit}"))
             .collect();
-        let tls = if config_tls { " with TLS" } else { "" };
-        println!("listening on {addr}{tls} ({})", devices.join(", "));
+        devices.join(", ")
+    };
+    match args.transport {
+        super::SimTransport::Rtu => {
+            for (line, devices) in sim.lines() {
+                println!("serial line {} ({})", line.display(), units(devices));
+            }
+        }
+        super::SimTransport::Tcp | super::SimTransport::RtuOverTcp | super::SimTransport::Tls => {
+            let framing = match args.transport {
+                super::SimTransport::RtuOverTcp => ", RTU framing",
+                _ if config_tls => " with TLS",
+                _ => "",
+            };
+            for (addr, devices) in sim.endpoints() {
+                println!("listening on {addr}{framing} ({})", units(devices));
+            }
+        }
     }
     shutdown.wait().await;
     tracing::info!("shutting down");

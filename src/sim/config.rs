@@ -30,6 +30,25 @@ pub struct SimConfig {
     /// Serve every endpoint with Modbus/TCP Security (TLS, client certificates
     /// required) instead of plain Modbus TCP.
     pub tls: Option<super::tls::SimTls>,
+    /// How every endpoint is served.
+    pub transport: SimTransport,
+}
+
+/// How the simulator serves its endpoints (`fabctl sim --transport`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimTransport {
+    /// Modbus TCP on each endpoint's address.
+    #[default]
+    Tcp,
+    /// RTU frames over TCP on each endpoint's address, like a serial gateway in
+    /// transparent mode.
+    RtuOverTcp,
+    /// Modbus/TCP Security on each endpoint's address: Modbus TCP inside TLS, client
+    /// certificates required (the certificates of `tls`).
+    Tls,
+    /// Modbus RTU on a pseudo-terminal per endpoint (a serial line), whose path is
+    /// printed.
+    Rtu,
 }
 
 /// One TCP listener, like a PLC or a gateway in front of several PLCs.
@@ -316,6 +335,7 @@ impl SimConfig {
             chaos: ChaosConfig::default(),
             seed: 0,
             tls: None,
+            transport: SimTransport::default(),
         };
         config.validate()?;
         Ok(config)

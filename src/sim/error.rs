@@ -80,6 +80,8 @@ pub enum SimError {
         expected: &'static str,
         value: f64,
     },
+    #[error("cannot open a pseudo-terminal for {what}: {reason}")]
+    Line { what: String, reason: String },
     #[error("cannot listen on {addr} for {what}: {source}")]
     Bind {
         addr: SocketAddr,

@@ -10,11 +10,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use super::chaos::DriftRecord;
-use super::config::SimConfig;
+use super::config::{SimConfig, SimTransport};
 use super::device::{DeviceCounters, WriteRecord};
 use super::error::SimError;
 use super::metrics;
-use super::server::{self, Endpoint};
+use super::server::{self, Endpoint, Framing};
 use super::shared::{Shared, lock};
 use crate::register::RegisterKind;
 
@@ -34,21 +34,50 @@ impl Simulator {
 
         let mut listeners = Vec::with_capacity(config.endpoints.len());
         for (endpoint, units) in config.endpoints.iter().zip(units_per_endpoint) {
-            let bind_error = |source| SimError::Bind {
-                addr: endpoint.listen,
-                what: endpoint
+            let what = || {
+                endpoint
                     .devices
                     .iter()
                     .map(|d| d.name.as_str())
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join(", ")
+            };
+            let bind_error = |source| SimError::Bind {
+                addr: endpoint.listen,
+                what: what(),
                 source,
             };
+            let framing = match config.transport {
+                SimTransport::Tcp | SimTransport::Tls => Framing::Mbap,
+                SimTransport::RtuOverTcp | SimTransport::Rtu => Framing::Rtu,
+            };
+            if config.transport == SimTransport::Rtu {
+                let (master, line) =
+                    tokio_serial::SerialStream::pair().map_err(|e| SimError::Line {
+                        what: what(),
+                        reason: e.to_string(),
+                    })?;
+                let path = tokio_serial::SerialPort::name(&line).map(std::path::PathBuf::from);
+                let endpoint = Endpoint {
+                    addr: endpoint.listen,
+                    line: path,
+                    units,
+                    framing,
+                };
+                listeners.push((Served::Line(master, line), Arc::new(endpoint)));
+                continue;
+            }
             let listener = TcpListener::bind(endpoint.listen)
                 .await
                 .map_err(bind_error)?;
             let addr = listener.local_addr().map_err(bind_error)?;
-            listeners.push((listener, Arc::new(Endpoint { addr, units })));
+            let endpoint = Endpoint {
+                addr,
+                line: None,
+                units,
+                framing,
+            };
+            listeners.push((Served::Tcp(listener), Arc::new(endpoint)));
         }
         if config.chaos.drift_at_start {
             shared.chaos(true);
@@ -62,13 +91,16 @@ impl Simulator {
             .iter()
             .map(|(_, endpoint)| Arc::clone(endpoint))
             .collect();
-        for (listener, endpoint) in listeners {
-            tasks.spawn(server::listen(
-                listener,
-                endpoint,
-                Arc::clone(&shared),
-                tls.clone(),
-            ));
+        for (served, endpoint) in listeners {
+            let shared = Arc::clone(&shared);
+            match served {
+                Served::Tcp(listener) => {
+                    tasks.spawn(server::listen(listener, endpoint, shared, tls.clone()))
+                }
+                Served::Line(master, line) => {
+                    tasks.spawn(server::serve_line(master, line, endpoint, shared))
+                }
+            };
         }
         if let Some(interval) = config.chaos.interval {
             tasks.spawn(chaos_loop(Arc::clone(&shared), interval));
@@ -82,6 +114,13 @@ impl Simulator {
             tasks,
         })
     }
+}
+
+/// What an endpoint is served on.
+enum Served {
+    Tcp(TcpListener),
+    /// A pseudo-terminal: the simulator's end, and the line's end clients open.
+    Line(tokio_serial::SerialStream, tokio_serial::SerialStream),
 }
 
 async fn chaos_loop(shared: Arc<Shared>, interval: Duration) {
@@ -114,6 +153,27 @@ impl SimHandle {
         };
         let units = |e: &Endpoint| e.units.iter().map(|&(unit, d)| (name(d), unit)).collect();
         self.endpoints.iter().map(|e| (e.addr, units(e))).collect()
+    }
+
+    /// The serial lines (pseudo-terminals) of `--transport rtu`, with the devices on
+    /// each: (device name, unit id).
+    pub fn lines(&self) -> Vec<(std::path::PathBuf, Vec<(String, u8)>)> {
+        let all = self.endpoints();
+        self.endpoints
+            .iter()
+            .zip(all)
+            .filter_map(|(e, (_, units))| Some((e.line.clone()?, units)))
+            .collect()
+    }
+
+    /// The serial line (a pseudo-terminal) serving `device`, with `--transport rtu`.
+    pub fn line_of(&self, device: &str) -> Option<std::path::PathBuf> {
+        let index = self.shared.index_of(device)?;
+        let endpoint = self
+            .endpoints
+            .iter()
+            .find(|e| e.units.iter().any(|&(_, d)| d == index))?;
+        endpoint.line.clone()
     }
 
     /// The bound address serving `device`.

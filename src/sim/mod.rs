@@ -42,7 +42,9 @@ pub mod tls;
 
 pub use args::{SimArgs, run};
 pub use chaos::DriftRecord;
-pub use config::{ChaosConfig, DeviceConfig, EndpointConfig, FaultOverrides, Faults, SimConfig};
+pub use config::{
+    ChaosConfig, DeviceConfig, EndpointConfig, FaultOverrides, Faults, SimConfig, SimTransport,
+};
 pub use device::{DeviceCounters, Point, WriteRecord};
 pub use error::SimError;
 pub use handle::{SimHandle, Simulator};

@@ -9,6 +9,12 @@
 //! are decided per request with a per-connection RNG derived from the seed; write
 //! faults (a late reply, a wrong echo, Acknowledge) apply to every write. A frame
 //! whose header is not Modbus TCP closes that connection, never the server.
+//!
+//! With RTU framing (`--transport rtu-over-tcp`, and `rtu` on a pseudo-terminal, whose
+//! one byte stream [`serve_line`] serves) requests and replies are RTU frames; a unit
+//! id nobody on the line answers to gets no reply, as on a real line, and a frame
+//! whose CRC is wrong closes a TCP connection, or is dropped with what else arrived on
+//! a line.
 
 use std::io;
 use std::net::SocketAddr;
@@ -26,17 +32,30 @@ use tracing::{debug, info, warn};
 
 use super::shared::{Shared, Units, lock};
 use crate::modbus::frame::{Frame, MAX_FRAME_LEN, decode_frame};
+use crate::modbus::rtu;
 use crate::modbus::{ExceptionCode, Response};
 
 /// Read buffer per connection: many pipelined frames at once.
 const READ_BUFFER: usize = 16 * MAX_FRAME_LEN;
 
-/// One bound listener and the units it serves.
+/// One bound listener (or serial line) and the units it serves.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
     pub(crate) addr: SocketAddr,
+    /// The pseudo-terminal of a serial line (`--transport rtu`), instead of `addr`.
+    pub(crate) line: Option<std::path::PathBuf>,
     /// Unit id → device index, in configuration order.
     pub(crate) units: Units,
+    pub(crate) framing: Framing,
+}
+
+/// How requests and replies are framed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// Modbus TCP.
+    Mbap,
+    /// Modbus RTU (CRC, no header).
+    Rtu,
 }
 
 impl Endpoint {
@@ -70,6 +89,7 @@ pub(crate) async fn listen(
                     let tls = tls.clone();
                     connections.spawn(async move {
                         let rng = SmallRng::seed_from_u64(seed);
+                        let peer = peer.to_string();
                         match tls {
                             None => Connection::new(stream, peer, endpoint, shared, rng).run().await,
                             Some(acceptor) => match acceptor.accept(stream).await {
@@ -89,6 +109,33 @@ pub(crate) async fn listen(
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
+    }
+}
+
+/// Serves the simulator's end of a serial line (a pseudo-terminal's master) until the
+/// task is aborted. `line` is the other end, kept open so that the line stays up
+/// while no client has it open.
+pub(crate) async fn serve_line<S>(stream: S, line: S, endpoint: Arc<Endpoint>, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let _line = line;
+    let peer = endpoint
+        .line
+        .as_ref()
+        .map_or_else(String::new, |p| p.display().to_string());
+    let mut connection = Connection {
+        stream,
+        peer,
+        rng: SmallRng::seed_from_u64(shared.seed),
+        endpoint,
+        shared,
+        out: Vec::with_capacity(MAX_FRAME_LEN),
+    };
+    // A line is never closed: after a bad frame it starts over with the next bytes.
+    loop {
+        connection.run().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -126,7 +173,8 @@ enum Next {
 
 struct Connection<S> {
     stream: S,
-    peer: SocketAddr,
+    /// The client's address, or the serial line.
+    peer: String,
     endpoint: Arc<Endpoint>,
     shared: Arc<Shared>,
     rng: SmallRng,
@@ -137,7 +185,7 @@ struct Connection<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     fn new(
         stream: S,
-        peer: SocketAddr,
+        peer: String,
         endpoint: Arc<Endpoint>,
         shared: Arc<Shared>,
         rng: SmallRng,
@@ -152,16 +200,29 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         }
     }
 
-    async fn run(mut self) {
+    /// Serves the stream until it closes or can no longer be trusted.
+    async fn run(&mut self) {
         let mut buf = vec![0u8; READ_BUFFER];
         let mut filled = 0;
         loop {
             let mut start = 0;
             loop {
-                match decode_frame(&buf[start..filled]) {
+                let framing = self.endpoint.framing;
+                let decoded = match framing {
+                    Framing::Mbap => decode_frame(&buf[start..filled]).map_err(|e| e.to_string()),
+                    Framing::Rtu => {
+                        rtu::decode_request(&buf[start..filled]).map_err(|e| e.to_string())
+                    }
+                };
+                match decoded {
                     Ok(Some((frame, used))) => {
                         start += used;
-                        if let Next::Close = self.handle(frame).await {
+                        let reply = self.out.len();
+                        let next = self.handle(frame).await;
+                        if framing == Framing::Rtu && self.out.len() > reply {
+                            rtu::from_mbap(&mut self.out, reply);
+                        }
+                        if let Next::Close = next {
                             let _ = self.flush().await;
                             return;
                         }
@@ -209,6 +270,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         let function = frame.pdu.first().copied().unwrap_or(0);
         self.shared.metrics.count_request(function);
         let Some(index) = self.endpoint.device_for(header.unit) else {
+            if self.endpoint.framing == Framing::Rtu {
+                debug!(line = %self.peer, unit = header.unit, "request for a unit nobody on the line answers to");
+                return Next::Continue;
+            }
             debug!(endpoint = %self.endpoint.addr, unit = header.unit, "request for a unit this endpoint does not serve");
             let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
             Response::Exception { function, code }.encode(header, &mut self.out);
@@ -308,12 +373,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         p > 0.0 && self.rng.random::<f64>() < p
     }
 
-    /// Corrupts the reply at `self.out[start..]`: a wrong transaction id, or random bytes.
+    /// Corrupts the reply at `self.out[start..]`: a wrong transaction id, or random bytes
+    /// (always random bytes with RTU framing).
     fn corrupt(&mut self, start: usize) {
         let Some(reply) = self.out.get_mut(start..) else {
             return;
         };
-        if self.rng.random_bool(0.5) {
+        // An RTU frame has no transaction id: its bytes are garbled.
+        if self.endpoint.framing == Framing::Mbap && self.rng.random_bool(0.5) {
             if let Some(id) = reply.get_mut(..2) {
                 let wrong = u16::from_be_bytes([id[0], id[1]]).wrapping_add(1);
                 id.copy_from_slice(&wrong.to_be_bytes());

@@ -26,6 +26,7 @@ mod sim;
 mod soak;
 mod support;
 mod tls;
+mod transports;
 mod usage;
 mod validate;
 mod write_answers;

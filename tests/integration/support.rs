@@ -3,6 +3,7 @@
 
 pub mod loopback;
 pub mod pymodbus;
+pub mod socat;
 
 use std::path::Path;
 use std::process::{Command, Output};

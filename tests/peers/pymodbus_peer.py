@@ -1,16 +1,20 @@
-"""An independent Modbus TCP server for fabctl's tests: pymodbus 3.11 playing a device.
+"""An independent Modbus server for fabctl's tests: pymodbus 3.11 playing a device.
 
 Usage: python3 pymodbus_peer.py PORT CONFIG_JSON
 
 CONFIG_JSON (every key optional):
-  {"unit": 1,
+  {"unit": 1, "units": [3, 4],
+   "transport": "tcp" | "rtu-over-tcp" | "rtu", "serial": {"device": "/dev/pts/7", "baudRate": 19200, "parity": "none"},
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
    "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}],
    "tls": {"cert": "server.pem", "key": "server.key", "client_ca": "ca.pem"}}
 
 Tables hold 10,000 zeros (or false) with the given protocol addresses set. Each
 "program" entry plays a PLC program that writes `value` to one register or coil every
-`period_ms`, as a scan that owns an output would. With "tls" the server speaks
+`period_ms`, as a scan that owns an output would. "units" serves one such device per
+unit id (instead of "unit"). "transport" is Modbus TCP on 127.0.0.1:PORT (default), RTU
+framing on that TCP port, or Modbus RTU on the serial device of "serial" (parity none,
+even or odd; 8 data bits, 1 stop bit; PORT unused). With "tls" the TCP server speaks
 Modbus/TCP Security (pymodbus's TLS server, TLS 1.2 at least) and requires a client
 certificate issued by "client_ca". The server serves until killed.
 """
@@ -21,7 +25,8 @@ import ssl
 import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext
-from pymodbus.server import StartAsyncTcpServer, StartAsyncTlsServer
+from pymodbus import FramerType
+from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer, StartAsyncTlsServer
 
 try:
     from pymodbus.datastore import ModbusDeviceContext as DeviceContext
@@ -69,15 +74,33 @@ def tls_context(tls):
 async def main():
     port = int(sys.argv[1])
     config = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    ctx = device(config)
-    server = ModbusServerContext(devices={config.get("unit", 1): ctx}, single=False)
-    tasks = [asyncio.create_task(program(ctx, e)) for e in config.get("program", [])]
+    units = config.get("units", [config.get("unit", 1)])
+    devices = {unit: device(config) for unit in units}
+    server = ModbusServerContext(devices=devices, single=False)
+    tasks = [
+        asyncio.create_task(program(ctx, e))
+        for ctx in devices.values()
+        for e in config.get("program", [])
+    ]
+    transport = config.get("transport", "tcp")
     address = ("127.0.0.1", port)
-    if "tls" in config:
+    if transport == "rtu":
+        serial = config["serial"]
+        await StartAsyncSerialServer(
+            context=server,
+            port=serial["device"],
+            framer=FramerType.RTU,
+            baudrate=serial.get("baudRate", 19200),
+            parity={"none": "N", "even": "E", "odd": "O"}[serial.get("parity", "even")],
+            bytesize=8,
+            stopbits=1,
+        )
+    elif "tls" in config:
         sslctx = tls_context(config["tls"])
         await StartAsyncTlsServer(context=server, address=address, sslctx=sslctx)
     else:
-        await StartAsyncTcpServer(context=server, address=address)
+        framer = FramerType.RTU if transport == "rtu-over-tcp" else FramerType.SOCKET
+        await StartAsyncTcpServer(context=server, address=address, framer=framer)
     for task in tasks:
         task.cancel()
 

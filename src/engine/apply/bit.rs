@@ -25,7 +25,7 @@ use crate::register::{RegisterKind, Words};
 static NO_MASK_WRITE: Mutex<BTreeSet<(String, u16, u8)>> = Mutex::new(BTreeSet::new());
 
 fn device_key(plc: &PlcPlan) -> (String, u16, u8) {
-    let (host, port) = crate::engine::observe::endpoint_key(&plc.host, plc.port);
+    let (host, port) = crate::engine::observe::endpoint_key(&plc.host, plc.port, &plc.transport);
     (host, port, plc.unit_id)
 }
 

@@ -363,7 +363,11 @@ pub async fn apply<C: Connector>(
     let mut groups: std::collections::BTreeMap<(String, u16), Vec<usize>> = Default::default();
     for (i, p) in &with_changes {
         groups
-            .entry(crate::engine::observe::endpoint_key(&p.host, p.port))
+            .entry(crate::engine::observe::endpoint_key(
+                &p.host,
+                p.port,
+                &p.transport,
+            ))
             .or_default()
             .push(*i);
     }

@@ -141,17 +141,18 @@ pub(super) async fn apply_plc<C: Connector>(
         // One writer per device on this host: a concurrent fabctl waits, then its
         // compare-and-set sees this one's values and reports them stale. A host the
         // run could not resolve is not contacted.
-        let locked = match endpoint::failure(&plc.host) {
-            Some(reason) => Err(ApplyError::PreRead {
-                source: observe::DeviceError::Resolve {
-                    host: plc.host.clone(),
-                    reason,
-                },
-            }),
-            None => lock::acquire(&plc.host, plc.port, plc.unit_id)
-                .await
-                .map_err(ApplyError::Lock),
-        };
+        let locked =
+            match endpoint::network_host(&plc.host, &plc.transport).and_then(endpoint::failure) {
+                Some(reason) => Err(ApplyError::PreRead {
+                    source: observe::DeviceError::Resolve {
+                        host: plc.host.clone(),
+                        reason,
+                    },
+                }),
+                None => lock::acquire(&plc.host, plc.port, &plc.transport, plc.unit_id)
+                    .await
+                    .map_err(ApplyError::Lock),
+            };
         match locked {
             Err(e) => {
                 for a in allowed {

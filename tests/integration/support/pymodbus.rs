@@ -1,5 +1,6 @@
-//! pymodbus as an independent peer: a Modbus TCP server that is not ours, started by a
-//! test on a free loopback port and killed when the test ends.
+//! pymodbus as an independent peer: a Modbus server that is not ours (TCP, RTU framing
+//! over TCP, or RTU on a serial line), started by a test on a free loopback port (or
+//! the line it is given) and killed when the test ends.
 //!
 //! `.ci/run` installs pymodbus, so under `CI=true` a missing pymodbus fails the test.
 //! Elsewhere (a fresh clone running `cargo test`) the test says it was skipped.
@@ -48,8 +49,40 @@ impl Peer {
             log,
             _dir: dir,
         };
-        peer.wait_listening();
+        match config["transport"].as_str() {
+            Some("rtu") => peer.wait_line(config["serial"]["device"].as_str().unwrap_or_default()),
+            _ => peer.wait_listening(),
+        }
         Some(peer)
+    }
+
+    /// Waits until pymodbus has the serial device open (`transport: rtu`).
+    fn wait_line(&mut self, device: &str) {
+        let fds = format!("/proc/{}/fd", self.child.id());
+        let started = Instant::now();
+        while started.elapsed() < START_TIMEOUT {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!(
+                    "pymodbus exited ({status}) before opening {device}:\n{}",
+                    self.log()
+                );
+            }
+            let open = std::fs::read_dir(&fds)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|fd| {
+                    std::fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == device)
+                });
+            if open {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "pymodbus did not open {device} within {START_TIMEOUT:?}:\n{}",
+            self.log()
+        );
     }
 
     /// What pymodbus printed so far, for assertion messages.
@@ -94,9 +127,9 @@ pub fn present() -> bool {
     }
     assert!(
         std::env::var_os("CI").is_none(),
-        "pymodbus is not installed (.ci/run installs it: pip install 'pymodbus==3.11.*')"
+        "pymodbus is not installed (.ci/run installs it: pip install 'pymodbus==3.11.*' pyserial)"
     );
-    eprintln!("skipped: pymodbus is not installed (pip install 'pymodbus==3.11.*')");
+    eprintln!("skipped: pymodbus is not installed (pip install 'pymodbus==3.11.*' pyserial)");
     false
 }
 
@@ -104,9 +137,10 @@ fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pymodbus_peer.py")
 }
 
+/// pymodbus, and pyserial for its serial server (.ci/run installs both).
 fn available() -> bool {
     Command::new("python3")
-        .args(["-c", "import pymodbus"])
+        .args(["-c", "import pymodbus, serial"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
