@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tokio_modbus::client::{Client, Context, Reader};
 use tokio_modbus::prelude::SlaveContext;
-use tokio_modbus::{ExceptionCode, Request, Response, Slave};
+use tokio_modbus::{ExceptionCode, ProtocolError, Request, Response, Slave};
 
+use super::watched::{self, Probe};
 use super::{Connector, Exception, IoResult, RegisterIo, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
@@ -18,6 +19,8 @@ pub struct ModbusConnector;
 /// One Modbus TCP connection.
 pub struct ModbusIo {
     ctx: Context,
+    /// Tells whether the device closed the connection.
+    probe: Probe,
 }
 
 impl Connector for ModbusConnector {
@@ -53,7 +56,8 @@ impl Connector for ModbusConnector {
                 match tokio::net::TcpStream::connect(addr).await {
                     Ok(stream) => {
                         let _ = stream.set_nodelay(true);
-                        return Ok(tokio_modbus::client::tcp::attach(stream));
+                        let (stream, probe) = watched::watch(stream);
+                        return Ok((tokio_modbus::client::tcp::attach(stream), probe));
                     }
                     Err(e) => last = e.to_string(),
                 }
@@ -61,7 +65,7 @@ impl Connector for ModbusConnector {
             Err(last)
         };
         match tokio::time::timeout(timeout, connect).await {
-            Ok(Ok(ctx)) => Ok(ModbusIo { ctx }),
+            Ok(Ok((ctx, probe))) => Ok(ModbusIo { ctx, probe }),
             Ok(Err(reason)) => Err(TransportError::Connect { endpoint, reason }),
             Err(_) => Err(TransportError::Connect {
                 endpoint,
@@ -71,16 +75,52 @@ impl Connector for ModbusConnector {
     }
 }
 
-fn convert<T>(r: tokio_modbus::Result<T>) -> IoResult<T> {
+/// A failed request in words: a device that closed the connection, an answer for
+/// another unit, rather than what the OS reported last or a Rust dump of both headers.
+fn convert<T>(unit: u8, probe: &Probe, r: tokio_modbus::Result<T>) -> IoResult<T> {
     match r {
         Ok(Ok(v)) => Ok(Ok(v)),
         Ok(Err(code)) => Ok(Err(exception(code))),
+        Err(tokio_modbus::Error::Transport(_)) if probe.saw_close() => Err(TransportError::Closed),
         Err(tokio_modbus::Error::Transport(e)) => Err(TransportError::Io {
             reason: e.to_string(),
         }),
+        Err(tokio_modbus::Error::Protocol(ProtocolError::HeaderMismatch { message, .. })) => {
+            Err(header_mismatch(unit, &message))
+        }
         Err(tokio_modbus::Error::Protocol(e)) => Err(TransportError::Protocol {
             reason: e.to_string(),
         }),
+    }
+}
+
+/// tokio-modbus reports a response header that does not match the request only as
+/// text: `expected/request = Header { transaction_id: 3, unit_id: 1 }, actual/response
+/// = Header { transaction_id: 3, unit_id: 0 }`. An answer for another unit is named
+/// as such; another transaction id is an answer to some other request.
+fn header_mismatch(asked: u8, message: &str) -> TransportError {
+    let field = |text: &str, name: &str| -> Option<u32> {
+        let rest = &text[text.find(name)? + name.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let (request, response) = message
+        .split_once("actual/response")
+        .unwrap_or((message, ""));
+    let answered = field(response, "unit_id: ").and_then(|u| u8::try_from(u).ok());
+    match answered {
+        Some(answered) if answered != asked => TransportError::WrongUnit { asked, answered },
+        _ => {
+            let sent = field(request, "transaction_id: ");
+            let got = field(response, "transaction_id: ");
+            let ids = match (sent, got) {
+                (Some(sent), Some(got)) => format!(" (transaction id {got}, not {sent})"),
+                _ => String::new(),
+            };
+            TransportError::Protocol {
+                reason: format!("the answer belongs to another request{ids}"),
+            }
+        }
     }
 }
 
@@ -115,7 +155,7 @@ fn bits_to_words(bits: Vec<bool>) -> Vec<u16> {
 impl ModbusIo {
     async fn write(&mut self, unit: u8, request: Request<'_>) -> IoResult<WriteEcho> {
         self.ctx.set_slave(Slave(unit));
-        match convert(self.ctx.call(request).await) {
+        match convert(unit, &self.probe, self.ctx.call(request).await) {
             Ok(Ok(response)) => echo(response).map(Ok),
             Ok(Err(exception)) => Ok(Err(exception)),
             Err(e) => Err(e),
@@ -124,6 +164,10 @@ impl ModbusIo {
 }
 
 impl RegisterIo for ModbusIo {
+    fn is_closed(&self) -> bool {
+        self.probe.is_closed()
+    }
+
     async fn read(
         &mut self,
         unit: u8,
@@ -132,16 +176,27 @@ impl RegisterIo for ModbusIo {
         count: u16,
     ) -> IoResult<Vec<u16>> {
         self.ctx.set_slave(Slave(unit));
+        let probe = &self.probe;
         let mut result = match kind {
-            RegisterKind::Holding => convert(self.ctx.read_holding_registers(start, count).await),
-            RegisterKind::Input => convert(self.ctx.read_input_registers(start, count).await),
+            RegisterKind::Holding => convert(
+                unit,
+                probe,
+                self.ctx.read_holding_registers(start, count).await,
+            ),
+            RegisterKind::Input => {
+                convert(unit, probe, self.ctx.read_input_registers(start, count).await)
+            }
             RegisterKind::Coil => convert(
+                unit,
+                probe,
                 self.ctx
                     .read_coils(start, count)
                     .await
                     .map(|r| r.map(bits_to_words)),
             ),
             RegisterKind::Discrete => convert(
+                unit,
+                probe,
                 self.ctx
                     .read_discrete_inputs(start, count)
                     .await
@@ -210,7 +265,7 @@ impl RegisterIo for ModbusIo {
     ) -> IoResult<WriteEcho> {
         self.ctx.set_slave(Slave(unit));
         let request = Request::MaskWriteRegister(address, and_mask, or_mask);
-        match convert(self.ctx.call(request).await)? {
+        match convert(unit, &self.probe, self.ctx.call(request).await)? {
             Ok(Response::MaskWriteRegister(address, and, or)) => {
                 Ok(Ok(WriteEcho::Mask { address, and, or }))
             }
@@ -219,5 +274,29 @@ impl RegisterIo for ModbusIo {
             }),
             Err(exception) => Ok(Err(exception)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_for_another_unit_is_named_as_such() {
+        let text = "expected/request = Header { transaction_id: 3, unit_id: 1 }, \
+                    actual/response = Header { transaction_id: 3, unit_id: 0 }";
+        assert_eq!(
+            header_mismatch(1, text),
+            TransportError::WrongUnit {
+                asked: 1,
+                answered: 0
+            }
+        );
+        let late = "expected/request = Header { transaction_id: 4, unit_id: 1 }, \
+                    actual/response = Header { transaction_id: 3, unit_id: 1 }";
+        assert_eq!(
+            header_mismatch(1, late).to_string(),
+            "malformed response: the answer belongs to another request (transaction id 3, not 4)"
+        );
     }
 }
