@@ -183,9 +183,11 @@ impl RegisterIo for ModbusIo {
                 probe,
                 self.ctx.read_holding_registers(start, count).await,
             ),
-            RegisterKind::Input => {
-                convert(unit, probe, self.ctx.read_input_registers(start, count).await)
-            }
+            RegisterKind::Input => convert(
+                unit,
+                probe,
+                self.ctx.read_input_registers(start, count).await,
+            ),
             RegisterKind::Coil => convert(
                 unit,
                 probe,

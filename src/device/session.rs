@@ -300,8 +300,7 @@ impl<'c, C: Connector> Session<'c, C> {
                     // the next request: never reuse it.
                     self.io = None;
                     let unsent = matches!(e, TransportError::Connect { .. });
-                    if attempt >= attempts || !(request.is_read() || unsent) || !e.is_transient()
-                    {
+                    if attempt >= attempts || !(request.is_read() || unsent) || !e.is_transient() {
                         return Err(e);
                     }
                 }

@@ -14,7 +14,8 @@ use std::time::Duration;
 use super::ApplyError;
 use super::WriteNote;
 use super::answer::{self, Answer};
-use super::plc::{Attempt, pace, write_run};
+use super::function::{self, Route};
+use super::plc::{Attempt, Out, pace, write_run};
 use crate::device::{Connector, Exception, Session, WriteEcho};
 use crate::engine::observe::{self, Reading};
 use crate::engine::plan::PlcPlan;
@@ -54,7 +55,7 @@ pub(super) async fn write<C: Connector>(
     plc: &PlcPlan,
     timeout: Duration,
     bits: &mut [&mut Attempt<'_>],
-    last_write: &mut Option<tokio::time::Instant>,
+    out: &mut Out<'_>,
 ) {
     // One word is one address read at one place; bits of a word read at two places
     // (a mistake in the manifest) are written as two words: by read-modify-write the
@@ -67,7 +68,7 @@ pub(super) async fn write<C: Connector>(
             m.with(bit, a.reg.desired_words.first().is_some_and(|&w| w != 0))
         });
         if !known_without_mask_write(plc) {
-            pace(plc, last_write).await;
+            pace(plc, &mut out.last_write).await;
             let address = word[0].reg.address;
             let sent = WriteEcho::Mask {
                 address,
@@ -92,20 +93,87 @@ pub(super) async fn write<C: Connector>(
                 }
             }
         }
-        read_modify_write(session, plc, timeout, word, masks, last_write).await;
+        read_modify_write(session, plc, timeout, word, masks, out).await;
     }
 }
 
 /// The bits of one word by read-modify-write: re-read the word; if it is not the
-/// word the plan saw, stale; else write it with only these bits changed.
+/// word the plan saw, stale; else write it with only these bits changed. A device
+/// that answers the word's write busy, or IllegalFunction where another write
+/// function may be used, gets it again, each time after re-reading the word.
 async fn read_modify_write<C: Connector>(
     session: &mut Session<'_, C>,
     plc: &PlcPlan,
     timeout: Duration,
     word: &mut [&mut Attempt<'_>],
     masks: Masks,
-    last_write: &mut Option<tokio::time::Instant>,
+    out: &mut Out<'_>,
 ) {
+    let mut busy = 0;
+    loop {
+        let Some(new) = read_word(session, plc, timeout, word, masks).await else {
+            return;
+        };
+        let carry = match out.learned.route(plc, RegisterKind::Holding, 1, 1) {
+            Route::Send(carry) => carry,
+            _ => {
+                for a in word.iter_mut() {
+                    a.fail(ApplyError::NoWriteFunction {
+                        function: 6,
+                        other: Some(16),
+                        setting: plc.limits.write_function,
+                    });
+                }
+                return;
+            }
+        };
+        pace(plc, &mut out.last_write).await;
+        let reg = word[0].reg;
+        let answer = write_run(
+            session,
+            plc.unit_id,
+            RegisterKind::Holding,
+            reg.address,
+            &[new],
+            carry,
+            timeout,
+        )
+        .await;
+        let refused = answer == Answer::Refused(Exception::ILLEGAL_FUNCTION);
+        if refused
+            && out
+                .learned
+                .refused(plc, function::code(RegisterKind::Holding, carry))
+        {
+            continue;
+        }
+        if answer == Answer::Busy && busy < super::plc::BUSY_REWRITES {
+            busy += 1;
+            tokio::time::sleep(super::plc::busy_pause(super::plc::BUSY_REWRITES + 1 - busy)).await;
+            for a in word.iter_mut() {
+                a.written = true;
+                a.note = Some(WriteNote::Busy);
+            }
+            continue;
+        }
+        for a in word.iter_mut() {
+            a.expect_word = Some(new);
+            settle(a, &answer);
+        }
+        return;
+    }
+}
+
+/// Re-reads the word of a read-modify-write: the word to write, with only these bits
+/// changed, or `None` when its registers failed (unreadable, or changed since the
+/// plan: writing the word would overwrite that change).
+async fn read_word<C: Connector>(
+    session: &mut Session<'_, C>,
+    plc: &PlcPlan,
+    timeout: Duration,
+    word: &mut [&mut Attempt<'_>],
+    masks: Masks,
+) -> Option<u16> {
     let reg = word[0].reg;
     let item = [(reg.read_at(), 1, RegisterKind::Holding)];
     let live = match observe::read_registers(session, plc.unit_id, &item, timeout).await {
@@ -115,7 +183,7 @@ async fn read_modify_write<C: Connector>(
                     source: source.clone(),
                 });
             }
-            return;
+            return None;
         }
         Ok(readings) => match readings.first() {
             Some(Reading::Words(w)) if w.len() == 1 => w[0],
@@ -125,7 +193,7 @@ async fn read_modify_write<C: Connector>(
                         exception: *exception,
                     });
                 }
-                return;
+                return None;
             }
             _ => {
                 for a in word.iter_mut() {
@@ -133,7 +201,7 @@ async fn read_modify_write<C: Connector>(
                         exception: Exception::ILLEGAL_DATA_ADDRESS,
                     });
                 }
-                return;
+                return None;
             }
         },
     };
@@ -150,23 +218,9 @@ async fn read_modify_write<C: Connector>(
                 live,
             });
         }
-        return;
+        return None;
     }
-    let new = masks.apply(live);
-    pace(plc, last_write).await;
-    let answer = write_run(
-        session,
-        plc.unit_id,
-        RegisterKind::Holding,
-        reg.address,
-        &[new],
-        timeout,
-    )
-    .await;
-    for a in word.iter_mut() {
-        a.expect_word = Some(new);
-        settle(a, &answer);
-    }
+    Some(masks.apply(live))
 }
 
 /// What the answer to a bit's write request means for the register: sent or not, an
