@@ -5,11 +5,14 @@ Usage: python3 pymodbus_peer.py PORT CONFIG_JSON
 CONFIG_JSON (every key optional):
   {"unit": 1,
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
-   "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}]}
+   "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}],
+   "unsupported": [16]}
 
 Tables hold 10,000 zeros (or false) with the given protocol addresses set. Each
 "program" entry plays a PLC program that writes `value` to one register or coil every
-`period_ms`, as a scan that owns an output would. The server serves until killed.
+`period_ms`, as a scan that owns an output would. Each write function code in
+"unsupported" (5, 6, 15, 16) is answered IllegalFunction, like a device without it.
+The server serves until killed.
 """
 
 import asyncio
@@ -17,6 +20,12 @@ import json
 import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext
+from pymodbus.pdu import ExceptionResponse
+from pymodbus.pdu.bit_message import WriteMultipleCoilsRequest, WriteSingleCoilRequest
+from pymodbus.pdu.register_message import (
+    WriteMultipleRegistersRequest,
+    WriteSingleRegisterRequest,
+)
 from pymodbus.server import StartAsyncTcpServer
 
 try:
@@ -45,6 +54,25 @@ def device(config):
     return ctx
 
 
+WRITES = {
+    5: WriteSingleCoilRequest,
+    6: WriteSingleRegisterRequest,
+    15: WriteMultipleCoilsRequest,
+    16: WriteMultipleRegistersRequest,
+}
+ILLEGAL_FUNCTION = 0x01
+
+
+def refusing(request_class):
+    """The request class answering IllegalFunction instead of writing."""
+
+    class Refused(request_class):
+        async def update_datastore(self, context):
+            return ExceptionResponse(self.function_code, ILLEGAL_FUNCTION)
+
+    return Refused
+
+
 async def program(ctx, entry):
     fc = KIND_FC[entry.get("kind", "holding")]
     while True:
@@ -58,7 +86,10 @@ async def main():
     ctx = device(config)
     server = ModbusServerContext(devices={config.get("unit", 1): ctx}, single=False)
     tasks = [asyncio.create_task(program(ctx, e)) for e in config.get("program", [])]
-    await StartAsyncTcpServer(context=server, address=("127.0.0.1", port))
+    refused = [refusing(WRITES[fc]) for fc in config.get("unsupported", [])]
+    await StartAsyncTcpServer(
+        context=server, address=("127.0.0.1", port), custom_pdu=refused or None
+    )
     for task in tasks:
         task.cancel()
 
