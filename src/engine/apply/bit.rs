@@ -15,7 +15,7 @@ use super::ApplyError;
 use super::WriteNote;
 use super::answer::{self, Answer};
 use super::function::{self, Route};
-use super::plc::{Attempt, Out, pace, write_run};
+use super::plc::{Attempt, BUSY_REWRITES, Out, busy_pause, compare_and_set, pace, write_run};
 use crate::device::{Connector, Exception, Session, WriteEcho};
 use crate::engine::observe::{self, Reading};
 use crate::engine::plan::PlcPlan;
@@ -62,12 +62,10 @@ pub(super) async fn write<C: Connector>(
     // second finds the word changed and is stale.
     let word_of = |a: &Attempt<'_>| (a.reg.address, a.reg.read_address);
     bits.sort_by_key(|a| (word_of(a), a.reg.bit));
-    for word in bits.chunk_by_mut(|a, b| word_of(a) == word_of(b)) {
-        let masks = word.iter().fold(Masks::KEEP, |m, a| {
-            let bit = a.reg.bit.unwrap_or_default();
-            m.with(bit, a.reg.desired_words.first().is_some_and(|&w| w != 0))
-        });
-        if !known_without_mask_write(plc) {
+    'words: for word in bits.chunk_by_mut(|a, b| word_of(a) == word_of(b)) {
+        let mut busy = 0;
+        while !known_without_mask_write(plc) {
+            let masks = masks_of(word);
             pace(plc, &mut out.last_write).await;
             let address = word[0].reg.address;
             let sent = WriteEcho::Mask {
@@ -83,18 +81,45 @@ pub(super) async fn write<C: Connector>(
             );
             match answer {
                 Answer::Refused(Exception::ILLEGAL_FUNCTION) => remember_without_mask_write(plc),
-                answer => {
+                Answer::Busy if busy < BUSY_REWRITES => {
+                    // Not performed: pause, then a fresh compare-and-set of the bits
+                    // before the word's mask is written again.
+                    busy += 1;
                     for a in word.iter_mut() {
+                        a.written = true;
+                    }
+                    tokio::time::sleep(busy_pause(BUSY_REWRITES + 1 - busy)).await;
+                    compare_and_set(session, plc.unit_id, timeout, word).await;
+                    for a in word.iter_mut().filter(|a| a.is_pending()) {
+                        a.note = Some(WriteNote::Busy);
+                    }
+                    if !word.iter().any(|a| a.is_pending()) {
+                        continue 'words;
+                    }
+                }
+                answer => {
+                    for a in word.iter_mut().filter(|a| a.is_pending()) {
                         let before = a.read_words.and_then(|w| w.first().copied());
                         a.expect_word = before.map(|w| masks.apply(w));
-                        settle(a, &answer);
+                        settle(a, &answer, busy);
                     }
-                    continue;
+                    continue 'words;
                 }
             }
         }
+        let masks = masks_of(word);
         read_modify_write(session, plc, timeout, word, masks, out).await;
     }
+}
+
+/// The AND/OR masks that set the bits of one word still to be written.
+fn masks_of(word: &[&mut Attempt<'_>]) -> Masks {
+    word.iter()
+        .filter(|a| a.is_pending())
+        .fold(Masks::KEEP, |m, a| {
+            let bit = a.reg.bit.unwrap_or_default();
+            m.with(bit, a.reg.desired_words.first().is_some_and(|&w| w != 0))
+        })
 }
 
 /// The bits of one word by read-modify-write: re-read the word; if it is not the
@@ -147,9 +172,9 @@ async fn read_modify_write<C: Connector>(
         {
             continue;
         }
-        if answer == Answer::Busy && busy < super::plc::BUSY_REWRITES {
+        if answer == Answer::Busy && busy < BUSY_REWRITES {
             busy += 1;
-            tokio::time::sleep(super::plc::busy_pause(super::plc::BUSY_REWRITES + 1 - busy)).await;
+            tokio::time::sleep(busy_pause(BUSY_REWRITES + 1 - busy)).await;
             for a in word.iter_mut() {
                 a.written = true;
                 a.note = Some(WriteNote::Busy);
@@ -158,7 +183,7 @@ async fn read_modify_write<C: Connector>(
         }
         for a in word.iter_mut() {
             a.expect_word = Some(new);
-            settle(a, &answer);
+            settle(a, &answer, busy);
         }
         return;
     }
@@ -226,23 +251,23 @@ async fn read_word<C: Connector>(
 /// What the answer to a bit's write request means for the register: sent or not, an
 /// error, or Acknowledge (the read-back waits for it). A lost answer is left to the
 /// read-back, which decides: the request is never sent again.
-fn settle(a: &mut Attempt<'_>, answer: &Answer) {
+fn settle(a: &mut Attempt<'_>, answer: &Answer, busy_rewrites: u8) {
     a.written = !matches!(answer, Answer::NotSent(_));
     if *answer == Answer::Acknowledged {
         a.note = Some(WriteNote::Acknowledged);
     }
-    if let Some(e) = answer_error(answer.clone()) {
+    if let Some(e) = answer_error(answer.clone(), busy_rewrites) {
         a.fail(e);
     }
 }
 
 /// The answer to a read-modify-write's word write as the register's result. A lost
 /// answer is left to the read-back, like a mask write's: the word is never sent again.
-fn answer_error(answer: Answer) -> Option<ApplyError> {
+fn answer_error(answer: Answer, busy_rewrites: u8) -> Option<ApplyError> {
     match answer {
         Answer::Confirmed | Answer::Acknowledged | Answer::Lost(_) => None,
-        Answer::Busy => Some(ApplyError::WriteRefused {
-            exception: Exception::SERVER_DEVICE_BUSY,
+        Answer::Busy => Some(ApplyError::StillBusy {
+            rewrites: busy_rewrites,
         }),
         Answer::Refused(exception) => Some(ApplyError::WriteRefused { exception }),
         Answer::WrongEcho { answered, sent } => Some(ApplyError::WrongEcho { answered, sent }),
@@ -456,5 +481,53 @@ mod tests {
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let changed = "the bit reads back as written, but holding 10 reads 0x0008 instead of 0x810B: other bits of the word changed".to_owned();
         assert_eq!(outcomes(&report), [("run", Outcome::VerifyFailed, changed)]);
+    }
+
+    /// A busy answer to a bit's write: paused, re-read, written again, with FC22 and by
+    /// read-modify-write alike.
+    #[tokio::test]
+    async fn a_busy_answer_to_a_bit_is_written_again_after_a_fresh_read() {
+        let mem = MemoryConnector::default();
+        let plcs = plant("10.0.1.6");
+        mem.set("10.0.1.6", 502, 1, Holding, 10, &[0x8123, 7]);
+        let plan = plan_of(&mem, &plcs).await;
+        mem.busy_writes(1);
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            writes(&mem, before),
+            [(3, 10, 1), (22, 10, 1), (3, 10, 1), (22, 10, 1), (3, 10, 1)]
+        );
+        assert_eq!(
+            report.results[0].note,
+            Some(crate::engine::apply::WriteNote::Busy)
+        );
+
+        let rmw = MemoryConnector::default();
+        rmw.refuse_fc22();
+        let plcs = plant("10.0.1.7");
+        rmw.set("10.0.1.7", 502, 1, Holding, 10, &[0x8123, 7]);
+        let plan = plan_of(&rmw, &plcs).await;
+        // The first apply learns that the device has no FC22.
+        let report = apply(&rmw, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        rmw.set("10.0.1.7", 502, 1, Holding, 10, &[0x0020]);
+        let plan = plan_of(&rmw, &plcs).await;
+        rmw.busy_writes(1);
+        let before_second = rmw.requests().len();
+        let report = apply(&rmw, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            writes(&rmw, before_second),
+            [
+                (3, 10, 1),
+                (3, 10, 1),
+                (6, 10, 1),
+                (3, 10, 1),
+                (6, 10, 1),
+                (3, 10, 1)
+            ]
+        );
     }
 }

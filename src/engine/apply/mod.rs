@@ -104,6 +104,17 @@ pub enum ApplyError {
     /// The device answered the write with an exception.
     #[error("write refused: {exception}")]
     WriteRefused { exception: Exception },
+    /// The device answered ServerDeviceBusy to the write and to every rewrite, each
+    /// after a fresh compare-and-set.
+    #[error(
+        "write refused: the device stayed busy (ServerDeviceBusy, exception 0x06){}",
+        if *rewrites == 0 {
+            String::new()
+        } else {
+            format!(", also when written again {rewrites} times, each after a fresh compare-and-set")
+        }
+    )]
+    StillBusy { rewrites: u8 },
     /// A value of several registers where only FC06 may be used: it is never split
     /// into several requests (the device would hold a half-written value in between).
     #[error(
@@ -221,6 +232,7 @@ impl ApplyError {
             | ApplyError::PreReadRefused { .. }
             | ApplyError::Unrecorded { .. }
             | ApplyError::WriteRefused { .. }
+            | ApplyError::StillBusy { .. }
             | ApplyError::Unsplittable { .. }
             | ApplyError::NoWriteFunction { .. }
             | ApplyError::NotSent { .. }
@@ -576,7 +588,7 @@ mod tests {
         mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 20, &[77]);
         mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
-        let busy = "write refused: ServerDeviceBusy (exception 0x06)".to_owned();
+        let busy = "write refused: the device stayed busy (ServerDeviceBusy, exception 0x06), also when written again 2 times, each after a fresh compare-and-set".to_owned();
         assert_eq!(
             errors(&report),
             [
@@ -610,14 +622,14 @@ mod tests {
     async fn a_device_exception_keeps_its_type_up_to_the_result() {
         let (mem, plcs) = setup();
         let plan = plan(&mem, &plcs).await;
-        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
+        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_FAILURE);
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let a = &report.results[0];
         assert!(
             matches!(
                 a.error.as_deref(),
                 Some(ApplyError::WriteRefused {
-                    exception: Exception::SERVER_DEVICE_BUSY
+                    exception: Exception::SERVER_DEVICE_FAILURE
                 })
             ),
             "{:?}",
@@ -626,7 +638,7 @@ mod tests {
         assert_eq!(a.error.as_deref().map(ApplyError::outcome), Some(a.outcome));
         assert_eq!(
             serde_json::to_value(a).unwrap()["error"],
-            "write refused: ServerDeviceBusy (exception 0x06)"
+            "write refused: ServerDeviceFailure (exception 0x04)"
         );
     }
 

@@ -187,7 +187,7 @@ pub(super) async fn apply_plc<C: Connector>(
 /// Compare-and-set: re-reads the registers just before writing. One that already holds
 /// the desired words is in sync (whatever the plan saw) and not written; one whose
 /// words differ from what the plan saw is stale and not written.
-async fn compare_and_set<C: Connector>(
+pub(super) async fn compare_and_set<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
     timeout: Duration,
@@ -464,8 +464,8 @@ async fn settle<C: Connector>(
             Vec::new()
         }
         Answer::Busy if rewrites.busy == 0 => {
-            let exception = Exception::SERVER_DEVICE_BUSY;
-            fail_all(sorted, ApplyError::WriteRefused { exception });
+            let rewrites = BUSY_REWRITES;
+            fail_all(sorted, ApplyError::StillBusy { rewrites });
             Vec::new()
         }
         Answer::Busy => {
