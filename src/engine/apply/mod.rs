@@ -784,19 +784,13 @@ mod tests {
     }
 
     /// `writeFunction: single`: no FC15/FC16 at all, so no IllegalFunction round trip
-    /// on a device without them; the u32 cannot be written and is not.
+    /// on a device without them. A manifest with a u32 to enforce is refused by
+    /// validation; in a plan that has one all the same, it is not written.
     #[tokio::test]
     async fn write_function_single_sends_fc06_and_fc05_only() {
-        let (mem, _) = setup();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.yaml");
-        let single = PLANT.replace(
-            "  deviceAddress: 10.0.0.1\n",
-            "  deviceAddress: 10.0.0.1\n  limits: {writeFunction: single}\n",
-        );
-        std::fs::write(&path, single).unwrap();
-        let plcs = crate::manifest::load(&[path]).unwrap();
-        let plan = plan(&mem, &plcs).await;
+        let (mem, plcs) = setup();
+        let mut plan = plan(&mem, &plcs).await;
+        plan.plcs[0].limits.write_function = crate::manifest::spec::WriteFunction::Single;
         let before = mem.requests().len();
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let writes: Vec<_> = requests(&mem)[before..]
