@@ -64,11 +64,8 @@ impl Probe {
         let mut byte = [0u8; 1];
         let mut buf = ReadBuf::new(&mut byte);
         let mut cx = Context::from_waker(Waker::noop());
-        let gone = match self.stream.poll_peek(&mut cx, &mut buf) {
-            Poll::Pending => false,
-            // End of stream, stray bytes, or a reset: no request goes out on it.
-            Poll::Ready(_) => true,
-        };
+        // Ready means end of stream, stray bytes, or a reset: no request goes out on it.
+        let gone = self.stream.poll_peek(&mut cx, &mut buf).is_ready();
         if gone {
             self.closed.store(true, Ordering::Relaxed);
         }

@@ -79,7 +79,7 @@ impl DeviceSlot {
             return false;
         }
         let n = self.busy_counts[usize::from(is_write)].fetch_add(1, Ordering::Relaxed) + 1;
-        n % every == 0
+        n.is_multiple_of(every)
     }
 }
 
