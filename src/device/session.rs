@@ -10,8 +10,9 @@
 //!
 //! A read answered ServerDeviceBusy or Acknowledge (a busy device or gateway) is sent
 //! again after a pause, a bounded number of times; a write is not (the engine re-reads
-//! before writing again). A connection the device closed is noticed before a request
-//! goes out on it, and the request goes on a fresh connection.
+//! before writing again). A connection the device closed is noticed before a write
+//! goes out on it (and before any request, once the device was seen closing one), and
+//! the request goes on a fresh connection.
 
 use std::time::Duration;
 
@@ -123,6 +124,9 @@ pub struct Session<'c, C: Connector> {
     pub connections: u64,
     /// Reads sent again because the device answered busy.
     pub busy_retries: u64,
+    /// The device closed a connection of this session: from then on every request
+    /// checks its connection first (a write always does).
+    closes: bool,
 }
 
 impl<'c, C: Connector> Session<'c, C> {
@@ -143,6 +147,7 @@ impl<'c, C: Connector> Session<'c, C> {
             requests: 0,
             connections: 0,
             busy_retries: 0,
+            closes: false,
         }
     }
 
@@ -299,6 +304,7 @@ impl<'c, C: Connector> Session<'c, C> {
                     // A connection that failed or timed out may deliver a late reply to
                     // the next request: never reuse it.
                     self.io = None;
+                    self.closes |= e == TransportError::Closed;
                     let unsent = matches!(e, TransportError::Connect { .. });
                     if attempt >= attempts || !(request.is_read() || unsent) || !e.is_transient() {
                         return Err(e);
@@ -317,9 +323,12 @@ impl<'c, C: Connector> Session<'c, C> {
         request: &Request<'_>,
         timeout: Duration,
     ) -> IoResult<Answer> {
-        if self.io.as_ref().is_some_and(|io| io.is_closed()) {
-            // The device closed it since the last answer (one request per connection,
-            // an idle timeout): this request goes on a fresh one.
+        // A write never goes out on a connection the device closed since the last
+        // answer (one request per connection, an idle timeout); nor, once the device
+        // was seen closing one, a read (else the read would fail and be sent again).
+        let check = !request.is_read() || self.closes;
+        if check && self.io.as_ref().is_some_and(|io| io.is_closed()) {
+            self.closes = true;
             tracing::debug!(
                 endpoint = %super::endpoint_name(&self.host, self.port),
                 "the device closed the connection; reconnecting"
