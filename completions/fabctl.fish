@@ -250,6 +250,9 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l garbage-rate -d 'P
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-latency -d 'Perform every write at once but reply this many milliseconds late' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l write-echo-offset -d 'Answer every write for the address N higher than the one written (a wrong echo)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l acknowledge-writes -d 'Answer every write Acknowledge (0x05) and perform it this many milliseconds later' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l busy-every -d 'Answer every Nth read and every Nth write (counted apart) ServerDeviceBusy' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l answer-unit -d 'Answer with this unit id in every reply, whatever the request asked' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l unsupported -d 'Function code every device answers IllegalFunction (e.g. 16); repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l transport -d 'How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over TCP, like a serial gateway in transparent mode), tls (Modbus/TCP Security, client certificates required) or rtu (Modbus RTU on a pseudo-terminal per endpoint, whose path is printed)' -r -f -a "tcp\t'Modbus TCP on each endpoint\'s address'
 rtu-over-tcp\t'RTU frames over TCP on each endpoint\'s address, like a serial gateway in transparent mode'
@@ -269,6 +272,7 @@ json\t'One JSON object per line: events with a "type"; get and describe: the res
 yaml\t'YAML (get, describe and watch only)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l drift -d 'Start every writable register off its desired value (one drift each)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l chaos -d 'Drift random writable registers every --chaos-interval'
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l close-after-reply -d 'Close the connection after each reply'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s v -l verbose -d 'More detail: -v lists in-sync registers and logs info, -vv logs debug (with the libraries\' lines)'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'

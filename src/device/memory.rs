@@ -35,6 +35,10 @@ struct State {
     no_fc22: bool,
     /// FC22 writes its OR mask as the word (a device that implements it wrongly).
     broken_fc22: bool,
+    /// Write function codes answered IllegalFunction (a device without them).
+    refused_functions: HashSet<u8>,
+    /// This many reads answer ServerDeviceBusy.
+    busy_reads: u32,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -128,6 +132,16 @@ impl MemoryConnector {
         self.state().busy_writes = times;
     }
 
+    /// The write function `function` (5, 6, 15, 16) answers IllegalFunction from now on.
+    pub fn refuse_function(&self, function: u8) {
+        self.state().refused_functions.insert(function);
+    }
+
+    /// The next `times` reads answer ServerDeviceBusy.
+    pub fn busy_reads(&self, times: u32) {
+        self.state().busy_reads = times;
+    }
+
     /// FC22 answers IllegalFunction from now on.
     pub fn refuse_fc22(&self) {
         self.state().no_fc22 = true;
@@ -191,7 +205,10 @@ impl MemoryIo {
             start,
             words.len() as u16,
         ));
-        if (function == 6 && state.no_fc06) || (function == 22 && state.no_fc22) {
+        if (function == 6 && state.no_fc06)
+            || (function == 22 && state.no_fc22)
+            || state.refused_functions.contains(&function)
+        {
             return Ok(Err(Exception::ILLEGAL_FUNCTION));
         }
         if let Some(e) = state.write_exception.get(&(self.endpoint.clone(), unit)) {
@@ -244,6 +261,10 @@ impl RegisterIo for MemoryIo {
         state
             .requests
             .push((self.endpoint.clone(), unit, function, start, count));
+        if state.busy_reads > 0 {
+            state.busy_reads -= 1;
+            return Ok(Err(Exception::SERVER_DEVICE_BUSY));
+        }
         if state.lost_reads > 0 {
             state.lost_reads -= 1;
             return Err(TransportError::Timeout {

@@ -17,6 +17,7 @@ pub mod serial;
 mod session;
 pub mod tls;
 pub mod transport;
+mod watched;
 
 use std::fmt;
 use std::future::Future;
@@ -93,6 +94,38 @@ pub enum TransportError {
     Io { reason: String },
     #[error("malformed response: {reason}")]
     Protocol { reason: String },
+    /// The device closed (or reset) the connection instead of answering.
+    #[error(
+        "the device closed the connection: it may accept only one client (is another master, HMI or SCADA connected?)"
+    )]
+    Closed,
+    /// The answer came with another unit id in its header than the request's.
+    #[error(
+        "the device answered for unit {answered}, not unit {asked}: check spec.unitId (a gateway may answer for unit 0 when it answers itself, and a device that is not behind a gateway may answer for unit 0 or 255 whatever it is asked: then set unitId to that)"
+    )]
+    WrongUnit { asked: u8, answered: u8 },
+    /// A read answered ServerDeviceBusy (or Acknowledge) every time it was sent again.
+    #[error(
+        "the device stayed busy: {exception} through {retries} retries over {} ms",
+        waited.as_millis()
+    )]
+    Busy {
+        exception: Exception,
+        retries: u32,
+        waited: Duration,
+    },
+}
+
+impl TransportError {
+    /// Whether sending the request again may get another result: not for an answer
+    /// for another unit (the device will answer the same way), nor for a device that
+    /// stayed busy through its retries.
+    pub fn is_transient(&self) -> bool {
+        !matches!(
+            self,
+            TransportError::WrongUnit { .. } | TransportError::Busy { .. }
+        )
+    }
 }
 
 /// The result of one Modbus request: transport failure, device exception, or data.
@@ -211,6 +244,12 @@ pub trait RegisterIo: Send {
         and_mask: u16,
         or_mask: u16,
     ) -> impl Future<Output = IoResult<WriteEcho>> + Send;
+
+    /// Whether the device closed this connection, as far as can be told without
+    /// waiting: no request is sent on a connection the device closed.
+    fn is_closed(&self) -> bool {
+        false
+    }
 }
 
 /// Opens connections. The engine is generic over it, so it runs against real

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use tokio_modbus::client::{Client, Context, Reader};
 use tokio_modbus::prelude::SlaveContext;
-use tokio_modbus::{ExceptionCode, Request, Response, Slave};
+use tokio_modbus::{ExceptionCode, ProtocolError, Request, Response, Slave};
 
 use super::transport::{SerialSettings, TlsSettings, Transport};
+use super::watched::{self, Probe};
 use super::{Connector, Exception, IoResult, RegisterIo, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
@@ -23,6 +24,8 @@ pub struct ModbusIo {
     ctx: Context,
     /// The inter-frame silence of a serial line.
     pace: Option<Pace>,
+    /// Tells whether the device closed the connection (a TCP socket's).
+    probe: Option<Probe>,
 }
 
 impl Connector for ModbusConnector {
@@ -82,15 +85,18 @@ async fn connect_tcp(
             match tokio::net::TcpStream::connect(addr).await {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
-                    return match framing {
-                        Framing::Mbap => Ok(tokio_modbus::client::tcp::attach(stream)),
-                        Framing::Rtu => {
-                            Ok(tokio_modbus::client::rtu::attach_slave(stream, Slave(1)))
-                        }
+                    // A TLS device may send bytes nobody asked for (session tickets):
+                    // there only the end of the stream or a reset says it closed.
+                    let peek = !matches!(framing, Framing::Tls(_));
+                    let (stream, probe) = watched::watch(stream, peek);
+                    let ctx = match framing {
+                        Framing::Mbap => tokio_modbus::client::tcp::attach(stream),
+                        Framing::Rtu => tokio_modbus::client::rtu::attach_slave(stream, Slave(1)),
                         Framing::Tls(settings) => super::tls::handshake(stream, settings)
                             .await
-                            .map(tokio_modbus::client::tcp::attach),
+                            .map(tokio_modbus::client::tcp::attach)?,
                     };
+                    return Ok((ctx, probe));
                 }
                 Err(e) => last = e.to_string(),
             }
@@ -98,7 +104,11 @@ async fn connect_tcp(
         Err(last)
     };
     match tokio::time::timeout(timeout, connect).await {
-        Ok(Ok(ctx)) => Ok(ModbusIo { ctx, pace: None }),
+        Ok(Ok((ctx, probe))) => Ok(ModbusIo {
+            ctx,
+            pace: None,
+            probe: Some(probe),
+        }),
         Ok(Err(reason)) => Err(TransportError::Connect { endpoint, reason }),
         Err(_) => Err(TransportError::Connect {
             endpoint,
@@ -120,6 +130,7 @@ fn connect_serial(serial: &SerialSettings) -> Result<ModbusIo, TransportError> {
             last: None,
             open: false,
         }),
+        probe: None,
     })
 }
 
@@ -133,16 +144,54 @@ struct Pace {
     open: bool,
 }
 
-fn convert<T>(r: tokio_modbus::Result<T>) -> IoResult<T> {
+/// A failed request in words: a device that closed the connection, an answer for
+/// another unit, rather than what the OS reported last or a Rust dump of both headers.
+fn convert<T>(unit: u8, probe: Option<&Probe>, r: tokio_modbus::Result<T>) -> IoResult<T> {
     match r {
         Ok(Ok(v)) => Ok(Ok(v)),
         Ok(Err(code)) => Ok(Err(exception(code))),
+        Err(tokio_modbus::Error::Transport(_)) if probe.is_some_and(Probe::names_close) => {
+            Err(TransportError::Closed)
+        }
         Err(tokio_modbus::Error::Transport(e)) => Err(TransportError::Io {
             reason: e.to_string(),
         }),
+        Err(tokio_modbus::Error::Protocol(ProtocolError::HeaderMismatch { message, .. })) => {
+            Err(header_mismatch(unit, &message))
+        }
         Err(tokio_modbus::Error::Protocol(e)) => Err(TransportError::Protocol {
             reason: e.to_string(),
         }),
+    }
+}
+
+/// tokio-modbus reports a response header that does not match the request only as
+/// text: `expected/request = Header { transaction_id: 3, unit_id: 1 }, actual/response
+/// = Header { transaction_id: 3, unit_id: 0 }`. An answer for another unit is named
+/// as such; another transaction id is an answer to some other request.
+fn header_mismatch(asked: u8, message: &str) -> TransportError {
+    let field = |text: &str, name: &str| -> Option<u32> {
+        let rest = &text[text.find(name)? + name.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let (request, response) = message
+        .split_once("actual/response")
+        .unwrap_or((message, ""));
+    let answered = field(response, "unit_id: ").and_then(|u| u8::try_from(u).ok());
+    match answered {
+        Some(answered) if answered != asked => TransportError::WrongUnit { asked, answered },
+        _ => {
+            let sent = field(request, "transaction_id: ");
+            let got = field(response, "transaction_id: ");
+            let ids = match (sent, got) {
+                (Some(sent), Some(got)) => format!(" (transaction id {got}, not {sent})"),
+                _ => String::new(),
+            };
+            TransportError::Protocol {
+                reason: format!("the answer belongs to another request{ids}"),
+            }
+        }
     }
 }
 
@@ -203,7 +252,7 @@ impl ModbusIo {
         self.begin(unit).await;
         let answer = self.ctx.call(request).await;
         self.end();
-        match convert(answer) {
+        match convert(unit, self.probe.as_ref(), answer) {
             Ok(Ok(response)) => echo(response).map(Ok),
             Ok(Err(exception)) => Ok(Err(exception)),
             Err(e) => Err(e),
@@ -212,6 +261,10 @@ impl ModbusIo {
 }
 
 impl RegisterIo for ModbusIo {
+    fn is_closed(&self) -> bool {
+        self.probe.as_ref().is_some_and(Probe::is_closed)
+    }
+
     async fn read(
         &mut self,
         unit: u8,
@@ -220,16 +273,29 @@ impl RegisterIo for ModbusIo {
         count: u16,
     ) -> IoResult<Vec<u16>> {
         self.begin(unit).await;
+        let probe = self.probe.as_ref();
         let mut result = match kind {
-            RegisterKind::Holding => convert(self.ctx.read_holding_registers(start, count).await),
-            RegisterKind::Input => convert(self.ctx.read_input_registers(start, count).await),
+            RegisterKind::Holding => convert(
+                unit,
+                probe,
+                self.ctx.read_holding_registers(start, count).await,
+            ),
+            RegisterKind::Input => convert(
+                unit,
+                probe,
+                self.ctx.read_input_registers(start, count).await,
+            ),
             RegisterKind::Coil => convert(
+                unit,
+                probe,
                 self.ctx
                     .read_coils(start, count)
                     .await
                     .map(|r| r.map(bits_to_words)),
             ),
             RegisterKind::Discrete => convert(
+                unit,
+                probe,
                 self.ctx
                     .read_discrete_inputs(start, count)
                     .await
@@ -301,7 +367,7 @@ impl RegisterIo for ModbusIo {
         let request = Request::MaskWriteRegister(address, and_mask, or_mask);
         let answer = self.ctx.call(request).await;
         self.end();
-        match convert(answer)? {
+        match convert(unit, self.probe.as_ref(), answer)? {
             Ok(Response::MaskWriteRegister(address, and, or)) => {
                 Ok(Ok(WriteEcho::Mask { address, and, or }))
             }
@@ -351,5 +417,24 @@ mod tests {
         let silence = crate::device::serial::inter_frame_silence(&settings);
         assert_eq!(silence, Duration::from_micros(32083));
         assert!(started.elapsed() >= 4 * silence, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_header_for_another_unit_is_named_as_such() {
+        let text = "expected/request = Header { transaction_id: 3, unit_id: 1 }, \
+                    actual/response = Header { transaction_id: 3, unit_id: 0 }";
+        assert_eq!(
+            header_mismatch(1, text),
+            TransportError::WrongUnit {
+                asked: 1,
+                answered: 0
+            }
+        );
+        let late = "expected/request = Header { transaction_id: 4, unit_id: 1 }, \
+                    actual/response = Header { transaction_id: 3, unit_id: 1 }";
+        assert_eq!(
+            header_mismatch(1, late).to_string(),
+            "malformed response: the answer belongs to another request (transaction id 3, not 4)"
+        );
     }
 }

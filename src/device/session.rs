@@ -7,10 +7,16 @@
 //! lost is returned as it is, because the device may have performed it: re-sending it
 //! blindly fires a command twice or overwrites what another writer set in between.
 //! The engine reads back and decides.
+//!
+//! A read answered ServerDeviceBusy or Acknowledge (a busy device or gateway) is sent
+//! again after a pause, a bounded number of times; a write is not (the engine re-reads
+//! before writing again). A connection the device closed is noticed before a write
+//! goes out on it (and before any request, once the device was seen closing one), and
+//! the request goes on a fresh connection.
 
 use std::time::Duration;
 
-use super::{Connector, IoResult, RegisterIo, Transport, TransportError, WriteEcho};
+use super::{Connector, Exception, IoResult, RegisterIo, Transport, TransportError, WriteEcho};
 use crate::register::RegisterKind;
 
 /// How transport failures are retried (a write only while it could not be sent).
@@ -30,6 +36,10 @@ impl Default for RetryPolicy {
         }
     }
 }
+
+/// Most times a read answered ServerDeviceBusy or Acknowledge is sent again, after
+/// pauses of the policy's backoff, doubled each time (50 ms: 750 ms in all).
+pub const BUSY_READ_RETRIES: u32 = 4;
 
 /// What a request returns when the device answers it.
 enum Answer {
@@ -112,6 +122,11 @@ pub struct Session<'c, C: Connector> {
     pub requests: u64,
     /// Connections opened.
     pub connections: u64,
+    /// Reads sent again because the device answered busy.
+    pub busy_retries: u64,
+    /// The device closed a connection of this session: from then on every request
+    /// checks its connection first (a write always does).
+    closes: bool,
 }
 
 impl<'c, C: Connector> Session<'c, C> {
@@ -131,6 +146,8 @@ impl<'c, C: Connector> Session<'c, C> {
             policy,
             requests: 0,
             connections: 0,
+            busy_retries: 0,
+            closes: false,
         }
     }
 
@@ -231,19 +248,65 @@ impl<'c, C: Connector> Session<'c, C> {
         request: Request<'_>,
         timeout: Duration,
     ) -> IoResult<Answer> {
+        let mut pause = self.policy.backoff;
+        let mut waited = Duration::ZERO;
+        let mut retries = 0;
+        loop {
+            let answer = self.call_once(unit, &request, timeout).await;
+            let exception = match answer {
+                Ok(Err(e @ (Exception::SERVER_DEVICE_BUSY | Exception::ACKNOWLEDGE)))
+                    if request.is_read() =>
+                {
+                    e
+                }
+                answer => {
+                    if retries > 0 && answer.is_ok() {
+                        tracing::warn!(
+                            "{} unit {unit}: the device was busy; the read was answered after {retries} retr{} ({} ms)",
+                            super::endpoint_name(&self.host, self.port),
+                            if retries == 1 { "y" } else { "ies" },
+                            waited.as_millis()
+                        );
+                    }
+                    return answer;
+                }
+            };
+            if retries >= BUSY_READ_RETRIES {
+                return Err(TransportError::Busy {
+                    exception,
+                    retries,
+                    waited,
+                });
+            }
+            tokio::time::sleep(pause).await;
+            waited += pause;
+            pause = pause.saturating_mul(2);
+            retries += 1;
+            self.busy_retries += 1;
+        }
+    }
+
+    /// One request, with transport failures retried (a write only while unsent).
+    async fn call_once(
+        &mut self,
+        unit: u8,
+        request: &Request<'_>,
+        timeout: Duration,
+    ) -> IoResult<Answer> {
         let attempts = self.policy.attempts.max(1);
         let mut backoff = self.policy.backoff;
         let mut attempt = 1;
         loop {
-            match self.attempt(unit, &request, timeout).await {
+            match self.attempt(unit, request, timeout).await {
                 Ok(answer) => return Ok(answer),
                 Err(e) => {
                     tracing::debug!(endpoint = %format!("{}:{}", self.host, self.port), attempt, "transport error: {e}");
                     // A connection that failed or timed out may deliver a late reply to
                     // the next request: never reuse it.
                     self.io = None;
+                    self.closes |= e == TransportError::Closed;
                     let unsent = matches!(e, TransportError::Connect { .. });
-                    if attempt >= attempts || !(request.is_read() || unsent) {
+                    if attempt >= attempts || !(request.is_read() || unsent) || !e.is_transient() {
                         return Err(e);
                     }
                 }
@@ -260,6 +323,18 @@ impl<'c, C: Connector> Session<'c, C> {
         request: &Request<'_>,
         timeout: Duration,
     ) -> IoResult<Answer> {
+        // A write never goes out on a connection the device closed since the last
+        // answer (one request per connection, an idle timeout); nor, once the device
+        // was seen closing one, a read (else the read would fail and be sent again).
+        let check = !request.is_read() || self.closes;
+        if check && self.io.as_ref().is_some_and(|io| io.is_closed()) {
+            self.closes = true;
+            tracing::debug!(
+                endpoint = %super::endpoint_name(&self.host, self.port),
+                "the device closed the connection; reconnecting"
+            );
+            self.io = None;
+        }
         let io = match &mut self.io {
             Some(io) => io,
             slot => {
@@ -365,5 +440,33 @@ mod tests {
         );
         assert_eq!((session.requests, session.connections), (0, 0));
         assert!(mem.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_busy_read_is_sent_again_a_bounded_number_of_times() {
+        let mem = plant();
+        mem.busy_reads(2);
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
+        let words = session.read(1, RegisterKind::Holding, 10, 1, TIMEOUT).await;
+        assert_eq!(words, Ok(Ok(vec![1])));
+        assert_eq!((session.requests, session.busy_retries), (3, 2));
+
+        mem.busy_reads(100);
+        let answer = session.read(1, RegisterKind::Holding, 10, 1, TIMEOUT).await;
+        assert_eq!(
+            answer.map_err(|e| e.to_string()),
+            Err("the device stayed busy: ServerDeviceBusy (exception 0x06) through 4 retries over 15 ms".into())
+        );
+        assert_eq!(session.requests, 3 + 5);
+    }
+
+    #[tokio::test]
+    async fn a_busy_write_is_handed_up_not_sent_again() {
+        let mem = plant();
+        mem.busy_writes(1);
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
+        let answer = session.write_single_register(1, 10, 5, TIMEOUT).await;
+        assert_eq!(answer, Ok(Err(Exception::SERVER_DEVICE_BUSY)));
+        assert_eq!(session.requests, 1);
     }
 }

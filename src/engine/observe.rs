@@ -40,8 +40,9 @@ pub enum Reading {
 pub enum DeviceError {
     #[error("{0}")]
     Transport(#[from] TransportError),
-    /// A gateway answered for the unit: usually a wrong `unitId`.
-    #[error("unit {unit} did not answer through the gateway: {exception}; check spec.unitId")]
+    /// A gateway answered for the unit: the device behind it did not answer, or the
+    /// gateway has no way to it. The id may be right: the words do not blame it alone.
+    #[error("{}", gateway_message(*unit, *exception))]
     Gateway { unit: u8, exception: Exception },
     /// The device answered a read with another number of values than asked.
     #[error("malformed response: asked for {asked} values at {start}, got {got}")]
@@ -53,6 +54,20 @@ pub enum DeviceError {
     /// The host name could not be resolved: the device was not contacted.
     #[error("cannot resolve host {host:?}: {reason}; check spec.deviceAddress")]
     Resolve { host: String, reason: String },
+}
+
+/// What a gateway's exception says about the device behind it.
+fn gateway_message(unit: u8, exception: Exception) -> String {
+    let code = format!("{}, exception 0x{:02X}", exception.name(), exception.0);
+    if exception == Exception::GATEWAY_PATH_UNAVAILABLE {
+        format!(
+            "the gateway has no path to unit {unit} ({code}): it is not set up to route unit {unit}, or its serial line is busy or misconfigured; check the gateway's routing and serial settings, and spec.unitId"
+        )
+    } else {
+        format!(
+            "the gateway got no answer from unit {unit} ({code}): the device behind it is off, wired wrong, or not unit {unit}; check the gateway's serial settings (baud rate, parity, stop bits) and spec.unitId"
+        )
+    }
 }
 
 /// One PLC's readings, parallel to its `registers`, or why it could not be read.

@@ -593,8 +593,9 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            "unit 1 did not answer through the gateway: \
-             GatewayTargetDeviceFailedToRespond (exception 0x0B); check spec.unitId"
+            "the gateway got no answer from unit 1 (GatewayTargetDeviceFailedToRespond, exception 0x0B): \
+             the device behind it is off, wired wrong, or not unit 1; check the gateway's serial \
+             settings (baud rate, parity, stop bits) and spec.unitId"
         );
     }
 

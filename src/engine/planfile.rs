@@ -314,7 +314,7 @@ mod tests {
         );
         assert!(
             text.contains(
-                r#""error": "unit 1 did not answer through the gateway: GatewayPathUnavailable (exception 0x0A); check spec.unitId""#
+                r#""error": "the gateway has no path to unit 1 (GatewayPathUnavailable, exception 0x0A): it is not set up to route unit 1, or its serial line is busy or misconfigured; check the gateway's routing and serial settings, and spec.unitId""#
             ),
             "{text}"
         );
@@ -326,8 +326,7 @@ mod tests {
         assert_eq!(
             saved.plan.plcs[1].error,
             Some(PlcError::Saved {
-                message: "unit 1 did not answer through the gateway: GatewayPathUnavailable \
-                          (exception 0x0A); check spec.unitId"
+                message: "the gateway has no path to unit 1 (GatewayPathUnavailable, exception 0x0A): it is not set up to route unit 1, or its serial line is busy or misconfigured; check the gateway's routing and serial settings, and spec.unitId"
                     .into()
             })
         );

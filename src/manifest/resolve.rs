@@ -123,6 +123,7 @@ pub fn resolve(
         );
     }
     check_duplicate_names(&registers, diags);
+    check_write_function(spec, &registers, diags);
 
     for (i, w) in spec.write_windows.iter().enumerate() {
         if let Err(why) =
@@ -162,6 +163,35 @@ pub fn resolve(
         registers,
         source: locs.at(Field::Document),
     })
+}
+
+/// `writeFunction: single` allows FC06 only, one register per request: a value of
+/// several registers to enforce could never be written (it is never split).
+fn check_write_function(spec: &IndustrialPLCSpec, registers: &[Register], diags: &mut Diagnostics) {
+    let single = spec
+        .limits
+        .as_ref()
+        .and_then(|l| l.write_function)
+        .is_some_and(|w| w == crate::manifest::spec::WriteFunction::Single);
+    if !single {
+        return;
+    }
+    for r in registers {
+        if r.mode == crate::manifest::spec::Mode::Enforce && r.kind.is_writable() && r.width() > 1 {
+            diags.push(
+                Diagnostic::error(
+                    r.source.clone(),
+                    format!(
+                        "register `{}`: a {} takes {} registers, which only one FC16 request writes, and `spec.limits.writeFunction: single` allows FC06 only",
+                        r.name,
+                        r.codec.value_type,
+                        r.width()
+                    ),
+                )
+                .with_hint("set `mode: observe` on the register, or writeFunction: auto if the device has FC16"),
+            );
+        }
+    }
 }
 
 /// The transport `spec.transport` names, with the settings it needs.

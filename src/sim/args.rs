@@ -58,6 +58,18 @@ pub struct SimArgs {
     /// Answer every write Acknowledge (0x05) and perform it this many milliseconds later
     #[arg(long, value_name = "MS")]
     pub acknowledge_writes: Option<u64>,
+    /// Answer every Nth read and every Nth write (counted apart) ServerDeviceBusy
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub busy_every: u32,
+    /// Answer with this unit id in every reply, whatever the request asked
+    #[arg(long, value_name = "ID")]
+    pub answer_unit: Option<u8>,
+    /// Close the connection after each reply
+    #[arg(long)]
+    pub close_after_reply: bool,
+    /// Function code every device answers IllegalFunction (e.g. 16); repeatable
+    #[arg(long, value_name = "FC")]
+    pub unsupported: Vec<u8>,
     /// PLC that accepts connections and reads requests but never replies; repeatable
     #[arg(long, value_name = "NAME")]
     pub silent: Vec<String>,
@@ -116,6 +128,12 @@ impl SimArgs {
         config.faults.write_latency = Duration::from_millis(self.write_latency);
         config.faults.write_echo_offset = self.write_echo_offset;
         config.faults.acknowledge_writes = self.acknowledge_writes.map(Duration::from_millis);
+        config.faults.busy_every = self.busy_every;
+        config.faults.answer_unit = self.answer_unit;
+        config.faults.close_after_reply = self.close_after_reply;
+        for device in config.endpoints.iter_mut().flat_map(|e| &mut e.devices) {
+            device.quirks.unsupported.extend(&self.unsupported);
+        }
         for name in &self.silent {
             config.set_silent(name)?;
         }
@@ -320,6 +338,27 @@ mod tests {
             (500, 1, Some(100))
         );
         assert_eq!(parse(&[]).unwrap().acknowledge_writes, None);
+        let devices = parse(&[
+            "--busy-every",
+            "2",
+            "--answer-unit",
+            "0",
+            "--close-after-reply",
+            "--unsupported",
+            "15",
+            "--unsupported",
+            "16",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                devices.busy_every,
+                devices.answer_unit,
+                devices.close_after_reply,
+                devices.unsupported
+            ),
+            (2, Some(0), true, vec![15, 16])
+        );
         assert!(
             parse(&["--from", "m", "--config", "c"]).is_err(),
             "--from and --config conflict"

@@ -98,6 +98,15 @@ pub struct Faults {
     /// Answer every write Acknowledge (0x05) and perform it this much later
     /// (`--acknowledge-writes MS`); `None`: answer writes normally.
     pub acknowledge_writes: Option<Duration>,
+    /// Answer every Nth read, and every Nth write (counted apart), ServerDeviceBusy
+    /// without performing it (`--busy-every N`); 0: never.
+    pub busy_every: u32,
+    /// Answer with this unit id in the reply's header, whatever the request's
+    /// (`--answer-unit ID`): a device that answers for unit 0.
+    pub answer_unit: Option<u8>,
+    /// Close the connection after each reply (`--close-after-reply`): a device that
+    /// serves one request per connection.
+    pub close_after_reply: bool,
 }
 
 /// Per-device fault settings; `None` keeps the global value.
@@ -112,6 +121,9 @@ pub struct FaultOverrides {
     pub write_latency_ms: Option<u64>,
     pub write_echo_offset: Option<u16>,
     pub acknowledge_writes_ms: Option<u64>,
+    pub busy_every: Option<u32>,
+    pub answer_unit_id: Option<u8>,
+    pub close_after_reply: Option<bool>,
 }
 
 impl FaultOverrides {
@@ -133,6 +145,9 @@ impl FaultOverrides {
                 .acknowledge_writes_ms
                 .map(Duration::from_millis)
                 .or(faults.acknowledge_writes),
+            busy_every: self.busy_every.unwrap_or(faults.busy_every),
+            answer_unit: self.answer_unit_id.or(faults.answer_unit),
+            close_after_reply: self.close_after_reply.unwrap_or(faults.close_after_reply),
         }
     }
 }
@@ -197,6 +212,7 @@ impl SimConfig {
                 quirks: Quirks {
                     mask_write: true,
                     read_back: read_backs(&plc.registers),
+                    unsupported: Vec::new(),
                 },
             };
             (SocketAddr::new(ip, plc.port), device)

@@ -235,6 +235,10 @@ impl Device {
     /// the request is invalid), plus a record when it wrote something.
     pub fn execute(&mut self, pdu: &[u8]) -> (Response<'_>, Option<WriteRecord>) {
         let function = pdu.first().copied().unwrap_or(0);
+        if !self.quirks.serves(function) {
+            let code = ExceptionCode::IllegalFunction;
+            return (Response::Exception { function, code }, None);
+        }
         let request = match Request::parse(pdu) {
             Ok(request) => request,
             Err(code) => return (Response::Exception { function, code }, None),
@@ -328,9 +332,6 @@ impl Device {
                 and_mask,
                 or_mask,
             } => {
-                if !self.quirks.mask_write {
-                    return Err(ExceptionCode::IllegalFunction);
-                }
                 let masks = crate::register::bit::Masks {
                     and: and_mask,
                     or: or_mask,

@@ -1,5 +1,6 @@
 //! [`Quirks`]: behaviours of real equipment a simulated device can play, switched on
-//! per device in a scenario file: a device without Mask Write Register (FC22 answers
+//! per device in a scenario file: function codes it does not serve (FC22 Mask Write
+//! Register, FC15/FC16 on a device that writes one item per request: they answer
 //! IllegalFunction), and split read-back ([`ReadBack`]: a range written at one
 //! address and read at another, like the output image of a WAGO fieldbus coupler,
 //! written at 0 and read at 0x200).
@@ -62,6 +63,9 @@ pub struct Quirks {
     pub mask_write: bool,
     /// Split read-back ranges (`readBack:`).
     pub read_back: Vec<ReadBack>,
+    /// Function codes answered IllegalFunction (`unsupported: [15, 16]`); 22 here is
+    /// `maskWrite: false`.
+    pub unsupported: Vec<u8>,
 }
 
 impl Default for Quirks {
@@ -69,6 +73,7 @@ impl Default for Quirks {
         Quirks {
             mask_write: true,
             read_back: Vec::new(),
+            unsupported: Vec::new(),
         }
     }
 }
@@ -85,6 +90,13 @@ pub(crate) enum Route {
 }
 
 impl Quirks {
+    /// Whether the device serves function code `function`.
+    pub(crate) fn serves(&self, function: u8) -> bool {
+        let mask_write =
+            function != crate::modbus::function::MASK_WRITE_REGISTER || self.mask_write;
+        mask_write && !self.unsupported.contains(&function)
+    }
+
     /// Where a read of `count` values of `kind` at `address` is served from.
     pub(crate) fn route(&self, kind: RegisterKind, address: u16, count: u16) -> Route {
         let read = ReadBack::range(address, count);
@@ -128,6 +140,7 @@ mod tests {
     fn wago() -> Quirks {
         Quirks {
             mask_write: true,
+            unsupported: Vec::new(),
             read_back: vec![ReadBack {
                 kind: RegisterKind::Holding,
                 from: 0,

@@ -15,7 +15,11 @@
 //!       writeLatencyMs: 500       #   perform writes at once, reply this much later
 //!       writeEchoOffset: 0        #   answer writes for the address this much higher
 //!       acknowledgeWritesMs: 100  #   answer writes Acknowledge, perform them this later
+//!       busyEvery: 3              #   every 3rd read and every 3rd write: ServerDeviceBusy
+//!       answerUnitId: 0           #   replies carry this unit id, whatever was asked
+//!       closeAfterReply: true     #   close the connection after each reply
 //!     maskWrite: false            # optional: answer FC22 Mask Write with IllegalFunction
+//!     unsupported: [15, 16]       # optional: function codes answered IllegalFunction
 //!     readBack:                   # optional: holding registers (or coils) written at
 //!       - {from: 0, to: 512, count: 16}   # `from`, read back at `to` (WAGO couplers)
 //!     registers:                  # manifest register entries (same fields, defaults
@@ -121,6 +125,7 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
             quirks: Quirks {
                 mask_write: spec.mask_write,
                 read_back,
+                unsupported: spec.unsupported,
             },
         };
         devices.push((listen, device));
@@ -196,6 +201,8 @@ struct DeviceSpec {
     mask_write: bool,
     #[serde(default)]
     read_back: Vec<ReadBack>,
+    #[serde(default)]
+    unsupported: Vec<u8>,
     registers: Vec<Spanned<RegisterSpec>>,
     #[serde(default)]
     program: Vec<Spanned<super::program::ProgramStep>>,

@@ -289,6 +289,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             return Next::Continue;
         }
         let faults = &slot.faults;
+        // A device that answers for another unit id than the one asked.
+        let header = crate::modbus::frame::Header {
+            unit: faults.answer_unit.unwrap_or(header.unit),
+            ..header
+        };
+        let done = if faults.close_after_reply {
+            Next::Close
+        } else {
+            Next::Continue
+        };
         if !faults.latency.is_zero() {
             // Earlier replies are not held back by this one's delay.
             if self.flush().await.is_err() {
@@ -311,6 +321,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             debug!(device = %slot.name, %code, "fault: exception reply");
             Response::Exception { function, code }.encode(header, &mut self.out);
             return Next::Continue;
+        }
+        if slot.busy_turn(crate::modbus::function::is_write(function)) {
+            lock(&slot.device).count_request(function);
+            debug!(device = %slot.name, "busyEvery: ServerDeviceBusy");
+            let code = ExceptionCode::ServerDeviceBusy;
+            Response::Exception { function, code }.encode(header, &mut self.out);
+            return done;
         }
         if slot.refuse_writes.load(Ordering::Relaxed) && crate::modbus::function::is_write(function)
         {
@@ -365,7 +382,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             info!(device = %slot.name, delay = ?faults.write_latency, "fault: write performed, reply held back");
             tokio::time::sleep(faults.write_latency).await;
         }
-        Next::Continue
+        done
     }
 
     /// True with probability `p` (never for 0, always for ≥ 1).

@@ -3,7 +3,7 @@
 //! log, the metrics and the chaos RNG.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -61,12 +61,25 @@ pub(crate) struct DeviceSlot {
     /// When set, the device's program (scenario `program`) writes nothing. Toggled
     /// with `SimHandle::pause_program`.
     pub(crate) program_paused: AtomicBool,
+    /// Reads and writes received, counted apart, for `busyEvery`.
+    pub(crate) busy_counts: [AtomicU64; 2],
 }
 
 impl DeviceSlot {
     /// Keeps a write answered Acknowledge, to perform it after `delay`.
     pub(crate) fn defer_write(&self, pdu: &[u8], delay: Duration) {
         lock(&self.acknowledged).push((Instant::now() + delay, pdu.to_vec()));
+    }
+
+    /// Whether this request is the Nth read (or write) since the last busy one, with
+    /// N = `busyEvery`: answered ServerDeviceBusy.
+    pub(crate) fn busy_turn(&self, is_write: bool) -> bool {
+        let every = u64::from(self.faults.busy_every);
+        if every == 0 {
+            return false;
+        }
+        let n = self.busy_counts[usize::from(is_write)].fetch_add(1, Ordering::Relaxed) + 1;
+        n.is_multiple_of(every)
     }
 }
 
@@ -101,6 +114,7 @@ impl Shared {
                     drop_after_write: AtomicBool::new(false),
                     acknowledged: Mutex::new(Vec::new()),
                     program_paused: AtomicBool::new(false),
+                    busy_counts: [AtomicU64::new(0), AtomicU64::new(0)],
                     faults,
                 });
             }

@@ -472,7 +472,7 @@ No changes. Your PLCs match the manifests (2 registers in sync).
             out,
             "\
 # plant-a/press-1 (127.0.0.1:5502 unit 1)
-  ✗ unreachable: unit 1 did not answer through the gateway: GatewayPathUnavailable (exception 0x0A); check spec.unitId
+  ✗ unreachable: the gateway has no path to unit 1 (GatewayPathUnavailable, exception 0x0A): it is not set up to route unit 1, or its serial line is busy or misconfigured; check the gateway's routing and serial settings, and spec.unitId
 
 Plan: 0 to change, 0 drifted, 0 in sync, 1 unreachable.
 "

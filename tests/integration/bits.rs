@@ -31,6 +31,7 @@ async fn drive(mask_write: bool) -> Plant {
         let quirks = Quirks {
             mask_write,
             read_back: Vec::new(),
+            unsupported: Vec::new(),
         };
         assert!(config.set_quirks("plant/drive", quirks));
     })
@@ -244,6 +245,7 @@ async fn without_read_address_the_coupler_never_verifies() {
         let quirks = Quirks {
             mask_write: true,
             read_back,
+            unsupported: Vec::new(),
         };
         assert!(config.set_quirks("plant/coupler", quirks));
     })

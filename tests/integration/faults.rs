@@ -104,7 +104,11 @@ async fn a_connection_dropped_in_the_middle_of_a_read() {
         )
     })
     .await;
-    plan_fails_naming(&plant, "✗ unreachable: connection lost").await;
+    plan_fails_naming(
+        &plant,
+        "✗ unreachable: the device closed the connection: it may accept only one client",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

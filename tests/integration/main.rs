@@ -7,6 +7,7 @@ mod change;
 mod ci;
 mod cluster;
 mod conflict;
+mod devices;
 mod docs;
 mod faults;
 mod generate;

@@ -7,7 +7,8 @@ CONFIG_JSON (every key optional):
    "transport": "tcp" | "rtu-over-tcp" | "rtu", "serial": {"device": "/dev/pts/7", "baudRate": 19200, "parity": "none"},
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
    "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}],
-   "tls": {"cert": "server.pem", "key": "server.key", "client_ca": "ca.pem"}}
+   "tls": {"cert": "server.pem", "key": "server.key", "client_ca": "ca.pem"},
+   "unsupported": [16]}
 
 Tables hold 10,000 zeros (or false) with the given protocol addresses set. Each
 "program" entry plays a PLC program that writes `value` to one register or coil every
@@ -16,7 +17,9 @@ unit id (instead of "unit"). "transport" is Modbus TCP on 127.0.0.1:PORT (defaul
 framing on that TCP port, or Modbus RTU on the serial device of "serial" (parity none,
 even or odd; 8 data bits, 1 stop bit; PORT unused). With "tls" the TCP server speaks
 Modbus/TCP Security (pymodbus's TLS server, TLS 1.2 at least) and requires a client
-certificate issued by "client_ca". The server serves until killed.
+certificate issued by "client_ca". Each write function code in "unsupported" (5, 6,
+15, 16) is answered IllegalFunction, like a device without it (Modbus TCP only). The
+server serves until killed.
 """
 
 import asyncio
@@ -26,6 +29,12 @@ import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext
 from pymodbus import FramerType
+from pymodbus.pdu import ExceptionResponse
+from pymodbus.pdu.bit_message import WriteMultipleCoilsRequest, WriteSingleCoilRequest
+from pymodbus.pdu.register_message import (
+    WriteMultipleRegistersRequest,
+    WriteSingleRegisterRequest,
+)
 from pymodbus.server import StartAsyncSerialServer, StartAsyncTcpServer, StartAsyncTlsServer
 
 try:
@@ -52,6 +61,25 @@ def device(config):
         for address, value in config.get(table, {}).items():
             ctx.setValues(fc, int(address), [value])
     return ctx
+
+
+WRITES = {
+    5: WriteSingleCoilRequest,
+    6: WriteSingleRegisterRequest,
+    15: WriteMultipleCoilsRequest,
+    16: WriteMultipleRegistersRequest,
+}
+ILLEGAL_FUNCTION = 0x01
+
+
+def refusing(request_class):
+    """The request class answering IllegalFunction instead of writing."""
+
+    class Refused(request_class):
+        async def update_datastore(self, context):
+            return ExceptionResponse(self.function_code, ILLEGAL_FUNCTION)
+
+    return Refused
 
 
 async def program(ctx, entry):
@@ -100,7 +128,10 @@ async def main():
         await StartAsyncTlsServer(context=server, address=address, sslctx=sslctx)
     else:
         framer = FramerType.RTU if transport == "rtu-over-tcp" else FramerType.SOCKET
-        await StartAsyncTcpServer(context=server, address=address, framer=framer)
+        refused = [refusing(WRITES[fc]) for fc in config.get("unsupported", [])]
+        await StartAsyncTcpServer(
+            context=server, address=address, framer=framer, custom_pdu=refused or None
+        )
     for task in tasks:
         task.cancel()
 

@@ -14,12 +14,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
 use super::transport::TlsSettings;
+use super::watched::Watched;
 
 /// A `spec.tls` from which no TLS configuration can be made; [`field`](Self::field)
 /// says which of its keys is wrong.
@@ -129,10 +129,10 @@ pub fn check(settings: &TlsSettings) -> Result<(), SetupError> {
 }
 
 /// Modbus TCP inside TLS, with errors in words.
-pub type Stream = Explained<tokio_rustls::client::TlsStream<TcpStream>>;
+pub type Stream = Explained<tokio_rustls::client::TlsStream<Watched>>;
 
 /// Runs the TLS handshake over `tcp`; the error says what went wrong, in words.
-pub async fn handshake(tcp: TcpStream, settings: &TlsSettings) -> Result<Stream, String> {
+pub async fn handshake(tcp: Watched, settings: &TlsSettings) -> Result<Stream, String> {
     let setup = |e: SetupError| format!("spec.tls.{}: {e}", e.field());
     let config = client_config(settings).map_err(setup)?;
     let name = server_name(settings).map_err(setup)?;

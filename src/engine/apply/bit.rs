@@ -14,7 +14,8 @@ use std::time::Duration;
 use super::ApplyError;
 use super::WriteNote;
 use super::answer::{self, Answer};
-use super::plc::{Attempt, pace, write_run};
+use super::function::{self, Route};
+use super::plc::{Attempt, BUSY_REWRITES, Out, busy_pause, compare_and_set, pace, write_run};
 use crate::device::{Connector, Exception, Session, WriteEcho};
 use crate::engine::observe::{self, Reading};
 use crate::engine::plan::PlcPlan;
@@ -54,20 +55,18 @@ pub(super) async fn write<C: Connector>(
     plc: &PlcPlan,
     timeout: Duration,
     bits: &mut [&mut Attempt<'_>],
-    last_write: &mut Option<tokio::time::Instant>,
+    out: &mut Out<'_>,
 ) {
     // One word is one address read at one place; bits of a word read at two places
     // (a mistake in the manifest) are written as two words: by read-modify-write the
     // second finds the word changed and is stale.
     let word_of = |a: &Attempt<'_>| (a.reg.address, a.reg.read_address);
     bits.sort_by_key(|a| (word_of(a), a.reg.bit));
-    for word in bits.chunk_by_mut(|a, b| word_of(a) == word_of(b)) {
-        let masks = word.iter().fold(Masks::KEEP, |m, a| {
-            let bit = a.reg.bit.unwrap_or_default();
-            m.with(bit, a.reg.desired_words.first().is_some_and(|&w| w != 0))
-        });
-        if !known_without_mask_write(plc) {
-            pace(plc, last_write).await;
+    'words: for word in bits.chunk_by_mut(|a, b| word_of(a) == word_of(b)) {
+        let mut busy = 0;
+        while !known_without_mask_write(plc) {
+            let masks = masks_of(word);
+            pace(plc, &mut out.last_write).await;
             let address = word[0].reg.address;
             let sent = WriteEcho::Mask {
                 address,
@@ -82,30 +81,124 @@ pub(super) async fn write<C: Connector>(
             );
             match answer {
                 Answer::Refused(Exception::ILLEGAL_FUNCTION) => remember_without_mask_write(plc),
-                answer => {
+                Answer::Busy if busy < BUSY_REWRITES => {
+                    // Not performed: pause, then a fresh compare-and-set of the bits
+                    // before the word's mask is written again.
+                    busy += 1;
                     for a in word.iter_mut() {
+                        a.written = true;
+                    }
+                    tokio::time::sleep(busy_pause(BUSY_REWRITES + 1 - busy)).await;
+                    compare_and_set(session, plc.unit_id, timeout, word).await;
+                    for a in word.iter_mut().filter(|a| a.is_pending()) {
+                        a.note = Some(WriteNote::Busy);
+                    }
+                    if !word.iter().any(|a| a.is_pending()) {
+                        continue 'words;
+                    }
+                }
+                answer => {
+                    for a in word.iter_mut().filter(|a| a.is_pending()) {
                         let before = a.read_words.and_then(|w| w.first().copied());
                         a.expect_word = before.map(|w| masks.apply(w));
-                        settle(a, &answer);
+                        settle(a, &answer, busy);
                     }
-                    continue;
+                    continue 'words;
                 }
             }
         }
-        read_modify_write(session, plc, timeout, word, masks, last_write).await;
+        let masks = masks_of(word);
+        read_modify_write(session, plc, timeout, word, masks, out).await;
     }
 }
 
+/// The AND/OR masks that set the bits of one word still to be written.
+fn masks_of(word: &[&mut Attempt<'_>]) -> Masks {
+    word.iter()
+        .filter(|a| a.is_pending())
+        .fold(Masks::KEEP, |m, a| {
+            let bit = a.reg.bit.unwrap_or_default();
+            m.with(bit, a.reg.desired_words.first().is_some_and(|&w| w != 0))
+        })
+}
+
 /// The bits of one word by read-modify-write: re-read the word; if it is not the
-/// word the plan saw, stale; else write it with only these bits changed.
+/// word the plan saw, stale; else write it with only these bits changed. A device
+/// that answers the word's write busy, or IllegalFunction where another write
+/// function may be used, gets it again, each time after re-reading the word.
 async fn read_modify_write<C: Connector>(
     session: &mut Session<'_, C>,
     plc: &PlcPlan,
     timeout: Duration,
     word: &mut [&mut Attempt<'_>],
     masks: Masks,
-    last_write: &mut Option<tokio::time::Instant>,
+    out: &mut Out<'_>,
 ) {
+    let mut busy = 0;
+    loop {
+        let Some(new) = read_word(session, plc, timeout, word, masks).await else {
+            return;
+        };
+        let carry = match out.learned.route(plc, RegisterKind::Holding, 1, 1) {
+            Route::Send(carry) => carry,
+            _ => {
+                for a in word.iter_mut() {
+                    a.fail(ApplyError::NoWriteFunction {
+                        function: 6,
+                        other: Some(16),
+                        setting: plc.limits.write_function,
+                    });
+                }
+                return;
+            }
+        };
+        pace(plc, &mut out.last_write).await;
+        let reg = word[0].reg;
+        let answer = write_run(
+            session,
+            plc.unit_id,
+            RegisterKind::Holding,
+            reg.address,
+            &[new],
+            carry,
+            timeout,
+        )
+        .await;
+        let refused = answer == Answer::Refused(Exception::ILLEGAL_FUNCTION);
+        if refused
+            && out
+                .learned
+                .refused(plc, function::code(RegisterKind::Holding, carry))
+        {
+            continue;
+        }
+        if answer == Answer::Busy && busy < BUSY_REWRITES {
+            busy += 1;
+            tokio::time::sleep(busy_pause(BUSY_REWRITES + 1 - busy)).await;
+            for a in word.iter_mut() {
+                a.written = true;
+                a.note = Some(WriteNote::Busy);
+            }
+            continue;
+        }
+        for a in word.iter_mut() {
+            a.expect_word = Some(new);
+            settle(a, &answer, busy);
+        }
+        return;
+    }
+}
+
+/// Re-reads the word of a read-modify-write: the word to write, with only these bits
+/// changed, or `None` when its registers failed (unreadable, or changed since the
+/// plan: writing the word would overwrite that change).
+async fn read_word<C: Connector>(
+    session: &mut Session<'_, C>,
+    plc: &PlcPlan,
+    timeout: Duration,
+    word: &mut [&mut Attempt<'_>],
+    masks: Masks,
+) -> Option<u16> {
     let reg = word[0].reg;
     let item = [(reg.read_at(), 1, RegisterKind::Holding)];
     let live = match observe::read_registers(session, plc.unit_id, &item, timeout).await {
@@ -115,7 +208,7 @@ async fn read_modify_write<C: Connector>(
                     source: source.clone(),
                 });
             }
-            return;
+            return None;
         }
         Ok(readings) => match readings.first() {
             Some(Reading::Words(w)) if w.len() == 1 => w[0],
@@ -125,7 +218,7 @@ async fn read_modify_write<C: Connector>(
                         exception: *exception,
                     });
                 }
-                return;
+                return None;
             }
             _ => {
                 for a in word.iter_mut() {
@@ -133,7 +226,7 @@ async fn read_modify_write<C: Connector>(
                         exception: Exception::ILLEGAL_DATA_ADDRESS,
                     });
                 }
-                return;
+                return None;
             }
         },
     };
@@ -150,45 +243,31 @@ async fn read_modify_write<C: Connector>(
                 live,
             });
         }
-        return;
+        return None;
     }
-    let new = masks.apply(live);
-    pace(plc, last_write).await;
-    let answer = write_run(
-        session,
-        plc.unit_id,
-        RegisterKind::Holding,
-        reg.address,
-        &[new],
-        timeout,
-    )
-    .await;
-    for a in word.iter_mut() {
-        a.expect_word = Some(new);
-        settle(a, &answer);
-    }
+    Some(masks.apply(live))
 }
 
 /// What the answer to a bit's write request means for the register: sent or not, an
 /// error, or Acknowledge (the read-back waits for it). A lost answer is left to the
 /// read-back, which decides: the request is never sent again.
-fn settle(a: &mut Attempt<'_>, answer: &Answer) {
+fn settle(a: &mut Attempt<'_>, answer: &Answer, busy_rewrites: u8) {
     a.written = !matches!(answer, Answer::NotSent(_));
     if *answer == Answer::Acknowledged {
         a.note = Some(WriteNote::Acknowledged);
     }
-    if let Some(e) = answer_error(answer.clone()) {
+    if let Some(e) = answer_error(answer.clone(), busy_rewrites) {
         a.fail(e);
     }
 }
 
 /// The answer to a read-modify-write's word write as the register's result. A lost
 /// answer is left to the read-back, like a mask write's: the word is never sent again.
-fn answer_error(answer: Answer) -> Option<ApplyError> {
+fn answer_error(answer: Answer, busy_rewrites: u8) -> Option<ApplyError> {
     match answer {
         Answer::Confirmed | Answer::Acknowledged | Answer::Lost(_) => None,
-        Answer::Busy => Some(ApplyError::WriteRefused {
-            exception: Exception::SERVER_DEVICE_BUSY,
+        Answer::Busy => Some(ApplyError::StillBusy {
+            rewrites: busy_rewrites,
         }),
         Answer::Refused(exception) => Some(ApplyError::WriteRefused { exception }),
         Answer::WrongEcho { answered, sent } => Some(ApplyError::WrongEcho { answered, sent }),
@@ -402,5 +481,53 @@ mod tests {
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let changed = "the bit reads back as written, but holding 10 reads 0x0008 instead of 0x810B: other bits of the word changed".to_owned();
         assert_eq!(outcomes(&report), [("run", Outcome::VerifyFailed, changed)]);
+    }
+
+    /// A busy answer to a bit's write: paused, re-read, written again, with FC22 and by
+    /// read-modify-write alike.
+    #[tokio::test]
+    async fn a_busy_answer_to_a_bit_is_written_again_after_a_fresh_read() {
+        let mem = MemoryConnector::default();
+        let plcs = plant("10.0.1.6");
+        mem.set("10.0.1.6", 502, 1, Holding, 10, &[0x8123, 7]);
+        let plan = plan_of(&mem, &plcs).await;
+        mem.busy_writes(1);
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            writes(&mem, before),
+            [(3, 10, 1), (22, 10, 1), (3, 10, 1), (22, 10, 1), (3, 10, 1)]
+        );
+        assert_eq!(
+            report.results[0].note,
+            Some(crate::engine::apply::WriteNote::Busy)
+        );
+
+        let rmw = MemoryConnector::default();
+        rmw.refuse_fc22();
+        let plcs = plant("10.0.1.7");
+        rmw.set("10.0.1.7", 502, 1, Holding, 10, &[0x8123, 7]);
+        let plan = plan_of(&rmw, &plcs).await;
+        // The first apply learns that the device has no FC22.
+        let report = apply(&rmw, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        rmw.set("10.0.1.7", 502, 1, Holding, 10, &[0x0020]);
+        let plan = plan_of(&rmw, &plcs).await;
+        rmw.busy_writes(1);
+        let before_second = rmw.requests().len();
+        let report = apply(&rmw, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        assert_eq!(
+            writes(&rmw, before_second),
+            [
+                (3, 10, 1),
+                (3, 10, 1),
+                (6, 10, 1),
+                (3, 10, 1),
+                (6, 10, 1),
+                (3, 10, 1)
+            ]
+        );
     }
 }

@@ -13,6 +13,7 @@
 
 mod answer;
 mod bit;
+mod function;
 mod plc;
 
 use futures::StreamExt;
@@ -103,6 +104,45 @@ pub enum ApplyError {
     /// The device answered the write with an exception.
     #[error("write refused: {exception}")]
     WriteRefused { exception: Exception },
+    /// The device answered ServerDeviceBusy to the write and to every rewrite, each
+    /// after a fresh compare-and-set.
+    #[error(
+        "write refused: the device stayed busy (ServerDeviceBusy, exception 0x06){}",
+        if *rewrites == 0 {
+            String::new()
+        } else {
+            format!(", also when written again {rewrites} times, each after a fresh compare-and-set")
+        }
+    )]
+    StillBusy { rewrites: u8 },
+    /// A value of several registers where only FC06 may be used: it is never split
+    /// into several requests (the device would hold a half-written value in between).
+    #[error(
+        "not written: a {value_type} takes {width} registers, which only one Write Multiple Registers (FC16) request writes, and {}; it is never split into FC06 writes",
+        if *learned {
+            "the device has no FC16 (it answered IllegalFunction)"
+        } else {
+            "spec.limits.writeFunction: single allows FC06 only"
+        }
+    )]
+    Unsplittable {
+        value_type: crate::register::ValueType,
+        width: u16,
+        learned: bool,
+    },
+    /// The device answered IllegalFunction to the write function, and no other one
+    /// may be used: `writeFunction` allows no other, or the device refused it too.
+    #[error(
+        "write refused: the device has no {} (FC{function}, IllegalFunction){}",
+        function::name(*function),
+        no_other(*other, *setting)
+    )]
+    NoWriteFunction {
+        function: u8,
+        /// In `auto`: the other function, which the device refused too.
+        other: Option<u8>,
+        setting: crate::manifest::spec::WriteFunction,
+    },
     /// The intent to write could not be recorded in the audit log (a full disk, a
     /// read-only file): nothing is written that the log does not know of.
     #[error("not written: the audit log cannot record the intent to write: {reason}")]
@@ -192,6 +232,9 @@ impl ApplyError {
             | ApplyError::PreReadRefused { .. }
             | ApplyError::Unrecorded { .. }
             | ApplyError::WriteRefused { .. }
+            | ApplyError::StillBusy { .. }
+            | ApplyError::Unsplittable { .. }
+            | ApplyError::NoWriteFunction { .. }
             | ApplyError::NotSent { .. }
             | ApplyError::WrongEcho { .. }
             | ApplyError::Unconfirmed { .. }
@@ -239,6 +282,21 @@ pub enum WriteNote {
 impl Serialize for WriteNote {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+/// The end of a [`ApplyError::NoWriteFunction`] message.
+fn no_other(other: Option<u8>, setting: crate::manifest::spec::WriteFunction) -> String {
+    use crate::manifest::spec::WriteFunction;
+    match (other, setting) {
+        (Some(other), _) => format!(" nor {} (FC{other})", function::name(other)),
+        (None, WriteFunction::Single) => {
+            "; spec.limits.writeFunction: single allows no other: set it to auto".into()
+        }
+        (None, WriteFunction::Multiple) => {
+            "; spec.limits.writeFunction: multiple allows no other: set it to auto".into()
+        }
+        (None, WriteFunction::Auto) => String::new(),
     }
 }
 
@@ -384,8 +442,9 @@ pub async fn apply<C: Connector>(
                 options.retry,
             );
             let mut out = Vec::new();
+            let mut learned = function::Learned::default();
             for i in group {
-                let results = plc::apply_plc(&mut session, &plan.plcs[i], sink).await;
+                let results = plc::apply_plc(&mut session, &plan.plcs[i], sink, &mut learned).await;
                 for r in &results {
                     sink.record(r);
                 }
@@ -533,7 +592,7 @@ mod tests {
         mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 20, &[77]);
         mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
-        let busy = "write refused: ServerDeviceBusy (exception 0x06)".to_owned();
+        let busy = "write refused: the device stayed busy (ServerDeviceBusy, exception 0x06), also when written again 2 times, each after a fresh compare-and-set".to_owned();
         assert_eq!(
             errors(&report),
             [
@@ -567,14 +626,14 @@ mod tests {
     async fn a_device_exception_keeps_its_type_up_to_the_result() {
         let (mem, plcs) = setup();
         let plan = plan(&mem, &plcs).await;
-        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_BUSY);
+        mem.fail_writes("10.0.0.1", 502, 1, Exception::SERVER_DEVICE_FAILURE);
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let a = &report.results[0];
         assert!(
             matches!(
                 a.error.as_deref(),
                 Some(ApplyError::WriteRefused {
-                    exception: Exception::SERVER_DEVICE_BUSY
+                    exception: Exception::SERVER_DEVICE_FAILURE
                 })
             ),
             "{:?}",
@@ -583,7 +642,7 @@ mod tests {
         assert_eq!(a.error.as_deref().map(ApplyError::outcome), Some(a.outcome));
         assert_eq!(
             serde_json::to_value(a).unwrap()["error"],
-            "write refused: ServerDeviceBusy (exception 0x06)"
+            "write refused: ServerDeviceFailure (exception 0x04)"
         );
     }
 
@@ -676,7 +735,117 @@ mod tests {
         let plan = plan(&mem, &plcs).await;
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         assert!(report.summary().is_success());
-        assert!(requests(&mem).contains(&(16, 20, 1)));
+        // Refused, re-read (compare-and-set), then FC16.
+        let sent = requests(&mem);
+        let at = sent.iter().position(|r| *r == (6, 20, 1)).unwrap();
+        assert_eq!(sent[at..at + 3], [(6, 20, 1), (3, 20, 1), (16, 20, 1)]);
+    }
+
+    /// A device without FC16 and FC15: the runs are re-read, then written one item
+    /// per FC06/FC05; the u32 is never split into two FC06 writes.
+    #[tokio::test]
+    async fn without_fc16_and_fc15_each_item_goes_alone_after_a_fresh_read_and_a_u32_fails() {
+        let (mem, plcs) = setup();
+        let plan = plan(&mem, &plcs).await;
+        mem.refuse_function(16);
+        mem.refuse_function(15);
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert_eq!(
+            requests(&mem)[before..],
+            [
+                (3, 0, 4),
+                (3, 20, 1),
+                (1, 0, 2),
+                (16, 0, 4),
+                (3, 0, 4),
+                (6, 0, 1),
+                (6, 3, 1),
+                (6, 20, 1),
+                (15, 0, 2),
+                (1, 0, 2),
+                (5, 0, 1),
+                (5, 1, 1),
+                (3, 0, 4),
+                (3, 20, 1),
+                (1, 0, 2)
+            ]
+        );
+        let b = result_of(&report, "b");
+        assert_eq!((b.outcome, b.written), (Outcome::Failed, true));
+        assert_eq!(
+            b.error.as_ref().map(ToString::to_string).as_deref(),
+            Some(
+                "not written: a u32 takes 2 registers, which only one Write Multiple Registers (FC16) request writes, and the device has no FC16 (it answered IllegalFunction); it is never split into FC06 writes"
+            )
+        );
+        assert_eq!(
+            mem.get("10.0.0.1", 502, 1, RegisterKind::Holding, 0, 4),
+            Some(vec![1, 0, 0, 3])
+        );
+        let s = report.summary();
+        assert_eq!((s.changed, s.failed), (5, 1), "{:?}", errors(&report));
+    }
+
+    /// `writeFunction: single`: no FC15/FC16 at all, so no IllegalFunction round trip
+    /// on a device without them. A manifest with a u32 to enforce is refused by
+    /// validation; in a plan that has one all the same, it is not written.
+    #[tokio::test]
+    async fn write_function_single_sends_fc06_and_fc05_only() {
+        let (mem, plcs) = setup();
+        let mut plan = plan(&mem, &plcs).await;
+        plan.plcs[0].limits.write_function = crate::manifest::spec::WriteFunction::Single;
+        let before = mem.requests().len();
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        let writes: Vec<_> = requests(&mem)[before..]
+            .iter()
+            .copied()
+            .filter(|r| matches!(r.0, 5 | 6 | 15 | 16))
+            .collect();
+        assert_eq!(
+            writes,
+            [(6, 0, 1), (6, 3, 1), (6, 20, 1), (5, 0, 1), (5, 1, 1)]
+        );
+        let b = result_of(&report, "b");
+        assert_eq!((b.outcome, b.written), (Outcome::Failed, false));
+        assert!(
+            b.error
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .ends_with("and spec.limits.writeFunction: single allows FC06 only; it is never split into FC06 writes")
+        );
+    }
+
+    /// `writeFunction: multiple` on a device without FC16: refused, with the setting named.
+    #[tokio::test]
+    async fn write_function_multiple_names_itself_when_the_device_refuses_fc16() {
+        let (mem, _) = setup();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        let multiple = PLANT.replace(
+            "  deviceAddress: 10.0.0.1\n",
+            "  deviceAddress: 10.0.0.1\n  limits: {writeFunction: multiple}\n",
+        );
+        std::fs::write(&path, multiple).unwrap();
+        let plcs = crate::manifest::load(&[path]).unwrap();
+        let plan = plan(&mem, &plcs).await;
+        mem.refuse_function(16);
+        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(
+            requests(&mem).contains(&(16, 20, 1)),
+            "FC16 even for one register"
+        );
+        assert_eq!(
+            result_of(&report, "d")
+                .error
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some(
+                "write refused: the device has no Write Multiple Registers (FC16, IllegalFunction); spec.limits.writeFunction: multiple allows no other: set it to auto"
+            )
+        );
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use super::answer::{self, AfterLostAnswer, Answer};
+use super::function::{self, Carry, Learned, Route};
 use super::{
     ApplyError, Intent, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult, ResultSink,
     WriteNote,
@@ -21,6 +22,7 @@ use crate::engine::guard::{GuardError, guard};
 use crate::engine::lock;
 use crate::engine::observe::{self, Reading};
 use crate::engine::plan::{Action, PlcPlan, RegisterPlan};
+use crate::manifest::spec::WriteFunction;
 use crate::register::{RegisterKind, Value, Words};
 
 /// One register to change on its way through [`apply_plc`]: its plan, what was read
@@ -127,6 +129,7 @@ pub(super) async fn apply_plc<C: Connector>(
     session: &mut Session<'_, C>,
     plc: &PlcPlan,
     sink: &dyn ResultSink,
+    learned: &mut Learned,
 ) -> Vec<RegisterResult> {
     let timeout = Duration::from_millis(plc.timeout_ms);
     let window_open = plc.writes_allowed(jiff::Timestamp::now());
@@ -167,9 +170,12 @@ pub(super) async fn apply_plc<C: Connector>(
                     .filter(|a| a.is_pending())
                     .partition(|a| a.reg.bit.is_some());
                 to_write.sort_by_key(|a| (a.reg.kind, a.reg.address));
-                let mut last_write = None;
-                write(session, plc, timeout, &mut to_write, &mut last_write).await;
-                super::bit::write(session, plc, timeout, &mut bits, &mut last_write).await;
+                let mut out = Out {
+                    last_write: None,
+                    learned,
+                };
+                write(session, plc, timeout, &mut to_write, &mut out).await;
+                super::bit::write(session, plc, timeout, &mut bits, &mut out).await;
                 to_write.append(&mut bits);
                 await_acknowledged(session, plc.unit_id, timeout, &mut to_write).await;
                 read_back(session, plc.unit_id, timeout, &mut to_write).await;
@@ -182,7 +188,7 @@ pub(super) async fn apply_plc<C: Connector>(
 /// Compare-and-set: re-reads the registers just before writing. One that already holds
 /// the desired words is in sync (whatever the plan saw) and not written; one whose
 /// words differ from what the plan saw is stale and not written.
-async fn compare_and_set<C: Connector>(
+pub(super) async fn compare_and_set<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
     timeout: Duration,
@@ -220,6 +226,13 @@ async fn compare_and_set<C: Connector>(
     }
 }
 
+/// What the writes of one PLC carry from request to request: when the last one
+/// went, and the write functions the device refused in this run.
+pub(super) struct Out<'l> {
+    pub(super) last_write: Option<tokio::time::Instant>,
+    pub(super) learned: &'l mut Learned,
+}
+
 /// Pauses until `minWriteIntervalMs` has passed since the last write request, and
 /// makes this one the last.
 pub(super) async fn pace(plc: &PlcPlan, last_write: &mut Option<tokio::time::Instant>) {
@@ -230,34 +243,100 @@ pub(super) async fn pace(plc: &PlcPlan, last_write: &mut Option<tokio::time::Ins
 }
 
 /// Writes the registers (sorted by kind and address), coalesced into runs of adjacent
-/// registers, paced by `minWriteIntervalMs` so a slow device is never flooded. Each
-/// request is sent once; its answer decides what follows (see [`settle`]).
+/// registers as `writeFunction` and the device allow (see [`function`]), paced by
+/// `minWriteIntervalMs` so a slow device is never flooded. Each request is sent once;
+/// its answer decides what follows (see [`settle`]).
 async fn write<C: Connector>(
     session: &mut Session<'_, C>,
     plc: &PlcPlan,
     timeout: Duration,
     sorted: &mut [&mut Attempt<'_>],
-    last_write: &mut Option<tokio::time::Instant>,
+    out: &mut Out<'_>,
 ) {
     let all: Vec<usize> = (0..sorted.len()).collect();
     let mut queue: VecDeque<Batch> = batches(sorted, &all, Rewrites::default()).collect();
     while let Some(batch) = queue.pop_front() {
-        pace(plc, last_write).await;
         let first = sorted[batch.members[0]].reg;
         let words: Vec<u16> = batch
             .members
             .iter()
             .flat_map(|&i| sorted[i].reg.desired_words.iter().copied())
             .collect();
+        let carry = match out
+            .learned
+            .route(plc, first.kind, batch.members.len(), words.len())
+        {
+            Route::Send(carry) => carry,
+            Route::Split => {
+                for &i in batch.members.iter().rev() {
+                    queue.push_front(Batch {
+                        members: vec![i],
+                        rewrites: batch.rewrites,
+                    });
+                }
+                continue;
+            }
+            Route::Unsplittable { learned } => {
+                for &i in &batch.members {
+                    let reg = sorted[i].reg;
+                    sorted[i].fail(ApplyError::Unsplittable {
+                        value_type: reg.value_type,
+                        width: reg.width(),
+                        learned,
+                    });
+                }
+                continue;
+            }
+            Route::Neither => {
+                let (single, multiple) = function::codes(first.kind);
+                for &i in &batch.members {
+                    sorted[i].fail(ApplyError::NoWriteFunction {
+                        function: single,
+                        other: Some(multiple),
+                        setting: plc.limits.write_function,
+                    });
+                }
+                continue;
+            }
+        };
+        pace(plc, &mut out.last_write).await;
         let answer = write_run(
             session,
             plc.unit_id,
             first.kind,
             first.address,
             &words,
+            carry,
             timeout,
         )
         .await;
+        if answer == Answer::Refused(Exception::ILLEGAL_FUNCTION) {
+            let sent = function::code(first.kind, carry);
+            for &i in &batch.members {
+                sorted[i].written = true;
+            }
+            if out.learned.refused(plc, sent) {
+                // The device performed nothing; re-read before writing another way.
+                let fresh = refresh(session, plc.unit_id, timeout, sorted, &batch.members).await;
+                let again: Vec<Batch> = batches(sorted, &fresh, batch.rewrites).collect();
+                for batch in again.into_iter().rev() {
+                    queue.push_front(batch);
+                }
+            } else {
+                let other = (plc.limits.write_function == WriteFunction::Auto).then(|| {
+                    let (single, multiple) = function::codes(first.kind);
+                    if sent == single { multiple } else { single }
+                });
+                for &i in &batch.members {
+                    sorted[i].fail(ApplyError::NoWriteFunction {
+                        function: sent,
+                        other,
+                        setting: plc.limits.write_function,
+                    });
+                }
+            }
+            continue;
+        }
         if let Answer::Lost(source) = &answer {
             let names: Vec<&str> = batch
                 .members
@@ -277,9 +356,32 @@ async fn write<C: Connector>(
     }
 }
 
+/// A fresh compare-and-set of `members` before they are written again (after a busy
+/// device, or to write them with another function): the ones still to write.
+async fn refresh<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    timeout: Duration,
+    sorted: &mut [&mut Attempt<'_>],
+    members: &[usize],
+) -> Vec<usize> {
+    let mut fresh: Vec<&mut Attempt> = sorted
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| members.contains(i))
+        .map(|(_, a)| &mut **a)
+        .collect();
+    compare_and_set(session, unit, timeout, &mut fresh).await;
+    members
+        .iter()
+        .copied()
+        .filter(|&i| sorted[i].is_pending())
+        .collect()
+}
+
 /// Most times a request is sent again after ServerDeviceBusy, each after a pause and
 /// a fresh compare-and-set.
-const BUSY_REWRITES: u8 = 2;
+pub(super) const BUSY_REWRITES: u8 = 2;
 
 /// How often the registers of a batch may still be written again.
 #[derive(Clone, Copy, Debug)]
@@ -363,28 +465,16 @@ async fn settle<C: Connector>(
             Vec::new()
         }
         Answer::Busy if rewrites.busy == 0 => {
-            let exception = Exception::SERVER_DEVICE_BUSY;
-            fail_all(sorted, ApplyError::WriteRefused { exception });
+            let rewrites = BUSY_REWRITES;
+            fail_all(sorted, ApplyError::StillBusy { rewrites });
             Vec::new()
         }
         Answer::Busy => {
-            let pause = busy_pause(rewrites.busy);
-            tokio::time::sleep(pause).await;
-            let mut fresh: Vec<&mut Attempt> = sorted
-                .iter_mut()
-                .enumerate()
-                .filter(|(i, _)| members.contains(i))
-                .map(|(_, a)| &mut **a)
-                .collect();
-            compare_and_set(session, unit, timeout, &mut fresh).await;
-            for a in fresh.into_iter().filter(|a| a.is_pending()) {
-                a.note = Some(WriteNote::Busy);
+            tokio::time::sleep(busy_pause(rewrites.busy)).await;
+            let unchanged = refresh(session, unit, timeout, sorted, &members).await;
+            for &i in &unchanged {
+                sorted[i].note = Some(WriteNote::Busy);
             }
-            let unchanged: Vec<usize> = members
-                .iter()
-                .copied()
-                .filter(|&i| sorted[i].is_pending())
-                .collect();
             let rewrites = Rewrites {
                 busy: rewrites.busy - 1,
                 ..rewrites
@@ -404,7 +494,7 @@ async fn settle<C: Connector>(
 }
 
 /// The pause before sending a busy device a write again: 50 ms, then 100 ms, …
-fn busy_pause(rewrites_left: u8) -> Duration {
+pub(super) fn busy_pause(rewrites_left: u8) -> Duration {
     let done = u32::from(BUSY_REWRITES.saturating_sub(rewrites_left));
     Duration::from_millis(50).saturating_mul(1 << done.min(4))
 }
@@ -583,45 +673,37 @@ fn runs(sorted: &[&RegisterPlan]) -> Vec<Range<usize>> {
     runs
 }
 
-/// One write request for `words` from `start`: FC05/FC15 for coils, FC06 for one
-/// holding register (FC16 when the device answers IllegalFunction), FC16 for more.
-/// The answer is judged against what was sent.
+/// One write request for `words` from `start`: FC05/FC06 for one item when `carry`
+/// is single, FC15/FC16 otherwise. The answer is judged against what was sent.
 pub(super) async fn write_run<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
     kind: RegisterKind,
     start: u16,
     words: &[u16],
+    carry: Carry,
     timeout: Duration,
 ) -> Answer {
-    let single = WriteEcho::of(true, start, words);
-    let multiple = WriteEcho::of(false, start, words);
-    if kind == RegisterKind::Coil {
-        let bits: Vec<bool> = words.iter().map(|w| *w != 0).collect();
-        if bits.len() == 1 {
-            let answer = session
-                .write_single_coil(unit, start, bits[0], timeout)
-                .await;
-            answer::judge(single, answer)
-        } else {
-            let answer = session.write_coils(unit, start, &bits, timeout).await;
-            answer::judge(multiple, answer)
+    let single = carry == Carry::Single && words.len() == 1;
+    let echo = WriteEcho::of(single, start, words);
+    let answer = match (kind == RegisterKind::Coil, single) {
+        (true, true) => {
+            session
+                .write_single_coil(unit, start, words[0] != 0, timeout)
+                .await
         }
-    } else if words.len() == 1 {
-        match session
-            .write_single_register(unit, start, words[0], timeout)
-            .await
-        {
-            Ok(Err(Exception::ILLEGAL_FUNCTION)) => {
-                let answer = session.write_registers(unit, start, words, timeout).await;
-                answer::judge(multiple, answer)
-            }
-            other => answer::judge(single, other),
+        (true, false) => {
+            let bits: Vec<bool> = words.iter().map(|w| *w != 0).collect();
+            session.write_coils(unit, start, &bits, timeout).await
         }
-    } else {
-        let answer = session.write_registers(unit, start, words, timeout).await;
-        answer::judge(multiple, answer)
-    }
+        (false, true) => {
+            session
+                .write_single_register(unit, start, words[0], timeout)
+                .await
+        }
+        (false, false) => session.write_registers(unit, start, words, timeout).await,
+    };
+    answer::judge(echo, answer)
 }
 
 /// Records the intent to write each register still on its way, before any write

@@ -374,3 +374,29 @@ fn a_scenario_can_play_a_device_without_mask_write_and_with_split_read_back() {
     assert_eq!(plain.endpoints[0].devices[0].quirks, Quirks::default());
     assert!(plain.endpoints[0].devices[0].quirks.mask_write);
 }
+
+#[test]
+fn a_scenario_can_play_missing_function_codes_busy_another_unit_and_closing() {
+    let config = scenario(
+        "devices:\n  - name: meter\n    listen: 127.0.0.1:0\n    unsupported: [15, 16]\n    faults: {busyEvery: 3, answerUnitId: 0, closeAfterReply: true}\n    registers:\n      - {name: a, address: 0, value: 0}\n",
+    )
+    .unwrap();
+    let device = &config.endpoints[0].devices[0];
+    assert_eq!(device.quirks.unsupported, [15, 16]);
+    assert!(device.quirks.serves(6) && device.quirks.serves(22));
+    assert!(!device.quirks.serves(16));
+    let faults = device.faults.apply(&config.faults);
+    assert_eq!(
+        (
+            faults.busy_every,
+            faults.answer_unit,
+            faults.close_after_reply
+        ),
+        (3, Some(0), true)
+    );
+    let plain = Faults::default();
+    assert_eq!(
+        (plain.busy_every, plain.answer_unit, plain.close_after_reply),
+        (0, None, false)
+    );
+}

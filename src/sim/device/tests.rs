@@ -289,6 +289,7 @@ fn mask_write_changes_only_the_masked_bits_and_echoes_the_request() {
         .with_quirks(Quirks {
             mask_write: false,
             read_back: Vec::new(),
+            unsupported: Vec::new(),
         })
         .unwrap();
     assert_eq!(answer(&mut without, &request), [0x96, 0x01]);
@@ -311,6 +312,7 @@ fn split_read_back_serves_the_written_range_at_its_read_address() {
     let quirks = Quirks {
         mask_write: true,
         read_back,
+        unsupported: Vec::new(),
     };
     let mut device = sample().with_quirks(quirks.clone()).unwrap();
     assert_eq!(answer(&mut device, &[6, 0, 10, 0, 42]), [6, 0, 10, 0, 42]);
