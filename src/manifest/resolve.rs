@@ -123,6 +123,7 @@ pub fn resolve(
         );
     }
     check_duplicate_names(&registers, diags);
+    check_limits(spec, &registers, locs, diags);
 
     for (i, w) in spec.write_windows.iter().enumerate() {
         if let Err(why) =
@@ -161,6 +162,74 @@ pub fn resolve(
         registers,
         source: locs.at(Field::Document),
     })
+}
+
+/// `spec.limits` against the registers: a value is never split across requests, so
+/// every register must fit one read (and, when it is written, one write) of the
+/// device; `writeFunction: single` (FC06) writes one register per request.
+fn check_limits(
+    spec: &IndustrialPLCSpec,
+    registers: &[Register],
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) {
+    let Some(set) = &spec.limits else { return };
+    let limits = crate::device::Limits::of_spec(Some(set));
+    let at = |key: &'static str| locs.at(Field::SpecKey(SpecField::Limits, key));
+    let words = registers.iter().filter(|r| !r.kind.is_bit());
+    let written = |r: &&Register| r.kind.is_writable() && r.mode == Mode::Enforce;
+    if let Some(max) = set.max_read_registers
+        && let Some(r) = words.clone().max_by_key(|r| r.width()).filter(|r| r.width() > max)
+    {
+        diags.push(
+            Diagnostic::error(
+                at("maxReadRegisters"),
+                format!(
+                    "register `{}` is {} registers wide, more than `maxReadRegisters: {max}`: a value is never split across reads",
+                    r.name,
+                    r.width()
+                ),
+            )
+            .with_hint(format!("set maxReadRegisters to at least {}", r.width())),
+        );
+    }
+    if let Some(max) = set.max_write_registers
+        && let Some(r) = words.clone().filter(written).max_by_key(|r| r.width()).filter(|r| r.width() > max)
+    {
+        diags.push(
+            Diagnostic::error(
+                at("maxWriteRegisters"),
+                format!(
+                    "register `{}` is {} registers wide, more than `maxWriteRegisters: {max}`: a value is never split across writes",
+                    r.name,
+                    r.width()
+                ),
+            )
+            .with_hint(format!(
+                "set maxWriteRegisters to at least {}, or `mode: observe` on `{}`",
+                r.width(),
+                r.name
+            )),
+        );
+    }
+    if limits.write_function == super::spec::WriteFunction::Single
+        && let Some(r) = words.clone().filter(written).find(|r| r.width() > 1)
+    {
+        diags.push(
+            Diagnostic::error(
+                at("writeFunction"),
+                format!(
+                    "register `{}` ({} registers) cannot be written with FC06, and `writeFunction: single` allows nothing else: a value is never split across requests",
+                    r.name,
+                    r.width()
+                ),
+            )
+            .with_hint(format!(
+                "use `writeFunction: auto` if the device accepts FC16, or `mode: observe` on `{}`",
+                r.name
+            )),
+        );
+    }
 }
 
 /// The transport `spec.transport` names, with the settings it needs.

@@ -380,6 +380,10 @@ pub async fn apply<C: Connector>(
                 options.retry,
             );
             let mut out = Vec::new();
+            for &i in &group {
+                let plc = &plan.plcs[i];
+                session.set_limits(plc.unit_id, plc.limits);
+            }
             for i in group {
                 let results = plc::apply_plc(&mut session, &plan.plcs[i], sink).await;
                 for r in &results {
