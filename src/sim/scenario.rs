@@ -18,6 +18,14 @@
 //!     maskWrite: false            # optional: answer FC22 Mask Write with IllegalFunction
 //!     readBack:                   # optional: holding registers (or coils) written at
 //!       - {from: 0, to: 512, count: 16}   # `from`, read back at `to` (WAGO couplers)
+//!     limits:                     # optional: what the device accepts (default: the
+//!       maxReadRegisters: 64      #   protocol maxima); larger requests are answered
+//!       maxWriteRegisters: 32     #   IllegalDataValue
+//!       maxReadBits: 2000
+//!       maxWriteBits: 1968
+//!       undeclaredRead: illegalDataValue  # answer to a read touching an undeclared
+//!                                 #   address: illegalDataAddress (default) |
+//!                                 #   illegalDataValue | serverDeviceFailure
 //!     registers:                  # manifest register entries (same fields, defaults
 //!       - name: speed             # and rules); `value` is the initial value, within
 //!         address: 100            # min and max; tolerance and mode are accepted and
@@ -122,6 +130,7 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
                 mask_write: spec.mask_write,
                 read_back,
             },
+            limits: spec.limits,
         };
         devices.push((listen, device));
     }
@@ -196,6 +205,8 @@ struct DeviceSpec {
     mask_write: bool,
     #[serde(default)]
     read_back: Vec<ReadBack>,
+    #[serde(default)]
+    limits: super::limits::DeviceLimits,
     registers: Vec<Spanned<RegisterSpec>>,
     #[serde(default)]
     program: Vec<Spanned<super::program::ProgramStep>>,
