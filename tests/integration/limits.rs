@@ -1,0 +1,176 @@
+//! Devices that accept less than the protocol allows, played by the simulator: a
+//! meter reading at most 64 registers per request (learned by halving, logged once),
+//! a device writing at most 32 per FC16 (`maxWriteRegisters`), devices refusing reads
+//! that span an unmapped gap with IllegalDataValue or ServerDeviceFailure (retried
+//! without the gap), and `maxGap: 0` (no undeclared address is ever read).
+
+use fabctl::register::RegisterKind::Holding;
+use fabctl::sim::{DeviceLimits, SimConfig, UndeclaredRead};
+
+use crate::support::{Plant, stderr, stdout};
+
+const DEVICE: &str = "default/meter";
+
+/// One PLC `meter` with `registers` (YAML list entries) and `spec` lines before them.
+fn meter(spec: &str, registers: &str) -> String {
+    format!(
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: meter}}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @meter\n{spec}  registers:\n{registers}"
+    )
+}
+
+/// `count` contiguous u16 holding registers from 0, register i holding `i + 1`.
+fn block(count: u16) -> String {
+    (0..count)
+        .map(|i| format!("    - {{name: r{i}, address: {i}, value: {}}}\n", i + 1))
+        .collect()
+}
+
+async fn limited(template: &str, limits: DeviceLimits) -> Plant {
+    Plant::start_with(template, |c: &mut SimConfig| {
+        assert!(c.set_limits(DEVICE, limits));
+    })
+    .await
+}
+
+fn fc(plant: &Plant, function: u8) -> u64 {
+    plant.sim.counters(DEVICE).unwrap().requests_for(function)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meter_reading_64_registers_per_request_is_learned_and_logged_once() {
+    let plant = limited(
+        &meter("", &block(100)),
+        DeviceLimits {
+            max_read_registers: 64,
+            ..DeviceLimits::default()
+        },
+    )
+    .await;
+    // Register 99 drifted: the plan reads all 100, apply re-reads and writes it.
+    assert!(plant.sim.set_words(DEVICE, Holding, 99, &[7]));
+    let out = plant
+        .fabctl(&["apply", "--auto-approve", "--color", "never"])
+        .await;
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    assert!(
+        text.ends_with("Apply complete! 1 changed, 0 failed.\n"),
+        "{text}"
+    );
+    assert!(!text.contains("refused"), "{text}");
+    let line = "127.0.0.1:";
+    let warning = "unit 1: reads of 100 registers refused (IllegalDataValue); reading at most 50 per request from now on — set spec.limits.maxReadRegisters: 50 to skip this";
+    assert_eq!(
+        err.matches(warning).count(),
+        1,
+        "the fallback is logged once: {err}"
+    );
+    assert!(err.contains(line) && err.contains("WARN"), "{err}");
+    assert_eq!(plant.sim.read_words(DEVICE, Holding, 99, 1), Some(vec![100]));
+    // Plan: one refused read of 100, then 50 + 50. Compare-and-set and read-back of
+    // one register each.
+    assert_eq!(fc(&plant, 3), 3 + 2, "FC03 requests");
+
+    // The setting the warning names avoids the fallback: no refused read, no warning.
+    let configured = limited(
+        &meter("  limits: {maxReadRegisters: 50}\n", &block(100)),
+        DeviceLimits {
+            max_read_registers: 64,
+            ..DeviceLimits::default()
+        },
+    )
+    .await;
+    let out = configured.fabctl(&["plan", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("refused"), "{}", stderr(&out));
+    for l in stdout(&out).lines() {
+        serde_json::from_str::<serde_json::Value>(l).unwrap();
+    }
+    assert_eq!(fc(&configured, 3), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_split_at_max_write_registers() {
+    let template = meter("  limits: {maxWriteRegisters: 32}\n", &block(100));
+    let limits = DeviceLimits {
+        max_write_registers: 32,
+        ..DeviceLimits::default()
+    };
+    let plant = limited(&template, limits).await;
+    assert!(plant.sim.set_words(DEVICE, Holding, 0, &[0; 100]));
+    let out = plant
+        .fabctl(&["apply", "--auto-approve", "--color", "never"])
+        .await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.ends_with("Apply complete! 100 changed, 0 failed.\n"),
+        "{text}"
+    );
+    assert_eq!(fc(&plant, 16), 4, "32 + 32 + 32 + 4 registers");
+    let expected: Vec<u16> = (1..=100).collect();
+    assert_eq!(plant.sim.read_words(DEVICE, Holding, 0, 100), Some(expected));
+
+    // Without the setting, the one FC16 of 100 registers is refused.
+    let unset = limited(&meter("", &block(100)), limits).await;
+    assert!(unset.sim.set_words(DEVICE, Holding, 0, &[0; 100]));
+    let out = unset
+        .fabctl(&["apply", "--auto-approve", "--color", "never"])
+        .await;
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("IllegalDataValue"), "{}", stdout(&out));
+}
+
+/// Registers at 0-1 and 5-6: reads bridge the gap 2-4 unless told not to.
+const GAPPED: &str = "    - {name: a, address: 0, value: 1}\n    - {name: b, address: 1, value: 2}\n    - {name: c, address: 5, value: 3}\n    - {name: d, address: 6, value: 4}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_refused_across_a_gap_is_read_again_without_it() {
+    for (answer, name) in [
+        (UndeclaredRead::IllegalDataValue, "IllegalDataValue"),
+        (UndeclaredRead::ServerDeviceFailure, "ServerDeviceFailure"),
+    ] {
+        let plant = limited(
+            &meter("", GAPPED),
+            DeviceLimits {
+                undeclared_read: answer,
+                ..DeviceLimits::default()
+            },
+        )
+        .await;
+        let out = plant.fabctl(&["plan", "--color", "never"]).await;
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{name}: {text}{err}");
+        assert!(!text.contains("refused"), "{name}: no register lost: {text}");
+        let warning = format!(
+            "unit 1: a read of 7 addresses spanning undeclared ones refused ({name}); reading only declared addresses from now on — set spec.limits.maxGap: 0 to skip this"
+        );
+        assert_eq!(err.matches(&warning).count(), 1, "{name}: {err}");
+        assert_eq!(fc(&plant, 3), 3, "{name}: the refused read, then 0-1 and 5-6");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_gap_0_never_reads_an_undeclared_address() {
+    let bridged = Plant::start(&meter("", GAPPED)).await;
+    let out = bridged.fabctl(&["plan"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let counters = bridged.sim.counters(DEVICE).unwrap();
+    assert_eq!(counters.undeclared_reads, 1, "the default bridges the gap");
+
+    let plant = Plant::start(&meter("  limits: {maxGap: 0}\n", GAPPED)).await;
+    let out = plant
+        .fabctl(&["apply", "--auto-approve", "--color", "never"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("maxGap"), "{}", stderr(&out));
+    assert!(plant.sim.set_words(DEVICE, Holding, 0, &[9]));
+    let out = plant
+        .fabctl(&["apply", "--auto-approve", "--color", "never"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let counters = plant.sim.counters(DEVICE).unwrap();
+    assert_eq!(counters.undeclared_reads, 0);
+    // Two plans of 0-1 and 5-6, then the compare-and-set and read-back of `a`.
+    assert_eq!(counters.requests_for(3), 2 + 2 + 1 + 1);
+}
