@@ -174,3 +174,76 @@ async fn max_gap_0_never_reads_an_undeclared_address() {
     // Two plans of 0-1 and 5-6, then the compare-and-set and read-back of `a`.
     assert_eq!(counters.requests_for(3), 2 + 2 + 1 + 1);
 }
+
+/// Runs `fabctl import` of holding 0-99 from the meter with `flags`; the manifest.
+async fn import(plant: &Plant, flags: &[&str]) -> (String, String) {
+    let addr = plant.sim.addr_of(DEVICE).unwrap();
+    let out_file = plant.dir.path().join("imported.yaml");
+    let mut cmd = crate::support::fabctl();
+    cmd.args(["import", "--device", &addr.to_string(), "--holding", "0-99"])
+        .args(flags)
+        .arg("--out")
+        .arg(&out_file);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest = std::fs::read_to_string(&out_file).unwrap();
+    // The manifest is valid and plans clean against the same device.
+    let check = crate::support::run(&["validate", "-f", out_file.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}{manifest}", stderr(&check));
+    let plan = crate::support::run(&["plan", "-f", out_file.to_str().unwrap(), "--color", "never"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
+    assert!(!stderr(&plan).contains("refused"), "{}", stderr(&plan));
+    (manifest, stderr(&out))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_from_a_limited_device_learns_or_is_told_its_limit() {
+    let limits = DeviceLimits {
+        max_read_registers: 64,
+        ..DeviceLimits::default()
+    };
+    let plant = limited(&meter("", &block(100)), limits).await;
+    let (manifest, err) = import(&plant, &[]).await;
+    assert!(manifest.contains("  limits: {maxReadRegisters: 50}\n"), "{manifest}");
+    assert_eq!(manifest.matches(", mode: observe, value: ").count(), 100, "{manifest}");
+    assert!(manifest.contains("{name: hr_99, address: 99, kind: holding, mode: observe, value: 100}"), "{manifest}");
+    assert!(err.contains("set spec.limits.maxReadRegisters: 50 to skip this"), "{err}");
+    let learned = fc(&plant, 3);
+
+    let (manifest, err) = import(&plant, &["--max-read-registers", "64"]).await;
+    assert!(manifest.contains("  limits: {maxReadRegisters: 64}\n"), "{manifest}");
+    assert!(!err.contains("refused"), "{err}");
+    assert_eq!(manifest.matches(", mode: observe, value: ").count(), 100, "{manifest}");
+    // Import 64 + 36, then plan 64 + 36: nothing refused.
+    assert_eq!(fc(&plant, 3) - learned, 4);
+}
+
+/// pymodbus as an independent peer: its sparse holding table answers a read across
+/// the unmapped gap with IllegalDataAddress; every register is still read, and
+/// `maxGap: 0` skips the refused read.
+#[test]
+fn a_gap_pymodbus_refuses_is_read_around() {
+    let holding = serde_json::json!({"0": 1, "1": 2, "5": 3, "6": 4});
+    let Some(peer) = crate::support::pymodbus::Peer::start(
+        serde_json::json!({"holding": holding, "sparse": true}),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (spec, warned) in [("", true), ("  limits: {maxGap: 0}\n", false)] {
+        let text = meter(spec, GAPPED).replace("@meter", &peer.port.to_string());
+        let path = dir.path().join("meter.yaml");
+        std::fs::write(&path, text).unwrap();
+        let out = crate::support::run(&["plan", "-f", path.to_str().unwrap(), "--color", "never"]);
+        let (text, err) = (stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(0), "{text}{err}{}", peer.log());
+        assert!(text.contains("(4 registers in sync)"), "{text}");
+        assert_eq!(
+            err.contains("(IllegalDataAddress); reading only declared addresses from now on — set spec.limits.maxGap: 0 to skip this"),
+            warned,
+            "{err}"
+        );
+    }
+}

@@ -5,9 +5,12 @@ Usage: python3 pymodbus_peer.py PORT CONFIG_JSON
 CONFIG_JSON (every key optional):
   {"unit": 1,
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
-   "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}]}
+   "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}],
+   "sparse": false}
 
-Tables hold 10,000 zeros (or false) with the given protocol addresses set. Each
+Tables hold 10,000 zeros (or false) with the given protocol addresses set. With
+"sparse": true the holding table holds only the given addresses, and pymodbus answers
+a read touching any other one with IllegalDataAddress, as its sparse blocks do. Each
 "program" entry plays a PLC program that writes `value` to one register or coil every
 `period_ms`, as a scan that owns an output would. The server serves until killed.
 """
@@ -16,7 +19,11 @@ import asyncio
 import json
 import sys
 
-from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext
+from pymodbus.datastore import (
+    ModbusSequentialDataBlock,
+    ModbusServerContext,
+    ModbusSparseDataBlock,
+)
 from pymodbus.server import StartAsyncTcpServer
 
 try:
@@ -35,7 +42,11 @@ def device(config):
     blocks = {
         "co": ModbusSequentialDataBlock(1, [False] * SIZE),
         "di": ModbusSequentialDataBlock(1, [False] * SIZE),
-        "hr": ModbusSequentialDataBlock(1, [0] * SIZE),
+        "hr": ModbusSparseDataBlock(
+            {int(a) + 1: v for a, v in config.get("holding", {}).items()}
+        )
+        if config.get("sparse")
+        else ModbusSequentialDataBlock(1, [0] * SIZE),
         "ir": ModbusSequentialDataBlock(1, [0] * SIZE),
     }
     ctx = DeviceContext(**blocks)
