@@ -935,7 +935,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__import)
-            opts="-f -o -v -q -h -V --device --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --device --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --max-read-registers --max-read-bits --max-gap --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -986,6 +986,18 @@ _fabctl() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-registers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-gap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1255,7 +1267,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__sim)
-            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --write-latency --write-echo-offset --acknowledge-writes --silent --metrics-addr --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --write-latency --write-echo-offset --acknowledge-writes --max-read-registers --max-write-registers --max-read-bits --max-write-bits --undeclared-read --silent --metrics-addr --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1311,6 +1323,26 @@ _fabctl() {
                     ;;
                 --acknowledge-writes)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-registers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-write-registers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-write-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --undeclared-read)
+                    COMPREPLY=($(compgen -W "illegal-data-address illegal-data-value server-device-failure" -- "${cur}"))
                     return 0
                     ;;
                 --silent)
