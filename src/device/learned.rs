@@ -1,8 +1,10 @@
 //! What a session learns about one device (unit id) that refuses reads its manifest's
 //! `spec.limits` allow: a smaller largest read (after IllegalDataValue), or that reads
 //! must not span undeclared addresses. The learned settings hold for the rest of the
-//! session; each is logged once per device and process, with the `spec.limits`
-//! setting that would avoid it.
+//! session; each is told once per device and process, with the `spec.limits`
+//! setting that would avoid it: as a warning, except a read across undeclared
+//! addresses refused with IllegalDataAddress — the standard answer, which most devices
+//! with gaps in their map give — which is an info line (`-v`).
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -87,10 +89,10 @@ impl UnitLimits {
         self.learned.no_gap.get_or_insert((count, exception));
     }
 
-    /// The warnings for what was learned since the last call, for `device` (`host:port
-    /// unit N`). Each is given once per device in this process, however many sessions
-    /// learn it again.
-    pub fn news(&mut self, device: &str) -> Vec<String> {
+    /// What was learned since the last call, for `device` (`host:port unit N`): each
+    /// message with whether it is a warning (else an info line). Each is given once
+    /// per device in this process, however many sessions learn it again.
+    pub fn news(&mut self, device: &str) -> Vec<(bool, String)> {
         let mut out = Vec::new();
         let (learned, reported) = (self.learned, self.reported);
         let shrunk = [
@@ -101,23 +103,24 @@ impl UnitLimits {
             if let Some(s) = now
                 && before.map(|b| b.max) != Some(s.max)
             {
-                out.push(format!(
+                out.push((true, format!(
                     "{device}: reads of {} {what} refused ({}); reading at most {} per request from now on — set spec.limits.{key}: {} to skip this",
                     s.refused,
                     s.exception.name(),
                     s.max,
                     s.max
-                ));
+                )));
             }
         }
         if let (Some((count, exception)), None) = (learned.no_gap, reported.no_gap) {
-            out.push(format!(
+            let warn = exception != Exception::ILLEGAL_DATA_ADDRESS;
+            out.push((warn, format!(
                 "{device}: a read of {count} addresses spanning undeclared ones refused ({}); reading only declared addresses from now on — set spec.limits.maxGap: 0 to skip this",
                 exception.name()
-            ));
+            )));
         }
         self.reported = learned;
-        out.retain(|m| first_time(m));
+        out.retain(|(_, m)| first_time(m));
         out
     }
 }
@@ -144,13 +147,18 @@ mod tests {
         let c = unit.coalescing();
         assert_eq!((c.max_registers, c.max_bits, c.max_gap), (25, 2000, 0));
         let device = "10.9.9.1:502 unit 1";
+        let told = unit.news(device);
         assert_eq!(
-            unit.news(device),
+            told,
             [
-                "10.9.9.1:502 unit 1: reads of 100 registers refused (IllegalDataValue); reading at most 25 per request from now on — set spec.limits.maxReadRegisters: 25 to skip this",
-                "10.9.9.1:502 unit 1: a read of 20 addresses spanning undeclared ones refused (ServerDeviceFailure); reading only declared addresses from now on — set spec.limits.maxGap: 0 to skip this",
+                (true, "10.9.9.1:502 unit 1: reads of 100 registers refused (IllegalDataValue); reading at most 25 per request from now on — set spec.limits.maxReadRegisters: 25 to skip this".to_owned()),
+                (true, "10.9.9.1:502 unit 1: a read of 20 addresses spanning undeclared ones refused (ServerDeviceFailure); reading only declared addresses from now on — set spec.limits.maxGap: 0 to skip this".to_owned()),
             ]
         );
+        // The standard answer to a read across a gap is an info line.
+        let mut sparse = UnitLimits::new(Limits::PROTOCOL);
+        sparse.no_gap(9, Exception::ILLEGAL_DATA_ADDRESS);
+        assert!(matches!(&sparse.news(device)[..], [(false, _)]));
         assert!(unit.news(device).is_empty());
         // Another session learning the same again says nothing new.
         let mut again = UnitLimits::new(Limits::PROTOCOL);

@@ -304,8 +304,8 @@ impl<T> std::future::Future for AbortOnDrop<T> {
 ///   one register at a time.
 ///
 /// Only a register refused when read alone gets the exception as its reading. Each
-/// learned setting is logged once (a warning naming the `spec.limits` setting that
-/// avoids it). Nothing of this costs a request on a device that refuses nothing.
+/// learned setting is logged once, naming the `spec.limits` setting that avoids it (a
+/// warning; an info line for IllegalDataAddress across a gap, the standard answer). Nothing of this costs a request on a device that refuses nothing.
 pub async fn read_registers<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
@@ -339,8 +339,12 @@ async fn read_registers_counting<C: Connector>(
         count(covered as u64);
     }
     let device = session.device_name(unit);
-    for message in session.unit_limits(unit).news(&device) {
-        tracing::warn!("{message}");
+    for (warn, message) in session.unit_limits(unit).news(&device) {
+        if warn {
+            tracing::warn!("{message}");
+        } else {
+            tracing::info!("{message}");
+        }
     }
     result?;
     Ok(readings
