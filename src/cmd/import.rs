@@ -111,7 +111,9 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     let items: Vec<(u16, u16, RegisterKind)> =
         points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
     let asked = Limits {
-        max_read_registers: args.max_read_registers.unwrap_or(Limits::PROTOCOL.max_read_registers),
+        max_read_registers: args
+            .max_read_registers
+            .unwrap_or(Limits::PROTOCOL.max_read_registers),
         max_read_bits: args.max_read_bits.unwrap_or(Limits::PROTOCOL.max_read_bits),
         max_gap: args.max_gap.unwrap_or(Limits::PROTOCOL.max_gap),
         ..Limits::PROTOCOL

@@ -131,7 +131,10 @@ mod tests {
 
     #[test]
     fn small_gaps_are_bridged_large_ones_are_not() {
-        let spans = coalesce([(Holding, 0, 2), (Holding, 5, 1), (Holding, 100, 4)], Coalescing::default());
+        let spans = coalesce(
+            [(Holding, 0, 2), (Holding, 5, 1), (Holding, 100, 4)],
+            Coalescing::default(),
+        );
         assert_eq!(
             spans,
             [
@@ -147,7 +150,10 @@ mod tests {
                 }
             ]
         );
-        let unbridged = coalesce([(Holding, 0, 2), (Holding, 5, 1), (Holding, 2, 1)], Coalescing::default().without_gaps());
+        let unbridged = coalesce(
+            [(Holding, 0, 2), (Holding, 5, 1), (Holding, 2, 1)],
+            Coalescing::default().without_gaps(),
+        );
         assert_eq!(
             unbridged,
             [
@@ -193,14 +199,19 @@ mod tests {
             max_bits: 2000,
             max_gap: 0,
         };
-        let regs = (0..100u16).map(|i| (Holding, i, 1)).chain([(Holding, 101, 1)]);
+        let regs = (0..100u16)
+            .map(|i| (Holding, i, 1))
+            .chain([(Holding, 101, 1)]);
         let spans = coalesce(regs, limits);
         assert_eq!(
             spans.iter().map(|s| (s.start, s.count)).collect::<Vec<_>>(),
             [(0, 64), (64, 36), (101, 1)]
         );
         // Bits bridge 8 per register of maxGap: 64 by default.
-        let bits = coalesce([(Coil, 0, 1), (Coil, 65, 1), (Coil, 131, 1)], Coalescing::default());
+        let bits = coalesce(
+            [(Coil, 0, 1), (Coil, 65, 1), (Coil, 131, 1)],
+            Coalescing::default(),
+        );
         assert_eq!(
             bits.iter().map(|s| (s.start, s.count)).collect::<Vec<_>>(),
             [(0, 66), (131, 1)]

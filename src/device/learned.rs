@@ -96,7 +96,12 @@ impl UnitLimits {
         let mut out = Vec::new();
         let (learned, reported) = (self.learned, self.reported);
         let shrunk = [
-            (learned.registers, reported.registers, "registers", "maxReadRegisters"),
+            (
+                learned.registers,
+                reported.registers,
+                "registers",
+                "maxReadRegisters",
+            ),
             (learned.bits, reported.bits, "bits", "maxReadBits"),
         ];
         for (now, before, what, key) in shrunk {

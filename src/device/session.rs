@@ -164,7 +164,10 @@ impl<'c, C: Connector> Session<'c, C> {
 
     /// The device as messages name it: `host:port unit N`.
     pub fn device_name(&self, unit: u8) -> String {
-        format!("{} unit {unit}", super::endpoint_name(&self.host, self.port))
+        format!(
+            "{} unit {unit}",
+            super::endpoint_name(&self.host, self.port)
+        )
     }
 
     /// FC01-04.

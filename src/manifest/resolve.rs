@@ -179,7 +179,10 @@ fn check_limits(
     let words = registers.iter().filter(|r| !r.kind.is_bit());
     let written = |r: &&Register| r.kind.is_writable() && r.mode == Mode::Enforce;
     if let Some(max) = set.max_read_registers
-        && let Some(r) = words.clone().max_by_key(|r| r.width()).filter(|r| r.width() > max)
+        && let Some(r) = words
+            .clone()
+            .max_by_key(|r| r.width())
+            .filter(|r| r.width() > max)
     {
         diags.push(
             Diagnostic::error(
@@ -194,7 +197,11 @@ fn check_limits(
         );
     }
     if let Some(max) = set.max_write_registers
-        && let Some(r) = words.clone().filter(written).max_by_key(|r| r.width()).filter(|r| r.width() > max)
+        && let Some(r) = words
+            .clone()
+            .filter(written)
+            .max_by_key(|r| r.width())
+            .filter(|r| r.width() > max)
     {
         diags.push(
             Diagnostic::error(

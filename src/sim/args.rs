@@ -231,7 +231,10 @@ mod tests {
                 (64, 123)
             );
             assert_eq!((d.limits.max_read_bits, d.limits.max_write_bits), (2000, 8));
-            assert_eq!(d.limits.undeclared_read, super::super::UndeclaredRead::IllegalDataValue);
+            assert_eq!(
+                d.limits.undeclared_read,
+                super::super::UndeclaredRead::IllegalDataValue
+            );
         }
         assert!(parse(&["--max-read-registers", "126"]).is_err());
         assert!(parse(&["--max-read-registers", "0"]).is_err());

@@ -70,7 +70,9 @@ impl DeviceLimits {
             | Request::ReadInputRegisters { quantity, .. } => {
                 (usize::from(*quantity), self.max_read_registers)
             }
-            Request::WriteMultipleCoils { values, .. } => (usize::from(values.len()), self.max_write_bits),
+            Request::WriteMultipleCoils { values, .. } => {
+                (usize::from(values.len()), self.max_write_bits)
+            }
             Request::WriteMultipleRegisters { values, .. } => {
                 (usize::from(values.len()), self.max_write_registers)
             }

@@ -66,7 +66,10 @@ async fn a_meter_reading_64_registers_per_request_is_learned_and_logged_once() {
         "the fallback is logged once: {err}"
     );
     assert!(err.contains(line) && err.contains("WARN"), "{err}");
-    assert_eq!(plant.sim.read_words(DEVICE, Holding, 99, 1), Some(vec![100]));
+    assert_eq!(
+        plant.sim.read_words(DEVICE, Holding, 99, 1),
+        Some(vec![100])
+    );
     // Plan: one refused read of 100, then 50 + 50. Compare-and-set and read-back of
     // one register each.
     assert_eq!(fc(&plant, 3), 3 + 2, "FC03 requests");
@@ -109,7 +112,10 @@ async fn writes_are_split_at_max_write_registers() {
     );
     assert_eq!(fc(&plant, 16), 4, "32 + 32 + 32 + 4 registers");
     let expected: Vec<u16> = (1..=100).collect();
-    assert_eq!(plant.sim.read_words(DEVICE, Holding, 0, 100), Some(expected));
+    assert_eq!(
+        plant.sim.read_words(DEVICE, Holding, 0, 100),
+        Some(expected)
+    );
 
     // Without the setting, the one FC16 of 100 registers is refused.
     let unset = limited(&meter("", &block(100)), limits).await;
@@ -118,7 +124,11 @@ async fn writes_are_split_at_max_write_registers() {
         .fabctl(&["apply", "--auto-approve", "--color", "never"])
         .await;
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("IllegalDataValue"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("IllegalDataValue"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 /// Registers at 0-1 and 5-6: reads bridge the gap 2-4 unless told not to.
@@ -141,12 +151,19 @@ async fn a_read_refused_across_a_gap_is_read_again_without_it() {
         let out = plant.fabctl(&["plan", "--color", "never"]).await;
         let (text, err) = (stdout(&out), stderr(&out));
         assert_eq!(out.status.code(), Some(0), "{name}: {text}{err}");
-        assert!(!text.contains("refused"), "{name}: no register lost: {text}");
+        assert!(
+            !text.contains("refused"),
+            "{name}: no register lost: {text}"
+        );
         let warning = format!(
             "unit 1: a read of 7 addresses spanning undeclared ones refused ({name}); reading only declared addresses from now on — set spec.limits.maxGap: 0 to skip this"
         );
         assert_eq!(err.matches(&warning).count(), 1, "{name}: {err}");
-        assert_eq!(fc(&plant, 3), 3, "{name}: the refused read, then 0-1 and 5-6");
+        assert_eq!(
+            fc(&plant, 3),
+            3,
+            "{name}: the refused read, then 0-1 and 5-6"
+        );
     }
 }
 
@@ -206,16 +223,36 @@ async fn import_from_a_limited_device_learns_or_is_told_its_limit() {
     };
     let plant = limited(&meter("", &block(100)), limits).await;
     let (manifest, err) = import(&plant, &[]).await;
-    assert!(manifest.contains("  limits: {maxReadRegisters: 50}\n"), "{manifest}");
-    assert_eq!(manifest.matches(", mode: observe, value: ").count(), 100, "{manifest}");
-    assert!(manifest.contains("{name: hr_99, address: 99, kind: holding, mode: observe, value: 100}"), "{manifest}");
-    assert!(err.contains("set spec.limits.maxReadRegisters: 50 to skip this"), "{err}");
+    assert!(
+        manifest.contains("  limits: {maxReadRegisters: 50}\n"),
+        "{manifest}"
+    );
+    assert_eq!(
+        manifest.matches(", mode: observe, value: ").count(),
+        100,
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("{name: hr_99, address: 99, kind: holding, mode: observe, value: 100}"),
+        "{manifest}"
+    );
+    assert!(
+        err.contains("set spec.limits.maxReadRegisters: 50 to skip this"),
+        "{err}"
+    );
     let learned = fc(&plant, 3);
 
     let (manifest, err) = import(&plant, &["--max-read-registers", "64"]).await;
-    assert!(manifest.contains("  limits: {maxReadRegisters: 64}\n"), "{manifest}");
+    assert!(
+        manifest.contains("  limits: {maxReadRegisters: 64}\n"),
+        "{manifest}"
+    );
     assert!(!err.contains("refused"), "{err}");
-    assert_eq!(manifest.matches(", mode: observe, value: ").count(), 100, "{manifest}");
+    assert_eq!(
+        manifest.matches(", mode: observe, value: ").count(),
+        100,
+        "{manifest}"
+    );
     // Import 64 + 36, then plan 64 + 36: nothing refused.
     assert_eq!(fc(&plant, 3) - learned, 4);
 }

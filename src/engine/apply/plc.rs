@@ -239,7 +239,8 @@ async fn write<C: Connector>(
     last_write: &mut Option<tokio::time::Instant>,
 ) {
     let all: Vec<usize> = (0..sorted.len()).collect();
-    let mut queue: VecDeque<Batch> = batches(sorted, &all, Rewrites::default(), &plc.limits).collect();
+    let mut queue: VecDeque<Batch> =
+        batches(sorted, &all, Rewrites::default(), &plc.limits).collect();
     while let Some(batch) = queue.pop_front() {
         pace(plc, last_write).await;
         let first = sorted[batch.members[0]].reg;
@@ -389,7 +390,13 @@ async fn settle<C: Connector>(
                 busy: rewrites.busy - 1,
                 ..rewrites
             };
-            batches(sorted, &unchanged, rewrites, &session.unit_limits(unit).limits).collect()
+            batches(
+                sorted,
+                &unchanged,
+                rewrites,
+                &session.unit_limits(unit).limits,
+            )
+            .collect()
         }
         Answer::Lost(source) => {
             let untouched =
@@ -398,7 +405,13 @@ async fn settle<C: Connector>(
                 lost: 0,
                 ..rewrites
             };
-            batches(sorted, &untouched, rewrites, &session.unit_limits(unit).limits).collect()
+            batches(
+                sorted,
+                &untouched,
+                rewrites,
+                &session.unit_limits(unit).limits,
+            )
+            .collect()
         }
     }
 }

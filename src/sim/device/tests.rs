@@ -147,7 +147,10 @@ fn a_limited_device_refuses_larger_requests_and_answers_undeclared_reads_its_way
         answer(&mut device, &[16, 0, 10, 0, 2, 4, 0, 1, 0, 2]),
         [0x90, 0x03]
     );
-    assert_eq!(answer(&mut device, &[16, 0, 10, 0, 1, 2, 0, 1]), [16, 0, 10, 0, 1]);
+    assert_eq!(
+        answer(&mut device, &[16, 0, 10, 0, 1, 2, 0, 1]),
+        [16, 0, 10, 0, 1]
+    );
     assert_eq!(device.counters().undeclared_reads, 0);
     assert_eq!(answer(&mut device, &[3, 0, 12, 0, 1]), [0x83, 0x04]);
     assert_eq!(answer(&mut device, &[1, 0, 4, 0, 2]), [0x81, 0x04]);
