@@ -286,3 +286,47 @@ fn a_gap_pymodbus_refuses_is_read_around() {
         assert_eq!(told, told_at_v, "{err}");
     }
 }
+
+#[test]
+fn limits_a_register_cannot_fit_are_refused_at_the_line_of_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("meter.yaml");
+    let text = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: meter}\nspec:\n  deviceAddress: 127.0.0.1\n  limits:\n    maxReadRegisters: 2\n    maxWriteRegisters: 1\n    writeFunction: single\n    maxGap: 200\n  registers:\n    - {name: energy, address: 0, type: u64, value: 1}\n    - {name: setpoint, address: 10, type: f32, value: 1.5}\n";
+    std::fs::write(&path, text).unwrap();
+    let file = path.to_str().unwrap();
+    let out = crate::support::run(&["validate", "-f", file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{file}:10:13: error: `spec.limits.maxGap` must be between 0 and 125, got 200\nInvalid: 1 problem found; nothing was sent to any device.\n"
+        )
+    );
+    std::fs::write(&path, text.replace("    maxGap: 200\n", "")).unwrap();
+    let out = crate::support::run(&["validate", "-f", file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{file}:7:23: error: register `energy` is 4 registers wide, more than `maxReadRegisters: 2`: a value is never split across reads\n  help: set maxReadRegisters to at least 4\n\
+             {file}:8:24: error: register `energy` is 4 registers wide, more than `maxWriteRegisters: 1`: a value is never split across writes\n  help: set maxWriteRegisters to at least 4, or `mode: observe` on `energy`\n\
+             {file}:9:20: error: register `energy` (4 registers) cannot be written with FC06, and `writeFunction: single` allows nothing else: a value is never split across requests\n  help: use `writeFunction: auto` if the device accepts FC16, or `mode: observe` on `energy`\n\
+             Invalid: 3 problems found; nothing was sent to any device.\n"
+        )
+    );
+    // Observed registers are never written: only the read limit applies.
+    let observed = text
+        .replace("    maxGap: 200\n", "")
+        .replace("    maxReadRegisters: 2\n", "")
+        .replace(
+            "type: u64, value: 1}",
+            "type: u64, mode: observe, value: 1}",
+        )
+        .replace(
+            "type: f32, value: 1.5}",
+            "type: f32, mode: observe, value: 1.5}",
+        );
+    std::fs::write(&path, observed).unwrap();
+    let out = crate::support::run(&["validate", "-f", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
