@@ -935,7 +935,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__import)
-            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --serial-device --baud-rate --parity --data-bits --stop-bits --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --serial-device --baud-rate --parity --data-bits --stop-bits --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --max-read-registers --max-read-bits --max-gap --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1026,6 +1026,18 @@ _fabctl() {
                     return 0
                     ;;
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-registers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-gap)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1295,7 +1307,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__sim)
-            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --write-latency --write-echo-offset --acknowledge-writes --busy-every --answer-unit --close-after-reply --unsupported --silent --transport --tls-cert --tls-key --tls-client-ca --tls-dir --metrics-addr --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --from --config --bind --drift --chaos --chaos-interval --max-drift --seed --latency --drop-rate --exception-rate --garbage-rate --write-latency --write-echo-offset --acknowledge-writes --busy-every --answer-unit --close-after-reply --unsupported --max-read-registers --max-write-registers --max-read-bits --max-write-bits --undeclared-read --silent --transport --tls-cert --tls-key --tls-client-ca --tls-dir --metrics-addr --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1363,6 +1375,26 @@ _fabctl() {
                     ;;
                 --unsupported)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-registers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-write-registers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-read-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-write-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --undeclared-read)
+                    COMPREPLY=($(compgen -W "illegal-data-address illegal-data-value server-device-failure" -- "${cur}"))
                     return 0
                     ;;
                 --silent)

@@ -253,6 +253,13 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l acknowledge-writes
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l busy-every -d 'Answer every Nth read and every Nth write (counted apart) ServerDeviceBusy' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l answer-unit -d 'Answer with this unit id in every reply, whatever the request asked' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l unsupported -d 'Function code every device answers IllegalFunction (e.g. 16); repeatable' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l max-read-registers -d 'Answer reads of more than N registers (FC03/FC04) with IllegalDataValue, on every device (overrides a scenario\'s `limits`)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l max-write-registers -d 'Answer FC16 writes of more than N registers with IllegalDataValue, on every device' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l max-read-bits -d 'Answer reads of more than N bits (FC01/FC02) with IllegalDataValue, on every device' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l max-write-bits -d 'Answer FC15 writes of more than N coils with IllegalDataValue, on every device' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l undeclared-read -d 'How every device answers a read touching an undeclared address [default: illegal-data-address]' -r -f -a "illegal-data-address\t'As the standard says (and pymodbus does)'
+illegal-data-value\t'As some energy meters do'
+server-device-failure\t'As some gateways do'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l silent -d 'PLC that accepts connections and reads requests but never replies; repeatable' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand sim" -l transport -d 'How every endpoint is served: tcp (Modbus TCP), rtu-over-tcp (RTU frames over TCP, like a serial gateway in transparent mode), tls (Modbus/TCP Security, client certificates required) or rtu (Modbus RTU on a pseudo-terminal per endpoint, whose path is printed)' -r -f -a "tcp\t'Modbus TCP on each endpoint\'s address'
 rtu-over-tcp\t'RTU frames over TCP on each endpoint\'s address, like a serial gateway in transparent mode'
@@ -324,6 +331,9 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l name -d 'metada
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l namespace -d 'metadata.namespace of the manifest' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l timeout-ms -d 'Request timeout in milliseconds' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l out -d 'Write the manifest here instead of stdout' -r -F
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l max-read-registers -d 'Read at most N registers per request (the device\'s limit) [default: 125, halved while the device answers IllegalDataValue]' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l max-read-bits -d 'Read at most N coils or discrete inputs per request [default: 2000, halved likewise]' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l max-gap -d 'Undeclared registers one read may span; 0 reads only the ranges given [default: 8]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''

@@ -544,6 +544,16 @@ pub struct ImportArgs {
     /// Import writable registers as `mode: enforce` [default: every register is `mode: observe`]
     #[arg(long)]
     pub enforce: bool,
+    /// Read at most N registers per request (the device's limit) [default: 125, halved
+    /// while the device answers IllegalDataValue]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=125))]
+    pub max_read_registers: Option<u16>,
+    /// Read at most N coils or discrete inputs per request [default: 2000, halved likewise]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=2000))]
+    pub max_read_bits: Option<u16>,
+    /// Undeclared registers one read may span; 0 reads only the ranges given [default: 8]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=125))]
+    pub max_gap: Option<u16>,
 }
 
 /// `fabctl completions`.

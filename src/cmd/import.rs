@@ -2,16 +2,19 @@
 //! ranges and prints a valid `IndustrialPLC` manifest with them as desired values, so
 //! `fabctl plan` right after the import shows no changes. Every register is imported
 //! `mode: observe` (a live counter or a command word must never be rolled back to the
-//! value it had at import time); `--enforce` opts writable registers in.
+//! value it had at import time); `--enforce` opts writable registers in. Reads honour
+//! `--max-read-registers`/`--max-read-bits`/`--max-gap` and learn the device's own
+//! limits as every run does; the manifest records them in `spec.limits`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{GlobalArgs, ImportArgs};
-use crate::device::Transport;
+use crate::device::batch::Coalescing;
 use crate::device::modbus::ModbusConnector;
 use crate::device::transport::{SerialSettings, TlsSettings};
+use crate::device::{Limits, Transport};
 use crate::engine::observe::{self, DeviceError, Reading};
 use crate::error::Error;
 use crate::manifest::spec::{Parity, TransportKind};
@@ -150,10 +153,20 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     let timeout = Duration::from_millis(args.timeout_ms.into());
     let items: Vec<(u16, u16, RegisterKind)> =
         points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
-    let readings = super::runtime()?.block_on(async {
+    let asked = Limits {
+        max_read_registers: args
+            .max_read_registers
+            .unwrap_or(Limits::PROTOCOL.max_read_registers),
+        max_read_bits: args.max_read_bits.unwrap_or(Limits::PROTOCOL.max_read_bits),
+        max_gap: args.max_gap.unwrap_or(Limits::PROTOCOL.max_gap),
+        ..Limits::PROTOCOL
+    };
+    let (readings, reads) = super::runtime()?.block_on(async {
         let connector = ModbusConnector;
         let mut session = Setup::defaults(global).session(&connector, &host, port, &transport);
-        observe::read_registers(&mut session, args.unit, &items, timeout).await
+        session.set_limits(args.unit, asked);
+        let readings = observe::read_registers(&mut session, args.unit, &items, timeout).await;
+        (readings, session.unit_limits(args.unit).coalescing())
     });
     let readings = readings.map_err(|source| ImportError::Read {
         device: device.clone(),
@@ -188,13 +201,17 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     let _ = writeln!(
         yaml,
-        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n{}  unitId: {}\n  timeoutMs: {}{}\n  registers:",
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n{}  unitId: {}\n  timeoutMs: {}{}",
         args.namespace,
         transport_lines(port, &transport),
         args.unit,
         args.timeout_ms,
         tls_yaml(&transport, args.server_name.is_some())
     );
+    if let Some(limits) = limits_line(reads) {
+        let _ = writeln!(yaml, "  limits: {limits}");
+    }
+    let _ = writeln!(yaml, "  registers:");
     let mut skipped = Vec::new();
     for ((kind, address, ty), reading) in points.iter().zip(&readings) {
         let words = match reading {
@@ -351,6 +368,23 @@ fn transport_lines(port: u16, transport: &Transport) -> String {
         Transport::RtuOverTcp => format!("  port: {port}\n  transport: rtu-over-tcp\n"),
         Transport::Tcp | Transport::Tls(_) => format!("  port: {port}\n"),
     }
+}
+
+/// The `spec.limits` of the manifest: what the device was read with, where it is less
+/// than the protocol allows (given by flags, or learned from the device's refusals).
+fn limits_line(reads: Coalescing) -> Option<String> {
+    let protocol = Coalescing::default();
+    let mut fields = Vec::new();
+    if reads.max_registers < protocol.max_registers {
+        fields.push(format!("maxReadRegisters: {}", reads.max_registers));
+    }
+    if reads.max_bits < protocol.max_bits {
+        fields.push(format!("maxReadBits: {}", reads.max_bits));
+    }
+    if reads.max_gap != protocol.max_gap {
+        fields.push(format!("maxGap: {}", reads.max_gap));
+    }
+    (!fields.is_empty()).then(|| format!("{{{}}}", fields.join(", ")))
 }
 
 /// What to do with the imported manifest before fabctl may write anything.

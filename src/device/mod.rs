@@ -10,6 +10,7 @@
 pub mod allow;
 pub mod batch;
 pub mod endpoint;
+pub mod learned;
 pub mod limits;
 pub mod memory;
 pub mod modbus;

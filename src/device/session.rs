@@ -13,10 +13,18 @@
 //! before writing again). A connection the device closed is noticed before a write
 //! goes out on it (and before any request, once the device was seen closing one), and
 //! the request goes on a fresh connection.
+//!
+//! The session also keeps what each unit id behind the endpoint accepts
+//! ([`UnitLimits`]: its `spec.limits` and what the device showed in this session), and
+//! paces requests by each unit's `requestIntervalMs`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use super::{Connector, Exception, IoResult, RegisterIo, Transport, TransportError, WriteEcho};
+use super::learned::UnitLimits;
+use super::{
+    Connector, Exception, IoResult, Limits, RegisterIo, Transport, TransportError, WriteEcho,
+};
 use crate::register::RegisterKind;
 
 /// How transport failures are retried (a write only while it could not be sent).
@@ -118,6 +126,10 @@ pub struct Session<'c, C: Connector> {
     transport: Transport,
     io: Option<C::Io>,
     policy: RetryPolicy,
+    /// The limits of each unit id (the protocol's maxima for one not set).
+    units: HashMap<u8, UnitLimits>,
+    /// When the last request was sent, for `requestIntervalMs`.
+    last_request: Option<tokio::time::Instant>,
     /// Requests sent (attempts included).
     pub requests: u64,
     /// Connections opened.
@@ -144,11 +156,37 @@ impl<'c, C: Connector> Session<'c, C> {
             transport: transport.clone(),
             io: None,
             policy,
+            units: HashMap::new(),
+            last_request: None,
             requests: 0,
             connections: 0,
             busy_retries: 0,
             closes: false,
         }
+    }
+
+    /// Sets what unit `unit` accepts (its `spec.limits`), keeping what the session
+    /// learned about it.
+    pub fn set_limits(&mut self, unit: u8, limits: Limits) {
+        self.units
+            .entry(unit)
+            .and_modify(|u| u.limits = limits)
+            .or_insert_with(|| UnitLimits::new(limits));
+    }
+
+    /// What unit `unit` accepts, as set and as learned.
+    pub fn unit_limits(&mut self, unit: u8) -> &mut UnitLimits {
+        self.units
+            .entry(unit)
+            .or_insert_with(|| UnitLimits::new(Limits::PROTOCOL))
+    }
+
+    /// The device as messages name it: `host:port unit N`.
+    pub fn device_name(&self, unit: u8) -> String {
+        format!(
+            "{} unit {unit}",
+            super::endpoint_name(&self.host, self.port)
+        )
     }
 
     /// FC01-04.
@@ -346,6 +384,16 @@ impl<'c, C: Connector> Session<'c, C> {
                 slot.insert(io)
             }
         };
+        let interval = self
+            .units
+            .get(&unit)
+            .map_or(Duration::ZERO, |u| u.limits.request_interval);
+        if let Some(last) = self.last_request
+            && !interval.is_zero()
+        {
+            tokio::time::sleep_until(last + interval).await;
+        }
+        self.last_request = Some(tokio::time::Instant::now());
         self.requests += 1;
         let fut = async {
             match *request {
@@ -414,6 +462,37 @@ mod tests {
         let words = session.read(1, RegisterKind::Holding, 10, 1, TIMEOUT).await;
         assert_eq!(words, Ok(Ok(vec![1])));
         assert_eq!(session.requests, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_to_a_paced_unit_keep_its_request_interval() {
+        let mem = plant();
+        mem.set("10.0.0.1", 502, 2, RegisterKind::Holding, 10, &[2]);
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
+        let limits = Limits {
+            request_interval: Duration::from_millis(250),
+            ..Limits::PROTOCOL
+        };
+        session.set_limits(1, limits);
+        let start = tokio::time::Instant::now();
+        let mut sent = Vec::new();
+        for _ in 0..3 {
+            let words = session.read(1, RegisterKind::Holding, 10, 1, TIMEOUT).await;
+            assert_eq!(words, Ok(Ok(vec![1])));
+            sent.push(start.elapsed());
+        }
+        let write = session.write_single_register(1, 10, 5, TIMEOUT).await;
+        assert!(matches!(write, Ok(Ok(_))), "{write:?}");
+        sent.push(start.elapsed());
+        assert_eq!(
+            sent,
+            [0, 250, 500, 750].map(Duration::from_millis),
+            "reads and writes alike wait for the interval"
+        );
+        // Unit 2 has no interval: it is not held back by unit 1's.
+        let words = session.read(2, RegisterKind::Holding, 10, 1, TIMEOUT).await;
+        assert_eq!(words, Ok(Ok(vec![2])));
+        assert_eq!(start.elapsed(), Duration::from_millis(750));
     }
 
     #[tokio::test]

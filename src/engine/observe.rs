@@ -190,6 +190,9 @@ pub async fn read_all<C: Connector>(
                     return (out, IoStats::default());
                 }
                 let mut session = Session::new(&connector, &host, port, &transport, options.retry);
+                for unit in &units {
+                    session.set_limits(unit.unit, unit.limits);
+                }
                 let mut out = Vec::with_capacity(units.len());
                 for unit in units {
                     let mut counted = 0;
@@ -259,6 +262,7 @@ struct UnitRead {
     index: usize,
     unit: u8,
     timeout: Duration,
+    limits: crate::device::Limits,
     items: Vec<(u16, u16, RegisterKind)>,
 }
 
@@ -268,6 +272,7 @@ impl UnitRead {
             index,
             unit: plc.unit_id,
             timeout: plc.timeout,
+            limits: plc.limits,
             items: plc
                 .registers
                 .iter()
@@ -306,9 +311,20 @@ impl<T> std::future::Future for AbortOnDrop<T> {
     }
 }
 
-/// Reads the given registers (address, width, kind) of one unit, coalesced. If a
-/// bridged read is refused with IllegalDataAddress, the registers it covered are read
-/// again without bridging, then one by one, so every register gets its own answer.
+/// Reads the given registers (address, width, kind) of one unit, coalesced within
+/// what the unit accepts (its limits as [`Session::set_limits`] set them, narrowed by
+/// what the session learned). A refused read is not the end of its registers:
+/// - one spanning undeclared addresses, refused with IllegalDataAddress,
+///   IllegalDataValue or ServerDeviceFailure, is read again without the gaps, and the
+///   session reads no undeclared address of the unit from then on;
+/// - one refused with IllegalDataValue is read again in halves (never splitting a
+///   register), and the session reads at most that many from then on;
+/// - one of several adjacent registers refused with IllegalDataAddress is read again
+///   one register at a time.
+///
+/// Only a register refused when read alone gets the exception as its reading. Each
+/// learned setting is logged once, naming the `spec.limits` setting that avoids it (a
+/// warning; an info line for IllegalDataAddress across a gap, the standard answer). Nothing of this costs a request on a device that refuses nothing.
 pub async fn read_registers<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
@@ -327,21 +343,36 @@ async fn read_registers_counting<C: Connector>(
     count: &mut (dyn FnMut(u64) + Send),
 ) -> PlcReadings {
     let mut readings: Vec<Option<Reading>> = vec![None; items.len()];
-    let spans = batch::coalesce(items.iter().map(|&(a, w, k)| (k, a, w)), true);
+    let coalescing = session.unit_limits(unit).coalescing();
+    let spans = batch::coalesce(items.iter().map(|&(a, w, k)| (k, a, w)), coalescing);
+    let mut result = Ok(());
     for span in spans {
         let covered = items
             .iter()
             .filter(|&&(a, w, k)| span.covers(k, a, w))
             .count();
-        read_span(session, unit, items, span, timeout, &mut readings, 0).await?;
+        result = read_span(session, unit, items, span, timeout, &mut readings).await;
+        if result.is_err() {
+            break;
+        }
         count(covered as u64);
     }
+    let device = session.device_name(unit);
+    for (warn, message) in session.unit_limits(unit).news(&device) {
+        if warn {
+            tracing::warn!("{message}");
+        } else {
+            tracing::info!("{message}");
+        }
+    }
+    result?;
     Ok(readings
         .into_iter()
         .map(|r| r.unwrap_or(Reading::Exception(Exception::ILLEGAL_DATA_ADDRESS)))
         .collect())
 }
 
+/// Reads one span (see [`read_registers`] for what a refusal leads to).
 async fn read_span<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
@@ -349,11 +380,18 @@ async fn read_span<C: Connector>(
     span: ReadSpan,
     timeout: Duration,
     readings: &mut [Option<Reading>],
-    depth: u8,
 ) -> Result<(), DeviceError> {
     let inside: Vec<usize> = (0..items.len())
         .filter(|&i| span.covers(items[i].2, items[i].0, items[i].1))
         .collect();
+    let declared: u32 = inside.iter().map(|&i| u32::from(items[i].1)).sum();
+    let spans_gap = declared < u32::from(span.count);
+    // What the session learned since this span was formed may already narrow it.
+    let now = session.unit_limits(unit).coalescing();
+    let (max, gap) = now.for_kind(span.kind);
+    if inside.len() > 1 && (span.count > max || (spans_gap && gap == 0)) {
+        return read_again(session, unit, items, &inside, now, timeout, readings).await;
+    }
     match session
         .read(unit, span.kind, span.start, span.count, timeout)
         .await?
@@ -375,34 +413,33 @@ async fn read_span<C: Connector>(
         Err(
             exception @ (Exception::GATEWAY_PATH_UNAVAILABLE | Exception::GATEWAY_TARGET_FAILED),
         ) => Err(DeviceError::Gateway { unit, exception }),
-        Err(Exception::ILLEGAL_DATA_ADDRESS) if inside.len() > 1 && depth < 2 => {
-            let narrower = batch::coalesce(
-                inside.iter().map(|&i| (items[i].2, items[i].0, items[i].1)),
-                false,
-            );
-            let narrower = if depth == 0 && narrower.len() > 1 {
-                narrower
-            } else {
-                inside
-                    .iter()
-                    .map(|&i| ReadSpan {
-                        kind: items[i].2,
-                        start: items[i].0,
-                        count: items[i].1,
-                    })
-                    .collect()
-            };
-            for s in narrower {
-                Box::pin(read_span(
-                    session,
-                    unit,
-                    items,
-                    s,
-                    timeout,
-                    readings,
-                    depth + 1,
-                ))
-                .await?;
+        Err(
+            exception @ (Exception::ILLEGAL_DATA_ADDRESS
+            | Exception::ILLEGAL_DATA_VALUE
+            | Exception::SERVER_DEVICE_FAILURE),
+        ) if spans_gap => {
+            let limits = session.unit_limits(unit);
+            limits.no_gap(span.count, exception);
+            let now = limits.coalescing();
+            read_again(session, unit, items, &inside, now, timeout, readings).await
+        }
+        Err(exception @ Exception::ILLEGAL_DATA_VALUE) if inside.len() > 1 => {
+            let widest = inside.iter().map(|&i| items[i].1).max().unwrap_or(1);
+            let half = (span.count / 2).max(widest);
+            let limits = session.unit_limits(unit);
+            limits.shrink(span.kind.is_bit(), span.count, half, exception);
+            let now = limits.coalescing();
+            read_again(session, unit, items, &inside, now, timeout, readings).await
+        }
+        Err(Exception::ILLEGAL_DATA_ADDRESS) if inside.len() > 1 => {
+            // Adjacent registers, one of which the device lacks: each alone.
+            for &i in &inside {
+                let alone = ReadSpan {
+                    kind: items[i].2,
+                    start: items[i].0,
+                    count: items[i].1,
+                };
+                Box::pin(read_span(session, unit, items, alone, timeout, readings)).await?;
             }
             Ok(())
         }
@@ -413,6 +450,27 @@ async fn read_span<C: Connector>(
             Ok(())
         }
     }
+}
+
+/// Reads the registers `inside` again, coalesced within `limits`. Every span formed is
+/// shorter than the one refused (fewer addresses or no gap), so this ends.
+async fn read_again<C: Connector>(
+    session: &mut Session<'_, C>,
+    unit: u8,
+    items: &[(u16, u16, RegisterKind)],
+    inside: &[usize],
+    limits: batch::Coalescing,
+    timeout: Duration,
+    readings: &mut [Option<Reading>],
+) -> Result<(), DeviceError> {
+    let narrower = batch::coalesce(
+        inside.iter().map(|&i| (items[i].2, items[i].0, items[i].1)),
+        limits,
+    );
+    for s in narrower {
+        Box::pin(read_span(session, unit, items, s, timeout, readings)).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

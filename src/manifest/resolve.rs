@@ -124,6 +124,7 @@ pub fn resolve(
     }
     check_duplicate_names(&registers, diags);
     check_write_function(spec, &registers, diags);
+    check_limits(spec, &registers, locs, diags);
 
     for (i, w) in spec.write_windows.iter().enumerate() {
         if let Err(why) =
@@ -191,6 +192,62 @@ fn check_write_function(spec: &IndustrialPLCSpec, registers: &[Register], diags:
                 .with_hint("set `mode: observe` on the register, or writeFunction: auto if the device has FC16"),
             );
         }
+    }
+}
+
+/// `spec.limits` against the registers: a value is never split across requests, so
+/// every register must fit one read (and, when it is written, one write) of the
+/// device (`writeFunction: single` is [`check_write_function`]'s).
+fn check_limits(
+    spec: &IndustrialPLCSpec,
+    registers: &[Register],
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) {
+    let Some(set) = &spec.limits else { return };
+    let at = |key: &'static str| locs.at(Field::SpecKey(SpecField::Limits, key));
+    let words = registers.iter().filter(|r| !r.kind.is_bit());
+    let written = |r: &&Register| r.kind.is_writable() && r.mode == Mode::Enforce;
+    if let Some(max) = set.max_read_registers
+        && let Some(r) = words
+            .clone()
+            .max_by_key(|r| r.width())
+            .filter(|r| r.width() > max)
+    {
+        diags.push(
+            Diagnostic::error(
+                at("maxReadRegisters"),
+                format!(
+                    "register `{}` is {} registers wide, more than `maxReadRegisters: {max}`: a value is never split across reads",
+                    r.name,
+                    r.width()
+                ),
+            )
+            .with_hint(format!("set maxReadRegisters to at least {}", r.width())),
+        );
+    }
+    if let Some(max) = set.max_write_registers
+        && let Some(r) = words
+            .clone()
+            .filter(written)
+            .max_by_key(|r| r.width())
+            .filter(|r| r.width() > max)
+    {
+        diags.push(
+            Diagnostic::error(
+                at("maxWriteRegisters"),
+                format!(
+                    "register `{}` is {} registers wide, more than `maxWriteRegisters: {max}`: a value is never split across writes",
+                    r.name,
+                    r.width()
+                ),
+            )
+            .with_hint(format!(
+                "set maxWriteRegisters to at least {}, or `mode: observe` on `{}`",
+                r.width(),
+                r.name
+            )),
+        );
     }
 }
 

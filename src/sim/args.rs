@@ -70,6 +70,23 @@ pub struct SimArgs {
     /// Function code every device answers IllegalFunction (e.g. 16); repeatable
     #[arg(long, value_name = "FC")]
     pub unsupported: Vec<u8>,
+    /// Answer reads of more than N registers (FC03/FC04) with IllegalDataValue, on every
+    /// device (overrides a scenario's `limits`)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=125))]
+    pub max_read_registers: Option<u16>,
+    /// Answer FC16 writes of more than N registers with IllegalDataValue, on every device
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=123))]
+    pub max_write_registers: Option<u16>,
+    /// Answer reads of more than N bits (FC01/FC02) with IllegalDataValue, on every device
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=2000))]
+    pub max_read_bits: Option<u16>,
+    /// Answer FC15 writes of more than N coils with IllegalDataValue, on every device
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1968))]
+    pub max_write_bits: Option<u16>,
+    /// How every device answers a read touching an undeclared address
+    /// [default: illegal-data-address]
+    #[arg(long, value_name = "EXCEPTION", value_enum)]
+    pub undeclared_read: Option<super::UndeclaredRead>,
     /// PLC that accepts connections and reads requests but never replies; repeatable
     #[arg(long, value_name = "NAME")]
     pub silent: Vec<String>,
@@ -136,6 +153,15 @@ impl SimArgs {
         }
         for name in &self.silent {
             config.set_silent(name)?;
+        }
+        for device in config.endpoints.iter_mut().flat_map(|e| &mut e.devices) {
+            let limits = &mut device.limits;
+            let set = |field: &mut u16, flag: Option<u16>| *field = flag.unwrap_or(*field);
+            set(&mut limits.max_read_registers, self.max_read_registers);
+            set(&mut limits.max_write_registers, self.max_write_registers);
+            set(&mut limits.max_read_bits, self.max_read_bits);
+            set(&mut limits.max_write_bits, self.max_write_bits);
+            limits.undeclared_read = self.undeclared_read.unwrap_or(limits.undeclared_read);
         }
         config.chaos.interval = self.chaos.then_some(self.chaos_interval);
         config.chaos.max_drift = self.max_drift;
@@ -290,6 +316,37 @@ mod tests {
         assert_eq!(args.max_drift, 500.0);
         assert_eq!(args.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert!(!args.chaos && !args.drift && args.seed.is_none());
+    }
+
+    #[test]
+    fn limit_flags_set_every_device() {
+        let args = parse(&[
+            "--config",
+            "sim/gateway.yaml",
+            "--max-read-registers",
+            "64",
+            "--max-write-bits",
+            "8",
+            "--undeclared-read",
+            "illegal-data-value",
+        ])
+        .unwrap();
+        let config = args.to_config().unwrap();
+        let devices: Vec<_> = config.endpoints.iter().flat_map(|e| &e.devices).collect();
+        assert!(devices.len() > 1);
+        for d in devices {
+            assert_eq!(
+                (d.limits.max_read_registers, d.limits.max_write_registers),
+                (64, 123)
+            );
+            assert_eq!((d.limits.max_read_bits, d.limits.max_write_bits), (2000, 8));
+            assert_eq!(
+                d.limits.undeclared_read,
+                super::super::UndeclaredRead::IllegalDataValue
+            );
+        }
+        assert!(parse(&["--max-read-registers", "126"]).is_err());
+        assert!(parse(&["--max-read-registers", "0"]).is_err());
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct DeviceConfig {
     pub program: Vec<super::program::ProgramStep>,
     /// Behaviours of real equipment (no FC22, split read-back).
     pub quirks: Quirks,
+    /// Request sizes it accepts, its answer to undeclared reads (scenario `limits`).
+    pub limits: super::limits::DeviceLimits,
 }
 
 /// Misbehaviour injected into replies.
@@ -214,6 +216,7 @@ impl SimConfig {
                     read_back: read_backs(&plc.registers),
                     unsupported: Vec::new(),
                 },
+                limits: Default::default(),
             };
             (SocketAddr::new(ip, plc.port), device)
         });
@@ -229,6 +232,20 @@ impl SimConfig {
         for device in self.endpoints.iter_mut().flat_map(|e| &mut e.devices) {
             if device.name == full {
                 device.quirks = quirks.clone();
+            }
+        }
+        true
+    }
+
+    /// Sets the limits of the device named `name` (as [`set_quirks`](Self::set_quirks)
+    /// finds it); `false` when there is no such device.
+    pub fn set_limits(&mut self, name: &str, limits: super::limits::DeviceLimits) -> bool {
+        let Some(full) = self.resolve(name).map(str::to_owned) else {
+            return false;
+        };
+        for device in self.endpoints.iter_mut().flat_map(|e| &mut e.devices) {
+            if device.name == full {
+                device.limits = limits;
             }
         }
         true

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::SimError;
+use super::limits::DeviceLimits;
 use super::quirks::{Quirks, Route};
 use super::table::Table;
 use crate::modbus::{ExceptionCode, Request, Response};
@@ -43,6 +44,9 @@ pub struct DeviceCounters {
     /// (table, address) → how many write requests changed-or-set that address. A
     /// multi-register write counts once for every address it covers.
     pub writes: BTreeMap<(RegisterKind, u16), u64>,
+    /// Read requests that touched an undeclared address (refused: see
+    /// [`DeviceLimits::undeclared_read`]).
+    pub undeclared_reads: u64,
 }
 
 impl DeviceCounters {
@@ -84,6 +88,7 @@ pub struct Device {
     points: Vec<Point>,
     counters: DeviceCounters,
     quirks: Quirks,
+    limits: DeviceLimits,
 }
 
 /// What a read of a written range at its own address answers (see [`Quirks`]).
@@ -113,6 +118,7 @@ impl Device {
             points: Vec::new(),
             counters: DeviceCounters::default(),
             quirks: Quirks::default(),
+            limits: DeviceLimits::default(),
         };
         for point in &points {
             let invalid = |reason: String| SimError::InvalidRegister {
@@ -167,6 +173,12 @@ impl Device {
         }
         self.quirks = quirks;
         Ok(self)
+    }
+
+    /// The device with `limits` (request sizes, the answer to undeclared reads).
+    pub fn with_limits(mut self, limits: DeviceLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The device name (`namespace/name` for PLCs from manifests).
@@ -243,6 +255,10 @@ impl Device {
             Ok(request) => request,
             Err(code) => return (Response::Exception { function, code }, None),
         };
+        if self.limits.refuses(&request) {
+            let code = ExceptionCode::IllegalDataValue;
+            return (Response::Exception { function, code }, None);
+        }
         match self.perform(request) {
             Ok(done) => done,
             Err(code) => (Response::Exception { function, code }, None),
@@ -255,30 +271,40 @@ impl Device {
     ) -> Result<(Response<'_>, Option<WriteRecord>), ExceptionCode> {
         use ExceptionCode::IllegalDataAddress as Undeclared;
         let function = request.function();
+        // A read touching an undeclared address: counted, answered as the device does.
+        let refused_read = self.limits.undeclared_read.code();
+        let undeclared_reads = &mut self.counters.undeclared_reads;
+        let mut undeclared = || {
+            *undeclared_reads += 1;
+            refused_read
+        };
         let read = match request {
             Request::ReadCoils { address, quantity } => Response::Bits {
                 function,
                 bits: match self.quirks.route(RegisterKind::Coil, address, quantity) {
-                    Route::Table(at) => self.coils.get(at, quantity).ok_or(Undeclared)?,
+                    Route::Table(at) => self.coils.get(at, quantity).ok_or_else(undeclared)?,
                     Route::Zeros => &ZERO_BITS[..usize::from(quantity)],
-                    Route::Refused => return Err(Undeclared),
+                    Route::Refused => return Err(undeclared()),
                 },
             },
             Request::ReadDiscreteInputs { address, quantity } => Response::Bits {
                 function,
-                bits: self.discrete.get(address, quantity).ok_or(Undeclared)?,
+                bits: self
+                    .discrete
+                    .get(address, quantity)
+                    .ok_or_else(undeclared)?,
             },
             Request::ReadHoldingRegisters { address, quantity } => Response::Words {
                 function,
                 words: match self.quirks.route(RegisterKind::Holding, address, quantity) {
-                    Route::Table(at) => self.holding.get(at, quantity).ok_or(Undeclared)?,
+                    Route::Table(at) => self.holding.get(at, quantity).ok_or_else(undeclared)?,
                     Route::Zeros => &ZERO_WORDS[..usize::from(quantity)],
-                    Route::Refused => return Err(Undeclared),
+                    Route::Refused => return Err(undeclared()),
                 },
             },
             Request::ReadInputRegisters { address, quantity } => Response::Words {
                 function,
-                words: self.input.get(address, quantity).ok_or(Undeclared)?,
+                words: self.input.get(address, quantity).ok_or_else(undeclared)?,
             },
             Request::WriteSingleCoil { address, value } => {
                 let record = self.write_bits(address, 1, std::iter::once(value))?;

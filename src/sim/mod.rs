@@ -31,6 +31,7 @@ pub mod config;
 pub mod device;
 mod error;
 mod handle;
+pub mod limits;
 mod metrics;
 pub mod program;
 pub mod quirks;
@@ -48,6 +49,7 @@ pub use config::{
 pub use device::{DeviceCounters, Point, WriteRecord};
 pub use error::SimError;
 pub use handle::{SimHandle, Simulator};
+pub use limits::{DeviceLimits, UndeclaredRead};
 pub use program::ProgramStep;
 pub use quirks::{Quirks, ReadBack};
 pub use shared::WRITE_LOG_CAPACITY;

@@ -169,6 +169,7 @@ mod tests {
             faults: FaultOverrides::default(),
             program,
             quirks: crate::sim::Quirks::default(),
+            limits: Default::default(),
         };
         SimConfig::grouped([("127.0.0.1:0".parse().unwrap(), config)]).unwrap()
     }

@@ -22,6 +22,14 @@
 //!     unsupported: [15, 16]       # optional: function codes answered IllegalFunction
 //!     readBack:                   # optional: holding registers (or coils) written at
 //!       - {from: 0, to: 512, count: 16}   # `from`, read back at `to` (WAGO couplers)
+//!     limits:                     # optional: what the device accepts (default: the
+//!       maxReadRegisters: 64      #   protocol maxima); larger requests are answered
+//!       maxWriteRegisters: 32     #   IllegalDataValue
+//!       maxReadBits: 2000
+//!       maxWriteBits: 1968
+//!       undeclaredRead: illegalDataValue  # answer to a read touching an undeclared
+//!                                 #   address: illegalDataAddress (default) |
+//!                                 #   illegalDataValue | serverDeviceFailure
 //!     registers:                  # manifest register entries (same fields, defaults
 //!       - name: speed             # and rules); `value` is the initial value, within
 //!         address: 100            # min and max; tolerance and mode are accepted and
@@ -127,6 +135,7 @@ fn load(path: &Path) -> Result<Vec<(SocketAddr, DeviceConfig)>, SimError> {
                 read_back,
                 unsupported: spec.unsupported,
             },
+            limits: spec.limits,
         };
         devices.push((listen, device));
     }
@@ -203,6 +212,8 @@ struct DeviceSpec {
     read_back: Vec<ReadBack>,
     #[serde(default)]
     unsupported: Vec<u8>,
+    #[serde(default)]
+    limits: super::limits::DeviceLimits,
     registers: Vec<Spanned<RegisterSpec>>,
     #[serde(default)]
     program: Vec<Spanned<super::program::ProgramStep>>,

@@ -96,7 +96,8 @@ impl Shared {
             for device_config in &endpoint.devices {
                 let index = devices.len();
                 let device = Device::new(&device_config.name, device_config.points.clone())?
-                    .with_quirks(device_config.quirks.clone())?;
+                    .with_quirks(device_config.quirks.clone())?
+                    .with_limits(device_config.limits);
                 let faults = device_config.faults.apply(&config.faults);
                 units.extend(device_config.unit_ids.iter().map(|&unit| (unit, index)));
                 let points = device_config.points.iter().enumerate();

@@ -17,6 +17,7 @@ mod hostile;
 mod import;
 mod interop;
 mod k8s;
+mod limits;
 mod listeners;
 mod locks;
 mod monitoring;

@@ -8,9 +8,11 @@ CONFIG_JSON (every key optional):
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
    "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}],
    "tls": {"cert": "server.pem", "key": "server.key", "client_ca": "ca.pem"},
-   "unsupported": [16]}
+   "unsupported": [16], "sparse": false}
 
-Tables hold 10,000 zeros (or false) with the given protocol addresses set. Each
+Tables hold 10,000 zeros (or false) with the given protocol addresses set. With
+"sparse": true the holding table holds only the given addresses, and pymodbus answers
+a read touching any other one with IllegalDataAddress, as its sparse blocks do. Each
 "program" entry plays a PLC program that writes `value` to one register or coil every
 `period_ms`, as a scan that owns an output would. "units" serves one such device per
 unit id (instead of "unit"). "transport" is Modbus TCP on 127.0.0.1:PORT (default), RTU
@@ -27,7 +29,11 @@ import json
 import ssl
 import sys
 
-from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext
+from pymodbus.datastore import (
+    ModbusSequentialDataBlock,
+    ModbusServerContext,
+    ModbusSparseDataBlock,
+)
 from pymodbus import FramerType
 from pymodbus.pdu import ExceptionResponse
 from pymodbus.pdu.bit_message import WriteMultipleCoilsRequest, WriteSingleCoilRequest
@@ -53,7 +59,11 @@ def device(config):
     blocks = {
         "co": ModbusSequentialDataBlock(1, [False] * SIZE),
         "di": ModbusSequentialDataBlock(1, [False] * SIZE),
-        "hr": ModbusSequentialDataBlock(1, [0] * SIZE),
+        "hr": ModbusSparseDataBlock(
+            {int(a) + 1: v for a, v in config.get("holding", {}).items()}
+        )
+        if config.get("sparse")
+        else ModbusSequentialDataBlock(1, [0] * SIZE),
         "ir": ModbusSequentialDataBlock(1, [0] * SIZE),
     }
     ctx = DeviceContext(**blocks)

@@ -442,6 +442,10 @@ pub async fn apply<C: Connector>(
                 options.retry,
             );
             let mut out = Vec::new();
+            for &i in &group {
+                let plc = &plan.plcs[i];
+                session.set_limits(plc.unit_id, plc.limits);
+            }
             let mut learned = function::Learned::default();
             for i in group {
                 let results = plc::apply_plc(&mut session, &plan.plcs[i], sink, &mut learned).await;

@@ -17,7 +17,7 @@ use super::{
     ApplyError, Intent, MAX_WRITE_BITS, MAX_WRITE_WORDS, Outcome, RegisterResult, ResultSink,
     WriteNote,
 };
-use crate::device::{Connector, Exception, Session, TransportError, WriteEcho, endpoint};
+use crate::device::{Connector, Exception, Limits, Session, TransportError, WriteEcho, endpoint};
 use crate::engine::guard::{GuardError, guard};
 use crate::engine::lock;
 use crate::engine::observe::{self, Reading};
@@ -254,7 +254,8 @@ async fn write<C: Connector>(
     out: &mut Out<'_>,
 ) {
     let all: Vec<usize> = (0..sorted.len()).collect();
-    let mut queue: VecDeque<Batch> = batches(sorted, &all, Rewrites::default()).collect();
+    let mut queue: VecDeque<Batch> =
+        batches(sorted, &all, Rewrites::default(), &plc.limits).collect();
     while let Some(batch) = queue.pop_front() {
         let first = sorted[batch.members[0]].reg;
         let words: Vec<u16> = batch
@@ -318,7 +319,8 @@ async fn write<C: Connector>(
             if out.learned.refused(plc, sent) {
                 // The device performed nothing; re-read before writing another way.
                 let fresh = refresh(session, plc.unit_id, timeout, sorted, &batch.members).await;
-                let again: Vec<Batch> = batches(sorted, &fresh, batch.rewrites).collect();
+                let again: Vec<Batch> =
+                    batches(sorted, &fresh, batch.rewrites, &plc.limits).collect();
                 for batch in again.into_iter().rev() {
                     queue.push_front(batch);
                 }
@@ -412,9 +414,10 @@ fn batches<'a>(
     sorted: &'a [&mut Attempt<'_>],
     members: &'a [usize],
     rewrites: Rewrites,
+    limits: &Limits,
 ) -> impl Iterator<Item = Batch> + 'a {
     let regs: Vec<&RegisterPlan> = members.iter().map(|&i| sorted[i].reg).collect();
-    runs(&regs).into_iter().map(move |run| Batch {
+    runs(&regs, limits).into_iter().map(move |run| Batch {
         members: members[run].to_vec(),
         rewrites,
     })
@@ -479,7 +482,13 @@ async fn settle<C: Connector>(
                 busy: rewrites.busy - 1,
                 ..rewrites
             };
-            batches(sorted, &unchanged, rewrites).collect()
+            batches(
+                sorted,
+                &unchanged,
+                rewrites,
+                &session.unit_limits(unit).limits,
+            )
+            .collect()
         }
         Answer::Lost(source) => {
             let untouched =
@@ -488,7 +497,13 @@ async fn settle<C: Connector>(
                 lost: 0,
                 ..rewrites
             };
-            batches(sorted, &untouched, rewrites).collect()
+            batches(
+                sorted,
+                &untouched,
+                rewrites,
+                &session.unit_limits(unit).limits,
+            )
+            .collect()
         }
     }
 }
@@ -642,16 +657,18 @@ async fn read_back<C: Connector>(
 }
 
 /// Splits registers sorted by kind and address into runs that one write request can
-/// carry: same kind, adjacent, within the protocol limit.
-fn runs(sorted: &[&RegisterPlan]) -> Vec<Range<usize>> {
+/// carry: same kind, adjacent, within the protocol limit and the device's
+/// `maxWriteRegisters` / `maxWriteBits`. A register is never split: one wider than the
+/// limit (validation refuses it) would go alone.
+fn runs(sorted: &[&RegisterPlan], limits: &Limits) -> Vec<Range<usize>> {
     let mut runs: Vec<Range<usize>> = Vec::new();
     let mut run_end = 0u32;
     let mut run_len = 0u32;
     for (i, &reg) in sorted.iter().enumerate() {
         let max = u32::from(if reg.kind.is_bit() {
-            MAX_WRITE_BITS
+            MAX_WRITE_BITS.min(limits.max_write_bits)
         } else {
-            MAX_WRITE_WORDS
+            MAX_WRITE_WORDS.min(limits.max_write_registers)
         });
         let width = u32::from(reg.width());
         let extends = runs.last().is_some_and(|run| {

@@ -133,6 +133,33 @@ fn reads_every_table_and_rejects_undeclared_addresses() {
 }
 
 #[test]
+fn a_limited_device_refuses_larger_requests_and_answers_undeclared_reads_its_way() {
+    let limits = DeviceLimits {
+        max_read_registers: 1,
+        max_write_registers: 1,
+        undeclared_read: super::super::UndeclaredRead::ServerDeviceFailure,
+        ..DeviceLimits::default()
+    };
+    let mut device = sample().with_limits(limits);
+    assert_eq!(answer(&mut device, &[3, 0, 10, 0, 1]), [3, 2, 0x05, 0xDC]);
+    assert_eq!(answer(&mut device, &[3, 0, 10, 0, 2]), [0x83, 0x03]);
+    assert_eq!(
+        answer(&mut device, &[16, 0, 10, 0, 2, 4, 0, 1, 0, 2]),
+        [0x90, 0x03]
+    );
+    assert_eq!(
+        answer(&mut device, &[16, 0, 10, 0, 1, 2, 0, 1]),
+        [16, 0, 10, 0, 1]
+    );
+    assert_eq!(device.counters().undeclared_reads, 0);
+    assert_eq!(answer(&mut device, &[3, 0, 12, 0, 1]), [0x83, 0x04]);
+    assert_eq!(answer(&mut device, &[1, 0, 4, 0, 2]), [0x81, 0x04]);
+    assert_eq!(device.counters().undeclared_reads, 2);
+    // Writes to undeclared addresses are still IllegalDataAddress.
+    assert_eq!(answer(&mut device, &[6, 0, 12, 0, 1]), [0x86, 0x02]);
+}
+
+#[test]
 fn writes_change_tables_log_and_count() {
     let mut device = sample();
     assert_eq!(
