@@ -13,7 +13,7 @@ use super::age;
 use super::table::{columns, device, namespace_of, phase_name};
 use crate::manifest::spec::{RegisterAction, RegisterStatus, SYNC_ANNOTATION, WriteWindowSpec};
 use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, RegisterSpec, SHORTHAND_REGISTER};
-use crate::register::WordOrder;
+use crate::register::Codec;
 
 /// Writes the description of `plc`, ages taken at `now`.
 pub fn render(plc: &IndustrialPLC, now: Timestamp, out: &mut dyn Write) -> io::Result<()> {
@@ -167,9 +167,18 @@ fn write_windows(windows: &[WriteWindowSpec]) -> String {
 }
 
 fn register_row(reg: &RegisterSpec) -> Vec<String> {
-    let mut value_type = reg.value_type().to_string();
-    if reg.word_order == WordOrder::Little && reg.value_type().width() > 1 {
-        value_type.push_str(" CDAB");
+    let codec = Codec {
+        value_type: reg.value_type(),
+        word_order: reg.word_order,
+        byte_order: reg.byte_order,
+        length: reg.length.unwrap_or(0),
+        scale: reg.scale,
+        offset: reg.offset,
+    };
+    let mut value_type = crate::view::type_name(&codec);
+    if let Some(order) = codec.order_label() {
+        value_type.push(' ');
+        value_type.push_str(order);
     }
     if reg.scale != 1.0 {
         value_type.push_str(&format!(" ×{}", reg.scale));
@@ -293,7 +302,9 @@ fn registers(registers: &[RegisterStatus]) -> Field {
                 r.name.clone(),
                 r.kind.to_string(),
                 r.address.to_string(),
-                r.live.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                r.live
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |v| v.to_string()),
                 r.desired.to_string(),
                 r.in_sync.to_string(),
                 action_name(r.action).to_owned(),

@@ -12,7 +12,7 @@ use crate::device::modbus::ModbusConnector;
 use crate::engine::observe::{self, DeviceError, Reading};
 use crate::error::Error;
 use crate::outcome::Outcome;
-use crate::register::{Codec, RegisterKind, ValueType, WordOrder};
+use crate::register::{ByteOrder, Codec, RegisterKind, Value, ValueType, WordOrder, Words};
 
 use super::setup::Setup;
 
@@ -26,7 +26,7 @@ pub enum ImportError {
     DeviceSyntax { text: String },
     #[error("--device {text:?}: {port:?} is not a port")]
     DevicePort { text: String, port: String },
-    #[error("--type {text:?}: use u16 i16 u32 i32 u64 i64 f32 f64 or bool")]
+    #[error("--type {text:?}: use u16 i16 u32 i32 u64 i64 f32 f64 bool or string")]
     ValueType { text: String },
     /// A bool in a word is one of its bits; importing words as bool would declare
     /// registers whose writes overwrite all 16 bits.
@@ -36,6 +36,15 @@ pub enum ImportError {
     BoolWords,
     #[error("--word-order {text:?}: use big or little")]
     WordOrder { text: String },
+    #[error("--order {text:?}: use ABCD, CDAB, BADC or DCBA")]
+    Order { text: String },
+    #[error(
+        "--type string needs --length N, the registers each string occupies (1 to {})",
+        Words::MAX
+    )]
+    StringLength,
+    #[error("--length is for --type string; {value_type} has a fixed width")]
+    LengthWithoutString { value_type: ValueType },
     #[error("{part:?} is not an address or a range like 4000-4099")]
     Range { part: String },
     #[error("range {part:?} runs backwards")]
@@ -71,12 +80,25 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     if value_type == ValueType::Bool && (args.holding.is_some() || args.input.is_some()) {
         return Err(ImportError::BoolWords.into());
     }
-    let word_order: WordOrder = serde_json::from_value(serde_json::Value::String(
-        args.word_order.clone(),
-    ))
-    .map_err(|_| ImportError::WordOrder {
-        text: args.word_order.clone(),
-    })?;
+    let (word_order, byte_order) = parse_order(args)?;
+    let length = match (value_type, args.length) {
+        (ValueType::String, Some(n)) if (1..=Words::MAX).contains(&usize::from(n)) => n,
+        (ValueType::String, _) => return Err(ImportError::StringLength.into()),
+        (_, Some(_)) => return Err(ImportError::LengthWithoutString { value_type }.into()),
+        (_, None) => 0,
+    };
+    let codec_of = |value_type: ValueType| Codec {
+        value_type,
+        word_order,
+        byte_order: if value_type == ValueType::Bool {
+            ByteOrder::Big
+        } else {
+            byte_order
+        },
+        length,
+        scale: 1.0,
+        offset: 0.0,
+    };
     let mut points: Vec<(RegisterKind, u16, ValueType)> = Vec::new();
     for (kind, ranges, ty) in [
         (RegisterKind::Holding, &args.holding, value_type),
@@ -86,11 +108,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     ] {
         let Some(ranges) = ranges else { continue };
         let ty = if kind.is_bit() { ValueType::Bool } else { ty };
+        let width = u32::from(codec_of(ty).width());
         for (start, end) in parse_ranges(ranges)? {
             let mut address = u32::from(start);
-            while address + u32::from(ty.width()) - 1 <= u32::from(end) {
+            while address + width - 1 <= u32::from(end) {
                 points.push((kind, address as u16, ty));
-                address += u32::from(ty.width());
+                address += width;
             }
         }
     }
@@ -104,8 +127,10 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         .into());
     }
     let timeout = Duration::from_millis(args.timeout_ms.into());
-    let items: Vec<(u16, u16, RegisterKind)> =
-        points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
+    let items: Vec<(u16, u16, RegisterKind)> = points
+        .iter()
+        .map(|(k, a, t)| (*a, codec_of(*t).width(), *k))
+        .collect();
     let readings = super::runtime()?.block_on(async {
         let connector = ModbusConnector;
         let mut session = Setup::defaults(global).session(
@@ -160,12 +185,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
                 continue;
             }
         };
-        let codec = Codec {
-            value_type: *ty,
-            word_order,
-            scale: 1.0,
-            offset: 0.0,
-        };
+        let codec = codec_of(*ty);
         let value = match codec.decode(words) {
             Ok(v) if v.as_f64().is_none_or(f64::is_finite) => v,
             _ => {
@@ -173,6 +193,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
                 continue;
             }
         };
+        // What a manifest cannot declare (text that is not ASCII or holds a NUL) is
+        // left out rather than written into a manifest that would not validate.
+        if let Err(e) = codec.encode(&value) {
+            skipped.push(format!("{kind} {address}: {e}"));
+            continue;
+        }
         let prefix = match kind {
             RegisterKind::Holding => "hr",
             RegisterKind::Input => "ir",
@@ -185,14 +211,19 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         );
         if !kind.is_bit() && *ty != ValueType::U16 {
             let _ = write!(yaml, ", type: {ty}");
-            if ty.width() > 1 && word_order == WordOrder::Little {
+            if *ty == ValueType::String {
+                let _ = write!(yaml, ", length: {length}");
+            } else if codec.width() > 1 && word_order == WordOrder::Little {
                 let _ = write!(yaml, ", wordOrder: little");
             }
+        }
+        if !kind.is_bit() && codec.byte_order == ByteOrder::Little {
+            let _ = write!(yaml, ", byteOrder: little");
         }
         if !(args.enforce && kind.is_writable()) {
             let _ = write!(yaml, ", mode: observe");
         }
-        let _ = writeln!(yaml, ", value: {value}}}");
+        let _ = writeln!(yaml, ", value: {}}}", yaml_value(&value));
     }
     for s in &skipped {
         eprintln!("note: skipped {s}");
@@ -222,6 +253,49 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     eprintln!("{}", next_steps(args.enforce));
     Ok(Outcome::Success)
+}
+
+/// The word and byte order of `--order`, or of `--word-order` (bytes as Modbus
+/// specifies).
+fn parse_order(args: &ImportArgs) -> Result<(WordOrder, ByteOrder), ImportError> {
+    if let Some(text) = &args.order {
+        return match text.to_ascii_uppercase().as_str() {
+            "ABCD" => Ok((WordOrder::Big, ByteOrder::Big)),
+            "CDAB" => Ok((WordOrder::Little, ByteOrder::Big)),
+            "BADC" => Ok((WordOrder::Big, ByteOrder::Little)),
+            "DCBA" => Ok((WordOrder::Little, ByteOrder::Little)),
+            _ => Err(ImportError::Order { text: text.clone() }),
+        };
+    }
+    let word_order = serde_json::from_value(serde_json::Value::String(args.word_order.clone()))
+        .map_err(|_| ImportError::WordOrder {
+            text: args.word_order.clone(),
+        })?;
+    Ok((word_order, ByteOrder::Big))
+}
+
+/// A value as YAML: text double-quoted (ASCII without NUL, as import checked), so that
+/// `true`, `12` or a trailing space stay text.
+fn yaml_value(value: &Value) -> String {
+    match value {
+        Value::Text(text) => {
+            let mut quoted = String::with_capacity(text.len() + 2);
+            quoted.push('"');
+            for c in text.chars() {
+                match c {
+                    '"' => quoted.push_str("\\\""),
+                    '\\' => quoted.push_str("\\\\"),
+                    c if c.is_ascii_control() => {
+                        let _ = write!(quoted, "\\x{:02X}", u32::from(c));
+                    }
+                    c => quoted.push(c),
+                }
+            }
+            quoted.push('"');
+            quoted
+        }
+        other => other.to_string(),
+    }
 }
 
 /// What to do with the imported manifest before fabctl may write anything.

@@ -145,6 +145,7 @@ fn check_typed_register(
         (RegisterField::Max, reg.max.map(Bound::as_f64)),
         (RegisterField::Bit, reg.bit.map(f64::from)),
         (RegisterField::ReadAddress, reg.read_address.map(f64::from)),
+        (RegisterField::Length, reg.length.map(f64::from)),
     ];
     for (field, value) in numbers {
         if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {
@@ -287,7 +288,7 @@ impl Rules {
 }
 
 /// The pseudo-type of a register value ([`crate::register::Value`]): a number or a
-/// boolean.
+/// boolean, or text where the register declares `type: string`.
 const VALUE: &str = "value";
 
 /// Where a node sits in the document (`spec.registers[3].name`). Formatted only when
@@ -408,6 +409,13 @@ fn check_object(
     for (key, value) in entries {
         let child_path = Path::Field(path, &key.value);
         if let Some(prop) = schema.property(&key.value) {
+            if prop.ty.as_deref() == Some(VALUE)
+                && matches!(value.value, NodeValue::Str(_))
+                && declares_string(entries)
+            {
+                // The text of a `type: string` register; the semantic rules check it.
+                continue;
+            }
             check_at(value, prop, &child_path, file, diags);
         } else if let Additional::Schema(add) = &schema.additional {
             check_at(value, add, &child_path, file, diags);
@@ -447,6 +455,13 @@ fn check_object(
             );
         }
     }
+}
+
+/// Whether a register entry says `type: string`, whose value is text.
+fn declares_string(entries: &[(super::node::Key, Node)]) -> bool {
+    entries
+        .iter()
+        .any(|(k, v)| k.value == "type" && matches!(&v.value, NodeValue::Str(t) if t == "string"))
 }
 
 fn check_string(

@@ -3,11 +3,15 @@
 //!
 //! Register events carry `plc` (`namespace/name`), `register`, `kind`, `address`,
 //! `bit` (only for a bit of a word), `read_address` (only for a register read
-//! elsewhere) and `value_type` (not `type`, which names the event). A plan emits one event per
+//! elsewhere) and `value_type` (not `type`, which names the event); plan events add
+//! `length` (only for a string: its registers) and `order` (only when the byte and
+//! word order are not the Modbus default: `CDAB`, `BADC`, `DCBA`, or `BA` for a
+//! byte-swapped single word or string). A plan emits one event per
 //! register (`planned_change`, `drift`, `in_sync`, `device_error`), one `device_error`
 //! per unreachable PLC, then `change_summary`. An apply emits `apply_start` per
 //! register to write, `apply_complete` or `apply_errored` per result, then
-//! `apply_summary`. Values are JSON numbers or booleans; an unknown value is `null`.
+//! `apply_summary`. Values are JSON numbers, booleans or (for strings) JSON strings; an
+//! unknown value is `null`.
 
 use std::io::{self, Write};
 
@@ -59,6 +63,12 @@ struct Register<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     read_address: Option<u16>,
     value_type: ValueType,
+    /// Only for a string: the registers it occupies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    length: Option<u16>,
+    /// Only when not the Modbus default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<&'static str>,
 }
 
 impl<'a> Register<'a> {
@@ -71,6 +81,8 @@ impl<'a> Register<'a> {
             bit: reg.bit,
             read_address: reg.read_address,
             value_type: reg.value_type,
+            length: reg.length,
+            order: reg.codec().order_label(),
         }
     }
 
@@ -83,6 +95,8 @@ impl<'a> Register<'a> {
             bit: r.bit,
             read_address: r.read_address,
             value_type: r.value_type,
+            length: None,
+            order: None,
         }
     }
 }
@@ -187,7 +201,7 @@ enum Event<'a> {
 
 fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
     let register = Register::planned(plc, reg);
-    let (live, desired) = (reg.live, reg.desired);
+    let (live, desired) = (reg.live.clone(), reg.desired.clone());
     match &reg.action {
         Action::Change => Event::PlannedChange {
             register,
@@ -269,8 +283,8 @@ impl<W: Write> View for JsonView<W> {
             let id = plc.id();
             self.emit(&Event::ApplyStart {
                 register: Register::planned(&id, reg),
-                live: reg.live,
-                desired: reg.desired,
+                live: reg.live.clone(),
+                desired: reg.desired.clone(),
             })?;
         }
         self.out.flush()
@@ -281,18 +295,18 @@ impl<W: Write> View for JsonView<W> {
         let event = match r.outcome {
             Outcome::Applied | Outcome::InSync => Event::ApplyComplete {
                 register,
-                before: r.before,
-                after: r.after,
-                desired: r.desired,
+                before: r.before.clone(),
+                after: r.after.clone(),
+                desired: r.desired.clone(),
                 outcome: r.outcome,
                 note: r.note,
             },
             Outcome::Stale | Outcome::Refused | Outcome::Failed | Outcome::VerifyFailed => {
                 Event::ApplyErrored {
                     register,
-                    before: r.before,
-                    after: r.after,
-                    desired: r.desired,
+                    before: r.before.clone(),
+                    after: r.after.clone(),
+                    desired: r.desired.clone(),
                     outcome: r.outcome,
                     error: r.error.as_deref(),
                 }

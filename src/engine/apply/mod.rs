@@ -244,7 +244,7 @@ impl Serialize for WriteNote {
 
 /// A value in a message, `?` when unknown.
 fn show(value: &Option<Value>) -> String {
-    value.map_or_else(|| "?".into(), |v| v.to_string())
+    value.as_ref().map_or_else(|| "?".into(), |v| v.to_string())
 }
 
 /// The result for one register of the plan that was to change.
@@ -634,7 +634,7 @@ mod tests {
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let d = report.results.iter().find(|r| r.register == "d").unwrap();
         assert_eq!(
-            (d.outcome, d.written, d.before, d.after),
+            (d.outcome, d.written, d.before.clone(), d.after.clone()),
             (Outcome::InSync, false, Some(Value::Int(4)), None)
         );
         assert!(d.error.is_none());
