@@ -311,12 +311,12 @@ impl Live {
         let entry = namespace.get_mut(&plc.name).expect("inserted above");
         entry.up = plc.error.is_none();
         for (i, reg) in plc.registers.iter().enumerate() {
-            let Some(live) = reg.live.clone() else {
-                continue;
-            };
-            let v = match live {
-                crate::register::Value::Bool(b) => f64::from(u8::from(b)),
-                other => other.as_f64().unwrap_or(f64::NAN),
+            let v = match &reg.live {
+                None => continue,
+                Some(crate::register::Value::Bool(b)) => f64::from(u8::from(*b)),
+                // A gauge holds numbers: text registers have no value metric.
+                Some(crate::register::Value::Text(_)) => continue,
+                Some(other) => other.as_f64().unwrap_or(f64::NAN),
             };
             entry.set(i, &reg.name, v, plc.registers.len());
         }

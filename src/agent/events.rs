@@ -74,8 +74,8 @@ pub fn decide(observation: &Observation, previous: Option<&IndustrialPLCStatus>)
                         format!(
                             "{} {} → {}",
                             c.register,
-                            show(c.before.clone()),
-                            show(c.after.clone())
+                            show(c.before.as_ref()),
+                            show(c.after.as_ref())
                         )
                     })
                     .collect();
@@ -182,7 +182,7 @@ fn new_drift(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Option<S
             format!(
                 "{} {} (desired {}, {})",
                 r.name,
-                show(r.live.clone()),
+                show(r.live.as_ref()),
                 r.desired,
                 r.message
                     .as_deref()
@@ -218,7 +218,7 @@ fn new_conflicts(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Opti
             format!(
                 "{} {} (desired {}, {})",
                 r.name,
-                show(r.live.clone()),
+                show(r.live.as_ref()),
                 r.desired,
                 r.message.as_deref().unwrap_or("conflict")
             )
@@ -234,7 +234,7 @@ fn new_conflicts(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Opti
     })
 }
 
-fn show(v: Option<Value>) -> String {
+fn show(v: Option<&Value>) -> String {
     v.map_or_else(|| "?".into(), |v| v.to_string())
 }
 

@@ -166,10 +166,15 @@ pub fn spec_rules() -> &'static Rules {
     RULES.get_or_init(|| compile_at("/properties/spec"))
 }
 
-/// The rules of `status`, compiled once from the resource's schema.
+/// The rules of `status`, compiled once from the resource's schema. A status value
+/// is whatever the device held (a number, a boolean or a string), so any is allowed.
 pub fn status_rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
-    RULES.get_or_init(|| compile_at("/properties/status"))
+    RULES.get_or_init(|| {
+        let mut rules = compile_at("/properties/status");
+        rules.allow_any_value();
+        rules
+    })
 }
 
 fn compile_at(pointer: &str) -> Rules {
@@ -271,6 +276,22 @@ impl Rules {
             }
         }
         rules
+    }
+
+    /// Lets every register value below accept any type.
+    fn allow_any_value(&mut self) {
+        if self.ty.as_deref() == Some(VALUE) {
+            self.ty = None;
+        }
+        for (_, property) in &mut self.properties {
+            property.allow_any_value();
+        }
+        if let Some(items) = &mut self.items {
+            items.allow_any_value();
+        }
+        if let Additional::Schema(additional) = &mut self.additional {
+            additional.allow_any_value();
+        }
     }
 
     fn property(&self, name: &str) -> Option<&Rules> {

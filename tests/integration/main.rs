@@ -8,6 +8,7 @@ mod ci;
 mod cluster;
 mod conflict;
 mod docs;
+mod encodings;
 mod faults;
 mod generate;
 mod generated;
