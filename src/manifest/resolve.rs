@@ -13,7 +13,8 @@ use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec, TransportKind};
 use super::{Plc, Register, SourceLoc};
 use crate::device::transport::{SerialSettings, TlsSettings, Transport};
 use crate::register::{
-    ByteOrder, Codec, EncodeError, RegisterKind, Value, ValueType, WordOrder, above_max, below_min,
+    ByteOrder, Codec, EncodeError, RegisterKind, Value, ValueType, WordOrder, Words, above_max,
+    below_min,
 };
 
 /// Name of the register the original operator's shorthand declares.
@@ -531,6 +532,22 @@ fn check_string(
         );
         return 1;
     };
+    if !(1..=Words::MAX).contains(&usize::from(length)) {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::Length),
+                format!(
+                    "{label}: length {length} is out of range; a string takes 1 to {} registers",
+                    Words::MAX
+                ),
+            )
+            .with_hint(format!(
+                "fabctl reads and writes a value in one request, and one write (FC16) carries at most {} registers; split longer text into several strings",
+                Words::MAX
+            )),
+        );
+        return 1;
+    }
     if reg.word_order == WordOrder::Little {
         diags.push(
             Diagnostic::error(

@@ -268,9 +268,9 @@ pub struct RegisterSpec {
     /// little (byte-swapped: BADC, or DCBA with `wordOrder: little`).
     #[serde(default, skip_serializing_if = "ByteOrder::is_big")]
     pub byte_order: ByteOrder,
-    /// For `type: string`: the registers it occupies, two ASCII characters each.
+    /// For `type: string`: the registers it occupies (1 to 123), two ASCII characters
+    /// each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 123))]
     pub length: Option<u16>,
     /// engineering value = raw * scale + offset.
     #[serde(default = "default_scale")]

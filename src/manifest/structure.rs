@@ -145,7 +145,6 @@ fn check_typed_register(
         (RegisterField::Max, reg.max.map(Bound::as_f64)),
         (RegisterField::Bit, reg.bit.map(f64::from)),
         (RegisterField::ReadAddress, reg.read_address.map(f64::from)),
-        (RegisterField::Length, reg.length.map(f64::from)),
     ];
     for (field, value) in numbers {
         if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {

@@ -92,6 +92,9 @@ pub enum EncodeError {
         position: usize,
     },
 
+    #[error("a string takes 1 to {} registers, not {length}", Words::MAX)]
+    StringLength { length: u16 },
+
     #[error("text {text:?} holds a NUL character at character {position}; NUL pads strings")]
     Nul { text: Arc<str>, position: usize },
 
@@ -235,6 +238,11 @@ impl Codec {
                 value: value.clone(),
             });
         };
+        if !(1..=Words::MAX).contains(&usize::from(self.length)) {
+            return Err(EncodeError::StringLength {
+                length: self.length,
+            });
+        }
         for (position, found) in text.chars().enumerate() {
             if found == '\0' {
                 return Err(EncodeError::Nul {
@@ -858,6 +866,12 @@ mod tests {
             err(codec(ValueType::U16, WordOrder::Big), Value::text("12")),
             "expected a number for u16, got \"12\""
         );
+        // An edited plan's length never makes a wider register than one write carries.
+        assert_eq!(
+            err(text(124, ByteOrder::Big), Value::text("A")),
+            "a string takes 1 to 123 registers, not 124"
+        );
+        assert!(text(0, ByteOrder::Big).encode(&Value::text("")).is_err());
         assert_eq!(c.range(), None);
         assert_eq!(
             c.decode(&[0]).map_err(|e| e.to_string()),

@@ -78,7 +78,8 @@ pub enum ValueType {
     F32,
     F64,
     Bool,
-    /// ASCII characters, two per register, first character first; `length` registers.
+    // ASCII characters, two per register, first character first; `length` registers.
+    // (A plain comment: a documented variant would change the schema of the enum.)
     String,
 }
 
