@@ -495,6 +495,8 @@ mod tests {
             Mode,
             Bit,
             ReadAddress,
+            ByteOrder,
+            Length,
         ];
         assert_eq!(all.len(), RegisterField::COUNT);
         for (i, field) in all.into_iter().enumerate() {

@@ -145,6 +145,7 @@ fn check_typed_register(
         (RegisterField::Max, reg.max.map(Bound::as_f64)),
         (RegisterField::Bit, reg.bit.map(f64::from)),
         (RegisterField::ReadAddress, reg.read_address.map(f64::from)),
+        (RegisterField::Length, reg.length.map(f64::from)),
     ];
     for (field, value) in numbers {
         if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {
@@ -629,6 +630,7 @@ mod tests {
                 "spec.port",
                 "spec.registers[].address",
                 "spec.registers[].bit",
+                "spec.registers[].length",
                 "spec.registers[].name",
                 "spec.registers[].readAddress",
                 // Unsigned, bounded only by 0: a typed value cannot be out of range
