@@ -82,7 +82,7 @@ impl<'a> Register<'a> {
             read_address: reg.read_address,
             value_type: reg.value_type,
             length: reg.length,
-            order: reg.codec().order_label(),
+            order: super::swapped_order(&reg.codec()),
         }
     }
 

@@ -35,14 +35,22 @@ pub fn type_name(codec: &Codec) -> String {
     }
 }
 
-/// A register's type with its byte and word order when they are not the Modbus
-/// default: `f32`, `f32 (DCBA)`, `string(8)`, `string(8) (BA)`.
+/// A register's type with its order when its bytes are swapped (`byteOrder:
+/// little`): `f32`, `f32 (DCBA)`, `f32 (BADC)`, `string(8) (BA)`. Words swapped alone
+/// (CDAB) show as the type, as they always have.
 pub fn type_label(codec: &Codec) -> String {
     let name = type_name(codec);
-    match codec.order_label() {
+    match swapped_order(codec) {
         Some(order) => format!("{name} ({order})"),
         None => name,
     }
+}
+
+/// The order of a register whose bytes are swapped (BADC, DCBA, BA), for output.
+pub fn swapped_order(codec: &Codec) -> Option<&'static str> {
+    codec
+        .order_label()
+        .filter(|_| codec.byte_order == crate::register::ByteOrder::Little)
 }
 
 /// How a human view renders.
