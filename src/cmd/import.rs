@@ -177,6 +177,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         args.namespace, args.unit, args.timeout_ms
     );
     let mut skipped = Vec::new();
+    let mut notes = Vec::new();
     for ((kind, address, ty), reading) in points.iter().zip(&readings) {
         let words = match reading {
             Reading::Words(w) => w,
@@ -198,6 +199,9 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         if let Err(e) = codec.encode(&value) {
             skipped.push(format!("{kind} {address}: {e}"));
             continue;
+        }
+        if let Some(hint) = order_hint(&codec, words, &value) {
+            notes.push(format!("{kind} {address}: {hint}"));
         }
         let prefix = match kind {
             RegisterKind::Holding => "hr",
@@ -228,6 +232,9 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     for s in &skipped {
         eprintln!("note: skipped {s}");
     }
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
     if skipped.len() == points.len() {
         return Err(ImportError::NothingRead {
             device: args.device.clone(),
@@ -253,6 +260,47 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     eprintln!("{}", next_steps(args.enforce));
     Ok(Outcome::Success)
+}
+
+/// A float that reads as an implausible magnitude in the order asked for, and as a
+/// plausible one in another: the order is probably wrong. Only a hint: the user knows
+/// what the device should show.
+fn order_hint(codec: &Codec, words: &[u16], value: &Value) -> Option<String> {
+    // Magnitudes a process value has (0, or 1e-4 to 1e7); a wrong order typically
+    // gives something like 2.6e-41 or 8.6e9.
+    let plausible = |x: f64| x == 0.0 || (1e-4..=1e7).contains(&x.abs());
+    let x = value.as_f64().filter(|_| codec.value_type.is_float())?;
+    if plausible(x) {
+        return None;
+    }
+    let orders = [
+        (WordOrder::Big, ByteOrder::Big),
+        (WordOrder::Little, ByteOrder::Big),
+        (WordOrder::Big, ByteOrder::Little),
+        (WordOrder::Little, ByteOrder::Little),
+    ];
+    let others: Vec<String> = orders
+        .into_iter()
+        .filter(|&(w, b)| (w, b) != (codec.word_order, codec.byte_order))
+        .filter_map(|(word_order, byte_order)| {
+            let other = Codec {
+                word_order,
+                byte_order,
+                ..*codec
+            };
+            let y = other.decode(words).ok()?.as_f64()?;
+            let name = crate::register::order_name(word_order, byte_order);
+            plausible(y).then(|| format!("{y} as {name} (--order {name})"))
+        })
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let asked = crate::register::order_name(codec.word_order, codec.byte_order);
+    Some(format!(
+        "{x:e} as {asked} looks implausible; it reads {}: keep the order the device's manual or HMI confirms",
+        others.join(", ")
+    ))
 }
 
 /// The word and byte order of `--order`, or of `--word-order` (bytes as Modbus

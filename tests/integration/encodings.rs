@@ -228,6 +228,31 @@ async fn import_reads_strings_and_byte_orders_into_a_manifest_that_plans_clean()
     ]);
     assert_eq!(plan.status.code(), Some(0), "{}", stdout(&plan));
 
+    // Read in the default order, the DCBA float is absurd: import says which orders
+    // read a plausible number.
+    let abcd = run(&[
+        "import",
+        "--device",
+        &device,
+        "--holding",
+        "300-301",
+        "--type",
+        "f32",
+    ]);
+    assert_eq!(abcd.status.code(), Some(0), "{}", stderr(&abcd));
+    assert!(
+        stderr(&abcd).contains(
+            "note: holding 300: 2.592e-41 as ABCD looks implausible; it reads 197632 as CDAB (--order CDAB), 12.5 as DCBA (--order DCBA): keep the order the device's manual or HMI confirms"
+        ),
+        "{}",
+        stderr(&abcd)
+    );
+    assert!(
+        !stderr(&float).contains("implausible"),
+        "{}",
+        stderr(&float)
+    );
+
     let missing = run(&[
         "import",
         "--device",
