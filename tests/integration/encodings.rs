@@ -430,3 +430,28 @@ fn pymodbus_encodings_read_plan_and_write_alike_in_every_order() {
         peer.log()
     );
 }
+
+/// A resource saved from the cluster (`kubectl get -o yaml`) holds the agent's
+/// `.status`, whose values of a string register are text.
+#[test]
+fn a_status_with_text_values_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.yaml");
+    std::fs::write(
+        &path,
+        "apiVersion: fabgitops.io/v1
+kind: IndustrialPLC
+metadata: {name: line-1, namespace: plant-a}
+spec:
+  deviceAddress: 127.0.0.1
+  registers:
+    - {name: recipe, address: 200, type: string, length: 8, value: \"PVC-40\"}
+status:
+  registers:
+    - {name: recipe, kind: holding, address: 200, live: \"PVC-39\", desired: \"PVC-40\", inSync: false, action: Drifted}
+",
+    )
+    .unwrap();
+    let out = run(&["validate", "-f", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
