@@ -437,6 +437,20 @@ mod tests {
     }
 
     #[test]
+    fn a_register_row_shows_byte_orders_and_string_lengths() {
+        let reg = register(
+            "{name: flow, address: 300, type: f32, wordOrder: little, byteOrder: little, value: 12.5}",
+        );
+        assert_eq!(register_row(&reg)[3], "f32 DCBA");
+        let reg = register("{name: raw, address: 3, byteOrder: little, value: 5}");
+        assert_eq!(register_row(&reg)[3], "u16 BA");
+        let reg =
+            register("{name: recipe, address: 200, type: string, length: 8, value: \"PVC-40\"}");
+        assert_eq!(register_row(&reg)[3], "string(8)");
+        assert_eq!(register_row(&reg)[4], "\"PVC-40\"");
+    }
+
+    #[test]
     fn single_word_types_have_no_word_order() {
         let reg = register("{name: speed, address: 1, wordOrder: little, value: 5, max: 9}");
         assert_eq!(

@@ -428,6 +428,25 @@ mod tests {
     }
 
     #[test]
+    fn text_is_written_as_yaml_that_reads_back_the_same() {
+        for text in [
+            "PVC-40",
+            "12",
+            "true",
+            "AB  ",
+            "say \"hi\"",
+            "a\\b",
+            "tab\there",
+        ] {
+            let yaml = yaml_value(&Value::text(text));
+            let back: String = serde_saphyr::from_str(&yaml).unwrap();
+            assert_eq!(back, text, "{yaml}");
+        }
+        assert_eq!(yaml_value(&Value::text("tab\there")), "\"tab\\x09here\"");
+        assert_eq!(yaml_value(&Value::Float(12.5)), "12.5");
+    }
+
+    #[test]
     fn errors_say_what_to_give() {
         assert_eq!(
             ImportError::TooMany { asked: 10_001 }.to_string(),
