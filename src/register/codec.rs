@@ -508,18 +508,16 @@ impl Codec {
 
     /// Decodes words of the right length, with valid scaling.
     fn decode_words(&self, words: &[u16]) -> Value {
-        if self.value_type == ValueType::String {
-            return self.decode_text(words);
-        }
-        let bits = self.join(words);
+        // Numbers are joined into one integer first; text is read from the words.
+        let bits = || self.join(words);
         match Repr::of(self.value_type) {
             Repr::Text => self.decode_text(words),
-            Repr::Bool => Value::Bool(bits != 0),
+            Repr::Bool => Value::Bool(bits() != 0),
             Repr::Int {
                 bits: width,
                 signed,
             } => {
-                let mut raw = bits as i128;
+                let mut raw = bits() as i128;
                 if signed && raw >= 1i128 << (width - 1) {
                     raw -= 1i128 << width;
                 }
@@ -530,7 +528,7 @@ impl Codec {
                 }
             }
             Repr::F32 => {
-                let raw = f32::from_bits(bits as u32);
+                let raw = f32::from_bits(bits() as u32);
                 let x = if self.is_unscaled() {
                     f64::from(raw)
                 } else {
@@ -542,7 +540,7 @@ impl Codec {
                 }))
             }
             Repr::F64 => {
-                let raw = f64::from_bits(bits);
+                let raw = f64::from_bits(bits());
                 if self.is_unscaled() {
                     return Value::Float(raw);
                 }
