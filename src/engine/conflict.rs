@@ -355,6 +355,7 @@ mod tests {
                 bit: r.bit,
                 read_address: r.read_address,
                 value_type: r.value_type,
+                encoding: crate::engine::apply::Encoding::of(r),
                 planned: r.live.clone(),
                 before: r.live.clone(),
                 desired: r.desired.clone(),

@@ -188,6 +188,7 @@ pub(crate) fn result(
         bit: None,
         read_address: None,
         value_type: ValueType::F32,
+        encoding: Default::default(),
         planned: Some(Value::Float(11.8)),
         before: Some(Value::Float(11.8)),
         desired: Value::Float(12.5),

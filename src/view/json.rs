@@ -3,10 +3,9 @@
 //!
 //! Register events carry `plc` (`namespace/name`), `register`, `kind`, `address`,
 //! `bit` (only for a bit of a word), `read_address` (only for a register read
-//! elsewhere) and `value_type` (not `type`, which names the event); plan events add
-//! `length` (only for a string: its registers) and `order` (only when the byte and
-//! word order are not the Modbus default: `CDAB`, `BADC`, `DCBA`, or `BA` for a
-//! byte-swapped single word or string). A plan emits one event per
+//! elsewhere), `value_type` (not `type`, which names the event), `length` (only for a
+//! string: its registers) and `order` (only when the bytes of each word are swapped:
+//! `BADC`, `DCBA`, or `BA` for a single word or a string). A plan emits one event per
 //! register (`planned_change`, `drift`, `in_sync`, `device_error`), one `device_error`
 //! per unreachable PLC, then `change_summary`. An apply emits `apply_start` per
 //! register to write, `apply_complete` or `apply_errored` per result, then
@@ -22,7 +21,7 @@ use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult, Wri
 use crate::engine::plan::{
     Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
 };
-use crate::register::{RegisterKind, Value, ValueType};
+use crate::register::{Codec, RegisterKind, Value, ValueType};
 
 /// Renders newline-delimited JSON events.
 pub struct JsonView<W: Write> {
@@ -95,8 +94,15 @@ impl<'a> Register<'a> {
             bit: r.bit,
             read_address: r.read_address,
             value_type: r.value_type,
-            length: None,
-            order: None,
+            length: r.encoding.length,
+            order: super::swapped_order(&Codec {
+                value_type: r.value_type,
+                word_order: r.encoding.word_order,
+                byte_order: r.encoding.byte_order,
+                length: r.encoding.length.unwrap_or(0),
+                scale: 1.0,
+                offset: 0.0,
+            }),
         }
     }
 }

@@ -99,6 +99,32 @@ async fn json_events_carry_strings_as_strings_with_their_length_and_order() {
     assert_eq!(flow["order"], "DCBA");
     assert_eq!(flow["live"], 11.0);
     assert!(flow.get("length").is_none(), "{flow}");
+
+    let apply = plant
+        .fabctl(&["apply", "-o", "json", "--auto-approve"])
+        .await;
+    assert_eq!(apply.status.code(), Some(0), "{}", stderr(&apply));
+    let events: Vec<serde_json::Value> = stdout(&apply)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let done = |name: &str| {
+        events
+            .iter()
+            .find(|e| e["type"] == "apply_complete" && e["register"] == name)
+            .unwrap_or_else(|| panic!("{name}: {events:#?}"))
+            .clone()
+    };
+    let recipe = done("recipe");
+    assert_eq!(
+        (&recipe["before"], &recipe["after"], &recipe["length"]),
+        (&json!("PVC-40"), &json!("PVC-41"), &json!(8))
+    );
+    let flow = done("flow");
+    assert_eq!(
+        (&flow["before"], &flow["after"], &flow["order"]),
+        (&json!(11.0), &json!(12.5), &json!("DCBA"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

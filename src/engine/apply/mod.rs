@@ -247,6 +247,26 @@ fn show(value: &Option<Value>) -> String {
     value.as_ref().map_or_else(|| "?".into(), |v| v.to_string())
 }
 
+/// The layout of a register's value, for output: its byte and word order, and the
+/// registers of a string.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Encoding {
+    pub word_order: crate::register::WordOrder,
+    pub byte_order: crate::register::ByteOrder,
+    /// Registers of a `string`.
+    pub length: Option<u16>,
+}
+
+impl Encoding {
+    pub fn of(reg: &RegisterPlan) -> Encoding {
+        Encoding {
+            word_order: reg.word_order,
+            byte_order: reg.byte_order,
+            length: reg.length,
+        }
+    }
+}
+
 /// The result for one register of the plan that was to change.
 #[derive(Clone, Debug, Serialize)]
 pub struct RegisterResult {
@@ -263,6 +283,9 @@ pub struct RegisterResult {
     pub read_address: Option<u16>,
     #[serde(rename = "type")]
     pub value_type: crate::register::ValueType,
+    /// How the value is laid out in its words, as the plan said.
+    #[serde(skip)]
+    pub encoding: Encoding,
     /// The live value the plan saw.
     pub planned: Option<Value>,
     /// The live value just before writing (compare-and-set read).

@@ -94,8 +94,8 @@ impl<'p> Attempt<'p> {
         let planned = self
             .reg
             .live_words
-            .clone()
-            .map(|w| self.reg.value_words(&w));
+            .as_ref()
+            .map(|w| self.reg.value_words(w));
         planned != Some(self.reg.value_words(read))
     }
 
@@ -109,6 +109,7 @@ impl<'p> Attempt<'p> {
             bit: reg.bit,
             read_address: reg.read_address,
             value_type: reg.value_type,
+            encoding: super::Encoding::of(reg),
             planned: reg.live.clone(),
             before: self.before,
             desired: reg.desired.clone(),
