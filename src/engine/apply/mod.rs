@@ -258,6 +258,7 @@ pub struct Encoding {
 }
 
 impl Encoding {
+    /// The encoding a planned register declares.
     pub fn of(reg: &RegisterPlan) -> Encoding {
         Encoding {
             word_order: reg.word_order,
