@@ -17,8 +17,12 @@ pub struct Words(Store);
 
 #[derive(Clone)]
 enum Store {
-    Inline { len: u8, buf: [u16; Words::INLINE] },
-    Heap(Vec<u16>),
+    Inline {
+        len: u8,
+        buf: [u16; Words::INLINE],
+    },
+    /// Boxed, so that `Words` stays 16 bytes (a `Vec` inline would make it 24).
+    Heap(Box<Vec<u16>>),
 }
 
 impl Default for Words {
@@ -69,7 +73,7 @@ impl Words {
             Store::Inline { len, buf } => {
                 let mut heap = buf[..usize::from(*len)].to_vec();
                 heap.push(word);
-                self.0 = Store::Heap(heap);
+                self.0 = Store::Heap(Box::new(heap));
             }
             Store::Heap(heap) => heap.push(word),
         }
@@ -209,6 +213,9 @@ mod tests {
         let words = Words::try_from_slice(&long).unwrap();
         assert_eq!(&*words, &long[..]);
         assert_eq!(words, Words::try_from_slice(&long).unwrap());
+        if cfg!(target_pointer_width = "64") {
+            assert_eq!(std::mem::size_of::<Words>(), 16, "numbers stay small");
+        }
         let mut five = Words::from([1, 2, 3, 4]);
         five.push(5);
         assert_eq!(five, [1, 2, 3, 4, 5]);
