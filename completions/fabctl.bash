@@ -935,7 +935,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__import)
-            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --serial-device --baud-rate --parity --data-bits --stop-bits --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --max-read-registers --max-read-bits --max-gap --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --serial-device --baud-rate --parity --data-bits --stop-bits --unit --holding --input --coils --discrete --type --length --word-order --order --name --namespace --timeout-ms --out --enforce --max-read-registers --max-read-bits --max-gap --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1009,7 +1009,15 @@ _fabctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --length)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --word-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -326,7 +326,9 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l input -d 'Input
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l coils -d 'Coil ranges' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l discrete -d 'Discrete input ranges (imported as observe-only assertions)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l type -d 'Type of the holding and input registers (multi-word types take consecutive registers)' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l length -d 'With --type string: the registers each string occupies (two characters each)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l word-order -d 'Word order of multi-word types: big or little' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l order -d 'Byte and word order as device manuals name it: ABCD (default), CDAB (words swapped), BADC (bytes swapped), DCBA (both)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l name -d 'metadata.name of the manifest [default: derived from the device]' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l namespace -d 'metadata.namespace of the manifest' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l timeout-ms -d 'Request timeout in milliseconds' -r

@@ -526,9 +526,20 @@ pub struct ImportArgs {
     /// Type of the holding and input registers (multi-word types take consecutive registers)
     #[arg(long = "type", value_name = "TYPE", default_value = "u16")]
     pub value_type: String,
+    /// With --type string: the registers each string occupies (two characters each)
+    #[arg(long, value_name = "N")]
+    pub length: Option<u16>,
     /// Word order of multi-word types: big or little
     #[arg(long, value_name = "ORDER", default_value = "big")]
     pub word_order: String,
+    /// Byte and word order as device manuals name it: ABCD (default), CDAB (words
+    /// swapped), BADC (bytes swapped), DCBA (both)
+    #[arg(
+        long,
+        value_name = "ABCD|CDAB|BADC|DCBA",
+        conflicts_with = "word_order"
+    )]
+    pub order: Option<String>,
     /// metadata.name of the manifest [default: derived from the device]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,

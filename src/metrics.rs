@@ -311,10 +311,12 @@ impl Live {
         let entry = namespace.get_mut(&plc.name).expect("inserted above");
         entry.up = plc.error.is_none();
         for (i, reg) in plc.registers.iter().enumerate() {
-            let Some(live) = reg.live else { continue };
-            let v = match live {
-                crate::register::Value::Bool(b) => f64::from(u8::from(b)),
-                other => other.as_f64().unwrap_or(f64::NAN),
+            let v = match &reg.live {
+                None => continue,
+                Some(crate::register::Value::Bool(b)) => f64::from(u8::from(*b)),
+                // A gauge holds numbers: text registers have no value metric.
+                Some(crate::register::Value::Text(_)) => continue,
+                Some(other) => other.as_f64().unwrap_or(f64::NAN),
             };
             entry.set(i, &reg.name, v, plc.registers.len());
         }
@@ -442,7 +444,7 @@ pub(crate) mod tests {
     use crate::engine::observe::DeviceError;
     use crate::engine::plan::{DriftReason, PlcError, PlcPlan, RegisterPlan};
     use crate::manifest::Mode;
-    use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
+    use crate::register::{ByteOrder, RegisterKind, Value, ValueType, WordOrder, Words};
 
     pub(crate) fn reg(name: &str, action: Action, live: Value) -> RegisterPlan {
         RegisterPlan {
@@ -453,6 +455,8 @@ pub(crate) mod tests {
             read_address: None,
             value_type: ValueType::U16,
             word_order: WordOrder::Big,
+            byte_order: ByteOrder::Big,
+            length: None,
             scale: 1.0,
             offset: 0.0,
             mode: Mode::Enforce,

@@ -70,7 +70,14 @@ pub fn decide(observation: &Observation, previous: Option<&IndustrialPLCStatus>)
                 let list: Vec<String> = a
                     .corrections
                     .iter()
-                    .map(|c| format!("{} {} → {}", c.register, show(c.before), show(c.after)))
+                    .map(|c| {
+                        format!(
+                            "{} {} → {}",
+                            c.register,
+                            show(c.before.as_ref()),
+                            show(c.after.as_ref())
+                        )
+                    })
                     .collect();
                 out.push(Notice {
                     type_: EventType::Normal,
@@ -175,7 +182,7 @@ fn new_drift(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Option<S
             format!(
                 "{} {} (desired {}, {})",
                 r.name,
-                show(r.live),
+                show(r.live.as_ref()),
                 r.desired,
                 r.message
                     .as_deref()
@@ -211,7 +218,7 @@ fn new_conflicts(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Opti
             format!(
                 "{} {} (desired {}, {})",
                 r.name,
-                show(r.live),
+                show(r.live.as_ref()),
                 r.desired,
                 r.message.as_deref().unwrap_or("conflict")
             )
@@ -227,7 +234,7 @@ fn new_conflicts(a: &Assessment, previous: Option<&IndustrialPLCStatus>) -> Opti
     })
 }
 
-fn show(v: Option<Value>) -> String {
+fn show(v: Option<&Value>) -> String {
     v.map_or_else(|| "?".into(), |v| v.to_string())
 }
 

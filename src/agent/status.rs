@@ -130,8 +130,8 @@ impl Assessment {
                     name: r.name.clone(),
                     kind: r.kind,
                     address: r.address,
-                    live: r.live,
-                    desired: r.desired,
+                    live: r.live.clone(),
+                    desired: r.desired.clone(),
                     in_sync: false,
                     action: RegisterAction::InSync,
                     message: None,
@@ -165,23 +165,23 @@ impl Assessment {
                         match result {
                             Some(x) if x.outcome == Outcome::Applied => {
                                 counts.corrections += 1;
-                                status.live = x.after.or(r.live);
+                                status.live = x.after.clone().or(r.live.clone());
                                 status.in_sync = true;
                                 status.action = RegisterAction::Corrected;
                                 corrections.push(Correction {
                                     register: r.name.clone(),
-                                    before: x.before.or(r.live),
-                                    after: x.after,
+                                    before: x.before.clone().or(r.live.clone()),
+                                    after: x.after.clone(),
                                 });
                             }
                             // Another writer set the desired value since the read:
                             // in sync, and no correction of ours.
                             Some(x) if x.outcome == Outcome::InSync => {
-                                status.live = x.before.or(r.live);
+                                status.live = x.before.clone().or(r.live.clone());
                                 status.in_sync = true;
                             }
                             Some(x) if x.outcome == Outcome::Stale => {
-                                status.live = x.before.or(r.live);
+                                status.live = x.before.clone().or(r.live.clone());
                                 status.action = RegisterAction::Stale;
                                 status.message = Some(
                                     "changed between the read and the write; retried at the next poll"
@@ -189,7 +189,7 @@ impl Assessment {
                                 );
                             }
                             Some(x) => {
-                                status.live = x.after.or(x.before).or(r.live);
+                                status.live = x.after.clone().or(x.before.clone()).or(r.live.clone());
                                 status.action = RegisterAction::CorrectionFailed;
                                 status.message = Some(x.error.as_ref().map_or_else(
                                     || x.outcome.as_str().replace('_', " "),
@@ -443,10 +443,10 @@ pub fn build(observation: &Observation, inputs: &Inputs<'_>) -> IndustrialPLCSta
                 .registers
                 .iter()
                 .find(|r| r.name == SHORTHAND_REGISTER)
-                .and_then(|r| match r.live? {
+                .and_then(|r| match r.live.clone()? {
                     Value::Int(i) => i64::try_from(i).ok(),
                     Value::Bool(b) => Some(i64::from(b)),
-                    Value::Float(_) => None,
+                    Value::Float(_) | Value::Text(_) => None,
                 });
             s.last_error = failure;
             s.message = Some(format!("{}: {summary}", a.device));
@@ -795,7 +795,7 @@ mod tests {
             panic!("one register expected")
         };
         assert_eq!(
-            (status.action, status.in_sync, status.live),
+            (status.action, status.in_sync, status.live.clone()),
             (RegisterAction::InSync, true, Some(Value::Float(12.5)))
         );
         assert!(a.corrections.is_empty());

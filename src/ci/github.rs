@@ -120,6 +120,7 @@ pub fn step_summary<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io
                 reg.place(),
                 reg.value_type.to_string(),
                 reg.live
+                    .clone()
                     .map_or_else(|| "?".to_owned(), |v| cell(&v.to_string())),
                 cell(&reg.desired.to_string()),
                 cell(&why),

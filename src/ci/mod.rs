@@ -114,7 +114,10 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// `live → desired`, `?` when nothing could be read.
 pub(crate) fn live_to_desired(reg: &RegisterPlan) -> String {
-    let live = reg.live.map_or_else(|| "?".to_owned(), |v| v.to_string());
+    let live = reg
+        .live
+        .as_ref()
+        .map_or_else(|| "?".to_owned(), |v| v.to_string());
     format!("{live} → {}", reg.desired)
 }
 

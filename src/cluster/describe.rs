@@ -13,7 +13,7 @@ use super::age;
 use super::table::{columns, device, namespace_of, phase_name};
 use crate::manifest::spec::{RegisterAction, RegisterStatus, SYNC_ANNOTATION, WriteWindowSpec};
 use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, RegisterSpec, SHORTHAND_REGISTER};
-use crate::register::WordOrder;
+use crate::register::Codec;
 
 /// Writes the description of `plc`, ages taken at `now`.
 pub fn render(plc: &IndustrialPLC, now: Timestamp, out: &mut dyn Write) -> io::Result<()> {
@@ -167,9 +167,18 @@ fn write_windows(windows: &[WriteWindowSpec]) -> String {
 }
 
 fn register_row(reg: &RegisterSpec) -> Vec<String> {
-    let mut value_type = reg.value_type().to_string();
-    if reg.word_order == WordOrder::Little && reg.value_type().width() > 1 {
-        value_type.push_str(" CDAB");
+    let codec = Codec {
+        value_type: reg.value_type(),
+        word_order: reg.word_order,
+        byte_order: reg.byte_order,
+        length: reg.length.unwrap_or(0),
+        scale: reg.scale,
+        offset: reg.offset,
+    };
+    let mut value_type = crate::view::type_name(&codec);
+    if let Some(order) = codec.order_label() {
+        value_type.push(' ');
+        value_type.push_str(order);
     }
     if reg.scale != 1.0 {
         value_type.push_str(&format!(" ×{}", reg.scale));
@@ -293,7 +302,9 @@ fn registers(registers: &[RegisterStatus]) -> Field {
                 r.name.clone(),
                 r.kind.to_string(),
                 r.address.to_string(),
-                r.live.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                r.live
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |v| v.to_string()),
                 r.desired.to_string(),
                 r.in_sync.to_string(),
                 action_name(r.action).to_owned(),
@@ -423,6 +434,20 @@ mod tests {
                 "enforce"
             ]
         );
+    }
+
+    #[test]
+    fn a_register_row_shows_byte_orders_and_string_lengths() {
+        let reg = register(
+            "{name: flow, address: 300, type: f32, wordOrder: little, byteOrder: little, value: 12.5}",
+        );
+        assert_eq!(register_row(&reg)[3], "f32 DCBA");
+        let reg = register("{name: raw, address: 3, byteOrder: little, value: 5}");
+        assert_eq!(register_row(&reg)[3], "u16 BA");
+        let reg =
+            register("{name: recipe, address: 200, type: string, length: 8, value: \"PVC-40\"}");
+        assert_eq!(register_row(&reg)[3], "string(8)");
+        assert_eq!(register_row(&reg)[4], "\"PVC-40\"");
     }
 
     #[test]

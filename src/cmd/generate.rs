@@ -103,7 +103,8 @@ fn metadata_schema() -> Json {
 
 /// Rules of `fabctl validate` on a register that a JSON Schema can say and the
 /// Kubernetes schema cannot: the name's characters, and the shape of `value` — true,
-/// false, 0 or 1 for coils, discrete inputs and `type: bool`; a number otherwise.
+/// false, 0 or 1 for coils, discrete inputs and `type: bool`; a string (and a `length`)
+/// for `type: string`; a number otherwise.
 fn register_rules(register: &mut Json) {
     if let Some(name) = register.pointer_mut("/properties/name")
         && let Some(name) = name.as_object_mut()
@@ -123,7 +124,11 @@ fn register_rules(register: &mut Json) {
                 "then": {
                     "properties": { "value": { "anyOf": [{ "type": "boolean" }, { "enum": [0, 1] }] } }
                 },
-                "else": { "properties": { "value": { "type": "number" } } }
+                "else": {
+                    "if": { "required": ["type"], "properties": { "type": { "const": "string" } } },
+                    "then": { "required": ["length"], "properties": { "value": { "type": "string" } } },
+                    "else": { "properties": { "value": { "type": "number" } } }
+                }
             }]),
         );
     }
@@ -133,7 +138,7 @@ fn register_rules(register: &mut Json) {
 /// way `fabctl validate` reads it (`src/manifest/structure.rs`):
 /// - `nullable: true` becomes a type union with `"null"`;
 /// - a schema that is only `x-kubernetes-preserve-unknown-fields` is a register
-///   [`Value`](crate::register::Value): a number or a boolean;
+///   [`Value`](crate::register::Value): a number, a boolean or a string;
 /// - an object with `properties` and no `additionalProperties` is closed
 ///   (`additionalProperties: false`): unknown fields are errors;
 /// - other `x-kubernetes-*` keywords mean nothing outside Kubernetes and are dropped.
@@ -152,7 +157,7 @@ fn openapi_to_json_schema(schema: &mut Json) {
         obj.insert("type".into(), json!([ty, "null"]));
     }
     if preserve && !obj.contains_key("type") {
-        obj.insert("type".into(), json!(["number", "boolean"]));
+        obj.insert("type".into(), json!(["number", "boolean", "string"]));
     }
     if !preserve && obj.contains_key("properties") && !obj.contains_key("additionalProperties") {
         obj.insert("additionalProperties".into(), Json::Bool(false));
@@ -247,7 +252,7 @@ mod tests {
                 "additionalProperties": false,
                 "properties": {
                     "min": { "type": ["number", "null"] },
-                    "value": { "type": ["number", "boolean"] },
+                    "value": { "type": ["number", "boolean", "string"] },
                     "tags": { "type": "array", "items": { "type": "string" } },
                     "conditions": {
                         "type": "array",

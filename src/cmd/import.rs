@@ -19,7 +19,7 @@ use crate::engine::observe::{self, DeviceError, Reading};
 use crate::error::Error;
 use crate::manifest::spec::{Parity, TransportKind};
 use crate::outcome::Outcome;
-use crate::register::{Codec, RegisterKind, ValueType, WordOrder};
+use crate::register::{ByteOrder, Codec, RegisterKind, Value, ValueType, WordOrder, Words};
 
 use super::setup::Setup;
 
@@ -33,7 +33,7 @@ pub enum ImportError {
     DeviceSyntax { text: String },
     #[error("--device {text:?}: {port:?} is not a port")]
     DevicePort { text: String, port: String },
-    #[error("--type {text:?}: use u16 i16 u32 i32 u64 i64 f32 f64 or bool")]
+    #[error("--type {text:?}: use u16 i16 u32 i32 u64 i64 f32 f64 bool or string")]
     ValueType { text: String },
     /// A bool in a word is one of its bits; importing words as bool would declare
     /// registers whose writes overwrite all 16 bits.
@@ -63,6 +63,15 @@ pub enum ImportError {
     },
     #[error("--word-order {text:?}: use big or little")]
     WordOrder { text: String },
+    #[error("--order {text:?}: use ABCD, CDAB, BADC or DCBA")]
+    Order { text: String },
+    #[error(
+        "--type string needs --length N, the registers each string occupies (1 to {})",
+        Words::MAX
+    )]
+    StringLength,
+    #[error("--length is for --type string; {value_type} has a fixed width")]
+    LengthWithoutString { value_type: ValueType },
     #[error("{part:?} is not an address or a range like 4000-4099")]
     Range { part: String },
     #[error("range {part:?} runs backwards")]
@@ -118,12 +127,25 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     if value_type == ValueType::Bool && (args.holding.is_some() || args.input.is_some()) {
         return Err(ImportError::BoolWords.into());
     }
-    let word_order: WordOrder = serde_json::from_value(serde_json::Value::String(
-        args.word_order.clone(),
-    ))
-    .map_err(|_| ImportError::WordOrder {
-        text: args.word_order.clone(),
-    })?;
+    let (word_order, byte_order) = parse_order(args)?;
+    let length = match (value_type, args.length) {
+        (ValueType::String, Some(n)) if (1..=Words::MAX).contains(&usize::from(n)) => n,
+        (ValueType::String, _) => return Err(ImportError::StringLength.into()),
+        (_, Some(_)) => return Err(ImportError::LengthWithoutString { value_type }.into()),
+        (_, None) => 0,
+    };
+    let codec_of = |value_type: ValueType| Codec {
+        value_type,
+        word_order,
+        byte_order: if value_type == ValueType::Bool {
+            ByteOrder::Big
+        } else {
+            byte_order
+        },
+        length,
+        scale: 1.0,
+        offset: 0.0,
+    };
     let mut points: Vec<(RegisterKind, u16, ValueType)> = Vec::new();
     for (kind, ranges, ty) in [
         (RegisterKind::Holding, &args.holding, value_type),
@@ -133,11 +155,12 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     ] {
         let Some(ranges) = ranges else { continue };
         let ty = if kind.is_bit() { ValueType::Bool } else { ty };
+        let width = u32::from(codec_of(ty).width());
         for (start, end) in parse_ranges(ranges)? {
             let mut address = u32::from(start);
-            while address + u32::from(ty.width()) - 1 <= u32::from(end) {
+            while address + width - 1 <= u32::from(end) {
                 points.push((kind, address as u16, ty));
-                address += u32::from(ty.width());
+                address += width;
             }
         }
     }
@@ -151,8 +174,10 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         .into());
     }
     let timeout = Duration::from_millis(args.timeout_ms.into());
-    let items: Vec<(u16, u16, RegisterKind)> =
-        points.iter().map(|(k, a, t)| (*a, t.width(), *k)).collect();
+    let items: Vec<(u16, u16, RegisterKind)> = points
+        .iter()
+        .map(|(k, a, t)| (*a, codec_of(*t).width(), *k))
+        .collect();
     let asked = Limits {
         max_read_registers: args
             .max_read_registers
@@ -213,6 +238,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     }
     let _ = writeln!(yaml, "  registers:");
     let mut skipped = Vec::new();
+    let mut notes = Vec::new();
     for ((kind, address, ty), reading) in points.iter().zip(&readings) {
         let words = match reading {
             Reading::Words(w) => w,
@@ -221,12 +247,7 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
                 continue;
             }
         };
-        let codec = Codec {
-            value_type: *ty,
-            word_order,
-            scale: 1.0,
-            offset: 0.0,
-        };
+        let codec = codec_of(*ty);
         let value = match codec.decode(words) {
             Ok(v) if v.as_f64().is_none_or(f64::is_finite) => v,
             _ => {
@@ -234,6 +255,15 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
                 continue;
             }
         };
+        // What a manifest cannot declare (text that is not ASCII or holds a NUL) is
+        // left out rather than written into a manifest that would not validate.
+        if let Err(e) = codec.encode(&value) {
+            skipped.push(format!("{kind} {address}: {e}"));
+            continue;
+        }
+        if let Some(hint) = order_hint(&codec, words, &value) {
+            notes.push(format!("{kind} {address}: {hint}"));
+        }
         let prefix = match kind {
             RegisterKind::Holding => "hr",
             RegisterKind::Input => "ir",
@@ -246,17 +276,25 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
         );
         if !kind.is_bit() && *ty != ValueType::U16 {
             let _ = write!(yaml, ", type: {ty}");
-            if ty.width() > 1 && word_order == WordOrder::Little {
+            if *ty == ValueType::String {
+                let _ = write!(yaml, ", length: {length}");
+            } else if codec.width() > 1 && word_order == WordOrder::Little {
                 let _ = write!(yaml, ", wordOrder: little");
             }
+        }
+        if !kind.is_bit() && codec.byte_order == ByteOrder::Little {
+            let _ = write!(yaml, ", byteOrder: little");
         }
         if !(args.enforce && kind.is_writable()) {
             let _ = write!(yaml, ", mode: observe");
         }
-        let _ = writeln!(yaml, ", value: {value}}}");
+        let _ = writeln!(yaml, ", value: {}}}", yaml_value(&value));
     }
     for s in &skipped {
         eprintln!("note: skipped {s}");
+    }
+    for n in &notes {
+        eprintln!("note: {n}");
     }
     if skipped.len() == points.len() {
         return Err(ImportError::NothingRead {
@@ -385,6 +423,90 @@ fn limits_line(reads: Coalescing) -> Option<String> {
         fields.push(format!("maxGap: {}", reads.max_gap));
     }
     (!fields.is_empty()).then(|| format!("{{{}}}", fields.join(", ")))
+}
+
+/// A float that reads as an implausible magnitude in the order asked for, and as a
+/// plausible one in another: the order is probably wrong. Only a hint: the user knows
+/// what the device should show.
+fn order_hint(codec: &Codec, words: &[u16], value: &Value) -> Option<String> {
+    // Magnitudes a process value has (0, or 1e-4 to 1e7); a wrong order typically
+    // gives something like 2.6e-41 or 8.6e9.
+    let plausible = |x: f64| x == 0.0 || (1e-4..=1e7).contains(&x.abs());
+    let x = value.as_f64().filter(|_| codec.value_type.is_float())?;
+    if plausible(x) {
+        return None;
+    }
+    let orders = [
+        (WordOrder::Big, ByteOrder::Big),
+        (WordOrder::Little, ByteOrder::Big),
+        (WordOrder::Big, ByteOrder::Little),
+        (WordOrder::Little, ByteOrder::Little),
+    ];
+    let others: Vec<String> = orders
+        .into_iter()
+        .filter(|&(w, b)| (w, b) != (codec.word_order, codec.byte_order))
+        .filter_map(|(word_order, byte_order)| {
+            let other = Codec {
+                word_order,
+                byte_order,
+                ..*codec
+            };
+            let y = other.decode(words).ok()?.as_f64()?;
+            let name = crate::register::order_name(word_order, byte_order);
+            plausible(y).then(|| format!("{y} as {name} (--order {name})"))
+        })
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    let asked = crate::register::order_name(codec.word_order, codec.byte_order);
+    Some(format!(
+        "{x:e} as {asked} looks implausible; it reads {}: keep the order the device's manual or HMI confirms",
+        others.join(", ")
+    ))
+}
+
+/// The word and byte order of `--order`, or of `--word-order` (bytes as Modbus
+/// specifies).
+fn parse_order(args: &ImportArgs) -> Result<(WordOrder, ByteOrder), ImportError> {
+    if let Some(text) = &args.order {
+        return match text.to_ascii_uppercase().as_str() {
+            "ABCD" => Ok((WordOrder::Big, ByteOrder::Big)),
+            "CDAB" => Ok((WordOrder::Little, ByteOrder::Big)),
+            "BADC" => Ok((WordOrder::Big, ByteOrder::Little)),
+            "DCBA" => Ok((WordOrder::Little, ByteOrder::Little)),
+            _ => Err(ImportError::Order { text: text.clone() }),
+        };
+    }
+    let word_order = serde_json::from_value(serde_json::Value::String(args.word_order.clone()))
+        .map_err(|_| ImportError::WordOrder {
+            text: args.word_order.clone(),
+        })?;
+    Ok((word_order, ByteOrder::Big))
+}
+
+/// A value as YAML: text double-quoted (ASCII without NUL, as import checked), so that
+/// `true`, `12` or a trailing space stay text.
+fn yaml_value(value: &Value) -> String {
+    match value {
+        Value::Text(text) => {
+            let mut quoted = String::with_capacity(text.len() + 2);
+            quoted.push('"');
+            for c in text.chars() {
+                match c {
+                    '"' => quoted.push_str("\\\""),
+                    '\\' => quoted.push_str("\\\\"),
+                    c if c.is_ascii_control() => {
+                        let _ = write!(quoted, "\\x{:02X}", u32::from(c));
+                    }
+                    c => quoted.push(c),
+                }
+            }
+            quoted.push('"');
+            quoted
+        }
+        other => other.to_string(),
+    }
 }
 
 /// What to do with the imported manifest before fabctl may write anything.
@@ -557,6 +679,25 @@ mod tests {
             ("fd00::7".into(), 802)
         );
         assert_eq!(default_name("10.0.0.5", 502, 1), "plc-10-0-0-5-502-1");
+    }
+
+    #[test]
+    fn text_is_written_as_yaml_that_reads_back_the_same() {
+        for text in [
+            "PVC-40",
+            "12",
+            "true",
+            "AB  ",
+            "say \"hi\"",
+            "a\\b",
+            "tab\there",
+        ] {
+            let yaml = yaml_value(&Value::text(text));
+            let back: String = serde_saphyr::from_str(&yaml).unwrap();
+            assert_eq!(back, text, "{yaml}");
+        }
+        assert_eq!(yaml_value(&Value::text("tab\there")), "\"tab\\x09here\"");
+        assert_eq!(yaml_value(&Value::Float(12.5)), "12.5");
     }
 
     #[test]

@@ -236,7 +236,9 @@ fn summarize(state: &State, report: &TickReport) {
                 "corrected {}/{}: {} → {}",
                 r.plc,
                 r.register,
-                r.before.map_or_else(|| "?".to_owned(), |v| v.to_string()),
+                r.before
+                    .as_ref()
+                    .map_or_else(|| "?".to_owned(), |v| v.to_string()),
                 r.desired
             ),
             crate::engine::apply::Outcome::InSync => tracing::info!(

@@ -376,6 +376,7 @@ mod tests {
             bit: None,
             read_address: None,
             value_type: crate::register::ValueType::U16,
+            encoding: Default::default(),
             planned: None,
             before: None,
             desired: crate::register::Value::Int(1),

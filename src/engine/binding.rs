@@ -117,7 +117,7 @@ fn expected_plan(plc: &Plc, saved: &PlcPlan) -> PlcPlan {
                 .registers
                 .iter()
                 .find(|r| r.name == reg.name)
-                .and_then(|r| r.live_words)
+                .and_then(|r| r.live_words.clone())
                 .map_or(Reading::Exception(Exception::ILLEGAL_DATA_ADDRESS), |w| {
                     Reading::Words(w)
                 })

@@ -210,8 +210,8 @@ impl Conflicts {
                                 plc: id.clone(),
                                 register: reg.name.clone(),
                                 corrections: entry.corrections,
-                                live: reg.live,
-                                desired: reg.desired,
+                                live: reg.live.clone(),
+                                desired: reg.desired.clone(),
                             });
                         }
                         reg.action = Action::Conflict {
@@ -297,7 +297,7 @@ mod tests {
     use crate::engine::apply::RegisterResult;
     use crate::engine::plan::PlcPlan;
     use crate::manifest::Mode;
-    use crate::register::{RegisterKind, ValueType, WordOrder, Words};
+    use crate::register::{ByteOrder, RegisterKind, ValueType, WordOrder, Words};
 
     fn register(name: &str, action: Action, desired: i128) -> RegisterPlan {
         RegisterPlan {
@@ -308,6 +308,8 @@ mod tests {
             read_address: None,
             value_type: ValueType::U16,
             word_order: WordOrder::Big,
+            byte_order: ByteOrder::Big,
+            length: None,
             scale: 1.0,
             offset: 0.0,
             mode: Mode::Enforce,
@@ -353,10 +355,11 @@ mod tests {
                 bit: r.bit,
                 read_address: r.read_address,
                 value_type: r.value_type,
-                planned: r.live,
-                before: r.live,
-                desired: r.desired,
-                after: Some(r.desired),
+                encoding: crate::engine::apply::Encoding::of(r),
+                planned: r.live.clone(),
+                before: r.live.clone(),
+                desired: r.desired.clone(),
+                after: Some(r.desired.clone()),
                 outcome: Outcome::Applied,
                 written: true,
                 note: None,

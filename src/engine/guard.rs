@@ -84,7 +84,7 @@ pub fn guard(reg: &RegisterPlan) -> Result<(), GuardError> {
         || reg.max.is_some_and(|m| above_max(&reg.desired, m))
     {
         return Err(GuardError::OutOfBounds {
-            desired: reg.desired,
+            desired: reg.desired.clone(),
             min: reg.min,
             max: reg.max,
         });

@@ -12,8 +12,8 @@ use crate::device::Exception;
 use crate::engine::observe::{DeviceError, PlcReadings, Reading};
 use crate::manifest::{Mode, Plc, Register};
 use crate::register::{
-    Bound, Codec, DecodeError, EncodeError, RegisterKind, Value, ValueType, WordOrder, Words,
-    in_sync,
+    Bound, ByteOrder, Codec, DecodeError, EncodeError, RegisterKind, Value, ValueType, WordOrder,
+    Words, in_sync,
 };
 
 /// A whole plan, PLC by PLC in manifest order.
@@ -86,6 +86,12 @@ pub struct RegisterPlan {
     #[serde(rename = "type")]
     pub value_type: ValueType,
     pub word_order: WordOrder,
+    /// The byte order within each word; absent in plans that predate it (big).
+    #[serde(default, skip_serializing_if = "ByteOrder::is_big")]
+    pub byte_order: ByteOrder,
+    /// Registers a `string` occupies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u16>,
     pub scale: f64,
     pub offset: f64,
     pub mode: Mode,
@@ -113,13 +119,15 @@ impl RegisterPlan {
         Codec {
             value_type: self.value_type,
             word_order: self.word_order,
+            byte_order: self.byte_order,
+            length: self.length.unwrap_or(0),
             scale: self.scale,
             offset: self.offset,
         }
     }
 
     pub fn width(&self) -> u16 {
-        self.value_type.width()
+        self.codec().width()
     }
 
     /// Where the register is read: `read_address`, else `address`.
@@ -128,9 +136,14 @@ impl RegisterPlan {
     }
 
     /// Where the register is, as output shows it: `holding 4002`, `holding 10.3` for
-    /// bit 3 of holding 10, `holding 0 (read at 512)` for one read back elsewhere.
+    /// bit 3 of holding 10, `holding 0 (read at 512)` for one read back elsewhere,
+    /// `holding 200..207` for a string of 8 registers.
     pub fn place(&self) -> String {
         let mut text = format!("{} {}", self.kind, self.address);
+        if let Some(length) = self.length.filter(|&l| l > 1) {
+            let last = u32::from(self.address) + u32::from(length) - 1;
+            text.push_str(&format!("..{last}"));
+        }
         if let Some(bit) = self.bit {
             text.push_str(&format!(".{bit}"));
         }
@@ -368,13 +381,15 @@ fn plan_register(
         read_address: reg.read_address,
         value_type: codec.value_type,
         word_order: codec.word_order,
+        byte_order: codec.byte_order,
+        length: (codec.value_type == ValueType::String).then_some(codec.length),
         scale: codec.scale,
         offset: codec.offset,
         mode: reg.mode,
         tolerance: reg.tolerance,
         min: reg.min,
         max: reg.max,
-        desired: reg.desired,
+        desired: reg.desired.clone(),
         desired_words: Words::default(),
         live: None,
         live_words: None,
@@ -393,14 +408,15 @@ fn plan_register(
         },
         (Ok((words, normalized)), Reading::Words(live_words)) => {
             plan.desired_words = words;
-            plan.live_words = Some(*live_words);
+            plan.live_words = Some(live_words.clone());
             match codec.decode(&plan.value_words(live_words)) {
                 Err(source) => Action::Error {
                     error: RegisterError::Decode { source },
                 },
                 Ok(live) => {
+                    let in_sync = in_sync(&live, &normalized, reg.tolerance);
                     plan.live = Some(live);
-                    if in_sync(&live, &normalized, reg.tolerance) {
+                    if in_sync {
                         Action::InSync
                     } else if !reg.kind.is_writable() {
                         Action::Drift {
@@ -492,7 +508,7 @@ mod tests {
         );
         let pump = &plan.plcs[0].registers[3];
         assert_eq!(
-            (pump.live, &pump.desired_words[..]),
+            (pump.live.clone(), &pump.desired_words[..]),
             (Some(Value::Bool(false)), &[1u16][..])
         );
     }

@@ -221,7 +221,7 @@ mod tests {
     use crate::engine::observe::DeviceError;
     use crate::engine::plan::{Action, PlcError, PlcPlan, RegisterError, RegisterPlan};
     use crate::manifest::Mode;
-    use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
+    use crate::register::{ByteOrder, RegisterKind, Value, ValueType, WordOrder, Words};
 
     fn plan() -> Plan {
         Plan {
@@ -246,6 +246,8 @@ mod tests {
                     read_address: None,
                     value_type: ValueType::F32,
                     word_order: WordOrder::Big,
+                    byte_order: ByteOrder::Big,
+                    length: None,
                     scale: 0.1,
                     offset: 0.0,
                     mode: Mode::Enforce,

@@ -61,7 +61,7 @@ pub fn fleet(plcs: Vec<Plc>, written: &Written) -> (Vec<Plc>, Vec<String>) {
         plc.registers
             .retain_mut(|reg| match written.get(&(id.clone(), reg.name.clone())) {
                 Some((before, _)) => {
-                    reg.desired = *before;
+                    reg.desired = before.clone();
                     true
                 }
                 None => false,

@@ -116,10 +116,12 @@ pub enum RegisterField {
     Mode,
     Bit,
     ReadAddress,
+    ByteOrder,
+    Length,
 }
 
 impl RegisterField {
-    const COUNT: usize = 14;
+    const COUNT: usize = 16;
 
     /// The field's name in manifests.
     pub fn key(self) -> &'static str {
@@ -138,6 +140,8 @@ impl RegisterField {
             RegisterField::Mode => "mode",
             RegisterField::Bit => "bit",
             RegisterField::ReadAddress => "readAddress",
+            RegisterField::ByteOrder => "byteOrder",
+            RegisterField::Length => "length",
         }
     }
 
@@ -157,6 +161,8 @@ impl RegisterField {
             "mode" => RegisterField::Mode,
             "bit" => RegisterField::Bit,
             "readAddress" => RegisterField::ReadAddress,
+            "byteOrder" => RegisterField::ByteOrder,
+            "length" => RegisterField::Length,
             _ => return None,
         })
     }
@@ -498,6 +504,8 @@ mod tests {
             Mode,
             Bit,
             ReadAddress,
+            ByteOrder,
+            Length,
         ];
         assert_eq!(all.len(), RegisterField::COUNT);
         for (i, field) in all.into_iter().enumerate() {

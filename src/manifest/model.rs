@@ -94,7 +94,7 @@ pub struct Register {
 impl Register {
     /// Number of words (or bits) the register occupies.
     pub fn width(&self) -> u16 {
-        self.codec.value_type.width()
+        self.codec.width()
     }
 
     /// Where the register is read: `read_address`, else `address`.

@@ -12,7 +12,10 @@ use super::locations::{Field, Locations, RegisterField, SpecField};
 use super::spec::{IndustrialPLCSpec, Mode, RegisterSpec, SerialSpec, TransportKind};
 use super::{Plc, Register, SourceLoc};
 use crate::device::transport::{SerialSettings, Transport};
-use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder, above_max, below_min};
+use crate::register::{
+    ByteOrder, Codec, EncodeError, RegisterKind, Value, ValueType, WordOrder, Words, above_max,
+    below_min,
+};
 
 /// Name of the register the original operator's shorthand declares.
 pub const SHORTHAND_REGISTER: &str = "target";
@@ -78,6 +81,8 @@ pub fn resolve(
                 codec: Codec {
                     value_type: ValueType::U16,
                     word_order: WordOrder::Big,
+                    byte_order: ByteOrder::Big,
+                    length: 0,
                     scale: 1.0,
                     offset: 0.0,
                 },
@@ -428,22 +433,34 @@ fn resolve_register(
         );
         return None;
     }
+    if reg.kind.is_bit() && !reg.byte_order.is_big() {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::ByteOrder),
+                format!(
+                    "{label} is a {} and holds one bit, which has no byte order",
+                    reg.kind
+                ),
+            )
+            .with_hint("remove `byteOrder:`"),
+        );
+    }
     check_bit(&reg, value_type, &at, diags);
-    check_read_address(&reg, value_type, &at, diags);
-    let last = u32::from(reg.address) + u32::from(value_type.width()) - 1;
+    let width = check_string(&reg, value_type, &at, diags);
+    check_read_address(&reg, value_type, width, &at, diags);
+    let last = u32::from(reg.address) + u32::from(width) - 1;
     if last > u32::from(u16::MAX) {
         diags.push(
             Diagnostic::error(
                 at(RegisterField::Address),
                 format!(
-                    "{label}: {value_type} at address {} needs {} registers and runs past 65535",
+                    "{label}: {value_type} at address {} needs {width} registers and runs past 65535",
                     reg.address,
-                    value_type.width()
                 ),
             )
             .with_hint(format!(
                 "move it to address {} or lower",
-                65536 - u32::from(value_type.width())
+                65536 - u32::from(width)
             )),
         );
     }
@@ -507,13 +524,15 @@ fn resolve_register(
     let codec = Codec {
         value_type,
         word_order: reg.word_order,
+        byte_order: reg.byte_order,
+        length: width,
         scale: reg.scale,
         offset: reg.offset,
     };
     if let Err(e) = codec.encode(&reg.value) {
         diags.push(
             Diagnostic::error(at(RegisterField::Value), format!("{label}: {e}"))
-                .with_hint(range_hint(&codec)),
+                .with_hint(value_hint(&codec, &e)),
         );
         return None;
     }
@@ -604,14 +623,110 @@ fn check_bit(
             )
             .with_hint("bit 0 is the least significant bit of the word"),
         ),
+        Some(bit) if !reg.byte_order.is_big() => diags.push(
+            Diagnostic::error(
+                at(RegisterField::ByteOrder),
+                format!("{label}: `byteOrder` does not apply to a bit; bits count in the word as Modbus sends it"),
+            )
+            .with_hint(format!(
+                "remove `byteOrder:`; if the device's manual numbers bits in a byte-swapped word, its bit {bit} is bit {} here",
+                (bit + 8) % 16
+            )),
+        ),
         Some(_) => {}
     }
+}
+
+/// `type: string` and its `length`, and the fields that do not apply to text. Returns
+/// the registers the value occupies (1 for a string whose `length` is missing, which
+/// is reported).
+fn check_string(
+    reg: &RegisterSpec,
+    value_type: ValueType,
+    at: &impl Fn(RegisterField) -> SourceLoc,
+    diags: &mut Diagnostics,
+) -> u16 {
+    let label = Label(&reg.name);
+    if value_type != ValueType::String {
+        if reg.length.is_some() {
+            diags.push(
+                Diagnostic::error(
+                    at(RegisterField::Length),
+                    format!("{label}: `length` is for type string, not {value_type}"),
+                )
+                .with_hint(format!(
+                    "remove `length:` ({value_type} has a fixed width), or write type: string"
+                )),
+            );
+        }
+        return value_type.width().unwrap_or(1);
+    }
+    let Some(length) = reg.length else {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::Type),
+                format!("{label}: type string needs `length`, the registers it occupies"),
+            )
+            .with_hint("add length: N (two characters per register; length: 8 holds 16)"),
+        );
+        return 1;
+    };
+    if !(1..=Words::MAX).contains(&usize::from(length)) {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::Length),
+                format!(
+                    "{label}: length {length} is out of range; a string takes 1 to {} registers",
+                    Words::MAX
+                ),
+            )
+            .with_hint(format!(
+                "fabctl reads and writes a value in one request, and one write (FC16) carries at most {} registers; split longer text into several strings",
+                Words::MAX
+            )),
+        );
+        return 1;
+    }
+    if reg.word_order == WordOrder::Little {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::WordOrder),
+                format!("{label}: a string is stored first character first; `wordOrder` does not apply"),
+            )
+            .with_hint(
+                "remove `wordOrder:`; for a device that swaps the two characters of each register, write byteOrder: little",
+            ),
+        );
+    }
+    let not_for_text = [
+        (RegisterField::Scale, reg.scale != 1.0),
+        (RegisterField::Offset, reg.offset != 0.0),
+        (RegisterField::Tolerance, reg.tolerance != 0.0),
+        (RegisterField::Min, reg.min.is_some()),
+        (RegisterField::Max, reg.max.is_some()),
+    ];
+    for (field, written) in not_for_text {
+        if written {
+            diags.push(
+                Diagnostic::error(
+                    at(field),
+                    format!(
+                        "{label}: `{}` does not apply to a string; strings are compared exactly",
+                        field.key()
+                    ),
+                )
+                .with_hint(format!("remove `{}:`", field.key())),
+            );
+        }
+    }
+    length
 }
 
 /// `readAddress`: for registers fabctl writes (holding, coil), within the address space.
 fn check_read_address(
     reg: &RegisterSpec,
     value_type: ValueType,
+    width: u16,
     at: &impl Fn(RegisterField) -> SourceLoc,
     diags: &mut Diagnostics,
 ) {
@@ -632,7 +747,6 @@ fn check_read_address(
         );
         return;
     }
-    let width = value_type.width();
     if u32::from(read_address) + u32::from(width) - 1 > u32::from(u16::MAX) {
         diags.push(
             Diagnostic::error(
@@ -706,6 +820,27 @@ impl std::fmt::Display for Label<'_> {
     }
 }
 
+/// How to fix a value the register cannot hold.
+fn value_hint(codec: &Codec, error: &EncodeError) -> String {
+    let chars = 2 * u32::from(codec.length);
+    match error {
+        EncodeError::ExpectedText { value } => {
+            format!("quote the value: value: \"{value}\" (a string register holds text)")
+        }
+        EncodeError::TooLong { bytes, length, .. } => format!(
+            "shorten the text to {chars} characters, or raise `length` to {} if the device reserves that many registers (it is {length})",
+            bytes.div_ceil(2)
+        ),
+        EncodeError::NotAscii { .. } => {
+            "write ASCII characters only: devices differ in how they store others".to_owned()
+        }
+        EncodeError::Nul { .. } => {
+            "remove the NUL: shorter text is padded with NUL, and trailing NULs are dropped when reading".to_owned()
+        }
+        _ => range_hint(codec),
+    }
+}
+
 fn range_hint(codec: &Codec) -> String {
     match codec.range() {
         Some(_) if codec.value_type.is_float() => {
@@ -725,6 +860,11 @@ fn range_hint(codec: &Codec) -> String {
         Some((lo, hi)) => format!(
             "{} with scale {} and offset {} holds {lo} to {hi}",
             codec.value_type, codec.scale, codec.offset
+        ),
+        None if codec.value_type == ValueType::String => format!(
+            "a string of length {} holds up to {} ASCII characters",
+            codec.length,
+            2 * u32::from(codec.length)
         ),
         None => "bool registers hold true or false".to_owned(),
     }

@@ -10,7 +10,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::register::{Bound, RegisterKind, Value, ValueType, WordOrder};
+use crate::register::{Bound, ByteOrder, RegisterKind, Value, ValueType, WordOrder};
 
 /// API group of the resource.
 pub const GROUP: &str = "fabgitops.io";
@@ -282,6 +282,14 @@ pub struct RegisterSpec {
     /// Order of the words of multi-word types: big (ABCD, default) or little (CDAB).
     #[serde(default)]
     pub word_order: WordOrder,
+    /// Order of the two bytes in each word: big (default, as Modbus specifies) or
+    /// little (byte-swapped: BADC, or DCBA with `wordOrder: little`).
+    #[serde(default, skip_serializing_if = "ByteOrder::is_big")]
+    pub byte_order: ByteOrder,
+    /// For `type: string`: the registers it occupies (1 to 123), two ASCII characters
+    /// each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u16>,
     /// engineering value = raw * scale + offset.
     #[serde(default = "default_scale")]
     pub scale: f64,

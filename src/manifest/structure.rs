@@ -145,6 +145,7 @@ fn check_typed_register(
         (RegisterField::Max, reg.max.map(Bound::as_f64)),
         (RegisterField::Bit, reg.bit.map(f64::from)),
         (RegisterField::ReadAddress, reg.read_address.map(f64::from)),
+        (RegisterField::Length, reg.length.map(f64::from)),
     ];
     for (field, value) in numbers {
         if let (Some(rules), Some(value)) = (rules.property(field.key()), value) {
@@ -165,10 +166,15 @@ pub fn spec_rules() -> &'static Rules {
     RULES.get_or_init(|| compile_at("/properties/spec"))
 }
 
-/// The rules of `status`, compiled once from the resource's schema.
+/// The rules of `status`, compiled once from the resource's schema. A status value
+/// is whatever the device held (a number, a boolean or a string), so any is allowed.
 pub fn status_rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
-    RULES.get_or_init(|| compile_at("/properties/status"))
+    RULES.get_or_init(|| {
+        let mut rules = compile_at("/properties/status");
+        rules.allow_any_value();
+        rules
+    })
 }
 
 fn compile_at(pointer: &str) -> Rules {
@@ -272,6 +278,22 @@ impl Rules {
         rules
     }
 
+    /// Lets every register value below accept any type.
+    fn allow_any_value(&mut self) {
+        if self.ty.as_deref() == Some(VALUE) {
+            self.ty = None;
+        }
+        for (_, property) in &mut self.properties {
+            property.allow_any_value();
+        }
+        if let Some(items) = &mut self.items {
+            items.allow_any_value();
+        }
+        if let Additional::Schema(additional) = &mut self.additional {
+            additional.allow_any_value();
+        }
+    }
+
     fn property(&self, name: &str) -> Option<&Rules> {
         // A handful of properties: comparing lengths first finds the one faster
         // than a binary search comparing bytes at every step.
@@ -287,7 +309,7 @@ impl Rules {
 }
 
 /// The pseudo-type of a register value ([`crate::register::Value`]): a number or a
-/// boolean.
+/// boolean, or text where the register declares `type: string`.
 const VALUE: &str = "value";
 
 /// Where a node sits in the document (`spec.registers[3].name`). Formatted only when
@@ -408,6 +430,13 @@ fn check_object(
     for (key, value) in entries {
         let child_path = Path::Field(path, &key.value);
         if let Some(prop) = schema.property(&key.value) {
+            if prop.ty.as_deref() == Some(VALUE)
+                && matches!(value.value, NodeValue::Str(_))
+                && declares_string(entries)
+            {
+                // The text of a `type: string` register; the semantic rules check it.
+                continue;
+            }
             check_at(value, prop, &child_path, file, diags);
         } else if let Additional::Schema(add) = &schema.additional {
             check_at(value, add, &child_path, file, diags);
@@ -447,6 +476,13 @@ fn check_object(
             );
         }
     }
+}
+
+/// Whether a register entry says `type: string`, whose value is text.
+fn declares_string(entries: &[(super::node::Key, Node)]) -> bool {
+    entries
+        .iter()
+        .any(|(k, v)| k.value == "type" && matches!(&v.value, NodeValue::Str(t) if t == "string"))
 }
 
 fn check_string(
@@ -594,6 +630,7 @@ mod tests {
                 "spec.port",
                 "spec.registers[].address",
                 "spec.registers[].bit",
+                "spec.registers[].length",
                 "spec.registers[].name",
                 "spec.registers[].readAddress",
                 // Unsigned, bounded only by 0: a typed value cannot be out of range

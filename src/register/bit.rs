@@ -33,7 +33,7 @@ pub fn set(word: u16, bit: u8, value: bool) -> u16 {
 pub fn value_words(read: &Words, bit: Option<u8>) -> Words {
     match (bit, read.first()) {
         (Some(bit), Some(&word)) if read.len() == 1 => Words::from([u16::from(get(word, bit))]),
-        _ => *read,
+        _ => read.clone(),
     }
 }
 

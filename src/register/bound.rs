@@ -29,14 +29,14 @@ impl Bound {
         }
     }
 
-    /// How `value` compares with the bound, exactly; `None` for a boolean or NaN.
+    /// How `value` compares with the bound, exactly; `None` for a boolean, text or NaN.
     pub fn compare(self, value: &Value) -> Option<Ordering> {
-        match (*value, self) {
-            (Value::Bool(_), _) => None,
-            (Value::Int(v), Bound::Int(b)) => Some(v.cmp(&b)),
-            (Value::Float(v), Bound::Float(b)) => v.partial_cmp(&b),
-            (Value::Int(v), Bound::Float(b)) => int_cmp_float(v, b),
-            (Value::Float(v), Bound::Int(b)) => int_cmp_float(b, v).map(Ordering::reverse),
+        match (value, self) {
+            (Value::Bool(_) | Value::Text(_), _) => None,
+            (&Value::Int(v), Bound::Int(b)) => Some(v.cmp(&b)),
+            (&Value::Float(v), Bound::Float(b)) => v.partial_cmp(&b),
+            (&Value::Int(v), Bound::Float(b)) => int_cmp_float(v, b),
+            (&Value::Float(v), Bound::Int(b)) => int_cmp_float(b, v).map(Ordering::reverse),
         }
     }
 }

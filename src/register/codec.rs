@@ -14,12 +14,20 @@
 //!   shortest decimal that names it (`250.1`, not `250.10000610351562`). NaN and
 //!   infinity read from a device are live data, not errors; they are never written.
 //!
+//! - Strings are ASCII, two characters per register, the first character in the high
+//!   byte of the first register; shorter text is padded with NUL, and trailing NULs
+//!   are dropped when reading (trailing spaces are kept: they are data). Bytes above
+//!   0x7F read from a device are shown as the Latin-1 characters they would be; only
+//!   ASCII is written, since devices differ in what they make of other bytes.
+//!
 //! Encoding never wraps, saturates or silently rounds a value to a different number:
 //! it fails with an [`EncodeError`] instead.
 
+use std::sync::Arc;
+
 use thiserror::Error;
 
-use super::{Value, ValueType, WordOrder, Words};
+use super::{ByteOrder, Value, ValueType, WordOrder, Words};
 
 /// A scaled value may sit this far (relative to the magnitudes involved) from a whole
 /// raw value and still count as one: enough to absorb binary noise such as
@@ -31,13 +39,21 @@ const MULTIPLE_TOLERANCE: f64 = 1e-9;
 ///
 /// Word order: with [`WordOrder::Big`] the most significant word comes first (ABCD
 /// for 32-bit, AB CD EF GH for 64-bit). [`WordOrder::Little`] is exactly the reverse
-/// sequence of words: CDAB for 32-bit and GH EF CD AB for 64-bit types. Bytes within
-/// a word are always big-endian, as Modbus specifies. Single-word types are the same
-/// in both orders.
+/// sequence of words: CDAB for 32-bit and GH EF CD AB for 64-bit types. Single-word
+/// types and strings are the same in both word orders.
+///
+/// Byte order: with [`ByteOrder::Big`] each word is sent most significant byte first,
+/// as Modbus specifies; [`ByteOrder::Little`] swaps the two bytes of every word after
+/// the word order is applied: BADC and DCBA for 32-bit values, BA for a 16-bit one, and
+/// for a string the second character of each pair first. `bool` has no byte order.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Codec {
     pub value_type: ValueType,
     pub word_order: WordOrder,
+    pub byte_order: ByteOrder,
+    /// Registers a `string` occupies (two characters each); other types have a fixed
+    /// width and ignore it.
+    pub length: u16,
     /// Engineering units per raw unit; must be finite and non-zero.
     pub scale: f64,
     /// Engineering value of raw zero; must be finite.
@@ -54,7 +70,33 @@ pub enum EncodeError {
     InvalidOffset { offset: f64 },
 
     #[error("expected a number for {value_type}, got {value}")]
-    ExpectedNumber { value_type: ValueType, value: bool },
+    ExpectedNumber { value_type: ValueType, value: Value },
+
+    #[error("expected a string for type string, got {value}")]
+    ExpectedText { value: Value },
+
+    #[error(
+        "text {text:?} takes {bytes} bytes; {length} register(s) hold at most {}",
+        2 * u32::from(*length)
+    )]
+    TooLong {
+        text: Arc<str>,
+        bytes: usize,
+        length: u16,
+    },
+
+    #[error("text {text:?} holds {found:?} at character {position}, which is not ASCII")]
+    NotAscii {
+        text: Arc<str>,
+        found: char,
+        position: usize,
+    },
+
+    #[error("a string takes 1 to {} registers, not {length}", Words::MAX)]
+    StringLength { length: u16 },
+
+    #[error("text {text:?} holds a NUL character at character {position}; NUL pads strings")]
+    Nul { text: Arc<str>, position: usize },
 
     #[error("expected true or false (or 0 or 1) for bool, got {}", show(value))]
     ExpectedBool { value: Value },
@@ -112,6 +154,7 @@ pub enum DecodeError {
 #[derive(Clone, Copy)]
 enum Repr {
     Bool,
+    Text,
     /// A two's complement (`signed`) or unsigned integer of `bits` bits.
     Int {
         bits: u32,
@@ -123,9 +166,10 @@ enum Repr {
 
 impl Repr {
     fn of(value_type: ValueType) -> Repr {
-        let bits = 16 * u32::from(value_type.width());
+        let bits = 16 * u32::from(value_type.width().unwrap_or(0));
         match value_type {
             ValueType::Bool => Repr::Bool,
+            ValueType::String => Repr::Text,
             ValueType::F32 => Repr::F32,
             ValueType::F64 => Repr::F64,
             ValueType::U16 | ValueType::U32 | ValueType::U64 => Repr::Int {
@@ -153,6 +197,7 @@ impl Codec {
         self.check_scaling()?;
         let bits = match Repr::of(self.value_type) {
             Repr::Bool => return encode_bool(value).map(|b| Words::from([u16::from(b)])),
+            Repr::Text => return self.encode_text(value),
             Repr::Int { bits, signed } => {
                 let raw = self.int_raw(value, bits, signed)?;
                 // Two's complement, truncated to the type's width (the range check has
@@ -168,10 +213,93 @@ impl Codec {
         Ok(self.split(bits))
     }
 
+    /// Registers the value occupies: the type's width, or `length` for a string.
+    pub fn width(&self) -> u16 {
+        self.value_type.width().unwrap_or(self.length)
+    }
+
+    /// The byte and word order as output names it (`DCBA`, `BA` for a byte-swapped
+    /// single word or string), or `None` for the Modbus default and for `bool`.
+    pub fn order_label(&self) -> Option<&'static str> {
+        let swapped = self.byte_order == ByteOrder::Little;
+        match self.value_type {
+            ValueType::Bool => None,
+            ValueType::String => swapped.then_some("BA"),
+            _ if self.width() == 1 => swapped.then_some("BA"),
+            _ if self.word_order == WordOrder::Big && !swapped => None,
+            _ => Some(super::order_name(self.word_order, self.byte_order)),
+        }
+    }
+
+    /// ASCII text, NUL-padded to `length` registers, in this codec's byte order.
+    fn encode_text(&self, value: &Value) -> Result<Words, EncodeError> {
+        let Value::Text(text) = value else {
+            return Err(EncodeError::ExpectedText {
+                value: value.clone(),
+            });
+        };
+        if !(1..=Words::MAX).contains(&usize::from(self.length)) {
+            return Err(EncodeError::StringLength {
+                length: self.length,
+            });
+        }
+        for (position, found) in text.chars().enumerate() {
+            if found == '\0' {
+                return Err(EncodeError::Nul {
+                    text: text.clone(),
+                    position: position + 1,
+                });
+            }
+            if !found.is_ascii() {
+                return Err(EncodeError::NotAscii {
+                    text: text.clone(),
+                    found,
+                    position: position + 1,
+                });
+            }
+        }
+        let bytes = text.as_bytes();
+        if bytes.len() > 2 * usize::from(self.length) {
+            return Err(EncodeError::TooLong {
+                text: text.clone(),
+                bytes: bytes.len(),
+                length: self.length,
+            });
+        }
+        let mut words = Words::default();
+        for i in 0..usize::from(self.length) {
+            let byte = |j: usize| bytes.get(2 * i + j).copied().unwrap_or(0);
+            words.push(self.swap(u16::from_be_bytes([byte(0), byte(1)])));
+        }
+        Ok(words)
+    }
+
+    /// Text from words of the right length: bytes in order, trailing NULs dropped.
+    fn decode_text(&self, words: &[u16]) -> Value {
+        let mut bytes: Vec<u8> = words
+            .iter()
+            .flat_map(|&w| self.swap(w).to_be_bytes())
+            .collect();
+        while bytes.last() == Some(&0) {
+            bytes.pop();
+        }
+        // Latin-1: every byte is the character of the same number, so nothing a
+        // device holds is lost or replaced.
+        Value::Text(bytes.into_iter().map(char::from).collect::<String>().into())
+    }
+
+    /// A word in this codec's byte order (the swap is its own inverse).
+    fn swap(&self, word: u16) -> u16 {
+        match self.byte_order {
+            ByteOrder::Big => word,
+            ByteOrder::Little => word.swap_bytes(),
+        }
+    }
+
     /// Converts the words read from a device to an engineering value. `words.len()`
     /// must equal the type's width.
     pub fn decode(&self, words: &[u16]) -> Result<Value, DecodeError> {
-        let expected = usize::from(self.value_type.width());
+        let expected = usize::from(self.width());
         if words.len() != expected {
             return Err(DecodeError::WrongLength {
                 value_type: self.value_type,
@@ -202,15 +330,16 @@ impl Codec {
     /// write and the value the device will hold.
     pub fn encode_normalized(&self, value: &Value) -> Result<(Words, Value), EncodeError> {
         let words = self.encode(value)?;
-        Ok((words, self.decode_words(&words)))
+        let normalized = self.decode_words(&words);
+        Ok((words, normalized))
     }
 
     /// The smallest and largest engineering values the register can hold, after scale
-    /// and offset; `None` for `bool`. Floating-point bounds are approximate (`±MAX *
-    /// |scale| + offset`); [`Codec::encode`] is the authority on what fits.
+    /// and offset; `None` for `bool` and `string`. Floating-point bounds are
+    /// approximate (`±MAX * |scale| + offset`); [`Codec::encode`] is the authority on what fits.
     pub fn range(&self) -> Option<(f64, f64)> {
         match Repr::of(self.value_type) {
-            Repr::Bool => None,
+            Repr::Bool | Repr::Text => None,
             Repr::Int { bits, signed } => {
                 let (min, max) = int_bounds(bits, signed);
                 let (a, b) = (self.int_engineering(min), self.int_engineering(max));
@@ -244,10 +373,10 @@ impl Codec {
     /// The value as a finite `f64`, for scaled and floating-point types.
     fn number(&self, value: &Value) -> Result<f64, EncodeError> {
         let x = match *value {
-            Value::Bool(b) => {
+            Value::Bool(_) | Value::Text(_) => {
                 return Err(EncodeError::ExpectedNumber {
                     value_type: self.value_type,
-                    value: b,
+                    value: value.clone(),
                 });
             }
             Value::Int(i) => i as f64,
@@ -263,7 +392,7 @@ impl Codec {
         }
     }
 
-    fn out_of_range(&self, value: Value) -> EncodeError {
+    fn out_of_range(&self, value: &Value) -> EncodeError {
         let (min, max) = match Repr::of(self.value_type) {
             Repr::Int { bits, signed } if self.is_unscaled() => {
                 let (min, max) = int_bounds(bits, signed);
@@ -276,7 +405,7 @@ impl Codec {
         };
         EncodeError::OutOfRange {
             value_type: self.value_type,
-            value,
+            value: value.clone(),
             min,
             max,
         }
@@ -287,7 +416,7 @@ impl Codec {
         let (min, max) = int_bounds(bits, signed);
         if !self.is_unscaled() {
             let x = self.number(value)?;
-            return self.scaled_int_raw(x, *value, min, max);
+            return self.scaled_int_raw(x, value, min, max);
         }
         let raw = match *value {
             Value::Int(i) => i,
@@ -305,7 +434,7 @@ impl Codec {
             }
         };
         if raw < min || raw > max {
-            return Err(self.out_of_range(*value));
+            return Err(self.out_of_range(value));
         }
         Ok(raw)
     }
@@ -314,7 +443,7 @@ impl Codec {
     fn scaled_int_raw(
         &self,
         x: f64,
-        value: Value,
+        value: &Value,
         min: i128,
         max: i128,
     ) -> Result<i128, EncodeError> {
@@ -351,7 +480,7 @@ impl Codec {
             (x - self.offset) / self.scale
         };
         if !raw.is_finite() || raw.abs() > limit {
-            return Err(self.out_of_range(*value));
+            return Err(self.out_of_range(value));
         }
         Ok(raw)
     }
@@ -372,21 +501,23 @@ impl Codec {
             return x;
         }
         cleanest(x, |y| {
-            self.scaled_int_raw(y, Value::Float(y), i128::MIN, i128::MAX)
+            self.scaled_int_raw(y, &Value::Float(y), i128::MIN, i128::MAX)
                 .is_ok_and(|r| r == raw)
         })
     }
 
     /// Decodes words of the right length, with valid scaling.
     fn decode_words(&self, words: &[u16]) -> Value {
-        let bits = self.join(words);
+        // Numbers are joined into one integer first; text is read from the words.
+        let bits = || self.join(words);
         match Repr::of(self.value_type) {
-            Repr::Bool => Value::Bool(bits != 0),
+            Repr::Text => self.decode_text(words),
+            Repr::Bool => Value::Bool(bits() != 0),
             Repr::Int {
                 bits: width,
                 signed,
             } => {
-                let mut raw = bits as i128;
+                let mut raw = bits() as i128;
                 if signed && raw >= 1i128 << (width - 1) {
                     raw -= 1i128 << width;
                 }
@@ -397,7 +528,7 @@ impl Codec {
                 }
             }
             Repr::F32 => {
-                let raw = f32::from_bits(bits as u32);
+                let raw = f32::from_bits(bits() as u32);
                 let x = if self.is_unscaled() {
                     f64::from(raw)
                 } else {
@@ -409,7 +540,7 @@ impl Codec {
                 }))
             }
             Repr::F64 => {
-                let raw = f64::from_bits(bits);
+                let raw = f64::from_bits(bits());
                 if self.is_unscaled() {
                     return Value::Float(raw);
                 }
@@ -422,12 +553,13 @@ impl Codec {
         }
     }
 
-    /// Splits the low `16 * width` bits into words in this codec's word order.
+    /// Splits the low `16 * width` bits of a number into words in this codec's word
+    /// and byte order.
     fn split(self, bits: u64) -> Words {
-        let width = u32::from(self.value_type.width());
+        let width = u32::from(self.width());
         let mut words = Words::default();
         for i in (0..width).rev() {
-            words.push((bits >> (16 * i)) as u16);
+            words.push(self.swap((bits >> (16 * i)) as u16));
         }
         if self.word_order == WordOrder::Little {
             words.reverse();
@@ -435,9 +567,9 @@ impl Codec {
         words
     }
 
-    /// Joins words in this codec's word order into one number.
+    /// Joins the words of a number in this codec's word and byte order.
     fn join(self, words: &[u16]) -> u64 {
-        let join = |acc: u64, w: &u16| (acc << 16) | u64::from(*w);
+        let join = |acc: u64, w: &u16| (acc << 16) | u64::from(self.swap(*w));
         match self.word_order {
             WordOrder::Big => words.iter().fold(0, join),
             WordOrder::Little => words.iter().rev().fold(0, join),
@@ -452,7 +584,9 @@ fn encode_bool(value: &Value) -> Result<bool, EncodeError> {
         Value::Int(1) => Ok(true),
         Value::Float(0.0) => Ok(false),
         Value::Float(1.0) => Ok(true),
-        _ => Err(EncodeError::ExpectedBool { value: *value }),
+        _ => Err(EncodeError::ExpectedBool {
+            value: value.clone(),
+        }),
     }
 }
 
@@ -481,19 +615,21 @@ fn cleanest(x: f64, same: impl Fn(f64) -> bool) -> f64 {
 }
 
 /// Whether a live value counts as in sync with a desired value: both booleans and
-/// equal, or both numbers with `|live - desired| <= tolerance`. Integers are compared
-/// exactly (so `u64` values differing by one are not equal even where `f64` cannot
-/// tell them apart). A boolean never matches a number, and NaN never matches anything.
+/// equal, both text and exactly equal, or both numbers with `|live - desired| <=
+/// tolerance`. Integers are compared exactly (so `u64` values differing by one are not
+/// equal even where `f64` cannot tell them apart). A boolean or text never matches a
+/// number, and NaN never matches anything.
 pub fn in_sync(live: &Value, desired: &Value, tolerance: f64) -> bool {
     let within = |diff: f64| diff == 0.0 || diff <= tolerance;
-    match (*live, *desired) {
+    match (live, desired) {
         (Value::Bool(a), Value::Bool(b)) => a == b,
-        (Value::Bool(_), _) | (_, Value::Bool(_)) => false,
-        (Value::Int(a), Value::Int(b)) => within(a.abs_diff(b) as f64),
+        (Value::Text(a), Value::Text(b)) => a == b,
+        (Value::Bool(_) | Value::Text(_), _) | (_, Value::Bool(_) | Value::Text(_)) => false,
+        (Value::Int(a), Value::Int(b)) => within(a.abs_diff(*b) as f64),
         (Value::Int(i), Value::Float(f)) | (Value::Float(f), Value::Int(i))
             if f.fract() == 0.0 && f.abs() < 1e38 =>
         {
-            within(i.abs_diff(f as i128) as f64)
+            within(i.abs_diff(*f as i128) as f64)
         }
         (l, d) => {
             let (l, d) = (
@@ -509,7 +645,7 @@ pub fn in_sync(live: &Value, desired: &Value, tolerance: f64) -> bool {
 fn show(value: &Value) -> String {
     match *value {
         Value::Float(x) => show_f64(x),
-        other => other.to_string(),
+        ref other => other.to_string(),
     }
 }
 
@@ -556,6 +692,8 @@ mod tests {
         Codec {
             value_type,
             word_order,
+            byte_order: ByteOrder::Big,
+            length: 0,
             scale,
             offset,
         }
@@ -585,15 +723,179 @@ mod tests {
         }
     }
 
+    /// Every word and byte order, as manuals name them.
+    const ALL_ORDERS: [(WordOrder, ByteOrder, &str); 4] = [
+        (WordOrder::Big, ByteOrder::Big, "ABCD"),
+        (WordOrder::Little, ByteOrder::Big, "CDAB"),
+        (WordOrder::Big, ByteOrder::Little, "BADC"),
+        (WordOrder::Little, ByteOrder::Little, "DCBA"),
+    ];
+
+    fn ordered(value_type: ValueType, word_order: WordOrder, byte_order: ByteOrder) -> Codec {
+        Codec {
+            byte_order,
+            ..codec(value_type, word_order)
+        }
+    }
+
+    fn text(length: u16, byte_order: ByteOrder) -> Codec {
+        Codec {
+            length,
+            ..ordered(ValueType::String, WordOrder::Big, byte_order)
+        }
+    }
+
+    #[test]
+    fn f32_in_the_four_orders() {
+        // 12.5 is 0x41480000: bytes A=41 B=48 C=00 D=00.
+        let expected = [
+            [0x4148, 0x0000],
+            [0x0000, 0x4148],
+            [0x4841, 0x0000],
+            [0x0000, 0x4841],
+        ];
+        for ((word_order, byte_order, name), words) in ALL_ORDERS.into_iter().zip(expected) {
+            let c = ordered(ValueType::F32, word_order, byte_order);
+            assert_eq!(enc(c, Value::Float(12.5)), words, "{name}");
+            assert_eq!(dec(c, &words), Value::Float(12.5), "{name}");
+            assert_eq!(crate::register::order_name(word_order, byte_order), name);
+        }
+    }
+
+    #[test]
+    fn byte_order_of_other_widths() {
+        let u16ba = ordered(ValueType::U16, WordOrder::Big, ByteOrder::Little);
+        assert_eq!(enc(u16ba, Value::Int(0x1234)), [0x3412]);
+        assert_eq!(dec(u16ba, &[0x3412]), Value::Int(0x1234));
+        // Word order means nothing to one word: BA either way.
+        let u16little = ordered(ValueType::U16, WordOrder::Little, ByteOrder::Little);
+        assert_eq!(enc(u16little, Value::Int(0x1234)), [0x3412]);
+        let i16ba = ordered(ValueType::I16, WordOrder::Big, ByteOrder::Little);
+        assert_eq!(enc(i16ba, Value::Int(-2)), [0xFEFF]);
+        assert_eq!(dec(i16ba, &[0xFEFF]), Value::Int(-2));
+        let v = Value::Int(0x0102_0304_0506_0708);
+        let u64badc = ordered(ValueType::U64, WordOrder::Big, ByteOrder::Little);
+        assert_eq!(enc(u64badc, v.clone()), [0x0201, 0x0403, 0x0605, 0x0807]);
+        let u64dcba = ordered(ValueType::U64, WordOrder::Little, ByteOrder::Little);
+        assert_eq!(enc(u64dcba, v.clone()), [0x0807, 0x0605, 0x0403, 0x0201]);
+        assert_eq!(dec(u64dcba, &[0x0807, 0x0605, 0x0403, 0x0201]), v);
+        let f64dcba = ordered(ValueType::F64, WordOrder::Little, ByteOrder::Little);
+        assert_eq!(enc(f64dcba, Value::Float(1.0)), [0, 0, 0, 0xF03F]);
+        // A bool has no bytes to swap.
+        let b = ordered(ValueType::Bool, WordOrder::Big, ByteOrder::Little);
+        assert_eq!(enc(b, Value::Bool(true)), [1]);
+        assert_eq!(b.order_label(), None);
+    }
+
+    #[test]
+    fn order_labels() {
+        assert_eq!(codec(ValueType::F32, WordOrder::Big).order_label(), None);
+        assert_eq!(
+            codec(ValueType::F32, WordOrder::Little).order_label(),
+            Some("CDAB")
+        );
+        let dcba = ordered(ValueType::F32, WordOrder::Little, ByteOrder::Little);
+        assert_eq!(dcba.order_label(), Some("DCBA"));
+        assert_eq!(codec(ValueType::U16, WordOrder::Little).order_label(), None);
+        let ba = ordered(ValueType::U16, WordOrder::Big, ByteOrder::Little);
+        assert_eq!(ba.order_label(), Some("BA"));
+        assert_eq!(text(8, ByteOrder::Little).order_label(), Some("BA"));
+        assert_eq!(text(8, ByteOrder::Big).order_label(), None);
+    }
+
+    #[test]
+    fn strings_are_nul_padded_first_character_high() {
+        let c = text(4, ByteOrder::Big);
+        let words = [0x5056, 0x432D, 0x3430, 0x0000];
+        assert_eq!(enc(c, Value::text("PVC-40")), words);
+        assert_eq!(dec(c, &words), Value::text("PVC-40"));
+        assert_eq!(c.width(), 4);
+        // An odd length pads the low byte of its last character's word.
+        assert_eq!(enc(c, Value::text("ABC")), [0x4142, 0x4300, 0, 0]);
+        assert_eq!(enc(c, Value::text("")), [0, 0, 0, 0]);
+        assert_eq!(dec(c, &[0, 0, 0, 0]), Value::text(""));
+        // Trailing spaces are data; only NUL pads.
+        assert_eq!(enc(c, Value::text("AB ")), [0x4142, 0x2000, 0, 0]);
+        assert_eq!(dec(c, &[0x4142, 0x2020, 0, 0]), Value::text("AB  "));
+        assert_eq!(
+            enc(c, Value::text("12345678")),
+            [0x3132, 0x3334, 0x3536, 0x3738]
+        );
+    }
+
+    #[test]
+    fn byte_swapped_strings_swap_each_pair() {
+        let c = text(4, ByteOrder::Little);
+        let words = [0x5650, 0x2D43, 0x3034, 0x0000];
+        assert_eq!(enc(c, Value::text("PVC-40")), words);
+        assert_eq!(dec(c, &words), Value::text("PVC-40"));
+        assert_eq!(enc(c, Value::text("ABC")), [0x4241, 0x0043, 0, 0]);
+    }
+
+    #[test]
+    fn strings_read_every_byte_a_device_holds() {
+        let c = text(2, ByteOrder::Big);
+        // Latin-1: 0xE9 is é; a NUL inside the text is kept, only trailing ones go.
+        assert_eq!(dec(c, &[0x41E9, 0x0042]), Value::text("A\u{e9}\0B"));
+        assert_eq!(Value::text("A\0B").to_string(), "\"A\\0B\"");
+        assert!(c.encode(&Value::text("A\u{e9}")).is_err());
+    }
+
+    #[test]
+    fn string_errors() {
+        let c = text(2, ByteOrder::Big);
+        assert_eq!(
+            err(c, Value::text("PVC-40")),
+            "text \"PVC-40\" takes 6 bytes; 2 register(s) hold at most 4"
+        );
+        assert_eq!(
+            err(c, Value::text("Grüße")),
+            "text \"Grüße\" holds 'ü' at character 3, which is not ASCII"
+        );
+        assert_eq!(
+            err(c, Value::text("A\0")),
+            "text \"A\\0\" holds a NUL character at character 2; NUL pads strings"
+        );
+        assert_eq!(
+            err(c, Value::Int(12)),
+            "expected a string for type string, got 12"
+        );
+        assert_eq!(
+            err(codec(ValueType::U16, WordOrder::Big), Value::text("12")),
+            "expected a number for u16, got \"12\""
+        );
+        // An edited plan's length never makes a wider register than one write carries.
+        assert_eq!(
+            err(text(124, ByteOrder::Big), Value::text("A")),
+            "a string takes 1 to 123 registers, not 124"
+        );
+        assert!(text(0, ByteOrder::Big).encode(&Value::text("")).is_err());
+        assert_eq!(c.range(), None);
+        assert_eq!(
+            c.decode(&[0]).map_err(|e| e.to_string()),
+            Err("string needs 2 word(s), got 1".to_owned())
+        );
+    }
+
+    #[test]
+    fn strings_are_in_sync_only_when_equal() {
+        let t = Value::text;
+        assert!(in_sync(&t("PVC-40"), &t("PVC-40"), 0.0));
+        assert!(!in_sync(&t("PVC-40"), &t("PVC-41"), 100.0));
+        assert!(!in_sync(&t("PVC-40 "), &t("PVC-40"), 100.0));
+        assert!(!in_sync(&t("1"), &Value::Int(1), 100.0));
+        assert!(!in_sync(&Value::Int(1), &t("1"), 100.0));
+    }
+
     #[test]
     fn u32_word_orders() {
         let v = Value::Int(0x1234_5678);
         assert_eq!(
-            enc(codec(ValueType::U32, WordOrder::Big), v),
+            enc(codec(ValueType::U32, WordOrder::Big), v.clone()),
             [0x1234, 0x5678]
         );
         assert_eq!(
-            enc(codec(ValueType::U32, WordOrder::Little), v),
+            enc(codec(ValueType::U32, WordOrder::Little), v.clone()),
             [0x5678, 0x1234]
         );
         assert_eq!(
@@ -638,8 +940,8 @@ mod tests {
         let big = [0x0102, 0x0304, 0x0506, 0x0708];
         let little = [0x0708, 0x0506, 0x0304, 0x0102];
         for ty in [ValueType::U64, ValueType::I64] {
-            assert_eq!(enc(codec(ty, WordOrder::Big), v), big);
-            assert_eq!(enc(codec(ty, WordOrder::Little), v), little);
+            assert_eq!(enc(codec(ty, WordOrder::Big), v.clone()), big);
+            assert_eq!(enc(codec(ty, WordOrder::Little), v.clone()), little);
             assert_eq!(dec(codec(ty, WordOrder::Little), &little), v);
         }
         let i64c = codec(ValueType::I64, WordOrder::Little);
@@ -925,7 +1227,7 @@ mod tests {
         (10.0, 5.0, 0),
     ];
 
-    fn decimals(v: Value) -> usize {
+    fn decimals(v: &Value) -> usize {
         let s = v.to_string();
         s.split_once('.').map_or(0, |(_, frac)| frac.len())
     }
@@ -936,7 +1238,7 @@ mod tests {
             for ty in ALL_TYPES {
                 for order in ORDERS {
                     let c = codec(ty, order);
-                    let mut words = words[..usize::from(ty.width())].to_vec();
+                    let mut words = words[..usize::from(c.width())].to_vec();
                     if ty == ValueType::Bool {
                         words[0] &= 1;
                     }
@@ -945,9 +1247,91 @@ mod tests {
                         prop_assert!(c.encode(&value).is_err());
                         continue;
                     }
-                    prop_assert_eq!(enc(c, value), words, "{} {:?} via {}", ty, order, value);
+                    prop_assert_eq!(enc(c, value.clone()), words, "{} {:?} via {}", ty, order, value);
                 }
             }
+        }
+
+        #[test]
+        fn every_order_round_trips_every_type(
+            words in any::<[u16; 4]>(),
+            x in any::<f64>(),
+            order in prop::sample::select(ALL_ORDERS.to_vec()),
+        ) {
+            let (word_order, byte_order, _) = order;
+            for ty in ALL_TYPES {
+                let c = ordered(ty, word_order, byte_order);
+                let mut words = words[..usize::from(c.width())].to_vec();
+                if ty == ValueType::Bool {
+                    words[0] &= 1;
+                }
+                // Words to value and back.
+                let value = dec(c, &words);
+                if !matches!(value, Value::Float(x) if !x.is_finite()) {
+                    prop_assert_eq!(enc(c, value.clone()), words.clone(), "{} {:?}", ty, order);
+                }
+                // The order is only a permutation of the Modbus default's bytes.
+                if ty != ValueType::Bool && value.as_f64().is_some_and(f64::is_finite) {
+                    let plain = enc(codec(ty, WordOrder::Big), value.clone());
+                    let mut expected: Vec<u16> = plain.to_vec();
+                    if word_order == WordOrder::Little {
+                        expected.reverse();
+                    }
+                    if byte_order == ByteOrder::Little {
+                        expected.iter_mut().for_each(|w| *w = w.swap_bytes());
+                    }
+                    prop_assert_eq!(&words, &expected, "{} {:?}", ty, order);
+                }
+            }
+            // Value to words and back, for the floats.
+            if x.is_finite() {
+                let c = ordered(ValueType::F64, word_order, byte_order);
+                prop_assert_eq!(c.normalize(&Value::Float(x)), Ok(Value::Float(x)));
+                let c = ordered(ValueType::F32, word_order, byte_order);
+                let y = x as f32;
+                if y.is_finite() {
+                    let back = c.normalize(&Value::Float(f64::from(y)));
+                    prop_assert!(matches!(back, Ok(Value::Float(z)) if (z as f32).to_bits() == y.to_bits()));
+                }
+            }
+        }
+
+        #[test]
+        fn strings_round_trip_in_both_byte_orders(
+            s in "[ -~]{0,40}",
+            extra in 0u16..4,
+        ) {
+            let length = u16::try_from(s.len().div_ceil(2)).unwrap_or(0) + extra;
+            prop_assume!(length >= 1);
+            let big = text(length, ByteOrder::Big);
+            let little = text(length, ByteOrder::Little);
+            let words = enc(big, Value::text(&s));
+            prop_assert_eq!(words.len(), usize::from(length));
+            prop_assert_eq!(dec(big, &words), Value::text(&s));
+            let swapped = enc(little, Value::text(&s));
+            prop_assert_eq!(dec(little, &swapped), Value::text(&s));
+            let each_swapped: Vec<u16> = words.iter().map(|w| w.swap_bytes()).collect();
+            prop_assert_eq!(&*swapped, &each_swapped[..]);
+            // One character too many is refused, never cut.
+            let long = format!("{s}{}", "x".repeat(2 * usize::from(length) - s.len() + 1));
+            let is_too_long = matches!(big.encode(&Value::text(&long)), Err(EncodeError::TooLong { .. }));
+            prop_assert!(is_too_long);
+        }
+
+        #[test]
+        fn string_words_read_and_write_back_unchanged(
+            bytes in prop::collection::vec(1u8..=0x7F, 0..20),
+            pad in 0usize..3,
+        ) {
+            // ASCII without NUL, then NUL padding: what a device that fabctl wrote holds.
+            let length = (bytes.len() + pad).div_ceil(2).max(1);
+            let mut all = bytes.clone();
+            all.resize(2 * length, 0);
+            let words: Vec<u16> = all.chunks(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
+            let c = text(u16::try_from(length).unwrap_or(1), ByteOrder::Big);
+            let value = dec(c, &words);
+            prop_assert_eq!(&value, &Value::Text(String::from_utf8(bytes).unwrap_or_default().into()));
+            prop_assert_eq!(&*enc(c, value), &words[..]);
         }
 
         #[test]
@@ -1022,7 +1406,7 @@ mod tests {
             let c = scaled(ty, order, scale, offset);
             let words = codec(ty, order).encode(&Value::Int(raw)).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let value = dec(c, &words);
-            prop_assert!(decimals(value) <= places, "raw {} reads {}", raw, value);
+            prop_assert!(decimals(&value) <= places, "raw {} reads {}", raw, value);
             prop_assert_eq!(enc(c, value), words);
         }
 

@@ -78,15 +78,20 @@ pub enum ValueType {
     F32,
     F64,
     Bool,
+    // ASCII characters, two per register, first character first; `length` registers.
+    // (A plain comment: a documented variant would change the schema of the enum.)
+    String,
 }
 
 impl ValueType {
-    /// Number of 16-bit words (or bits, for `bool`) the type occupies.
-    pub fn width(self) -> u16 {
+    /// Number of 16-bit words (or bits, for `bool`) the type occupies; `None` for
+    /// `string`, whose width is the register's `length` ([`Codec::width`]).
+    pub fn width(self) -> Option<u16> {
         match self {
-            ValueType::U16 | ValueType::I16 | ValueType::Bool => 1,
-            ValueType::U32 | ValueType::I32 | ValueType::F32 => 2,
-            ValueType::U64 | ValueType::I64 | ValueType::F64 => 4,
+            ValueType::U16 | ValueType::I16 | ValueType::Bool => Some(1),
+            ValueType::U32 | ValueType::I32 | ValueType::F32 => Some(2),
+            ValueType::U64 | ValueType::I64 | ValueType::F64 => Some(4),
+            ValueType::String => None,
         }
     }
 
@@ -107,6 +112,7 @@ impl ValueType {
             ValueType::F32 => "f32",
             ValueType::F64 => "f64",
             ValueType::Bool => "bool",
+            ValueType::String => "string",
         }
     }
 }
@@ -117,8 +123,7 @@ impl fmt::Display for ValueType {
     }
 }
 
-/// Order of the 16-bit words of a multi-word value. Bytes within a word are always
-/// big-endian, as Modbus specifies.
+/// Order of the 16-bit words of a multi-word value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WordOrder {
@@ -127,6 +132,39 @@ pub enum WordOrder {
     Big,
     /// Least significant word first (CDAB, word-swapped).
     Little,
+}
+
+/// Order of the two bytes within each 16-bit word. Modbus specifies big-endian (most
+/// significant byte first); some devices send each word byte-swapped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ByteOrder {
+    /// Most significant byte first, as Modbus specifies (ABCD).
+    #[default]
+    Big,
+    /// Least significant byte first within each word (BADC, byte-swapped).
+    Little,
+}
+
+impl ByteOrder {
+    /// Whether this is the Modbus default (most significant byte first).
+    pub fn is_big(&self) -> bool {
+        *self == ByteOrder::Big
+    }
+}
+
+/// The name of a word and byte order as device manuals write it, for a 32-bit value
+/// whose bytes are A (most significant) to D: ABCD (big, big), CDAB (little word
+/// order), BADC (little byte order), DCBA (both little). The same four names stand
+/// for the same swaps of 64-bit values and of single words (where only the byte order
+/// matters).
+pub fn order_name(word_order: WordOrder, byte_order: ByteOrder) -> &'static str {
+    match (word_order, byte_order) {
+        (WordOrder::Big, ByteOrder::Big) => "ABCD",
+        (WordOrder::Little, ByteOrder::Big) => "CDAB",
+        (WordOrder::Big, ByteOrder::Little) => "BADC",
+        (WordOrder::Little, ByteOrder::Little) => "DCBA",
+    }
 }
 
 pub mod bit;

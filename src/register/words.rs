@@ -1,8 +1,10 @@
-//! [`Words`]: the 16-bit words (or bits, one per word) of one register, stored
-//! inline. No register is wider than four words, and a fleet plan holds three of these
-//! per register, so they live in the struct rather than in a heap allocation each.
+//! [`Words`]: the 16-bit words (or bits, one per word) of one register. Numbers take
+//! at most four words and are stored inline: a fleet plan holds three of these per
+//! register, so they live in the struct rather than in a heap allocation each. Only a
+//! string wider than four words has its words on the heap.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 
 use serde::de::{Deserialize, Deserializer, Error, SeqAccess, Visitor};
@@ -10,41 +12,83 @@ use serde::ser::{Serialize, Serializer};
 
 /// The words of one register: at most [`Words::MAX`], compared, hashed and
 /// serialized exactly like the slice they hold (`[16712, 0]` in JSON).
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Words {
-    len: u8,
-    buf: [u16; Words::MAX],
+#[derive(Clone)]
+pub struct Words(Store);
+
+#[derive(Clone)]
+enum Store {
+    Inline {
+        len: u8,
+        buf: [u16; Words::INLINE],
+    },
+    /// Boxed, so that `Words` stays 16 bytes (a `Vec` inline would make it 24): a
+    /// plan holds two per register, and strings wider than four words are rare.
+    #[allow(clippy::box_collection)]
+    Heap(Box<Vec<u16>>),
+}
+
+impl Default for Words {
+    fn default() -> Words {
+        Words(Store::Inline {
+            len: 0,
+            buf: [0; Words::INLINE],
+        })
+    }
 }
 
 impl Words {
-    /// The widest register type (u64, i64, f64) takes four words.
-    pub const MAX: usize = 4;
+    /// The widest register: a string of 123 registers, the most one write request
+    /// (FC16) carries. A value is never split across requests.
+    pub const MAX: usize = 123;
+
+    /// The widest number (u64, i64, f64) takes four words; up to this many are inline.
+    const INLINE: usize = 4;
 
     /// The words of `slice`, or `None` when it has more than [`Words::MAX`].
     pub fn try_from_slice(slice: &[u16]) -> Option<Words> {
+        if slice.len() > Words::MAX {
+            return None;
+        }
         let mut words = Words::default();
-        words.buf.get_mut(..slice.len())?.copy_from_slice(slice);
-        words.len = slice.len() as u8;
+        for &word in slice {
+            words.push(word);
+        }
         Some(words)
     }
 
     /// Appends a word.
     ///
     /// # Panics
-    /// When already full: callers build at most a type's width, never more than
+    /// When already full: callers build at most a register's width, never more than
     /// [`Words::MAX`].
     pub fn push(&mut self, word: u16) {
-        self.buf[usize::from(self.len)] = word;
-        self.len += 1;
+        assert!(
+            self.len() < Words::MAX,
+            "a register is at most {} words wide",
+            Words::MAX
+        );
+        match &mut self.0 {
+            Store::Inline { len, buf } if usize::from(*len) < Words::INLINE => {
+                buf[usize::from(*len)] = word;
+                *len += 1;
+            }
+            Store::Inline { len, buf } => {
+                let mut heap = buf[..usize::from(*len)].to_vec();
+                heap.push(word);
+                self.0 = Store::Heap(Box::new(heap));
+            }
+            Store::Heap(heap) => heap.push(word),
+        }
     }
 }
 
 impl<const N: usize> From<[u16; N]> for Words {
     fn from(array: [u16; N]) -> Words {
-        const { assert!(N <= Words::MAX, "a register is at most four words wide") };
+        const { assert!(N <= Words::MAX, "a register is at most 123 words wide") };
         let mut words = Words::default();
-        words.buf[..N].copy_from_slice(&array);
-        words.len = N as u8;
+        for word in array {
+            words.push(word);
+        }
         words
     }
 }
@@ -53,13 +97,33 @@ impl Deref for Words {
     type Target = [u16];
 
     fn deref(&self) -> &[u16] {
-        &self.buf[..usize::from(self.len)]
+        match &self.0 {
+            Store::Inline { len, buf } => &buf[..usize::from(*len)],
+            Store::Heap(heap) => heap,
+        }
     }
 }
 
 impl DerefMut for Words {
     fn deref_mut(&mut self) -> &mut [u16] {
-        &mut self.buf[..usize::from(self.len)]
+        match &mut self.0 {
+            Store::Inline { len, buf } => &mut buf[..usize::from(*len)],
+            Store::Heap(heap) => heap,
+        }
+    }
+}
+
+impl PartialEq for Words {
+    fn eq(&self, other: &Words) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Words {}
+
+impl Hash for Words {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
     }
 }
 
@@ -119,11 +183,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn holds_up_to_four_words_and_derefs_to_them() {
+    fn holds_words_and_derefs_to_them() {
         let words = Words::try_from_slice(&[1, 2, 3, 4]).unwrap();
         assert_eq!(&*words, &[1, 2, 3, 4]);
         assert_eq!(words, [1, 2, 3, 4]);
-        assert!(Words::try_from_slice(&[1, 2, 3, 4, 5]).is_none());
+        assert!(Words::try_from_slice(&[0; 124]).is_none());
         assert!(Words::try_from_slice(&[]).unwrap().is_empty());
     }
 
@@ -146,9 +210,27 @@ mod tests {
     }
 
     #[test]
-    fn refuses_more_than_four_words_or_non_words() {
-        let long = serde_json::from_str::<Words>("[1,2,3,4,5]").unwrap_err();
-        assert!(long.to_string().contains("at most 4"), "{long}");
+    fn strings_spill_to_the_heap_up_to_the_widest_register() {
+        let long: Vec<u16> = (0..123).collect();
+        let words = Words::try_from_slice(&long).unwrap();
+        assert_eq!(&*words, &long[..]);
+        assert_eq!(words, Words::try_from_slice(&long).unwrap());
+        if cfg!(target_pointer_width = "64") {
+            assert_eq!(std::mem::size_of::<Words>(), 16, "numbers stay small");
+        }
+        let mut five = Words::from([1, 2, 3, 4]);
+        five.push(5);
+        assert_eq!(five, [1, 2, 3, 4, 5]);
+        let json: String = serde_json::to_string(&long).unwrap();
+        assert_eq!(serde_json::from_str::<Words>(&json).unwrap(), words);
+    }
+
+    #[test]
+    fn refuses_more_than_the_widest_register_or_non_words() {
+        let long: Vec<u16> = (0..124).collect();
+        let long =
+            serde_json::from_str::<Words>(&serde_json::to_string(&long).unwrap()).unwrap_err();
+        assert!(long.to_string().contains("at most 123"), "{long}");
         assert!(serde_json::from_str::<Words>("[65536]").is_err());
         assert!(serde_json::from_str::<Words>("\"1\"").is_err());
     }

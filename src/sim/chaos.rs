@@ -61,6 +61,8 @@ pub(crate) fn drift(
         .ok()?;
     let target = match old {
         Value::Bool(b) => Value::Bool(!b),
+        // Text does not drift: there is no nearby string to move to.
+        Value::Text(_) => return None,
         Value::Int(_) | Value::Float(_) => {
             if !(max_drift.is_finite() && max_drift > 0.0) {
                 return None;
@@ -111,13 +113,15 @@ fn on_grid(value: f64, scale: f64, offset: f64, low: f64, high: f64) -> Option<V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::register::{Codec, ValueType, WordOrder};
+    use crate::register::{ByteOrder, Codec, ValueType, WordOrder};
     use rand::SeedableRng;
 
     fn point(kind: RegisterKind, value_type: ValueType, scale: f64) -> Point {
         let codec = Codec {
             value_type,
             word_order: WordOrder::Big,
+            byte_order: ByteOrder::Big,
+            length: 0,
             scale,
             offset: 0.0,
         };

@@ -202,7 +202,7 @@ impl SimConfig {
                     address: r.address,
                     codec: r.codec,
                     bit: r.bit,
-                    initial: r.desired,
+                    initial: r.desired.clone(),
                 })
                 .collect();
             let device = DeviceConfig {

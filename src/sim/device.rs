@@ -31,7 +31,7 @@ pub struct Point {
 impl Point {
     /// Number of addresses the point occupies.
     pub fn width(&self) -> u16 {
-        self.codec.value_type.width()
+        self.codec.width()
     }
 }
 

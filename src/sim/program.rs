@@ -144,7 +144,7 @@ pub(crate) async fn run(shared: Arc<Shared>, job: Job) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::register::{Codec, ValueType, WordOrder};
+    use crate::register::{ByteOrder, Codec, ValueType, WordOrder};
     use crate::sim::Simulator;
     use crate::sim::config::FaultOverrides;
 
@@ -156,6 +156,8 @@ mod tests {
             codec: Codec {
                 value_type: ValueType::U16,
                 word_order: WordOrder::Big,
+                byte_order: ByteOrder::Big,
+                length: 0,
                 scale: 1.0,
                 offset: 0.0,
             },

@@ -7,7 +7,7 @@ use crate::engine::plan::{
     Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
 };
 use crate::manifest::Mode;
-use crate::register::{RegisterKind, Value, ValueType, WordOrder, Words};
+use crate::register::{ByteOrder, RegisterKind, Value, ValueType, WordOrder, Words};
 
 pub(crate) fn plc(name: &str, port: u16, registers: Vec<RegisterPlan>) -> PlcPlan {
     PlcPlan {
@@ -44,6 +44,8 @@ pub(crate) fn register(
         read_address: None,
         value_type,
         word_order: WordOrder::Big,
+        byte_order: ByteOrder::Big,
+        length: None,
         scale: 1.0,
         offset: 0.0,
         mode: Mode::Enforce,
@@ -52,8 +54,8 @@ pub(crate) fn register(
         max: None,
         desired,
         desired_words: Words::default(),
+        live_words: live.as_ref().map(|_| Words::default()),
         live,
-        live_words: live.map(|_| Words::default()),
         action,
     }
 }
@@ -186,6 +188,7 @@ pub(crate) fn result(
         bit: None,
         read_address: None,
         value_type: ValueType::F32,
+        encoding: Default::default(),
         planned: Some(Value::Float(11.8)),
         before: Some(Value::Float(11.8)),
         desired: Value::Float(12.5),

@@ -120,7 +120,7 @@ fn commit(commit: &Json) -> String {
 fn value(v: &Json) -> String {
     match v {
         Json::Null => "?".into(),
-        Json::String(s) => s.clone(),
+        Json::String(s) => format!("{s:?}"),
         other => other.to_string(),
     }
 }

@@ -89,7 +89,7 @@ struct Row<'a> {
     name: &'a str,
     /// `kind address`.
     place: String,
-    value_type: &'static str,
+    value_type: String,
     /// Values or the error, already styled.
     detail: String,
 }
@@ -102,7 +102,10 @@ impl<'a> Row<'a> {
         let (symbol, symbol_style, detail) = match &reg.action {
             Action::InSync if !options.verbose => return None,
             Action::InSync => {
-                let live = reg.live.map_or_else(|| "?".to_owned(), |v| v.to_string());
+                let live = reg
+                    .live
+                    .as_ref()
+                    .map_or_else(|| "?".to_owned(), |v| v.to_string());
                 ("=", Style::new().dimmed(), live)
             }
             Action::Change => ("~", Style::new().yellow(), pair()),
@@ -131,7 +134,7 @@ impl<'a> Row<'a> {
             symbol_style,
             name: &reg.name,
             place: reg.place(),
-            value_type: reg.value_type.as_str(),
+            value_type: super::type_label(&reg.codec()),
             detail,
         })
     }

@@ -3,11 +3,14 @@
 //!
 //! Register events carry `plc` (`namespace/name`), `register`, `kind`, `address`,
 //! `bit` (only for a bit of a word), `read_address` (only for a register read
-//! elsewhere) and `value_type` (not `type`, which names the event). A plan emits one event per
+//! elsewhere), `value_type` (not `type`, which names the event), `length` (only for a
+//! string: its registers) and `order` (only when the bytes of each word are swapped:
+//! `BADC`, `DCBA`, or `BA` for a single word or a string). A plan emits one event per
 //! register (`planned_change`, `drift`, `in_sync`, `device_error`), one `device_error`
 //! per unreachable PLC, then `change_summary`. An apply emits `apply_start` per
 //! register to write, `apply_complete` or `apply_errored` per result, then
-//! `apply_summary`. Values are JSON numbers or booleans; an unknown value is `null`.
+//! `apply_summary`. Values are JSON numbers, booleans or (for strings) JSON strings; an
+//! unknown value is `null`.
 
 use std::io::{self, Write};
 
@@ -18,7 +21,7 @@ use crate::engine::apply::{ApplyError, ApplyReport, Outcome, RegisterResult, Wri
 use crate::engine::plan::{
     Action, DriftReason, Plan, PlcError, PlcPlan, RegisterError, RegisterPlan,
 };
-use crate::register::{RegisterKind, Value, ValueType};
+use crate::register::{Codec, RegisterKind, Value, ValueType};
 
 /// Renders newline-delimited JSON events.
 pub struct JsonView<W: Write> {
@@ -59,6 +62,12 @@ struct Register<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     read_address: Option<u16>,
     value_type: ValueType,
+    /// Only for a string: the registers it occupies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    length: Option<u16>,
+    /// Only when not the Modbus default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<&'static str>,
 }
 
 impl<'a> Register<'a> {
@@ -71,6 +80,8 @@ impl<'a> Register<'a> {
             bit: reg.bit,
             read_address: reg.read_address,
             value_type: reg.value_type,
+            length: reg.length,
+            order: super::swapped_order(&reg.codec()),
         }
     }
 
@@ -83,6 +94,15 @@ impl<'a> Register<'a> {
             bit: r.bit,
             read_address: r.read_address,
             value_type: r.value_type,
+            length: r.encoding.length,
+            order: super::swapped_order(&Codec {
+                value_type: r.value_type,
+                word_order: r.encoding.word_order,
+                byte_order: r.encoding.byte_order,
+                length: r.encoding.length.unwrap_or(0),
+                scale: 1.0,
+                offset: 0.0,
+            }),
         }
     }
 }
@@ -187,7 +207,7 @@ enum Event<'a> {
 
 fn register_event<'a>(plc: &'a str, reg: &'a RegisterPlan) -> Event<'a> {
     let register = Register::planned(plc, reg);
-    let (live, desired) = (reg.live, reg.desired);
+    let (live, desired) = (reg.live.clone(), reg.desired.clone());
     match &reg.action {
         Action::Change => Event::PlannedChange {
             register,
@@ -269,8 +289,8 @@ impl<W: Write> View for JsonView<W> {
             let id = plc.id();
             self.emit(&Event::ApplyStart {
                 register: Register::planned(&id, reg),
-                live: reg.live,
-                desired: reg.desired,
+                live: reg.live.clone(),
+                desired: reg.desired.clone(),
             })?;
         }
         self.out.flush()
@@ -281,18 +301,18 @@ impl<W: Write> View for JsonView<W> {
         let event = match r.outcome {
             Outcome::Applied | Outcome::InSync => Event::ApplyComplete {
                 register,
-                before: r.before,
-                after: r.after,
-                desired: r.desired,
+                before: r.before.clone(),
+                after: r.after.clone(),
+                desired: r.desired.clone(),
                 outcome: r.outcome,
                 note: r.note,
             },
             Outcome::Stale | Outcome::Refused | Outcome::Failed | Outcome::VerifyFailed => {
                 Event::ApplyErrored {
                     register,
-                    before: r.before,
-                    after: r.after,
-                    desired: r.desired,
+                    before: r.before.clone(),
+                    after: r.after.clone(),
+                    desired: r.desired.clone(),
                     outcome: r.outcome,
                     error: r.error.as_deref(),
                 }

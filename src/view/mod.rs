@@ -12,6 +12,7 @@ use std::io::Write;
 use crate::cli::{ColorChoice, OutputFormat};
 use crate::engine::apply::{ApplyReport, RegisterResult};
 use crate::engine::plan::Plan;
+use crate::register::{Codec, ValueType};
 
 mod diff;
 pub mod hints;
@@ -24,6 +25,33 @@ pub(crate) mod fixtures;
 
 pub use human::{HumanView, register_line};
 pub use json::{JsonView, register_event_value};
+
+/// A register's type as output names it: `f32`, or `string(8)` with its length in
+/// registers.
+pub fn type_name(codec: &Codec) -> String {
+    match codec.value_type {
+        ValueType::String => format!("string({})", codec.length),
+        other => other.as_str().to_owned(),
+    }
+}
+
+/// A register's type with its order when its bytes are swapped (`byteOrder:
+/// little`): `f32`, `f32 (DCBA)`, `f32 (BADC)`, `string(8) (BA)`. Words swapped alone
+/// (CDAB) show as the type, as they always have.
+pub fn type_label(codec: &Codec) -> String {
+    let name = type_name(codec);
+    match swapped_order(codec) {
+        Some(order) => format!("{name} ({order})"),
+        None => name,
+    }
+}
+
+/// The order of a register whose bytes are swapped (BADC, DCBA, BA), for output.
+pub fn swapped_order(codec: &Codec) -> Option<&'static str> {
+    codec
+        .order_label()
+        .filter(|_| codec.byte_order == crate::register::ByteOrder::Little)
+}
 
 /// How a human view renders.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

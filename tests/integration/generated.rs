@@ -375,6 +375,9 @@ fn what_validate_accepts_the_schema_accepts() {
         "{name: a, address: 1, type: bool, bit: 3, value: 1}",
         "{name: a, address: 1, readAddress: 513, value: 1}",
         "{name: a, address: 1, type: u16, scale: 0.1, value: 250.5}",
+        // Text for a string, and the byte orders.
+        "{name: a, address: 1, type: string, length: 4, value: \"PVC-40\"}",
+        "{name: a, address: 1, type: f32, wordOrder: little, byteOrder: little, value: 12.5}",
     ];
     for register in cases {
         let doc = manifest(register, "");
@@ -405,6 +408,16 @@ fn what_validate_rejects_for_its_shape_the_schema_rejects() {
         ("{name: a, address: 1, value: true}", ""),
         ("{name: a, address: 1, kind: coil, value: 2}", ""),
         ("{name: Speed, address: 1, value: 5}", ""),
+        // A number for a string, a string without its length, a byte order typo.
+        (
+            "{name: a, address: 1, type: string, length: 2, value: 12}",
+            "",
+        ),
+        ("{name: a, address: 1, type: string, value: \"A\"}", ""),
+        (
+            "{name: a, address: 1, type: f32, byteOrder: swapped, value: 1}",
+            "",
+        ),
         // An unknown metadata field.
         ("{name: a, address: 1, value: 5}", "  nmae: x\n"),
     ];
@@ -425,6 +438,9 @@ fn what_validate_rejects_for_its_shape_the_schema_rejects() {
         "bad-name",
         "bool-for-number",
         "every-problem-at-once",
+        "string-unquoted-number",
+        "string-without-length",
+        "byte-order-typo",
     ] {
         let path = root().join(format!("tests/invalid/{file}.yaml"));
         let text = std::fs::read_to_string(&path).unwrap();

@@ -9,6 +9,7 @@ mod cluster;
 mod conflict;
 mod devices;
 mod docs;
+mod encodings;
 mod faults;
 mod generate;
 mod generated;

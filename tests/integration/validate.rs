@@ -205,7 +205,7 @@ tests/invalid/every-problem-at-once.yaml:22:7: error: missing required field `ad
   help: add `address:`
 tests/invalid/every-problem-at-once.yaml:23:7: error: unknown field `adress` in `spec.registers[3]`
   help: did you mean `address`?
-tests/invalid/every-problem-at-once.yaml:27:13: error: `spec.registers[4].type` must be one of u16, i16, u32, i32, u64, i64, f32, f64, bool, got `f23`
+tests/invalid/every-problem-at-once.yaml:27:13: error: `spec.registers[4].type` must be one of u16, i16, u32, i32, u64, i64, f32, f64, bool, string, got `f23`
   help: did you mean `f32`?
 tests/invalid/every-problem-at-once.yaml:31:14: error: register `setpoint`: value 9 is below its min 10
   help: fix the value, or the bound if the machine allows it

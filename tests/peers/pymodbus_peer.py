@@ -1,6 +1,7 @@
 """An independent Modbus server for fabctl's tests: pymodbus 3.11 playing a device.
 
 Usage: python3 pymodbus_peer.py PORT CONFIG_JSON
+       python3 pymodbus_peer.py --read PORT VALUES_JSON
 
 CONFIG_JSON (every key optional):
   {"unit": 1, "units": [3, 4],
@@ -8,7 +9,9 @@ CONFIG_JSON (every key optional):
    "holding": {"4002": 17}, "coils": {"10": true}, "input": {"5": 450}, "discrete": {"1": true},
    "program": [{"kind": "holding", "address": 10, "value": 5, "period_ms": 200}],
    "tls": {"cert": "server.pem", "key": "server.key", "client_ca": "ca.pem"},
-   "unsupported": [16], "sparse": false}
+   "unsupported": [16], "sparse": false,
+   "encoded": [{"address": 300, "type": "FLOAT32", "value": 12.5,
+                "word_order": "little", "byte_swap": true}]}
 
 Tables hold 10,000 zeros (or false) with the given protocol addresses set. With
 "sparse": true the holding table holds only the given addresses, and pymodbus answers
@@ -20,8 +23,18 @@ framing on that TCP port, or Modbus RTU on the serial device of "serial" (parity
 even or odd; 8 data bits, 1 stop bit; PORT unused). With "tls" the TCP server speaks
 Modbus/TCP Security (pymodbus's TLS server, TLS 1.2 at least) and requires a client
 certificate issued by "client_ca". Each write function code in "unsupported" (5, 6,
-15, 16) is answered IllegalFunction, like a device without it (Modbus TCP only). The
-server serves until killed.
+15, 16) is answered IllegalFunction, like a device without it (Modbus TCP only). Each
+"encoded" entry puts `value` in holding registers from `address` on, as pymodbus's own
+`convert_to_registers(value, DATATYPE[type], word_order)` encodes it (`word_order`
+big by default), then with the two bytes of every register swapped if `byte_swap`
+(pymodbus has no byte order of its own); a "STRING" is padded with NUL to `count`
+registers if given. The server serves until killed and prints each encoded entry's
+registers.
+
+With --read, the script is a client instead: VALUES_JSON is a list of entries like
+"encoded" ones without "value" and with "count" (registers to read); it reads each from
+the holding registers of the server on PORT (unit 1), undoes `byte_swap`, decodes with
+pymodbus's `convert_from_registers` and prints the list of values as JSON.
 """
 
 import asyncio
@@ -29,6 +42,7 @@ import json
 import ssl
 import sys
 
+from pymodbus.client import ModbusTcpClient
 from pymodbus.datastore import (
     ModbusSequentialDataBlock,
     ModbusServerContext,
@@ -70,6 +84,10 @@ def device(config):
     for table, fc in TABLE_FC.items():
         for address, value in config.get(table, {}).items():
             ctx.setValues(fc, int(address), [value])
+    for entry in config.get("encoded", []):
+        registers = encode(entry)
+        print(f"encoded {entry} as {[hex(r) for r in registers]}", flush=True)
+        ctx.setValues(TABLE_FC["holding"], int(entry["address"]), registers)
     return ctx
 
 
@@ -90,6 +108,43 @@ def refusing(request_class):
             return ExceptionResponse(self.function_code, ILLEGAL_FUNCTION)
 
     return Refused
+
+
+def swap(registers, entry):
+    """The registers with their two bytes swapped, if the entry asks for it."""
+    if not entry.get("byte_swap"):
+        return list(registers)
+    return [((r & 0xFF) << 8) | (r >> 8) for r in registers]
+
+
+def encode(entry):
+    datatype = ModbusTcpClient.DATATYPE[entry["type"]]
+    registers = ModbusTcpClient.convert_to_registers(
+        entry["value"], datatype, word_order=entry.get("word_order", "big")
+    )
+    registers += [0] * (entry.get("count", len(registers)) - len(registers))
+    return swap(registers, entry)
+
+
+def read(port, entries):
+    client = ModbusTcpClient("127.0.0.1", port=port, timeout=5)
+    if not client.connect():
+        sys.exit(f"cannot connect to 127.0.0.1:{port}")
+    values = []
+    for entry in entries:
+        reply = client.read_holding_registers(int(entry["address"]), count=entry["count"])
+        if reply.isError():
+            sys.exit(f"read {entry} failed: {reply}")
+        datatype = ModbusTcpClient.DATATYPE[entry["type"]]
+        values.append(
+            ModbusTcpClient.convert_from_registers(
+                swap(reply.registers, entry),
+                datatype,
+                word_order=entry.get("word_order", "big"),
+            )
+        )
+    client.close()
+    print(json.dumps(values))
 
 
 async def program(ctx, entry):
@@ -146,4 +201,7 @@ async def main():
         task.cancel()
 
 
-asyncio.run(main())
+if len(sys.argv) > 1 and sys.argv[1] == "--read":
+    read(int(sys.argv[2]), json.loads(sys.argv[3]))
+else:
+    asyncio.run(main())

@@ -99,7 +99,7 @@ pub(super) async fn write<C: Connector>(
                 }
                 answer => {
                     for a in word.iter_mut().filter(|a| a.is_pending()) {
-                        let before = a.read_words.and_then(|w| w.first().copied());
+                        let before = a.read_words.as_ref().and_then(|w| w.first().copied());
                         a.expect_word = before.map(|w| masks.apply(w));
                         settle(a, &answer, busy);
                     }
@@ -233,7 +233,7 @@ async fn read_word<C: Connector>(
     // Every bit of the word, not only these: the whole word is about to be written.
     let changed = word
         .iter()
-        .find_map(|a| a.reg.live_words.filter(|w| **w != [live]));
+        .find_map(|a| a.reg.live_words.clone().filter(|w| **w != [live]));
     if let Some(planned) = changed {
         for a in word.iter_mut() {
             a.fail(ApplyError::WordChanged {
@@ -349,7 +349,7 @@ mod tests {
         assert_eq!(plan.summary().to_change, 3);
         let run = &plan.plcs[0].registers[0];
         assert_eq!(
-            (run.place(), run.live),
+            (run.place(), run.live.clone()),
             (
                 "holding 10.3".to_owned(),
                 Some(crate::register::Value::Bool(false))

@@ -302,7 +302,28 @@ fn no_other(other: Option<u8>, setting: crate::manifest::spec::WriteFunction) ->
 
 /// A value in a message, `?` when unknown.
 fn show(value: &Option<Value>) -> String {
-    value.map_or_else(|| "?".into(), |v| v.to_string())
+    value.as_ref().map_or_else(|| "?".into(), |v| v.to_string())
+}
+
+/// The layout of a register's value, for output: its byte and word order, and the
+/// registers of a string.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Encoding {
+    pub word_order: crate::register::WordOrder,
+    pub byte_order: crate::register::ByteOrder,
+    /// Registers of a `string`.
+    pub length: Option<u16>,
+}
+
+impl Encoding {
+    /// The encoding a planned register declares.
+    pub fn of(reg: &RegisterPlan) -> Encoding {
+        Encoding {
+            word_order: reg.word_order,
+            byte_order: reg.byte_order,
+            length: reg.length,
+        }
+    }
 }
 
 /// The result for one register of the plan that was to change.
@@ -321,6 +342,9 @@ pub struct RegisterResult {
     pub read_address: Option<u16>,
     #[serde(rename = "type")]
     pub value_type: crate::register::ValueType,
+    /// How the value is laid out in its words, as the plan said.
+    #[serde(skip)]
+    pub encoding: Encoding,
     /// The live value the plan saw.
     pub planned: Option<Value>,
     /// The live value just before writing (compare-and-set read).
@@ -701,7 +725,7 @@ mod tests {
         let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
         let d = report.results.iter().find(|r| r.register == "d").unwrap();
         assert_eq!(
-            (d.outcome, d.written, d.before, d.after),
+            (d.outcome, d.written, d.before.clone(), d.after.clone()),
             (Outcome::InSync, false, Some(Value::Int(4)), None)
         );
         assert!(d.error.is_none());

@@ -93,7 +93,11 @@ impl<'p> Attempt<'p> {
     /// Whether the value read differs from the one the plan saw (for a bit register,
     /// its bit: the other bits of the word are not its value).
     fn changed_since_plan(&self, read: &Words) -> bool {
-        let planned = self.reg.live_words.map(|w| self.reg.value_words(&w));
+        let planned = self
+            .reg
+            .live_words
+            .as_ref()
+            .map(|w| self.reg.value_words(w));
         planned != Some(self.reg.value_words(read))
     }
 
@@ -107,9 +111,10 @@ impl<'p> Attempt<'p> {
             bit: reg.bit,
             read_address: reg.read_address,
             value_type: reg.value_type,
-            planned: reg.live,
+            encoding: super::Encoding::of(reg),
+            planned: reg.live.clone(),
             before: self.before,
-            desired: reg.desired,
+            desired: reg.desired.clone(),
             after: self.after,
             outcome: match (&self.error, self.in_sync) {
                 (Some(error), _) => error.outcome(),
@@ -215,11 +220,11 @@ pub(super) async fn compare_and_set<C: Connector>(
                     }
                     Reading::Words(w) if a.changed_since_plan(w) => {
                         a.fail(ApplyError::Stale {
-                            planned: a.reg.live,
-                            live: a.before,
+                            planned: a.reg.live.clone(),
+                            live: a.before.clone(),
                         });
                     }
-                    Reading::Words(w) => a.read_words = Some(*w),
+                    Reading::Words(w) => a.read_words = Some(w.clone()),
                 }
             }
         }
@@ -562,15 +567,15 @@ async fn after_lost_answer<C: Connector>(
             }
             AfterLostAnswer::Untouched => a.fail(ApplyError::NotApplied {
                 source: source.clone(),
-                before: a.before,
+                before: a.before.clone(),
             }),
             AfterLostAnswer::Changed => {
                 let read_back = a.decode(reading);
                 a.fail(ApplyError::ChangedAfterLostAnswer {
                     source: source.clone(),
-                    before: a.before,
+                    before: a.before.clone(),
                     read_back,
-                    desired: a.reg.desired,
+                    desired: a.reg.desired.clone(),
                 });
             }
         }
@@ -644,8 +649,8 @@ async fn read_back<C: Connector>(
                         super::bit::check_other_bits(a, w);
                     }
                     Reading::Words(_) => a.fail(ApplyError::Mismatch {
-                        read_back: a.after,
-                        desired: a.reg.desired,
+                        read_back: a.after.clone(),
+                        desired: a.reg.desired.clone(),
                     }),
                     Reading::Exception(exception) => a.fail(ApplyError::ReadBackRefused {
                         exception: *exception,
@@ -732,7 +737,7 @@ fn record_intent(sink: &dyn ResultSink, plc: &PlcPlan, attempts: &mut [&mut Atte
         .map(|a| Intent {
             plc,
             register: a.reg,
-            before: a.before,
+            before: a.before.clone(),
         })
         .collect();
     if intents.is_empty() {

@@ -491,14 +491,14 @@ mod tests {
     /// a value that reads has none.
     #[test]
     fn a_failure_names_the_innermost_field_and_its_line() {
-        let text = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: p}\nspec:\n  deviceAddress: x\n  registers:\n    - {name: a, address: 0, value: 1}\n    - name: b\n      address: 1\n      value: \"12\"\n";
+        let text = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: p}\nspec:\n  deviceAddress: x\n  registers:\n    - {name: a, address: 0, value: 1}\n    - name: b\n      address: 1\n      value: [12]\n";
         let docs = parse_documents(text).unwrap();
         let failure = docs[0].locate_failure::<IndustrialPLC>().unwrap();
         assert_eq!(failure.path, "spec.registers[1].value");
         assert_eq!((failure.mark.line, failure.mark.column), (10, 14));
         assert_eq!(
             failure.message,
-            "invalid type: string \"12\", expected a number or a boolean"
+            "invalid type: sequence, expected a number, a boolean or a string"
         );
         let unknown = parse_documents("{name: a, adress: 0, value: 1}").unwrap();
         let failure = unknown[0].locate_failure::<RegisterSpec>().unwrap();

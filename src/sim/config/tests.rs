@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::manifest::{Mode, Register, SourceLoc};
-use crate::register::{Codec, RegisterKind, Value, ValueType, WordOrder};
+use crate::register::{ByteOrder, Codec, RegisterKind, Value, ValueType, WordOrder};
 
 fn scenario(text: &str) -> Result<SimConfig, SimError> {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -23,6 +23,8 @@ fn plc(namespace: &str, name: &str, host: &str, port: u16, unit_id: u8) -> Plc {
     let codec = Codec {
         value_type: ValueType::U16,
         word_order: WordOrder::Big,
+        byte_order: ByteOrder::Big,
+        length: 0,
         scale: 1.0,
         offset: 0.0,
     };

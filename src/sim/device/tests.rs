@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::modbus::frame::{Header, decode_frame};
-use crate::register::{ValueType, WordOrder};
+use crate::register::{ByteOrder, ValueType, WordOrder};
 
 pub(crate) fn point(
     name: &str,
@@ -14,6 +14,8 @@ pub(crate) fn point(
     let codec = Codec {
         value_type,
         word_order: WordOrder::Big,
+        byte_order: ByteOrder::Big,
+        length: 0,
         scale: 1.0,
         offset: 0.0,
     };

@@ -85,6 +85,26 @@ impl Peer {
         );
     }
 
+    /// The values pymodbus itself decodes from the peer's holding registers, as a
+    /// client (`--read`: `entries` as the script documents).
+    pub fn decode(&self, entries: serde_json::Value) -> serde_json::Value {
+        let out = Command::new("python3")
+            .arg(script())
+            .arg("--read")
+            .arg(self.port.to_string())
+            .arg(entries.to_string())
+            .stdin(Stdio::null())
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "pymodbus --read failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        serde_json::from_slice(&out.stdout).expect("pymodbus --read prints JSON")
+    }
+
     /// What pymodbus printed so far, for assertion messages.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
