@@ -171,6 +171,16 @@ pub fn status_rules() -> &'static Rules {
     RULES.get_or_init(|| compile_at("/properties/status"))
 }
 
+/// The rules of a `PLCModel`'s `spec`, compiled once from its schema.
+pub fn model_spec_rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        super::schema::model_document_schema()
+            .pointer("/properties/spec")
+            .map_or_else(Rules::default, Rules::compile)
+    })
+}
+
 fn compile_at(pointer: &str) -> Rules {
     super::schema::document_schema()
         .pointer(pointer)
