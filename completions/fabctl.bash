@@ -1187,12 +1187,16 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__schema)
-            opts="-f -o -v -q -h -V --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --kind --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --kind)
+                    COMPREPLY=($(compgen -W "industrialplc plcmodel" -- "${cur}"))
+                    return 0
+                    ;;
                 --filename)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -123,18 +123,35 @@ pub enum OutputFormat {
     Yaml,
 }
 
+/// Options of `fabctl schema`.
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// The kind whose documents the schema describes
+    #[arg(long, value_enum, default_value = "industrialplc")]
+    pub kind: SchemaKind,
+}
+
+/// The kinds `fabctl schema` describes.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaKind {
+    /// A PLC (kind IndustrialPLC)
+    Industrialplc,
+    /// A fleet template (kind PLCModel)
+    Plcmodel,
+}
+
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check manifests offline (exit 0 valid, 1 invalid)
     #[command(after_long_help = help::VALIDATE)]
     Validate,
-    /// Print the IndustrialPLC CustomResourceDefinition (YAML)
+    /// Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)
     #[command(after_long_help = help::CRD)]
     Crd,
-    /// Print the JSON Schema of an IndustrialPLC manifest document
+    /// Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document
     #[command(after_long_help = help::SCHEMA)]
-    Schema,
+    Schema(SchemaArgs),
     /// Read live registers and show what differs from the manifests
     #[command(after_long_help = help::PLAN)]
     Plan(PlanArgs),
