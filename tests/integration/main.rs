@@ -18,6 +18,7 @@ mod interop;
 mod k8s;
 mod listeners;
 mod locks;
+mod models;
 mod monitoring;
 mod plan_apply;
 mod rbac;
