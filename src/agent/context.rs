@@ -36,6 +36,7 @@ use super::status::retained;
 use crate::engine::apply::ResultSink;
 use crate::engine::conflict::{self, Conflicts, Resume};
 use crate::engine::observe::ReadOptions;
+use crate::manifest::template::PLCModel;
 use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, Plc};
 use crate::metrics::Metrics;
 
@@ -88,6 +89,10 @@ pub struct Context<C> {
     /// The controller's cache of watched objects: sizes `fabctl_managed_plcs` and
     /// lets the memory forget deleted objects. `None` in tests.
     pub store: Option<Store<IndustrialPLC>>,
+    /// The cache of watched PLCModels, which PLCs with `spec.model` are resolved
+    /// against: each model's register map is held once, whatever the number of PLCs
+    /// of the model. `None`: no model is known (a PLC naming one is `ModelNotFound`).
+    pub models: Option<Store<PLCModel>>,
     memory: Memory,
     endpoints: EndpointLocks,
     api_slots: tokio::sync::Semaphore,
@@ -124,6 +129,7 @@ impl<C> Context<C> {
             status_timeout: STATUS_TIMEOUT,
             clock: jiff::Timestamp::now,
             store: None,
+            models: None,
             memory: Memory::default(),
             endpoints: EndpointLocks::default(),
             api_slots: tokio::sync::Semaphore::new(API_CONCURRENCY),

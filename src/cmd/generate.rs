@@ -6,8 +6,8 @@ use clap::CommandFactory;
 use kube::CustomResourceExt;
 use serde_json::{Value as Json, json};
 
-use crate::error::Error;
 use crate::cli::SchemaKind;
+use crate::error::Error;
 use crate::manifest::IndustrialPLC;
 use crate::manifest::template::PLCModel;
 
@@ -203,11 +203,9 @@ pub fn schema(kind: SchemaKind, out: &mut dyn Write) -> Result<(), Error> {
         SchemaKind::Industrialplc => manifest_schema(),
         SchemaKind::Plcmodel => model_schema(),
     };
-    let text = serde_json::to_string_pretty(&schema).map_err(|source| {
-        Error::SerializeJson {
-            what: "the schema",
-            source,
-        }
+    let text = serde_json::to_string_pretty(&schema).map_err(|source| Error::SerializeJson {
+        what: "the schema",
+        source,
     })?;
     writeln!(out, "{text}")?;
     Ok(())

@@ -113,7 +113,12 @@ pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classifi
 }
 
 /// The rest of [`classify`] for a `PLCModel`: its spec against the model's schema.
-fn classify_model(doc: &Node, file: &FileRef, diags: &mut Diagnostics, before: usize) -> Classified {
+fn classify_model(
+    doc: &Node,
+    file: &FileRef,
+    diags: &mut Diagnostics,
+    before: usize,
+) -> Classified {
     match doc.value.get("spec") {
         Some(spec) => structure::check(spec, structure::model_spec_rules(), "spec", file, diags),
         None => diags.push(

@@ -46,6 +46,22 @@ impl Models {
         )
     }
 
+    /// The models of a cluster, each checked (problems reported at
+    /// `cluster:namespace/name:field`).
+    pub fn of_objects<'a>(
+        models: impl IntoIterator<Item = &'a super::template::PLCModel>,
+        diags: &mut Diagnostics,
+    ) -> Models {
+        let mut out = Models::default();
+        for m in models {
+            let namespace = m.metadata.namespace.as_deref().unwrap_or("default");
+            let name = m.metadata.name.as_deref().unwrap_or_default();
+            let locs = Locations::object(&format!("cluster:{namespace}/{name}"));
+            out.insert(namespace, name, m.spec.clone(), locs, diags);
+        }
+        out
+    }
+
     /// The model `name` of `namespace`.
     pub fn get(&self, namespace: &str, name: &str) -> Option<&LoadedModel> {
         self.0.get(&(namespace.to_owned(), name.to_owned()))

@@ -523,7 +523,9 @@ impl Locations {
                     },
                     Some(RegisterField::Value),
                 ) => Route::Value(loc),
-                (InheritedEntry::Model { index, .. }, f) => Route::Model(model, at_index(*index, f)),
+                (InheritedEntry::Model { index, .. }, f) => {
+                    Route::Model(model, at_index(*index, f))
+                }
                 (InheritedEntry::Own(own), f) => Route::Own(at_index(*own, f)),
             };
         }

@@ -24,9 +24,10 @@ use std::path::PathBuf;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use fleet::{check_device_overlaps, check_overlaps_by};
+pub use inherit::Models;
 pub use locations::Locations;
 pub use model::{Plc, Register, SourceLoc};
-pub use object::from_resource;
+pub use object::{from_resource, from_resource_in};
 pub use resolve::{SHORTHAND_REGISTER, check_registers};
 pub use spec::{IndustrialPLC, IndustrialPLCSpec, IndustrialPLCStatus, Mode, RegisterSpec};
 
@@ -129,15 +130,22 @@ fn resolve_with_models(report: &mut Report) {
     report.models = report.loaded_models.len();
     for m in std::mem::take(&mut report.loaded_models) {
         let at = m.locs.at(locations::Field::Document);
-        if let Some(first) =
-            models.insert(&m.namespace, &m.name, m.spec, m.locs, &mut report.diagnostics)
-        {
+        if let Some(first) = models.insert(
+            &m.namespace,
+            &m.name,
+            m.spec,
+            m.locs,
+            &mut report.diagnostics,
+        ) {
             report.diagnostics.push(
-                Diagnostic::error(at, format!("duplicate PLCModel `{}/{}`", m.namespace, m.name))
-                    .with_hint(format!(
-                        "also defined at {}; names must be unique per namespace",
-                        first.locs.at(locations::Field::Document)
-                    )),
+                Diagnostic::error(
+                    at,
+                    format!("duplicate PLCModel `{}/{}`", m.namespace, m.name),
+                )
+                .with_hint(format!(
+                    "also defined at {}; names must be unique per namespace",
+                    first.locs.at(locations::Field::Document)
+                )),
             );
         }
     }

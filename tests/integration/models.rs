@@ -97,7 +97,8 @@ spec:
 fn validate(files: &[(&str, &str)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = fabctl();
-    cmd.current_dir(dir.path()).args(["validate", "--color", "never"]);
+    cmd.current_dir(dir.path())
+        .args(["validate", "--color", "never"]);
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
         cmd.args(["-f", name]);
@@ -179,7 +180,11 @@ fn a_plc_resolves_to_its_models_registers_with_its_values_then_its_own() {
     std::fs::write(&path, FLEET.replace("@one", "5601").replace("@two", "5602")).unwrap();
     let plcs = fabctl::manifest::load(std::slice::from_ref(&path)).unwrap();
     let ids: Vec<String> = plcs.iter().map(|p| p.id()).collect();
-    assert_eq!(ids, ["plant/hx-1", "plant/hx-2"], "in the order of the file");
+    assert_eq!(
+        ids,
+        ["plant/hx-1", "plant/hx-2"],
+        "in the order of the file"
+    );
     let registers = |i: usize| -> Vec<(String, Value, String)> {
         plcs[i]
             .registers
@@ -196,7 +201,11 @@ fn a_plc_resolves_to_its_models_registers_with_its_values_then_its_own() {
         [
             ("speed".into(), Value::Float(80.5), "fleet.yaml:30:7".into()),
             ("stroke".into(), Value::Int(400), "fleet.yaml:31:7".into()),
-            ("cooling".into(), Value::Bool(true), "fleet.yaml:32:7".into()),
+            (
+                "cooling".into(),
+                Value::Bool(true),
+                "fleet.yaml:32:7".into()
+            ),
             ("lamp".into(), Value::Int(1), "fleet.yaml:12:7".into()),
         ]
     );
@@ -230,13 +239,19 @@ async fn a_model_fleet_is_planned_and_applied_like_any_other() {
     assert_eq!(plan.status.code(), Some(2), "{}", stderr(&plan));
     let text = stdout(&plan);
     // Named as any PLC is; the inherited registers are planned as its own.
-    let hx1 = text.split("\n\n").find(|b| b.starts_with("# plant/hx-1 (")).unwrap();
+    let hx1 = text
+        .split("\n\n")
+        .find(|b| b.starts_with("# plant/hx-1 ("))
+        .unwrap();
     assert!(
         hx1.ends_with(" unit 1)\n  ~ speed  holding 100  u16  70 → 80.5\n  3 in sync"),
         "{text}"
     );
     assert!(text.contains("  ~ stroke   holding 101  u16   400 → 350\n  ~ cooling  coil 5       bool  false → true\n"), "{text}");
-    assert!(text.ends_with("Plan: 3 to change, 0 drifted, 4 in sync.\n"), "{text}");
+    assert!(
+        text.ends_with("Plan: 3 to change, 0 drifted, 4 in sync.\n"),
+        "{text}"
+    );
     let apply = plant.fabctl(&["apply", "--auto-approve"]).await;
     assert!(
         stdout(&apply).ends_with("Apply complete! 3 changed, 0 failed.\n"),
@@ -244,8 +259,14 @@ async fn a_model_fleet_is_planned_and_applied_like_any_other() {
         stdout(&apply),
         stderr(&apply)
     );
-    assert_eq!(plant.sim.read_words("plant/hx-1", Holding, 100, 1), Some(vec![805]));
-    assert_eq!(plant.sim.read_words("plant/hx-2", Holding, 101, 1), Some(vec![350]));
+    assert_eq!(
+        plant.sim.read_words("plant/hx-1", Holding, 100, 1),
+        Some(vec![805])
+    );
+    assert_eq!(
+        plant.sim.read_words("plant/hx-2", Holding, 101, 1),
+        Some(vec![350])
+    );
     let again = plant.fabctl(&["plan", "--detailed-exitcode"]).await;
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
 }
@@ -278,5 +299,8 @@ async fn a_saved_plan_is_refused_when_its_model_changed() {
         "{}",
         stderr(&apply)
     );
-    assert_eq!(plant.sim.read_words("plant/hx-1", Holding, 101, 1), Some(vec![100]));
+    assert_eq!(
+        plant.sim.read_words("plant/hx-1", Holding, 101, 1),
+        Some(vec![100])
+    );
 }
