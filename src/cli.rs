@@ -498,6 +498,10 @@ pub struct ImportArgs {
     /// Modbus unit id
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub unit: u8,
+    /// Import a PLC of this PLCModel (from the manifests, in --namespace): the model's
+    /// registers are read and the PLC gets a value for each
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["holding", "input", "coils", "discrete"])]
+    pub model: Option<String>,
     /// Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)
     #[arg(long, value_name = "RANGES")]
     pub holding: Option<String>,

@@ -98,7 +98,11 @@ fn spec(plc: &IndustrialPLC, out: &mut dyn Write) -> io::Result<()> {
         // The model's registers are the PLCModel's (`kubectl describe plcmodel NAME`);
         // the PLC holds its values of them and its own registers.
         model.push(("Model", Field::Text(name.clone())));
-        let values: Vec<String> = spec.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let values: Vec<String> = spec
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let values = if values.is_empty() {
             "<none> (the model's defaults)".to_owned()
         } else {
@@ -118,47 +122,48 @@ fn spec(plc: &IndustrialPLC, out: &mut dyn Write) -> io::Result<()> {
     fields(
         out,
         "  ",
-        rows.into_iter().chain([
-            ("Timeout", Field::Text(format!("{}ms", spec.timeout_ms))),
-            (
-                "Poll Interval",
-                Field::Text(format!("{}s", spec.poll_interval_secs)),
-            ),
-            ("Auto Correct", Field::Text(spec.auto_correct.to_string())),
-            (
-                "Tags",
-                Field::Text(if spec.tags.is_empty() {
-                    "<none>".to_owned()
-                } else {
-                    spec.tags.join(", ")
-                }),
-            ),
-            (
-                "Write Windows",
-                Field::Text(write_windows(&spec.write_windows)),
-            ),
-            (
-                "Write Interval",
-                Field::Text(format!("{}ms", spec.min_write_interval_ms)),
-            ),
-            (
-                "Registers",
-                Field::Table {
-                    headers: &[
-                        "NAME",
-                        "KIND",
-                        "ADDRESS",
-                        "TYPE",
-                        "DESIRED",
-                        "TOLERANCE",
-                        "BOUNDS",
-                        "MODE",
-                    ],
-                    rows: registers,
-                },
-            ),
-        ])
-        .collect(),
+        rows.into_iter()
+            .chain([
+                ("Timeout", Field::Text(format!("{}ms", spec.timeout_ms))),
+                (
+                    "Poll Interval",
+                    Field::Text(format!("{}s", spec.poll_interval_secs)),
+                ),
+                ("Auto Correct", Field::Text(spec.auto_correct.to_string())),
+                (
+                    "Tags",
+                    Field::Text(if spec.tags.is_empty() {
+                        "<none>".to_owned()
+                    } else {
+                        spec.tags.join(", ")
+                    }),
+                ),
+                (
+                    "Write Windows",
+                    Field::Text(write_windows(&spec.write_windows)),
+                ),
+                (
+                    "Write Interval",
+                    Field::Text(format!("{}ms", spec.min_write_interval_ms)),
+                ),
+                (
+                    "Registers",
+                    Field::Table {
+                        headers: &[
+                            "NAME",
+                            "KIND",
+                            "ADDRESS",
+                            "TYPE",
+                            "DESIRED",
+                            "TOLERANCE",
+                            "BOUNDS",
+                            "MODE",
+                        ],
+                        rows: registers,
+                    },
+                ),
+            ])
+            .collect(),
     )
 }
 
@@ -432,11 +437,7 @@ mod tests {
         let mut out = Vec::new();
         render(&plc, crate::cluster::fixtures::now(), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        let spec: Vec<&str> = text
-            .lines()
-            .skip_while(|l| *l != "Spec:")
-            .take(4)
-            .collect();
+        let spec: Vec<&str> = text.lines().skip_while(|l| *l != "Spec:").take(4).collect();
         assert_eq!(
             spec[1..],
             [

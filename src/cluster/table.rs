@@ -121,13 +121,7 @@ pub fn render(rows: &[Row], show_namespace: bool, out: &mut dyn Write) -> io::Re
     if show_model {
         headers.push("MODEL");
     }
-    headers.extend([
-        "REGISTERS",
-        "IN SYNC",
-        "DRIFTED",
-        "PHASE",
-        "AGE",
-    ]);
+    headers.extend(["REGISTERS", "IN SYNC", "DRIFTED", "PHASE", "AGE"]);
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {

@@ -62,6 +62,9 @@ pub enum ImportError {
 
 pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     let (host, port) = parse_device(&args.device)?;
+    if let Some(model) = &args.model {
+        return super::import_model::run(global, args, &host, port, model);
+    }
     let value_type: ValueType = serde_json::from_value(serde_json::Value::String(
         args.value_type.clone(),
     ))
@@ -233,7 +236,7 @@ fn next_steps(enforce: bool) -> &'static str {
     }
 }
 
-fn parse_device(text: &str) -> Result<(String, u16), ImportError> {
+pub(super) fn parse_device(text: &str) -> Result<(String, u16), ImportError> {
     let syntax = || ImportError::DeviceSyntax {
         text: text.to_owned(),
     };
@@ -271,7 +274,7 @@ fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, ImportError> {
         .collect()
 }
 
-fn default_name(host: &str, port: u16, unit: u8) -> String {
+pub(super) fn default_name(host: &str, port: u16, unit: u8) -> String {
     let host: String = host
         .to_ascii_lowercase()
         .chars()

@@ -168,6 +168,43 @@ fn resolve_with_models(report: &mut Report) {
     }
 }
 
+/// The PLCModel `name` of `namespace` declared in the manifests `paths` name, its
+/// own rules checked; `Err` holds its problems (or says it is not there).
+pub fn find_model(
+    paths: &[PathBuf],
+    namespace: &str,
+    name: &str,
+) -> Result<template::PLCModelSpec, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let files = files::discover(paths).map_err(Diagnostics)?;
+    let mut models = inherit::Models::default();
+    for file in load_files(&files) {
+        for m in file.loaded_models {
+            if m.namespace == namespace && m.name == name {
+                models.insert(&m.namespace, &m.name, m.spec, m.locs, &mut diagnostics);
+            }
+        }
+    }
+    match models.get(namespace, name) {
+        Some(model) if model.valid => Ok(model.spec.clone()),
+        Some(_) => Err(diagnostics),
+        None => {
+            let at = files.first().map_or_else(
+                || FileRef::new("manifests".as_ref()).whole(),
+                |f| FileRef::new(f).whole(),
+            );
+            diagnostics.push(
+                Diagnostic::error(
+                    at,
+                    format!("no PLCModel `{name}` in namespace `{namespace}` in these manifests"),
+                )
+                .with_hint("pass the model's file with -f, or its namespace with --namespace"),
+            );
+            Err(diagnostics)
+        }
+    }
+}
+
 /// Files below this count are loaded on the calling thread alone.
 const FILES_PER_WORKER: usize = 16;
 

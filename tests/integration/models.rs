@@ -304,3 +304,65 @@ async fn a_saved_plan_is_refused_when_its_model_changed() {
         Some(vec![100])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_with_a_model_writes_a_plc_of_the_model_that_plans_clean() {
+    let plant = Plant::start(FLEET).await;
+    assert!(plant.sim.set_words("plant/hx-2", Holding, 100, &[123])); // speed 12.3
+    let addr = plant.sim.addr_of("plant/hx-2").unwrap();
+    let text = std::fs::read_to_string(&plant.manifest).unwrap();
+    let (_, model) = text.rsplit_once("---\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("model.yaml"), model).unwrap();
+    let out_file = dir.path().join("hx-9.yaml");
+    let mut cmd = fabctl();
+    cmd.args(["import", "--device", &addr.to_string(), "--model", "hx-200"])
+        .args(["--namespace", "plant", "--name", "hx-9", "-f"])
+        .arg(dir.path().join("model.yaml"))
+        .arg("--out")
+        .arg(&out_file);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let manifest = std::fs::read_to_string(&out_file).unwrap();
+    let spec = manifest.split_once("spec:\n").unwrap().1;
+    assert_eq!(
+        spec,
+        format!(
+            "  deviceAddress: 127.0.0.1\n  port: {}\n  unitId: 1\n  timeoutMs: 1000\n  model: hx-200\n  values:\n    speed: 12.3\n    stroke: 350\n    cooling: true\n",
+            addr.port()
+        )
+    );
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
+    let plan = tokio::task::spawn_blocking(move || {
+        fabctl()
+            .args(["plan", "--detailed-exitcode", "-f", &dir_arg])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&plan),
+        stderr(&plan)
+    );
+
+    // A model that is not in the manifests: nothing is read.
+    let mut cmd = fabctl();
+    cmd.args(["import", "--device", &addr.to_string(), "--model", "hx-300"])
+        .args(["--namespace", "plant", "-f"])
+        .arg(dir.path().join("model.yaml"));
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{}: error: no PLCModel `hx-300` in namespace `plant` in these manifests\n  help: pass the model's file with -f, or its namespace with --namespace\nerror: 1 problem found in the manifests; nothing was sent to any device\n",
+            dir.path().join("model.yaml").display()
+        )
+    );
+}
