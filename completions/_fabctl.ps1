@@ -370,6 +370,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
         'fabctl;import' {
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device: HOST:PORT')
             [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Modbus unit id')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Import a PLC of this PLCModel (from the manifests, in --namespace): the model''s registers are read and the PLC gets a value for each')
             [CompletionResult]::new('--holding', '--holding', [CompletionResultType]::ParameterName, 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Input register ranges (imported as observe-only assertions)')
             [CompletionResult]::new('--coils', '--coils', [CompletionResultType]::ParameterName, 'Coil ranges')

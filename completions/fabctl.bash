@@ -935,7 +935,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__import)
-            opts="-f -o -v -q -h -V --device --unit --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --device --unit --model --holding --input --coils --discrete --type --word-order --name --namespace --timeout-ms --out --enforce --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -946,6 +946,10 @@ _fabctl() {
                     return 0
                     ;;
                 --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -351,6 +351,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
         &'fabctl;import'= {
             cand --device 'The device: HOST:PORT'
             cand --unit 'Modbus unit id'
+            cand --model 'Import a PLC of this PLCModel (from the manifests, in --namespace): the model''s registers are read and the PLC gets a value for each'
             cand --holding 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)'
             cand --input 'Input register ranges (imported as observe-only assertions)'
             cand --coils 'Coil ranges'

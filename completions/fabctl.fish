@@ -291,6 +291,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s h -l help 
 complete -c fabctl -n "__fish_fabctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l device -d 'The device: HOST:PORT' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l unit -d 'Modbus unit id' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l model -d 'Import a PLC of this PLCModel (from the manifests, in --namespace): the model\'s registers are read and the PLC gets a value for each' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l holding -d 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l input -d 'Input register ranges (imported as observe-only assertions)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l coils -d 'Coil ranges' -r
