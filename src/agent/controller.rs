@@ -91,7 +91,7 @@ pub async fn reconcile<C: Connector + 'static>(
     ctx.prune();
     ctx.metrics.set_managed_plcs(ctx.managed());
 
-    let (observation, poll) = match resolve(&obj, model.as_deref()) {
+    let (observation, poll) = match resolve(&obj, model.as_deref(), &ctx) {
         Err(missing) => {
             tracing::warn!("{key}: {missing}; nothing sent to the device");
             (Observation::ModelNotFound(missing), None)
@@ -257,9 +257,10 @@ fn spec_version(generation: Option<i64>, model: Option<&PLCModel>) -> Option<i64
 /// invalid model), `Err(message)` when `spec.model` names no PLCModel of the PLC's
 /// namespace in the agent's cache.
 #[allow(clippy::type_complexity)]
-fn resolve(
+fn resolve<C>(
     obj: &IndustrialPLC,
     model: Option<&PLCModel>,
+    ctx: &Context<C>,
 ) -> Result<Result<manifest::Plc, manifest::Diagnostics>, String> {
     let Some(name) = obj.spec.model.as_deref() else {
         return Ok(manifest::from_resource(obj));
@@ -270,12 +271,10 @@ fn resolve(
             "PLCModel `{name}` not found in namespace `{namespace}`; create it, or fix `spec.model`"
         ));
     };
-    let mut diagnostics = manifest::Diagnostics::default();
-    let models = manifest::Models::of_objects([model], &mut diagnostics);
-    if diagnostics.has_errors() {
-        return Ok(Err(diagnostics));
+    match &*ctx.checked_model(model) {
+        Ok(models) => Ok(manifest::from_resource_in(obj, models)),
+        Err(diagnostics) => Ok(Err(diagnostics.clone())),
     }
-    Ok(manifest::from_resource_in(obj, &models))
 }
 
 /// The PLCs (in `plcs`) that name `model`: what a change of the model re-reconciles.
