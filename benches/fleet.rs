@@ -1714,6 +1714,7 @@ fn open_file_rows(cfg: &Config) -> Vec<Row> {
             },
             met: Some(ok),
             note: tail(&r.stderr, 2).replace('\n', " / "),
+            ..Row::default()
         });
     }
     rows
