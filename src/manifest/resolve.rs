@@ -309,7 +309,7 @@ pub fn check_model_registers(
             bit: reg.bit,
             read_address: reg.read_address,
             // Only the places of the registers are compared below.
-            desired: reg.value.clone().unwrap_or(Value::Int(0)),
+            desired: reg.value.unwrap_or(Value::Int(0)),
             tolerance: reg.tolerance,
             min: reg.min,
             max: reg.max,

@@ -192,7 +192,7 @@ fn a_plc_resolves_to_its_models_registers_with_its_values_then_its_own() {
             .map(|r| {
                 let at = format!("{}", r.source);
                 let at = at.rsplit('/').next().unwrap().to_owned();
-                (r.name.clone(), r.desired.clone(), at)
+                (r.name.clone(), r.desired, at)
             })
             .collect()
     };
