@@ -65,6 +65,11 @@ pub fn check_typed_spec(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut 
         let path = Path::Field(&root, field.key());
         check_string(&spec.device_address, rules, &path, at, diags);
     }
+    if let (Some(model), Some(rules)) = (&spec.model, rules.property(SpecField::Model.key())) {
+        let at = || locs.at(Field::Spec(SpecField::Model));
+        let path = Path::Field(&root, SpecField::Model.key());
+        check_string(model, rules, &path, at, diags);
+    }
     check_field(SpecField::Port, Some(spec.port.into()), diags);
     check_field(SpecField::UnitId, Some(spec.unit_id.into()), diags);
     check_field(SpecField::TimeoutMs, Some(spec.timeout_ms.into()), diags);
@@ -600,6 +605,7 @@ mod tests {
                 "spec.limits.maxWriteRegisters",
                 "spec.limits.requestIntervalMs",
                 "spec.minWriteIntervalMs",
+                "spec.model",
                 "spec.pollIntervalSecs",
                 "spec.port",
                 "spec.registers[].address",
