@@ -39,6 +39,7 @@ const NET_RECONCILE: u8 = 3;
 const NET_LOAD: u8 = 4;
 const NET_SCALING: u8 = 5;
 const NET_AGENT: u8 = 6;
+const NET_MODELS: u8 = 7;
 const PORT: u16 = 5502;
 
 fn main() {
@@ -1203,7 +1204,7 @@ fn model_rows(cfg: &Config) -> Vec<Row> {
     );
     let mut rows = Vec::new();
     for &plcs in sizes {
-        let fleet = Fleet::uniform(NET_AGENT, plcs, REGISTERS);
+        let fleet = Fleet::uniform(NET_MODELS, plcs, REGISTERS);
         let sim = Sim::start(cfg, fleet.path(), plcs, &[]);
         for with_model in [true, false] {
             let measured: Vec<AgentRun> = (0..runs)
@@ -1424,7 +1425,7 @@ struct ApiState {
 }
 
 impl FakeApi {
-    /// The objects of [`Fleet::uniform`]`(NET_AGENT, ..)`: with `with_model`, every PLC
+    /// The objects of [`Fleet::uniform`]`(NET_MODELS, ..)`: with `with_model`, every PLC
     /// names PLCModel `machine` (listed too), whose registers' defaults are the values.
     fn uniform(plcs: usize, registers: usize, with_model: bool) -> FakeApi {
         let regs: Vec<serde_json::Value> = (0..registers)
@@ -1433,7 +1434,7 @@ impl FakeApi {
         let objects = (0..plcs)
             .map(|i| {
                 let mut spec =
-                    serde_json::json!({"deviceAddress": ip(NET_AGENT, i).to_string(), "port": PORT});
+                    serde_json::json!({"deviceAddress": ip(NET_MODELS, i).to_string(), "port": PORT});
                 if with_model {
                     spec["model"] = "machine".into();
                 } else {
