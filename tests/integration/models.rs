@@ -221,7 +221,7 @@ fn a_plc_resolves_to_its_models_registers_with_its_values_then_its_own() {
         .unwrap();
     assert_eq!(
         stdout(&out),
-        "Manifest valid: 2 PLCs, 7 registers in 1 file.\n"
+        "Manifest valid: 2 PLCs, 7 registers, 1 PLCModel in 1 file.\n"
     );
 }
 
