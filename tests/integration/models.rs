@@ -366,3 +366,26 @@ async fn import_with_a_model_writes_a_plc_of_the_model_that_plans_clean() {
         )
     );
 }
+
+#[test]
+fn the_original_operators_shorthand_stays_valid_beside_a_model() {
+    let model = "apiVersion: fabgitops.io/v1\nkind: PLCModel\nmetadata: {name: m}\nspec:\n  registers:\n    - {name: speed, address: 100, value: 5}\n";
+    let plc = |target: u16| {
+        format!(
+            "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {{name: p}}\nspec:\n  deviceAddress: 127.0.0.1\n  model: m\n  targetRegister: {target}\n  targetValue: 7\n"
+        )
+    };
+    let out = validate(&[("m.yaml", model), ("p.yaml", &plc(4001))]);
+    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        stdout(&out),
+        "Manifests valid: 1 PLC, 2 registers, 1 PLCModel in 2 files.\n"
+    );
+    // The shorthand's register is the PLC's own: it may not share the model's address.
+    let out = validate(&[("m.yaml", model), ("p.yaml", &plc(100))]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "p.yaml:7:19: error: register `target` (holding 100) overlaps register `speed` (holding 100)\n  help: `speed` is declared at m.yaml:6:7; give each register its own addresses\nInvalid: 1 problem found; nothing was sent to any device.\n"
+    );
+}
