@@ -19,7 +19,8 @@ use super::template::PLCModelSpec;
 #[derive(Clone, Debug)]
 pub struct LoadedModel {
     pub spec: PLCModelSpec,
-    pub locs: Locations,
+    /// Shared by the locations of every PLC resolved against the model.
+    pub locs: std::sync::Arc<Locations>,
     pub valid: bool,
 }
 
@@ -42,7 +43,11 @@ impl Models {
         let valid = check_model(&spec, &locs, diags);
         self.0.insert(
             (namespace.to_owned(), name.to_owned()),
-            LoadedModel { spec, locs, valid },
+            LoadedModel {
+                spec,
+                locs: std::sync::Arc::new(locs),
+                valid,
+            },
         )
     }
 
@@ -184,7 +189,10 @@ pub fn inherit(
     spec.registers = registers;
     spec.limits = spec.limits.or_else(|| model.spec.limits.clone());
     spec.transport = spec.transport.or(model.spec.transport);
-    Some((spec, locs.inheriting(model.locs.clone(), entries)))
+    Some((
+        spec,
+        locs.inheriting(std::sync::Arc::clone(&model.locs), entries),
+    ))
 }
 
 /// A problem found before its place is known.

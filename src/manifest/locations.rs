@@ -223,7 +223,8 @@ pub struct Locations {
 /// The locations of what a PLC inherits from its `PLCModel`.
 #[derive(Clone, Debug)]
 struct Inherited {
-    model: Locations,
+    /// Shared by every PLC of the model.
+    model: Arc<Locations>,
     /// Where each register of the resolved list comes from.
     entries: Vec<InheritedEntry>,
 }
@@ -462,7 +463,7 @@ impl Locations {
     /// The table of a PLC resolved with its model: register `i` of the resolved list
     /// is located where `entries[i]` says; `limits` and `transport` the PLC does not
     /// write are the model's.
-    pub fn inheriting(mut self, model: Locations, entries: Vec<InheritedEntry>) -> Locations {
+    pub fn inheriting(mut self, model: Arc<Locations>, entries: Vec<InheritedEntry>) -> Locations {
         self.inherited = Some(Arc::new(Inherited { model, entries }));
         self
     }
