@@ -39,6 +39,7 @@ const NET_RECONCILE: u8 = 3;
 const NET_LOAD: u8 = 4;
 const NET_SCALING: u8 = 5;
 const NET_AGENT: u8 = 6;
+const NET_MODELS: u8 = 7;
 const PORT: u16 = 5502;
 
 fn main() {
@@ -53,7 +54,7 @@ fn main() {
     );
     println!("wall: median [min-max] of the runs; RSS: peak of the measured process\n");
     let mut rows: Vec<Row> = Vec::new();
-    let all: [(&str, RowsFn); 10] = [
+    let all: [(&str, RowsFn); 11] = [
         ("validate", validate_rows),
         ("plan", plan_rows),
         ("scaling", scaling_rows),
@@ -63,6 +64,7 @@ fn main() {
         ("reconcile", reconcile_rows),
         ("open-files", open_file_rows),
         ("agent", agent_rows),
+        ("models", model_rows),
         ("status-writes", status_write_rows),
     ];
     for (name, f) in all {
@@ -160,6 +162,8 @@ struct Row {
     target: String,
     met: Option<bool>,
     note: String,
+    /// For a memory row: KiB per PLC beyond the baseline.
+    per_plc_kb: f64,
 }
 
 impl Row {
@@ -313,6 +317,30 @@ impl Fleet {
                 text.push_str(&format!(
                     "    - name: r{r:03}\n      address: {r}\n      value: {}\n",
                     desired(i, r) + shift
+                ));
+            }
+            std::fs::write(dir.path().join(format!("plc-{i:05}.yaml")), text)
+                .expect("write manifest");
+        }
+        Fleet {
+            dir,
+            plcs,
+            registers,
+        }
+    }
+
+    /// `plcs` identical machines: every PLC's register `r` holds `desired(0, r)`.
+    fn uniform(net: u8, plcs: usize, registers: usize) -> Fleet {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for i in 0..plcs {
+            let mut text = format!(
+                "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: plc-{i:05}\n  namespace: fleet\nspec:\n  deviceAddress: {}\n  port: {PORT}\n  registers:\n",
+                ip(net, i)
+            );
+            for r in 0..registers {
+                text.push_str(&format!(
+                    "    - {{name: r{r:03}, address: {r}, value: {}}}\n",
+                    desired(0, r)
                 ));
             }
             std::fs::write(dir.path().join(format!("plc-{i:05}.yaml")), text)
@@ -1040,6 +1068,7 @@ fn memory_row(
     let mb = |kib: u64| kib as f64 / 1024.0;
     Row {
         name,
+        per_plc_kb: per_plc,
         plcs,
         registers,
         rss_kb: peak,
@@ -1155,6 +1184,75 @@ fn agent_rows(cfg: &Config) -> Vec<Row> {
                 run.patches,
             ),
         ));
+    }
+    rows
+}
+
+/// Memory of `fabctl agent` per managed PLC for a fleet of identical machines
+/// (1,000 and 10,000 PLCs of 100 u16 registers), written two ways: each PLC naming one
+/// PLCModel of the 100 registers (defaults = the machines' values, no `values`), and
+/// each PLC declaring the 100 registers itself. Same devices, same values, same
+/// baseline (the agent watching nothing).
+fn model_rows(cfg: &Config) -> Vec<Row> {
+    const REGISTERS: usize = 100;
+    let sizes: &[usize] = if cfg.quick { &[1000] } else { &[1000, 10_000] };
+    let runs = cfg.runs.clamp(1, 3);
+    let baseline = median_run(
+        (0..runs)
+            .map(|_| agent_rss(cfg, &FakeApi::start(0, REGISTERS), 0))
+            .collect(),
+    );
+    let mut rows = Vec::new();
+    for &plcs in sizes {
+        let fleet = Fleet::uniform(NET_MODELS, plcs, REGISTERS);
+        let sim = Sim::start(cfg, fleet.path(), plcs, &[]);
+        for with_model in [true, false] {
+            let measured: Vec<AgentRun> = (0..runs)
+                .map(|_| agent_rss(cfg, &FakeApi::uniform(plcs, REGISTERS, with_model), plcs))
+                .collect();
+            let all: Vec<String> = measured
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:.1}",
+                        r.rss.0.saturating_sub(baseline.rss.0) as f64 / plcs as f64
+                    )
+                })
+                .collect();
+            let run = median_run(measured);
+            let how = if with_model {
+                "one PLCModel of the 100 registers, each PLC `model:` only"
+            } else {
+                "no model, each PLC its 100 registers"
+            };
+            rows.push(memory_row(
+                format!("agent: memory per managed PLC, {how} ({plcs} PLCs x {REGISTERS} registers)"),
+                plcs * REGISTERS,
+                plcs,
+                [
+                    ("RSS after every PLC was reconciled", run.rss),
+                    ("watching none", baseline.rss),
+                ],
+                format!(
+                    "median of {runs} runs (KB per PLC: {}); every PLC reconciled {:.1} s after start; {} status patches",
+                    all.join(", "),
+                    run.round.as_secs_f64(),
+                    run.patches,
+                ),
+            ));
+        }
+        drop(sim);
+        // The rows of this size: with the model, then without. The 10 KB target of the
+        // agent rows is for 10 registers; here the model's fleet must cost less.
+        let per_plc: Vec<f64> = rows[rows.len() - 2..]
+            .iter()
+            .map(|r| r.per_plc_kb)
+            .collect();
+        let n = rows.len();
+        for row in &mut rows[n - 2..] {
+            row.target = "model fleet < the same fleet without a model".into();
+            row.met = Some(per_plc[0] < per_plc[1]);
+        }
     }
     rows
 }
@@ -1303,8 +1401,8 @@ fn agent_rss(cfg: &Config, api: &FakeApi, plcs: usize) -> AgentRun {
 // ---------------------------------------------------------------------------------
 // A stand-in Kubernetes API for the agent rows
 
-/// What `fabctl agent` asks of a cluster, served from memory on loopback: the list of
-/// IndustrialPLCs, watches, status patches and events. A status patch is merged into
+/// What `fabctl agent` asks of a cluster, served from memory on loopback: the lists of
+/// IndustrialPLCs and PLCModels, watches, status patches and events. A status patch is merged into
 /// the object, answered with it, and sent to every watch as a MODIFIED event, as an
 /// API server does, so the agent's cache holds every object with its status. Enough to
 /// run the agent over thousands of PLCs and read its memory; the agent's API traffic
@@ -1318,6 +1416,8 @@ struct FakeApi {
 
 struct ApiState {
     objects: std::sync::Mutex<BTreeMap<String, serde_json::Value>>,
+    /// The PLCModels listed (never changed).
+    models: Vec<serde_json::Value>,
     watchers: std::sync::Mutex<Vec<tokio::sync::mpsc::UnboundedSender<axum::body::Bytes>>>,
     resource_version: std::sync::atomic::AtomicUsize,
     patches: std::sync::atomic::AtomicUsize,
@@ -1325,6 +1425,37 @@ struct ApiState {
 }
 
 impl FakeApi {
+    /// The objects of [`Fleet::uniform`]`(NET_MODELS, ..)`: with `with_model`, every PLC
+    /// names PLCModel `machine` (listed too), whose registers' defaults are the values.
+    fn uniform(plcs: usize, registers: usize, with_model: bool) -> FakeApi {
+        let regs: Vec<serde_json::Value> = (0..registers)
+            .map(|r| serde_json::json!({"name": format!("r{r:03}"), "address": r, "value": desired(0, r)}))
+            .collect();
+        let objects = (0..plcs)
+            .map(|i| {
+                let mut spec =
+                    serde_json::json!({"deviceAddress": ip(NET_MODELS, i).to_string(), "port": PORT});
+                if with_model {
+                    spec["model"] = "machine".into();
+                } else {
+                    spec["registers"] = regs.clone().into();
+                }
+                plc_object(i, spec)
+            })
+            .collect();
+        let models = if with_model {
+            vec![serde_json::json!({
+                "apiVersion": "fabgitops.io/v1",
+                "kind": "PLCModel",
+                "metadata": {"name": "machine", "namespace": "fleet", "uid": "model-uid", "resourceVersion": "1", "generation": 1},
+                "spec": {"registers": regs},
+            })]
+        } else {
+            Vec::new()
+        };
+        FakeApi::serve(objects, models)
+    }
+
     /// `plcs` objects, named and addressed like [`Fleet::new`]`(NET_AGENT, ..)`.
     fn start(plcs: usize, registers: usize) -> FakeApi {
         let objects: Vec<serde_json::Value> = (0..plcs)
@@ -1332,21 +1463,18 @@ impl FakeApi {
                 let regs: Vec<serde_json::Value> = (0..registers)
                     .map(|r| serde_json::json!({"name": format!("r{r:03}"), "address": r, "value": desired(i, r)}))
                     .collect();
-                serde_json::json!({
-                    "apiVersion": "fabgitops.io/v1",
-                    "kind": "IndustrialPLC",
-                    "metadata": {
-                        "name": format!("plc-{i:05}"),
-                        "namespace": "fleet",
-                        "uid": format!("00000000-0000-0000-0000-{i:012}"),
-                        "resourceVersion": "1",
-                        "generation": 1,
-                    },
-                    "spec": {"deviceAddress": ip(NET_AGENT, i).to_string(), "port": PORT, "registers": regs},
-                })
+                plc_object(
+                    i,
+                    serde_json::json!({"deviceAddress": ip(NET_AGENT, i).to_string(), "port": PORT, "registers": regs}),
+                )
             })
             .collect();
+        FakeApi::serve(objects, Vec::new())
+    }
+
+    fn serve(objects: Vec<serde_json::Value>, models: Vec<serde_json::Value>) -> FakeApi {
         let state = std::sync::Arc::new(ApiState {
+            models,
             objects: std::sync::Mutex::new(
                 objects
                     .iter()
@@ -1409,6 +1537,22 @@ impl FakeApi {
             .watches
             .load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// IndustrialPLC `plc-NNNNN` of namespace `fleet` with `spec`.
+fn plc_object(i: usize, spec: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "fabgitops.io/v1",
+        "kind": "IndustrialPLC",
+        "metadata": {
+            "name": format!("plc-{i:05}"),
+            "namespace": "fleet",
+            "uid": format!("00000000-0000-0000-0000-{i:012}"),
+            "resourceVersion": "1",
+            "generation": 1,
+        },
+        "spec": spec,
+    })
 }
 
 impl Drop for FakeApi {
@@ -1489,6 +1633,23 @@ async fn answer(
             });
             json(StatusCode::OK, list.to_string().into())
         }
+        // The models are listed once and never change: their watch stays open, silent.
+        Method::GET if path == "/apis/fabgitops.io/v1/plcmodels" && watch => {
+            let events = futures::stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+            axum::response::Response::builder()
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from_stream(events))
+                .expect("a response")
+        }
+        Method::GET if path == "/apis/fabgitops.io/v1/plcmodels" => {
+            let list = serde_json::json!({
+                "apiVersion": "fabgitops.io/v1",
+                "kind": "PLCModelList",
+                "metadata": {"resourceVersion": "1"},
+                "items": state.models,
+            });
+            json(StatusCode::OK, list.to_string().into())
+        }
         Method::PATCH if path.ends_with("/status") => {
             let name = path.rsplit('/').nth(1).unwrap_or_default();
             let patch: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -1554,6 +1715,7 @@ fn open_file_rows(cfg: &Config) -> Vec<Row> {
             },
             met: Some(ok),
             note: tail(&r.stderr, 2).replace('\n', " / "),
+            ..Row::default()
         });
     }
     rows

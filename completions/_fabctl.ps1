@@ -35,8 +35,8 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check manifests offline (exit 0 valid, 1 invalid)')
-            [CompletionResult]::new('crd', 'crd', [CompletionResultType]::ParameterValue, 'Print the IndustrialPLC CustomResourceDefinition (YAML)')
-            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an IndustrialPLC manifest document')
+            [CompletionResult]::new('crd', 'crd', [CompletionResultType]::ParameterValue, 'Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document')
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Read live registers and show what differs from the manifests')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Plan, ask for approval, write the corrections and verify each by reading it back')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a saved plan file')
@@ -92,6 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             break
         }
         'fabctl;schema' {
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'The kind whose documents the schema describes')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb')
@@ -393,6 +394,7 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
             [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits of the serial line: 7 or 8')
             [CompletionResult]::new('--stop-bits', '--stop-bits', [CompletionResultType]::ParameterName, 'Stop bits of the serial line: 1 or 2')
             [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Modbus unit id')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Import a PLC of this PLCModel (from the manifests, in --namespace): the model''s registers are read and the PLC gets a value for each')
             [CompletionResult]::new('--holding', '--holding', [CompletionResultType]::ParameterName, 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)')
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'Input register ranges (imported as observe-only assertions)')
             [CompletionResult]::new('--coils', '--coils', [CompletionResultType]::ParameterName, 'Coil ranges')
@@ -558,8 +560,8 @@ Register-ArgumentCompleter -Native -CommandName 'fabctl' -ScriptBlock {
         }
         'fabctl;help' {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check manifests offline (exit 0 valid, 1 invalid)')
-            [CompletionResult]::new('crd', 'crd', [CompletionResultType]::ParameterValue, 'Print the IndustrialPLC CustomResourceDefinition (YAML)')
-            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an IndustrialPLC manifest document')
+            [CompletionResult]::new('crd', 'crd', [CompletionResultType]::ParameterValue, 'Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document')
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Read live registers and show what differs from the manifests')
             [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Plan, ask for approval, write the corrections and verify each by reading it back')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a saved plan file')

@@ -935,7 +935,7 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__import)
-            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --serial-device --baud-rate --parity --data-bits --stop-bits --unit --holding --input --coils --discrete --type --length --word-order --order --name --namespace --timeout-ms --out --enforce --max-read-registers --max-read-bits --max-gap --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --device --transport --ca-file --cert-file --key-file --server-name --serial-device --baud-rate --parity --data-bits --stop-bits --unit --model --holding --input --coils --discrete --type --length --word-order --order --name --namespace --timeout-ms --out --enforce --max-read-registers --max-read-bits --max-gap --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -986,6 +986,10 @@ _fabctl() {
                     return 0
                     ;;
                 --unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1247,12 +1251,16 @@ _fabctl() {
             return 0
             ;;
         fabctl__subcmd__schema)
-            opts="-f -o -v -q -h -V --filename --color --output --verbose --quiet --help --version"
+            opts="-f -o -v -q -h -V --kind --filename --color --output --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --kind)
+                    COMPREPLY=($(compgen -W "industrialplc plcmodel" -- "${cur}"))
+                    return 0
+                    ;;
                 --filename)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

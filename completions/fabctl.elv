@@ -32,8 +32,8 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand validate 'Check manifests offline (exit 0 valid, 1 invalid)'
-            cand crd 'Print the IndustrialPLC CustomResourceDefinition (YAML)'
-            cand schema 'Print the JSON Schema of an IndustrialPLC manifest document'
+            cand crd 'Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)'
+            cand schema 'Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document'
             cand plan 'Read live registers and show what differs from the manifests'
             cand apply 'Plan, ask for approval, write the corrections and verify each by reading it back'
             cand show 'Render a saved plan file'
@@ -86,6 +86,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand --version 'Print version'
         }
         &'fabctl;schema'= {
+            cand --kind 'The kind whose documents the schema describes'
             cand -f 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --filename 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]'
             cand --color 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb'
@@ -374,6 +375,7 @@ set edit:completion:arg-completer[fabctl] = {|@words|
             cand --data-bits 'Data bits of the serial line: 7 or 8'
             cand --stop-bits 'Stop bits of the serial line: 1 or 2'
             cand --unit 'Modbus unit id'
+            cand --model 'Import a PLC of this PLCModel (from the manifests, in --namespace): the model''s registers are read and the PLC gets a value for each'
             cand --holding 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)'
             cand --input 'Input register ranges (imported as observe-only assertions)'
             cand --coils 'Coil ranges'
@@ -532,8 +534,8 @@ set edit:completion:arg-completer[fabctl] = {|@words|
         }
         &'fabctl;help'= {
             cand validate 'Check manifests offline (exit 0 valid, 1 invalid)'
-            cand crd 'Print the IndustrialPLC CustomResourceDefinition (YAML)'
-            cand schema 'Print the JSON Schema of an IndustrialPLC manifest document'
+            cand crd 'Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)'
+            cand schema 'Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document'
             cand plan 'Read live registers and show what differs from the manifests'
             cand apply 'Plan, ask for approval, write the corrections and verify each by reading it back'
             cand show 'Render a saved plan file'

@@ -36,8 +36,8 @@ complete -c fabctl -n "__fish_fabctl_needs_command" -s q -l quiet -d 'Only error
 complete -c fabctl -n "__fish_fabctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_needs_command" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "validate" -d 'Check manifests offline (exit 0 valid, 1 invalid)'
-complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "crd" -d 'Print the IndustrialPLC CustomResourceDefinition (YAML)'
-complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "schema" -d 'Print the JSON Schema of an IndustrialPLC manifest document'
+complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "crd" -d 'Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)'
+complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "schema" -d 'Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "plan" -d 'Read live registers and show what differs from the manifests'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "apply" -d 'Plan, ask for approval, write the corrections and verify each by reading it back'
 complete -c fabctl -n "__fish_fabctl_needs_command" -f -a "show" -d 'Render a saved plan file'
@@ -80,6 +80,8 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s v -l verbose -d 'M
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s q -l quiet -d 'Only errors on stderr'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand crd" -s V -l version -d 'Print version'
+complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -l kind -d 'The kind whose documents the schema describes' -r -f -a "industrialplc\t'A PLC (kind IndustrialPLC)'
+plcmodel\t'A fleet template (kind PLCModel)'"
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -s f -l filename -d 'Manifest file or directory (recursive, *.yaml/*.yml); repeatable [default: manifests/]' -r -F
 complete -c fabctl -n "__fish_fabctl_using_subcommand schema" -l color -d 'When to color output and log lines: auto = on a terminal, NO_COLOR unset, TERM not dumb' -r -f -a "auto\t''
 always\t''
@@ -321,6 +323,7 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l parity -d 'Pari
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l data-bits -d 'Data bits of the serial line: 7 or 8' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l stop-bits -d 'Stop bits of the serial line: 1 or 2' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l unit -d 'Modbus unit id' -r
+complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l model -d 'Import a PLC of this PLCModel (from the manifests, in --namespace): the model\'s registers are read and the PLC gets a value for each' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l holding -d 'Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l input -d 'Input register ranges (imported as observe-only assertions)' -r
 complete -c fabctl -n "__fish_fabctl_using_subcommand import" -l coils -d 'Coil ranges' -r
@@ -437,8 +440,8 @@ complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s q -l quiet -d 'On
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c fabctl -n "__fish_fabctl_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "validate" -d 'Check manifests offline (exit 0 valid, 1 invalid)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "crd" -d 'Print the IndustrialPLC CustomResourceDefinition (YAML)'
-complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "schema" -d 'Print the JSON Schema of an IndustrialPLC manifest document'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "crd" -d 'Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)'
+complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "schema" -d 'Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document'
 complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "plan" -d 'Read live registers and show what differs from the manifests'
 complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "apply" -d 'Plan, ask for approval, write the corrections and verify each by reading it back'
 complete -c fabctl -n "__fish_fabctl_using_subcommand help; and not __fish_seen_subcommand_from validate crd schema plan apply show keygen approve history reconcile agent demo sim version completions import get describe watch sync help" -f -a "show" -d 'Render a saved plan file'

@@ -123,18 +123,35 @@ pub enum OutputFormat {
     Yaml,
 }
 
+/// Options of `fabctl schema`.
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// The kind whose documents the schema describes
+    #[arg(long, value_enum, default_value = "industrialplc")]
+    pub kind: SchemaKind,
+}
+
+/// The kinds `fabctl schema` describes.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaKind {
+    /// A PLC (kind IndustrialPLC)
+    Industrialplc,
+    /// A fleet template (kind PLCModel)
+    Plcmodel,
+}
+
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check manifests offline (exit 0 valid, 1 invalid)
     #[command(after_long_help = help::VALIDATE)]
     Validate,
-    /// Print the IndustrialPLC CustomResourceDefinition (YAML)
+    /// Print the IndustrialPLC and PLCModel CustomResourceDefinitions (YAML)
     #[command(after_long_help = help::CRD)]
     Crd,
-    /// Print the JSON Schema of an IndustrialPLC manifest document
+    /// Print the JSON Schema of an IndustrialPLC (or PLCModel) manifest document
     #[command(after_long_help = help::SCHEMA)]
-    Schema,
+    Schema(SchemaArgs),
     /// Read live registers and show what differs from the manifests
     #[command(after_long_help = help::PLAN)]
     Plan(PlanArgs),
@@ -511,6 +528,10 @@ pub struct ImportArgs {
     /// Modbus unit id
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub unit: u8,
+    /// Import a PLC of this PLCModel (from the manifests, in --namespace): the model's
+    /// registers are read and the PLC gets a value for each
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["holding", "input", "coils", "discrete"])]
+    pub model: Option<String>,
     /// Holding register ranges, e.g. 4000-4099,4200 (zero-based protocol addresses)
     #[arg(long, value_name = "RANGES")]
     pub holding: Option<String>,

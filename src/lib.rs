@@ -36,7 +36,9 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
     }
     let outcome = match cli.command {
         Command::Crd => cmd::generate::crd(&mut stdout.lock()).map(|()| Outcome::Success)?,
-        Command::Schema => cmd::generate::schema(&mut stdout.lock()).map(|()| Outcome::Success)?,
+        Command::Schema(args) => {
+            cmd::generate::schema(args.kind, &mut stdout.lock()).map(|()| Outcome::Success)?
+        }
         Command::Completions(args) => {
             cmd::generate::completions(args.shell, &mut stdout.lock()).map(|()| Outcome::Success)?
         }

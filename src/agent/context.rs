@@ -36,7 +36,8 @@ use super::status::retained;
 use crate::engine::apply::ResultSink;
 use crate::engine::conflict::{self, Conflicts, Resume};
 use crate::engine::observe::ReadOptions;
-use crate::manifest::{IndustrialPLC, IndustrialPLCStatus, Plc};
+use crate::manifest::template::PLCModel;
+use crate::manifest::{Diagnostics, IndustrialPLC, IndustrialPLCStatus, Models, Plc};
 use crate::metrics::Metrics;
 
 /// Field manager of the status server-side apply; also the events' reporting controller.
@@ -88,6 +89,12 @@ pub struct Context<C> {
     /// The controller's cache of watched objects: sizes `fabctl_managed_plcs` and
     /// lets the memory forget deleted objects. `None` in tests.
     pub store: Option<Store<IndustrialPLC>>,
+    /// The cache of watched PLCModels, which PLCs with `spec.model` are resolved
+    /// against: each model's register map is held once, whatever the number of PLCs
+    /// of the model. `None`: no model is known (a PLC naming one is `ModelNotFound`).
+    pub models: Option<Store<PLCModel>>,
+    /// Each cached model, checked once per version, shared by its PLCs' reconciles.
+    checked_models: Mutex<HashMap<(String, String), CheckedModel>>,
     memory: Memory,
     endpoints: EndpointLocks,
     api_slots: tokio::sync::Semaphore,
@@ -124,6 +131,8 @@ impl<C> Context<C> {
             status_timeout: STATUS_TIMEOUT,
             clock: jiff::Timestamp::now,
             store: None,
+            models: None,
+            checked_models: Mutex::default(),
             memory: Memory::default(),
             endpoints: EndpointLocks::default(),
             api_slots: tokio::sync::Semaphore::new(API_CONCURRENCY),
@@ -164,6 +173,41 @@ impl<C> Context<C> {
 
     pub(crate) fn memory(&self) -> &Memory {
         &self.memory
+    }
+
+    /// `model` checked by its own rules, ready to resolve its PLCs against: checked
+    /// once per version of the model (uid and resourceVersion), then shared.
+    pub(crate) fn checked_model(&self, model: &PLCModel) -> Arc<Result<Models, Diagnostics>> {
+        let key = (
+            model.metadata.namespace.clone().unwrap_or_default(),
+            model.metadata.name.clone().unwrap_or_default(),
+        );
+        let version = (
+            model.metadata.uid.clone(),
+            model.metadata.resource_version.clone(),
+        );
+        let mut cache = self
+            .checked_models
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(checked) = cache.get(&key).filter(|c| c.version == version) {
+            return Arc::clone(&checked.models);
+        }
+        let mut diagnostics = Diagnostics::default();
+        let models = Models::of_objects([model], &mut diagnostics);
+        let models = Arc::new(if diagnostics.has_errors() {
+            Err(diagnostics)
+        } else {
+            Ok(models)
+        });
+        cache.insert(
+            key,
+            CheckedModel {
+                version,
+                models: Arc::clone(&models),
+            },
+        );
+        models
     }
 
     /// Number of objects to report as managed.
@@ -234,6 +278,13 @@ struct ObjectMemory {
     /// Registers corrected in the last reconciles, or left to another writer; `None`
     /// (no allocation) while there are none.
     conflicts: Option<Box<Conflicts>>,
+}
+
+/// A model as [`Context::checked_model`] keeps it.
+struct CheckedModel {
+    /// uid and resourceVersion of the model checked.
+    version: (Option<String>, Option<String>),
+    models: Arc<Result<Models, Diagnostics>>,
 }
 
 /// A status known stored.

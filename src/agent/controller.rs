@@ -1,6 +1,6 @@
 //! The reconciler: `reconcile(obj, ctx) -> Result<Action, Error>`, its error policy,
 //! and the kube-runtime `Controller` that calls them for every watched
-//! `IndustrialPLC`.
+//! `IndustrialPLC` (and, through the PLCs that name it, every watched `PLCModel`).
 //!
 //! One reconcile: decide whether the trigger polls the device (see
 //! [`Context`](super::Context)); validate the spec with the file rules (invalid:
@@ -19,7 +19,7 @@ use std::time::Instant;
 use futures::StreamExt;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::{self, Action, Controller};
-use kube::runtime::reflector::{self, reflector};
+use kube::runtime::reflector::{self, ObjectRef, reflector};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, ResourceExt};
 
@@ -29,6 +29,7 @@ use super::events;
 use super::status::{self, Assessment, Counts, Inputs, Observation};
 use crate::device::Connector;
 use crate::manifest::spec::{API_VERSION, KIND, SYNC_ANNOTATION};
+use crate::manifest::template::PLCModel;
 use crate::manifest::{self, IndustrialPLC, IndustrialPLCStatus};
 
 /// Identity of the object being reconciled.
@@ -71,9 +72,10 @@ pub async fn reconcile<C: Connector + 'static>(
     let generation = obj.metadata.generation;
     let sync = obj.annotations().get(SYNC_ANNOTATION).map(String::as_str);
     let memory = ctx.memory();
+    let model = model_of(&obj, &ctx);
     match memory.start(
         &key.uid,
-        generation,
+        spec_version(generation, model.as_deref()),
         sync,
         obj.status.as_ref(),
         Instant::now(),
@@ -89,8 +91,12 @@ pub async fn reconcile<C: Connector + 'static>(
     ctx.prune();
     ctx.metrics.set_managed_plcs(ctx.managed());
 
-    let (observation, poll) = match manifest::from_resource(&obj) {
-        Err(diagnostics) => {
+    let (observation, poll) = match resolve(&obj, model.as_deref(), &ctx) {
+        Err(missing) => {
+            tracing::warn!("{key}: {missing}; nothing sent to the device");
+            (Observation::ModelNotFound(missing), None)
+        }
+        Ok(Err(diagnostics)) => {
             let text: Vec<String> = diagnostics
                 .iter()
                 .filter(|d| d.is_error())
@@ -102,7 +108,7 @@ pub async fn reconcile<C: Connector + 'static>(
             );
             (Observation::InvalidSpec(text.join("\n")), None)
         }
-        Ok(plc) => {
+        Ok(Ok(plc)) => {
             let mut conflicts = memory.take_conflicts(&key.uid, ctx.conflict_after);
             let report = {
                 let _endpoint = ctx.lock_endpoint(&plc).await;
@@ -144,7 +150,7 @@ pub async fn reconcile<C: Connector + 'static>(
 
     let tick = match &observation {
         Observation::Tick(a) => a.counts,
-        Observation::InvalidSpec(_) => Default::default(),
+        Observation::InvalidSpec(_) | Observation::ModelNotFound(_) => Default::default(),
     };
     // The totals are those of the status built on plus this tick's: a retried patch
     // carries the totals of the one that failed, whether or not the API server
@@ -225,6 +231,66 @@ pub async fn reconcile<C: Connector + 'static>(
     }
 }
 
+/// The PLCModel `spec.model` names, from the agent's cache.
+fn model_of<C>(obj: &IndustrialPLC, ctx: &Context<C>) -> Option<Arc<PLCModel>> {
+    let name = obj.spec.model.as_deref()?;
+    let namespace = obj.metadata.namespace.as_deref().unwrap_or("default");
+    ctx.models
+        .as_ref()?
+        .get(&ObjectRef::new(name).within(namespace))
+}
+
+/// What says the desired state changed: the PLC's generation and, for a PLC of a
+/// model, the model's (uid and generation), so a changed model polls its PLCs at
+/// once, as a changed spec does.
+fn spec_version(generation: Option<i64>, model: Option<&PLCModel>) -> Option<i64> {
+    use std::hash::{Hash, Hasher};
+    let Some(model) = model else {
+        return generation;
+    };
+    let mut hash = std::collections::hash_map::DefaultHasher::new();
+    (generation, &model.metadata.uid, model.metadata.generation).hash(&mut hash);
+    Some(hash.finish() as i64)
+}
+
+/// The PLC resolved for the engine: `Ok(Err(diagnostics))` for an invalid spec (or an
+/// invalid model), `Err(message)` when `spec.model` names no PLCModel of the PLC's
+/// namespace in the agent's cache.
+#[allow(clippy::type_complexity)]
+fn resolve<C>(
+    obj: &IndustrialPLC,
+    model: Option<&PLCModel>,
+    ctx: &Context<C>,
+) -> Result<Result<manifest::Plc, manifest::Diagnostics>, String> {
+    let Some(name) = obj.spec.model.as_deref() else {
+        return Ok(manifest::from_resource(obj));
+    };
+    let namespace = obj.metadata.namespace.as_deref().unwrap_or("default");
+    let Some(model) = model else {
+        return Err(format!(
+            "PLCModel `{name}` not found in namespace `{namespace}`; create it, or fix `spec.model`"
+        ));
+    };
+    match &*ctx.checked_model(model) {
+        Ok(models) => Ok(manifest::from_resource_in(obj, models)),
+        Err(diagnostics) => Ok(Err(diagnostics.clone())),
+    }
+}
+
+/// The PLCs (in `plcs`) that name `model`: what a change of the model re-reconciles.
+fn plcs_of_model(plcs: &[Arc<IndustrialPLC>], model: &PLCModel) -> Vec<ObjectRef<IndustrialPLC>> {
+    let namespace = model.metadata.namespace.as_deref();
+    let Some(name) = model.metadata.name.as_deref() else {
+        return Vec::new();
+    };
+    plcs.iter()
+        .filter(|p| {
+            p.metadata.namespace.as_deref() == namespace && p.spec.model.as_deref() == Some(name)
+        })
+        .map(|p| ObjectRef::from_obj(&**p))
+        .collect()
+}
+
 /// This agent stopped leading during the reconcile.
 struct NotLeading;
 
@@ -290,6 +356,7 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// never reconciled twice at the same time.
 pub async fn run<C: Connector + 'static>(
     api: Api<IndustrialPLC>,
+    models: Api<PLCModel>,
     watch: watcher::Config,
     mut ctx: Context<C>,
     concurrency: u16,
@@ -298,10 +365,28 @@ pub async fn run<C: Connector + 'static>(
     // As `Controller::new` does, with the objects trimmed before they are cached.
     let (reader, writer) = reflector::store();
     let objects = reflector(writer, watcher(api, watch).modify(trim_for_cache)).applied_objects();
+    // Models are watched whole (the label selector picks PLCs); a model that changes
+    // re-reconciles the PLCs that name it, read from the PLC cache.
+    let (model_reader, model_writer) = reflector::store();
+    let model_events = reflector(
+        model_writer,
+        watcher(models, watcher::Config::default()).modify(|m: &mut PLCModel| {
+            m.metadata.managed_fields = None;
+            if let Some(annotations) = m.metadata.annotations.as_mut() {
+                annotations.remove(LAST_APPLIED);
+            }
+        }),
+    )
+    .touched_objects();
+    let plc_store = reader.clone();
     let controller = Controller::for_stream(objects, reader)
         .with_config(controller::Config::default().concurrency(concurrency))
+        .watches_stream(model_events, move |model| {
+            plcs_of_model(&plc_store.state(), &model)
+        })
         .reconcile_all_on(ctx.leadership().gains());
     ctx.store = Some(controller.store());
+    ctx.models = Some(model_reader);
     controller
         .graceful_shutdown_on(shutdown)
         .run(reconcile::<C>, error_policy::<C>, Arc::new(ctx))

@@ -90,6 +90,7 @@ impl Agent {
         let (stop_election, election_stopped) = tokio::sync::oneshot::channel::<()>();
         let controller = tokio::spawn(super::run(
             Api::all(client.clone()),
+            Api::all(client.clone()),
             watcher::Config::default(),
             ctx,
             4,

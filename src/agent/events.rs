@@ -9,6 +9,7 @@
 //! | `ConnectionFailed` | Warning | the device becomes unreachable |
 //! | `CorrectionFailed` | Warning | a correction was refused or not verified by read-back |
 //! | `InvalidSpec` | Warning | the spec becomes invalid (nothing is sent to the device) |
+//! | `ModelNotFound` | Warning | `spec.model` names no PLCModel (nothing is sent to the device) |
 //!
 //! Events mark changes; the status holds the current state and the metrics count.
 //! So a drift that persists over many polls gives one `DriftDetected`, not one per
@@ -48,6 +49,20 @@ pub fn decide(observation: &Observation, previous: Option<&IndustrialPLCStatus>)
                     action: "Validate",
                     note: format!(
                         "nothing is sent to the device until the spec is fixed: {message}"
+                    ),
+                });
+            }
+        }
+        Observation::ModelNotFound(message) => {
+            let was_missing = status::find(previous, status::READY)
+                .is_some_and(|c| c.status == "False" && c.reason == "ModelNotFound");
+            if !was_missing {
+                out.push(Notice {
+                    type_: EventType::Warning,
+                    reason: "ModelNotFound",
+                    action: "Resolve",
+                    note: format!(
+                        "nothing is sent to the device until the model exists: {message}"
                     ),
                 });
             }

@@ -9,6 +9,7 @@
 //! | a register unreadable, or a correction not verified | Failed | False `ReadFailed`/`CorrectionFailed` | True | False or Unknown |
 //! | device unreachable | Failed | False `ConnectionFailed` | False `ConnectionFailed` | Unknown `Unreachable` |
 //! | spec invalid (no device traffic) | Failed | False `InvalidSpec` | Unknown `InvalidSpec` | Unknown `InvalidSpec` |
+//! | `spec.model` names no PLCModel (no device traffic) | Failed | False `ModelNotFound` | Unknown `ModelNotFound` | Unknown `ModelNotFound` |
 //!
 //! Corrections are written and verified within one reconcile, so the `Correcting`
 //! phase of the original operator is never observable and not written.
@@ -99,10 +100,13 @@ pub struct Assessment {
     pub resumed: Vec<crate::engine::conflict::Resumed>,
 }
 
-/// What a reconcile observed: an invalid spec (no device traffic) or a tick.
+/// What a reconcile observed: an invalid spec or a missing model (no device
+/// traffic), or a tick.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Observation {
     InvalidSpec(String),
+    /// `spec.model` names no PLCModel of the PLC's namespace (the message says which).
+    ModelNotFound(String),
     Tick(Assessment),
 }
 
@@ -339,6 +343,27 @@ pub fn build(observation: &Observation, inputs: &Inputs<'_>) -> IndustrialPLCSta
                     "Unknown",
                     "InvalidSpec",
                     "not checked: the spec is invalid".into(),
+                ),
+            ];
+        }
+        Observation::ModelNotFound(message) => {
+            s.phase = Some(Phase::Failed);
+            s.last_error = Some(message.clone());
+            s.message = Some(message.clone());
+            let reason = "ModelNotFound";
+            s.conditions = vec![
+                condition(READY, "False", reason, message.clone()),
+                condition(
+                    REACHABLE,
+                    "Unknown",
+                    reason,
+                    "not contacted: the PLC's model is missing".into(),
+                ),
+                condition(
+                    IN_SYNC,
+                    "Unknown",
+                    reason,
+                    "not checked: the PLC's model is missing".into(),
                 ),
             ];
         }

@@ -695,6 +695,7 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let controller = tokio::spawn(super::run(
         api,
+        Api::all(ctx.client.clone()),
         watcher::Config::default().labels("shard=a"),
         ctx,
         4,
@@ -704,6 +705,7 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
     ));
 
     let plcs = "/apis/fabgitops.io/v1/industrialplcs";
+    let models = "/apis/fabgitops.io/v1/plcmodels";
     let status = format!(
         "/apis/fabgitops.io/v1/namespaces/{}/industrialplcs/press-7/status",
         fixtures::NS
@@ -720,6 +722,13 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
         let watching = seen.query.iter().any(|(k, v)| k == "watch" && v == "true");
         match seen.method.clone() {
             Method::GET if seen.path == plcs && watching => watches.push((seen, send)),
+            // No PLCModel: the PLC names none.
+            Method::GET if seen.path == models && watching => watches.push((seen, send)),
+            Method::GET if seen.path == models => {
+                // The label selector picks PLCs, not models.
+                assert!(seen.query.iter().all(|(k, _)| k != "labelSelector"));
+                send.send_response(json_response(200, &model_list(&[])));
+            }
             Method::GET if seen.path == plcs => {
                 send.send_response(json_response(
                     200,
@@ -986,4 +995,172 @@ async fn corrects_speed_in_one_reconcile(plant: &Plant) {
     assert_eq!(status["phase"], "Connected");
     assert_eq!(status["inSync"], true);
     assert_eq!(status["registers"][0]["action"], "Corrected");
+}
+
+/// A `PLCModelList` holding `items`.
+fn model_list(items: &[serde_json::Value]) -> serde_json::Value {
+    json!({
+        "apiVersion": "fabgitops.io/v1",
+        "kind": "PLCModelList",
+        "metadata": {"resourceVersion": "100"},
+        "items": items,
+    })
+}
+
+/// PLCModel `press-v` of the fixtures' namespace: register `speed` at 100 with this
+/// default, at this generation.
+fn speed_model(default: u16, generation: i64) -> serde_json::Value {
+    json!({
+        "apiVersion": "fabgitops.io/v1",
+        "kind": "PLCModel",
+        "metadata": {
+            "name": "press-v",
+            "namespace": fixtures::NS,
+            "uid": "uid-model",
+            "generation": generation,
+            "resourceVersion": format!("{}", 100 + generation),
+        },
+        "spec": {"registers": [
+            {"name": "speed", "address": 100, "value": default, "min": 0, "max": 400},
+        ]},
+    })
+}
+
+/// The device of `speed_spec`, and the object of a PLC of model `press-v` on it.
+async fn model_plant(name: &str) -> (Plant, IndustrialPLC) {
+    let plant = Plant::start(name, speed_spec(true)).await;
+    let mut object = plant.object.clone();
+    object.spec.registers.clear();
+    object.spec.model = Some("press-v".into());
+    (plant, object)
+}
+
+#[tokio::test]
+async fn a_plc_whose_model_is_missing_is_not_ready_and_never_written() {
+    let (plant, object) = model_plant("press-20").await;
+    assert!(plant.sim.set_words(&plant.device, Holding, 100, &[200]));
+    let mut t = fixtures::context(Duration::from_millis(10));
+    let server = t.serve(&object, Scenario::EventsThenStatus(&["ModelNotFound"]));
+    reconcile_once(&object, &t.ctx).await.expect("reconciled");
+    assert!(plant.sim.write_log().is_empty(), "nothing written");
+    let seen = finish(t, server).await;
+    let ready = seen[1].condition("Ready");
+    assert_eq!(ready["status"], "False");
+    assert_eq!(ready["reason"], "ModelNotFound");
+    assert_eq!(
+        ready["message"],
+        "PLCModel `press-v` not found in namespace `plant-a`; create it, or fix `spec.model`"
+    );
+    assert_eq!(seen[1].condition("Reachable")["status"], "Unknown");
+    assert_eq!(seen[1].status()["phase"], "Failed");
+}
+
+#[tokio::test]
+async fn the_agent_reconciles_the_plcs_of_a_model_that_changed() {
+    use http::{Method, Response, header};
+    use kube::api::Api;
+    use kube::client::Body;
+    use kube::runtime::watcher;
+
+    let (plant, object) = model_plant("press-21").await;
+    let (ctx, mut handle) = fixtures::bare_context(
+        Duration::from_millis(10),
+        Arc::new(crate::metrics::Metrics::new()),
+        Arc::default(),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(super::run(
+        Api::all(ctx.client.clone()),
+        Api::all(ctx.client.clone()),
+        watcher::Config::default(),
+        ctx,
+        4,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let plcs = "/apis/fabgitops.io/v1/industrialplcs";
+    let models = "/apis/fabgitops.io/v1/plcmodels";
+    let status = format!(
+        "/apis/fabgitops.io/v1/namespaces/{}/industrialplcs/press-21/status",
+        fixtures::NS
+    );
+    // Watches are held open until a test step answers them.
+    let mut plc_watches = Vec::new();
+    let mut model_watch = None;
+    let mut patches = Vec::new();
+    let mut events = Vec::new();
+    while patches.len() < 2 {
+        let (request, send) = tokio::time::timeout(fixtures::WAIT, handle.next_request())
+            .await
+            .expect("a request")
+            .expect("the controller is running");
+        let seen = Seen::read(request).await;
+        let watching = seen.query.iter().any(|(k, v)| k == "watch" && v == "true");
+        match seen.method.clone() {
+            Method::GET if seen.path == plcs && watching => plc_watches.push(send),
+            Method::GET if seen.path == plcs => send.send_response(json_response(
+                200,
+                &json!({
+                    "apiVersion": "fabgitops.io/v1",
+                    "kind": "IndustrialPLCList",
+                    "metadata": {"resourceVersion": "100"},
+                    "items": [object],
+                }),
+            )),
+            Method::GET if seen.path == models && watching => model_watch = Some(send),
+            Method::GET if seen.path == models => {
+                send.send_response(json_response(200, &model_list(&[speed_model(250, 1)])))
+            }
+            Method::POST if seen.path.ends_with("/events") => {
+                events.push(seen.body["reason"].as_str().unwrap_or_default().to_owned());
+                send.send_response(json_response(201, &seen.body));
+            }
+            Method::PATCH if seen.path == status => {
+                let mut patched = object.clone();
+                patched.status = serde_json::from_value(seen.status().clone()).ok();
+                send.send_response(json_response(200, &serde_json::to_value(patched).unwrap()));
+                patches.push(seen);
+                if patches.len() == 1 {
+                    // In sync with the model's default: nothing written.
+                    assert!(plant.sim.write_log().is_empty());
+                    // The model's default changes: the watch delivers it.
+                    let event = json!({"type": "MODIFIED", "object": speed_model(300, 2)});
+                    let body = format!("{event}\n");
+                    let send = model_watch.take().expect("the models are watched");
+                    send.send_response(
+                        Response::builder()
+                            .status(200)
+                            .header(header::CONTENT_TYPE, "application/json")
+                            .body(Body::from(body.into_bytes()))
+                            .expect("response"),
+                    );
+                }
+            }
+            other => panic!("unexpected request {other} {}", seen.path),
+        }
+    }
+    stop.send(()).expect("controller running");
+    tokio::time::timeout(fixtures::WAIT, controller)
+        .await
+        .expect("the controller stops")
+        .expect("without panicking");
+    drop(plc_watches);
+
+    assert_eq!(patches[0].status()["inSync"], true);
+    // The PLC was polled again at once (its next poll was 5 s away) and corrected to
+    // the model's new default.
+    let second = patches[1].status();
+    assert_eq!(second["correctionsApplied"], 1, "{second:#}");
+    assert_eq!(
+        second["registers"],
+        json!([{"name": "speed", "kind": "holding", "address": 100, "live": 300,
+                "desired": 300, "inSync": true, "action": "Corrected"}])
+    );
+    assert_eq!(events, ["DriftCorrected"]);
+    assert_eq!(
+        plant.sim.read_words(&plant.device, Holding, 100, 1),
+        Some(vec![300])
+    );
+    assert_eq!(plant.sim.write_log().len(), 1);
 }

@@ -54,7 +54,7 @@ pub const CRD: &str = concat!(
 );
 
 pub const SCHEMA: &str = concat!(
-    "Examples:\n  fabctl schema > industrialplc.schema.json\n",
+    "Examples:\n  fabctl schema > industrialplc.schema.json\n  fabctl schema --kind plcmodel > plcmodel.schema.json\n",
     exit_status!("printed")
 );
 

@@ -93,57 +93,77 @@ fn spec(plc: &IndustrialPLC, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     registers.extend(spec.registers.iter().map(register_row));
+    let mut model = Vec::new();
+    if let Some(name) = &spec.model {
+        // The model's registers are the PLCModel's (`kubectl describe plcmodel NAME`);
+        // the PLC holds its values of them and its own registers.
+        model.push(("Model", Field::Text(name.clone())));
+        let values: Vec<String> = spec
+            .values
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let values = if values.is_empty() {
+            "<none> (the model's defaults)".to_owned()
+        } else {
+            values.join(", ")
+        };
+        model.push(("Values", Field::Text(values)));
+    }
+    let mut rows = vec![(
+        "Device",
+        Field::Text(format!(
+            "{} (unit {})",
+            device(&spec.device_address, spec.port_or_default()),
+            spec.unit_id
+        )),
+    )];
+    rows.extend(model);
     fields(
         out,
         "  ",
-        vec![
-            (
-                "Device",
-                Field::Text(format!(
-                    "{} (unit {})",
-                    device(&spec.device_address, spec.port_or_default()),
-                    spec.unit_id
-                )),
-            ),
-            ("Timeout", Field::Text(format!("{}ms", spec.timeout_ms))),
-            (
-                "Poll Interval",
-                Field::Text(format!("{}s", spec.poll_interval_secs)),
-            ),
-            ("Auto Correct", Field::Text(spec.auto_correct.to_string())),
-            (
-                "Tags",
-                Field::Text(if spec.tags.is_empty() {
-                    "<none>".to_owned()
-                } else {
-                    spec.tags.join(", ")
-                }),
-            ),
-            (
-                "Write Windows",
-                Field::Text(write_windows(&spec.write_windows)),
-            ),
-            (
-                "Write Interval",
-                Field::Text(format!("{}ms", spec.min_write_interval_ms)),
-            ),
-            (
-                "Registers",
-                Field::Table {
-                    headers: &[
-                        "NAME",
-                        "KIND",
-                        "ADDRESS",
-                        "TYPE",
-                        "DESIRED",
-                        "TOLERANCE",
-                        "BOUNDS",
-                        "MODE",
-                    ],
-                    rows: registers,
-                },
-            ),
-        ],
+        rows.into_iter()
+            .chain([
+                ("Timeout", Field::Text(format!("{}ms", spec.timeout_ms))),
+                (
+                    "Poll Interval",
+                    Field::Text(format!("{}s", spec.poll_interval_secs)),
+                ),
+                ("Auto Correct", Field::Text(spec.auto_correct.to_string())),
+                (
+                    "Tags",
+                    Field::Text(if spec.tags.is_empty() {
+                        "<none>".to_owned()
+                    } else {
+                        spec.tags.join(", ")
+                    }),
+                ),
+                (
+                    "Write Windows",
+                    Field::Text(write_windows(&spec.write_windows)),
+                ),
+                (
+                    "Write Interval",
+                    Field::Text(format!("{}ms", spec.min_write_interval_ms)),
+                ),
+                (
+                    "Registers",
+                    Field::Table {
+                        headers: &[
+                            "NAME",
+                            "KIND",
+                            "ADDRESS",
+                            "TYPE",
+                            "DESIRED",
+                            "TOLERANCE",
+                            "BOUNDS",
+                            "MODE",
+                        ],
+                        rows: registers,
+                    },
+                ),
+            ])
+            .collect(),
     )
 }
 
@@ -414,6 +434,30 @@ mod tests {
 
     fn register(yaml: &str) -> RegisterSpec {
         serde_saphyr::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn a_plc_of_a_model_shows_its_model_and_values() {
+        let mut plc = crate::cluster::fixtures::plcs().remove(2);
+        plc.spec.model = Some("hx-200".into());
+        plc.spec.values = [
+            ("speed".to_owned(), crate::register::Value::Float(80.5)),
+            ("stroke".to_owned(), crate::register::Value::Int(350)),
+        ]
+        .into();
+        let mut out = Vec::new();
+        render(&plc, crate::cluster::fixtures::now(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let spec: Vec<&str> = text.lines().skip_while(|l| *l != "Spec:").take(4).collect();
+        assert_eq!(
+            spec[1..],
+            [
+                "  Device:          [fd00::7]:5502 (unit 1)",
+                "  Model:           hx-200",
+                "  Values:          speed=80.5, stroke=350",
+            ],
+            "{text}"
+        );
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub struct Row {
     pub name: String,
     /// `host:port` (`[v6]:port` for IPv6 literals).
     pub device: String,
-    /// Managed registers, the `targetRegister` shorthand included.
+    /// The PLCModel the PLC names (`spec.model`), if any.
+    pub model: Option<String>,
+    /// Managed registers, the `targetRegister` shorthand included (for a PLC of a
+    /// model: its own registers and its values of the model's).
     pub registers: usize,
     /// `true`, `false` or `-` before the agent has reported.
     pub in_sync: String,
@@ -38,6 +41,7 @@ impl Row {
             namespace: namespace_of(plc).to_owned(),
             name: plc.metadata.name.clone().unwrap_or_default(),
             device: device(&plc.spec.device_address, plc.spec.port_or_default()),
+            model: plc.spec.model.clone(),
             registers: register_count(plc),
             in_sync: status
                 .in_sync
@@ -81,9 +85,15 @@ pub fn device(host: &str, port: u16) -> String {
     }
 }
 
-/// Registers the resource manages: `registers:` plus the `targetRegister` shorthand.
+/// Registers the resource manages: `registers:` plus the `targetRegister` shorthand;
+/// for a PLC of a model, once the agent has reported, the registers it read.
 pub fn register_count(plc: &IndustrialPLC) -> usize {
-    plc.spec.registers.len() + usize::from(plc.spec.target_register.is_some())
+    let own = plc.spec.registers.len() + usize::from(plc.spec.target_register.is_some());
+    match (&plc.spec.model, &plc.status) {
+        (Some(_), Some(status)) if !status.registers.is_empty() => status.registers.len(),
+        (Some(_), _) => own + plc.spec.values.len(),
+        _ => own,
+    }
 }
 
 /// The phase as the API spells it.
@@ -99,21 +109,19 @@ pub fn phase_name(phase: Phase) -> &'static str {
 }
 
 /// Writes the table: a header and one line per row. `show_namespace` adds the
-/// NAMESPACE column (`--all-namespaces`).
+/// NAMESPACE column (`--all-namespaces`); a MODEL column is shown when a PLC names a
+/// PLCModel.
 pub fn render(rows: &[Row], show_namespace: bool, out: &mut dyn Write) -> io::Result<()> {
+    let show_model = rows.iter().any(|r| r.model.is_some());
     let mut headers = Vec::new();
     if show_namespace {
         headers.push("NAMESPACE");
     }
-    headers.extend([
-        "NAME",
-        "DEVICE",
-        "REGISTERS",
-        "IN SYNC",
-        "DRIFTED",
-        "PHASE",
-        "AGE",
-    ]);
+    headers.extend(["NAME", "DEVICE"]);
+    if show_model {
+        headers.push("MODEL");
+    }
+    headers.extend(["REGISTERS", "IN SYNC", "DRIFTED", "PHASE", "AGE"]);
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -121,9 +129,11 @@ pub fn render(rows: &[Row], show_namespace: bool, out: &mut dyn Write) -> io::Re
             if show_namespace {
                 line.push(r.namespace.clone());
             }
+            line.extend([r.name.clone(), r.device.clone()]);
+            if show_model {
+                line.push(r.model.clone().unwrap_or_else(|| "-".to_owned()));
+            }
             line.extend([
-                r.name.clone(),
-                r.device.clone(),
                 r.registers.to_string(),
                 r.in_sync.clone(),
                 r.drifted.clone(),
@@ -208,6 +218,25 @@ new-plc             [fd00::7]:5502                            0           -     
 NAMESPACE   NAME                DEVICE                                    REGISTERS   IN SYNC   DRIFTED   PHASE           AGE
 default     production-line-1   mock-plc.default.svc.cluster.local:5502   1           true      0         Connected       2d4h
 plant-a     oven-1              10.0.0.7:502                              3           false     2         DriftDetected   5m30s
+"
+        );
+    }
+
+    #[test]
+    fn a_plc_of_a_model_adds_the_model_column() {
+        let mut plcs = fixtures::plcs();
+        plcs[2].spec.model = Some("hx-200".into());
+        plcs[2].spec.values = [("speed".to_owned(), crate::register::Value::Int(80))].into();
+        let rows: Vec<Row> = plcs[1..]
+            .iter()
+            .map(|p| Row::from_resource(p, fixtures::now()))
+            .collect();
+        assert_eq!(
+            table(&rows, false),
+            "\
+NAME      DEVICE           MODEL    REGISTERS   IN SYNC   DRIFTED   PHASE           AGE
+oven-1    10.0.0.7:502     -        3           false     2         DriftDetected   5m30s
+new-plc   [fd00::7]:5502   hx-200   1           -         -         -               45s
 "
         );
     }

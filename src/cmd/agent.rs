@@ -71,6 +71,10 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
+    let models: Api<crate::manifest::template::PLCModel> = match &args.namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
     let mut watch = watcher::Config::default();
     if let Some(selector) = &args.selector {
         watch = watch.labels(selector);
@@ -131,7 +135,7 @@ async fn agent(global: &GlobalArgs, args: &AgentArgs) -> Result<Outcome, Error> 
             c.namespace, c.lease, c.identity
         );
     }
-    agent::run(api, watch, context, args.parallelism, shutdown).await;
+    agent::run(api, models, watch, context, args.parallelism, shutdown).await;
     // The reconciles have finished: the Lease may be released.
     let _ = stop_election.send(());
     if let Some(election) = election {

@@ -18,13 +18,21 @@ use crate::sim::{SimConfig, Simulator};
 use super::setup::{self, Setup};
 
 /// The example plant, built in so the demo runs anywhere.
-const BUNDLED: [(&str, &str); 3] = [
+const BUNDLED: [(&str, &str); 5] = [
+    (
+        "hx-presses.yaml",
+        include_str!("../../manifests/hx-presses.yaml"),
+    ),
     ("oven-1.yaml", include_str!("../../manifests/oven-1.yaml")),
     (
         "packaging.yaml",
         include_str!("../../manifests/packaging.yaml"),
     ),
     ("press-1.yaml", include_str!("../../manifests/press-1.yaml")),
+    (
+        "press-model.yaml",
+        include_str!("../../manifests/press-model.yaml"),
+    ),
 ];
 
 /// Largest drift per chaos step in the demo, in engineering units.

@@ -118,6 +118,9 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
             );
         }
     }
+    if let Some(model) = &args.model {
+        return super::import_model::run(global, args, &host, port, &transport, model);
+    }
     let value_type: ValueType = serde_json::from_value(serde_json::Value::String(
         args.value_type.clone(),
     ))
@@ -387,7 +390,7 @@ fn device_of(args: &ImportArgs) -> Result<(String, u16, Transport), ImportError>
 }
 
 /// The manifest's lines of the port and the transport.
-fn transport_lines(port: u16, transport: &Transport) -> String {
+pub(super) fn transport_lines(port: u16, transport: &Transport) -> String {
     match transport {
         Transport::Rtu(serial) => {
             let parity = match serial.parity {
@@ -487,7 +490,7 @@ fn parse_order(args: &ImportArgs) -> Result<(WordOrder, ByteOrder), ImportError>
 
 /// A value as YAML: text double-quoted (ASCII without NUL, as import checked), so that
 /// `true`, `12` or a trailing space stay text.
-fn yaml_value(value: &Value) -> String {
+pub(super) fn yaml_value(value: &Value) -> String {
     match value {
         Value::Text(text) => {
             let mut quoted = String::with_capacity(text.len() + 2);
@@ -564,7 +567,7 @@ fn flag_of(field: &str) -> &'static str {
 }
 
 /// The `transport:` and `tls:` lines of the manifest (none for tcp).
-fn tls_yaml(transport: &Transport, server_name_given: bool) -> String {
+pub(super) fn tls_yaml(transport: &Transport, server_name_given: bool) -> String {
     let Transport::Tls(settings) = transport else {
         return String::new();
     };
@@ -631,7 +634,7 @@ fn parse_ranges(text: &str) -> Result<Vec<(u16, u16)>, ImportError> {
         .collect()
 }
 
-fn default_name(host: &str, port: u16, unit: u8) -> String {
+pub(super) fn default_name(host: &str, port: u16, unit: u8) -> String {
     format!("plc-{}-{port}-{unit}", slug(host))
 }
 

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod generate;
 pub mod history;
 pub mod import;
+mod import_model;
 pub mod keygen;
 pub mod plan;
 pub mod reconcile;

@@ -37,9 +37,13 @@ fn render_human(report: &Report, out: &mut dyn Write, err: &mut dyn Write) -> Re
     if errors > 0 {
         writeln!(err, "{}", invalid_summary(errors))?;
     } else {
+        let models = match report.models {
+            0 => String::new(),
+            n => format!(", {n} {}", plural(n, "PLCModel", "PLCModels")),
+        };
         writeln!(
             out,
-            "{} valid: {} {}, {} {} in {} {}.",
+            "{} valid: {} {}, {} {}{models} in {} {}.",
             if report.files == 1 {
                 "Manifest"
             } else {

@@ -4,12 +4,15 @@
 use super::diagnostic::{Diagnostic, Diagnostics, FileRef, did_you_mean, edit_distance};
 use super::node::{Key, Node, NodeValue};
 use super::spec::{API_VERSION, GROUP, KIND};
+use super::template::{MODEL_KIND, PLCModel};
 use super::{IndustrialPLC, IndustrialPLCSpec, RegisterSpec, SourceLoc, structure};
 
 /// What a document turned out to be.
 pub enum Classified {
     /// An `IndustrialPLC`, structurally valid.
     Plc(Box<IndustrialPLC>),
+    /// A `PLCModel`, structurally valid.
+    Model(Box<PLCModel>),
     /// Ours, but with problems (already reported).
     Invalid,
     /// Someone else's kind (a ConfigMap next to the manifests), or an empty document.
@@ -53,23 +56,33 @@ pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classifi
     if !is_ours(api_version, kind, doc, file, diags) {
         return Classified::Skipped;
     }
-    if api_version != Some(API_VERSION) || kind != Some(KIND) {
+    let is_model = kind == Some(MODEL_KIND);
+    if api_version != Some(API_VERSION) || !(kind == Some(KIND) || is_model) {
         return Classified::Invalid;
     }
     let before = diags.error_count();
+    // A model has no status: the agent reports on the PLCs.
+    let root_fields = if is_model {
+        &ROOT_FIELDS[..4]
+    } else {
+        &ROOT_FIELDS[..]
+    };
     for (key, _) in entries {
-        if !ROOT_FIELDS.contains(&key.value.as_ref()) {
+        if !root_fields.contains(&key.value.as_ref()) {
             let mut d = Diagnostic::error(
                 file.loc(&key.referenced),
                 format!("unknown field `{}` at the top of the document", key.value),
             );
-            if let Some(s) = did_you_mean(&key.value, ROOT_FIELDS) {
+            if let Some(s) = did_you_mean(&key.value, root_fields.iter().copied()) {
                 d = d.with_hint(format!("did you mean `{s}`?"));
             }
             diags.push(d);
         }
     }
     check_metadata(doc, file, diags);
+    if is_model {
+        return classify_model(doc, file, diags, before);
+    }
     match doc.value.get("spec") {
         Some(spec) => structure::check(spec, structure::spec_rules(), "spec", file, diags),
         None => diags.push(
@@ -99,7 +112,39 @@ pub fn classify(doc: &Node, file: &FileRef, diags: &mut Diagnostics) -> Classifi
     }
 }
 
-/// Whether the document is meant to be an IndustrialPLC. Exact matches are ours; near
+/// The rest of [`classify`] for a `PLCModel`: its spec against the model's schema.
+fn classify_model(
+    doc: &Node,
+    file: &FileRef,
+    diags: &mut Diagnostics,
+    before: usize,
+) -> Classified {
+    match doc.value.get("spec") {
+        Some(spec) => structure::check(spec, structure::model_spec_rules(), "spec", file, diags),
+        None => diags.push(
+            Diagnostic::error(file.loc(&doc.referenced), "missing required field `spec`")
+                .with_hint("add a `spec:` with the model's `registers`"),
+        ),
+    }
+    if diags.error_count() > before {
+        return Classified::Invalid;
+    }
+    match doc.value.deserialize::<PLCModel>() {
+        Ok(model) => Classified::Model(Box::new(model)),
+        Err(e) => {
+            let d = match doc.locate_failure::<PLCModel>() {
+                Some(at) if !at.path.is_empty() => {
+                    Diagnostic::error(file.loc(&at.mark), format!("`{}`: {}", at.path, at.message))
+                }
+                _ => Diagnostic::error(file.loc(&doc.referenced), format!("invalid PLCModel: {e}")),
+            };
+            diags.push(d);
+            Classified::Invalid
+        }
+    }
+}
+
+/// Whether the document is meant to be an IndustrialPLC or a PLCModel. Exact matches are ours; near
 /// misses (a typo in kind or apiVersion, another version of our group) are errors; other
 /// kinds are skipped with a note.
 fn is_ours(
@@ -116,15 +161,21 @@ fn is_ours(
             .map(|n| file.loc(&n.referenced))
             .unwrap_or_else(|| loc.clone())
     };
-    let kind_close = kind.is_some_and(|k| {
-        k != KIND && edit_distance(&k.to_ascii_lowercase(), &KIND.to_ascii_lowercase()) <= 3
-    });
+    let close_to = |k: &str, ours: &str| {
+        k != ours && edit_distance(&k.to_ascii_lowercase(), &ours.to_ascii_lowercase()) <= 3
+    };
+    let kind_close =
+        kind.is_some_and(|k| k != MODEL_KIND && (close_to(k, KIND) || close_to(k, MODEL_KIND)));
+    let kind_fix = match kind {
+        Some(k) if close_to(k, MODEL_KIND) => MODEL_KIND,
+        _ => KIND,
+    };
     let api_close = api_version.is_some_and(|a| {
         a != API_VERSION
             && (a.split('/').next() == Some(GROUP) || edit_distance(a, API_VERSION) <= 3)
     });
     match (api_version, kind) {
-        (Some(API_VERSION), Some(KIND)) => true,
+        (Some(API_VERSION), Some(KIND | MODEL_KIND)) => true,
         (Some(API_VERSION), k) => {
             let d = match k {
                 None => Diagnostic::error(loc, "missing `kind`")
@@ -133,18 +184,18 @@ fn is_ours(
                     at("kind"),
                     format!("unknown kind `{k}` for apiVersion {API_VERSION}"),
                 )
-                .with_hint(format!("did you mean `{KIND}`?")),
+                .with_hint(format!("did you mean `{kind_fix}`?")),
             };
             diags.push(d);
             true
         }
-        (a, Some(KIND)) => {
+        (a, Some(k @ (KIND | MODEL_KIND))) => {
             let d = match a {
                 None => Diagnostic::error(loc, "missing `apiVersion`")
                     .with_hint(format!("add `apiVersion: {API_VERSION}`")),
                 Some(a) => Diagnostic::error(
                     at("apiVersion"),
-                    format!("unsupported apiVersion `{a}` for kind {KIND}"),
+                    format!("unsupported apiVersion `{a}` for kind {k}"),
                 )
                 .with_hint(format!("use `apiVersion: {API_VERSION}`")),
             };
@@ -153,7 +204,7 @@ fn is_ours(
         }
         _ if kind_close || api_close => {
             let (what, value, key, fix) = if kind_close {
-                ("kind", kind.unwrap_or_default(), "kind", KIND)
+                ("kind", kind.unwrap_or_default(), "kind", kind_fix)
             } else {
                 (
                     "apiVersion",

@@ -53,10 +53,12 @@ pub enum SpecField {
     Transport,
     Tls,
     Serial,
+    Model,
+    Values,
 }
 
 impl SpecField {
-    const COUNT: usize = 14;
+    const COUNT: usize = 16;
 
     /// The field's name in manifests.
     pub fn key(self) -> &'static str {
@@ -75,6 +77,8 @@ impl SpecField {
             SpecField::Transport => "transport",
             SpecField::Tls => "tls",
             SpecField::Serial => "serial",
+            SpecField::Model => "model",
+            SpecField::Values => "values",
         }
     }
 
@@ -94,6 +98,8 @@ impl SpecField {
             "transport" => SpecField::Transport,
             "tls" => SpecField::Tls,
             "serial" => SpecField::Serial,
+            "model" => SpecField::Model,
+            "values" => SpecField::Values,
             _ => return None,
         })
     }
@@ -216,6 +222,37 @@ pub struct Locations {
     /// For a document checked without its broken register entries: the index in the
     /// document of each entry checked.
     register_indices: Option<Vec<usize>>,
+    /// For a PLC resolved with its model: where the inherited parts are.
+    inherited: Option<Arc<Inherited>>,
+}
+
+/// The locations of what a PLC inherits from its `PLCModel`.
+#[derive(Clone, Debug)]
+struct Inherited {
+    /// Shared by every PLC of the model.
+    model: Arc<Locations>,
+    /// Where each register of the resolved list comes from.
+    entries: Vec<InheritedEntry>,
+}
+
+/// Where one register of a PLC resolved with its model comes from.
+#[derive(Clone, Debug)]
+pub enum InheritedEntry {
+    /// The model's register at `index`; `value`: where the PLC sets its value
+    /// (`spec.values.NAME`), if it does.
+    Model {
+        index: usize,
+        value: Option<SourceLoc>,
+    },
+    /// The PLC's own register at this index of its `spec.registers`.
+    Own(usize),
+}
+
+/// Which table answers for a field of a resolved PLC.
+enum Route<'a> {
+    Own(Field),
+    Model(&'a Locations, Field),
+    Value(&'a SourceLoc),
 }
 
 #[derive(Clone, Debug)]
@@ -284,6 +321,7 @@ impl Locations {
             },
             registers_path: Cow::Borrowed("spec.registers"),
             register_indices: None,
+            inherited: None,
         }
     }
 
@@ -302,6 +340,7 @@ impl Locations {
             },
             registers_path: Cow::Owned(path),
             register_indices: None,
+            inherited: None,
         }
     }
 
@@ -314,6 +353,7 @@ impl Locations {
             },
             registers_path: Cow::Borrowed("spec.registers"),
             register_indices: None,
+            inherited: None,
         }
     }
 
@@ -342,6 +382,11 @@ impl Locations {
     /// The path of register entry `index`, as messages name it
     /// (`spec.registers[3]`).
     pub fn register_path(&self, index: usize) -> String {
+        let index = match self.route(Field::Register(index)) {
+            Route::Own(Field::Register(i)) => i,
+            Route::Model(model, Field::Register(i)) => return model.register_path(i),
+            _ => index,
+        };
         let Field::Register(index) = self.in_document(Field::Register(index)) else {
             unreachable!("a register stays a register")
         };
@@ -350,6 +395,11 @@ impl Locations {
 
     /// Where `field` is; in a file, a field not written is located at its parent.
     pub fn at(&self, field: Field) -> SourceLoc {
+        let field = match self.route(field) {
+            Route::Own(field) => field,
+            Route::Model(model, field) => return model.at(field),
+            Route::Value(loc) => return loc.clone(),
+        };
         match &self.origin {
             Origin::File {
                 file,
@@ -402,6 +452,11 @@ impl Locations {
     /// An object read from the cluster holds every field (the API server stores the
     /// defaults); a file's table knows only the fields it recorded.
     pub fn is_written(&self, field: Field) -> bool {
+        let field = match self.route(field) {
+            Route::Own(field) => field,
+            Route::Model(model, field) => return model.is_written(field),
+            Route::Value(_) => return true,
+        };
         match &self.origin {
             Origin::Object { .. } => true,
             Origin::File {
@@ -417,6 +472,95 @@ impl Locations {
                     .is_some_and(|e| e.fields[f as usize].is_some()),
                 _ => true,
             },
+        }
+    }
+
+    /// The table of a PLC resolved with its model: register `i` of the resolved list
+    /// is located where `entries[i]` says; `limits` and `transport` the PLC does not
+    /// write are the model's.
+    pub fn inheriting(mut self, model: Arc<Locations>, entries: Vec<InheritedEntry>) -> Locations {
+        self.inherited = Some(Arc::new(Inherited { model, entries }));
+        self
+    }
+
+    /// Where `spec.values` sets the value of register `name` (at `spec.values` when it
+    /// does not).
+    pub fn value_entry(&self, name: &str) -> SourceLoc {
+        match &self.origin {
+            Origin::File { file, keys, .. } => keys
+                .iter()
+                .find(|(f, k, _)| *f == SpecField::Values && k == name)
+                .map_or_else(
+                    || self.at(Field::Spec(SpecField::Values)),
+                    |(_, _, p)| file.at(p.line.into(), p.column.into()),
+                ),
+            Origin::Object { name: object } => SourceLoc {
+                file: Arc::new(PathBuf::from(format!(
+                    "{}:spec.values.{name}",
+                    object.display()
+                ))),
+                line: 0,
+                column: 0,
+            },
+        }
+    }
+
+    /// Whether the value of register `index` is one the PLC sets for its model's
+    /// register in `spec.values`.
+    pub fn inherits_value(&self, index: usize) -> bool {
+        matches!(
+            self.route(Field::RegisterField(index, RegisterField::Value)),
+            Route::Value(_)
+        )
+    }
+
+    /// Which table answers for `field`: the model's for what the PLC inherits.
+    fn route(&self, field: Field) -> Route<'_> {
+        let Some(inherited) = &self.inherited else {
+            return Route::Own(field);
+        };
+        let model = &inherited.model;
+        let register = match field {
+            Field::Register(i) => Some((i, None)),
+            Field::RegisterField(i, f) => Some((i, Some(f))),
+            _ => None,
+        };
+        let at_index = |i: usize, f: Option<RegisterField>| match f {
+            Some(f) => Field::RegisterField(i, f),
+            None => Field::Register(i),
+        };
+        if let Some((i, f)) = register
+            && let Some(entry) = inherited.entries.get(i)
+        {
+            return match (entry, f) {
+                (
+                    InheritedEntry::Model {
+                        value: Some(loc), ..
+                    },
+                    Some(RegisterField::Value),
+                ) => Route::Value(loc),
+                (InheritedEntry::Model { index, .. }, f) => {
+                    Route::Model(model, at_index(*index, f))
+                }
+                (InheritedEntry::Own(own), f) => Route::Own(at_index(*own, f)),
+            };
+        }
+        match field {
+            Field::Spec(f @ (SpecField::Limits | SpecField::Transport))
+            | Field::SpecKey(f @ (SpecField::Limits | SpecField::Transport), _)
+                if !self.writes_own(f) =>
+            {
+                Route::Model(model, field)
+            }
+            field => Route::Own(field),
+        }
+    }
+
+    /// Whether the PLC's own source writes spec field `f`.
+    fn writes_own(&self, f: SpecField) -> bool {
+        match &self.origin {
+            Origin::Object { .. } => true,
+            Origin::File { spec_fields, .. } => spec_fields[f as usize].is_some(),
         }
     }
 
@@ -529,6 +673,8 @@ mod tests {
             Transport,
             Tls,
             Serial,
+            Model,
+            Values,
         ];
         assert_eq!(all.len(), SpecField::COUNT);
         for (i, field) in all.into_iter().enumerate() {

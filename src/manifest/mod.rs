@@ -8,6 +8,7 @@ pub mod diagnostic;
 mod document;
 mod files;
 mod fleet;
+mod inherit;
 pub mod locations;
 mod model;
 mod modicon;
@@ -17,15 +18,17 @@ mod resolve;
 pub mod schema;
 pub mod spec;
 mod structure;
+pub mod template;
 mod tls;
 
 use std::path::PathBuf;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use fleet::{check_device_overlaps, check_overlaps_by};
+pub use inherit::Models;
 pub use locations::Locations;
 pub use model::{Plc, Register, SourceLoc};
-pub use object::from_resource;
+pub use object::{from_resource, from_resource_in};
 pub use resolve::{SHORTHAND_REGISTER, check_registers};
 pub use spec::{IndustrialPLC, IndustrialPLCSpec, IndustrialPLCStatus, Mode, RegisterSpec};
 
@@ -38,6 +41,30 @@ pub struct Report {
     pub plcs: Vec<Plc>,
     pub diagnostics: Diagnostics,
     pub files: usize,
+    /// The PLCModels declared (each checked where it is declared).
+    pub models: usize,
+    /// PLCs with `spec.model`, resolved once every file is loaded (a model may be in
+    /// any file): each with the place in `plcs` it takes.
+    pending: Vec<(usize, Pending)>,
+    /// Models as loaded, in load order.
+    loaded_models: Vec<DeclaredModel>,
+}
+
+/// A PLC waiting for its model.
+#[derive(Debug)]
+struct Pending {
+    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    spec: IndustrialPLCSpec,
+    locs: Locations,
+}
+
+/// A model document, structurally valid.
+#[derive(Debug)]
+struct DeclaredModel {
+    namespace: String,
+    name: String,
+    spec: template::PLCModelSpec,
+    locs: Locations,
 }
 
 impl Report {
@@ -83,13 +110,100 @@ pub fn load_report(paths: &[PathBuf]) -> Report {
     };
     report.files = files.len();
     for file in load_files(&files) {
+        let offset = report.plcs.len();
         report.plcs.extend(file.plcs);
         report.diagnostics.0.extend(file.diagnostics.0);
+        let pending = file.pending.into_iter().map(|(at, p)| (at + offset, p));
+        report.pending.extend(pending);
+        report.loaded_models.extend(file.loaded_models);
     }
+    resolve_with_models(&mut report);
     let unique = fleet::check_unique_plcs(&report.plcs, &mut report.diagnostics);
     fleet::check_overlaps(&unique, &mut report.diagnostics);
     report.diagnostics.sort();
     report
+}
+
+/// Checks every model once and resolves the PLCs that name one, each put in its
+/// place in the load order.
+fn resolve_with_models(report: &mut Report) {
+    let mut models = inherit::Models::default();
+    report.models = report.loaded_models.len();
+    for m in std::mem::take(&mut report.loaded_models) {
+        let at = m.locs.at(locations::Field::Document);
+        if let Some(first) = models.insert(
+            &m.namespace,
+            &m.name,
+            m.spec,
+            m.locs,
+            &mut report.diagnostics,
+        ) {
+            report.diagnostics.push(
+                Diagnostic::error(
+                    at,
+                    format!("duplicate PLCModel `{}/{}`", m.namespace, m.name),
+                )
+                .with_hint(format!(
+                    "also defined at {}; names must be unique per namespace",
+                    first.locs.at(locations::Field::Document)
+                )),
+            );
+        }
+    }
+    let mut resolved = Vec::new();
+    for (at, p) in std::mem::take(&mut report.pending) {
+        let namespace = p.metadata.namespace.as_deref().unwrap_or("default");
+        let before = report.diagnostics.error_count();
+        let Some((spec, locs)) =
+            inherit::inherit(namespace, p.spec, p.locs, &models, &mut report.diagnostics)
+        else {
+            continue;
+        };
+        let plc = resolve::resolve(&p.metadata, spec, &locs, &mut report.diagnostics);
+        if let Some(plc) = plc.filter(|_| report.diagnostics.error_count() == before) {
+            resolved.push((at, plc));
+        }
+    }
+    for (at, plc) in resolved.into_iter().rev() {
+        report.plcs.insert(at.min(report.plcs.len()), plc);
+    }
+}
+
+/// The PLCModel `name` of `namespace` declared in the manifests `paths` name, its
+/// own rules checked; `Err` holds its problems (or says it is not there).
+pub fn find_model(
+    paths: &[PathBuf],
+    namespace: &str,
+    name: &str,
+) -> Result<template::PLCModelSpec, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let files = files::discover(paths).map_err(Diagnostics)?;
+    let mut models = inherit::Models::default();
+    for file in load_files(&files) {
+        for m in file.loaded_models {
+            if m.namespace == namespace && m.name == name {
+                models.insert(&m.namespace, &m.name, m.spec, m.locs, &mut diagnostics);
+            }
+        }
+    }
+    match models.get(namespace, name) {
+        Some(model) if model.valid => Ok(model.spec.clone()),
+        Some(_) => Err(diagnostics),
+        None => {
+            let at = files.first().map_or_else(
+                || FileRef::new("manifests".as_ref()).whole(),
+                |f| FileRef::new(f).whole(),
+            );
+            diagnostics.push(
+                Diagnostic::error(
+                    at,
+                    format!("no PLCModel `{name}` in namespace `{namespace}` in these manifests"),
+                )
+                .with_hint("pass the model's file with -f, or its namespace with --namespace"),
+            );
+            Err(diagnostics)
+        }
+    }
 }
 
 /// Files below this count are loaded on the calling thread alone.
@@ -159,6 +273,16 @@ fn load_document(doc: &node::Node, file: &FileRef, report: &mut Report) {
         Classified::Plc(plc) => {
             let locs = Locations::of_document(doc, file);
             let IndustrialPLC { metadata, spec, .. } = *plc;
+            if spec.model.is_some() {
+                let at = report.plcs.len();
+                let pending = Pending {
+                    metadata,
+                    spec,
+                    locs,
+                };
+                report.pending.push((at, pending));
+                return;
+            }
             if let Some(resolved) =
                 resolve::resolve(&metadata, spec, &locs, &mut report.diagnostics)
             {
@@ -181,6 +305,15 @@ fn load_document(doc: &node::Node, file: &FileRef, report: &mut Report) {
                 resolve::check_registers(entries, &locs, &mut report.diagnostics);
             }
         },
+        Classified::Model(model) => {
+            let template::PLCModel { metadata, spec } = *model;
+            report.loaded_models.push(DeclaredModel {
+                namespace: metadata.namespace.unwrap_or_else(|| "default".to_owned()),
+                name: metadata.name.unwrap_or_default(),
+                spec,
+                locs: Locations::of_document(doc, file),
+            });
+        }
         Classified::Skipped => {}
     }
 }

@@ -9,6 +9,7 @@
 //! metadata the API server's.
 
 use super::diagnostic::Diagnostics;
+use super::inherit::{self, Models};
 use super::locations::{Field, Locations, RegisterField};
 use super::node::Node;
 use super::{IndustrialPLC, IndustrialPLCSpec, Plc, document, resolve, structure};
@@ -18,6 +19,12 @@ use crate::register::{Bound, Value};
 /// to files, on its name, namespace and spec. Diagnostics name it
 /// `cluster:namespace/name` and the field.
 pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
+    from_resource_in(resource, &Models::default())
+}
+
+/// [`from_resource`] for a PLC that may name a `PLCModel`: `models` holds the models
+/// of the cluster it may name (see [`Models::of_objects`]).
+pub fn from_resource_in(resource: &IndustrialPLC, models: &Models) -> Result<Plc, Diagnostics> {
     let meta = &resource.metadata;
     let id = format!(
         "cluster:{}/{}",
@@ -27,7 +34,7 @@ pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
     let locs = Locations::object(&id);
     let mut numbers = Diagnostics::default();
     unrepresentable(&resource.spec, &locs, &mut numbers);
-    let checked = check(resource, locs);
+    let checked = check(resource, locs, models);
     if !numbers.has_errors() {
         return checked;
     }
@@ -44,7 +51,7 @@ pub fn from_resource(resource: &IndustrialPLC) -> Result<Plc, Diagnostics> {
 }
 
 /// Every check of [`from_resource`] but the numbers nothing can hold.
-fn check(resource: &IndustrialPLC, locs: Locations) -> Result<Plc, Diagnostics> {
+fn check(resource: &IndustrialPLC, locs: Locations, models: &Models) -> Result<Plc, Diagnostics> {
     let meta = &resource.metadata;
     let mut diags = Diagnostics::default();
     match &meta.name {
@@ -72,7 +79,13 @@ fn check(resource: &IndustrialPLC, locs: Locations) -> Result<Plc, Diagnostics> 
         }
         return Err(diags);
     }
-    match resolve::resolve(meta, resource.spec.clone(), &locs, &mut diags) {
+    let namespace = meta.namespace.as_deref().unwrap_or("default");
+    let Some((spec, locs)) =
+        inherit::inherit(namespace, resource.spec.clone(), locs, models, &mut diags)
+    else {
+        return Err(diags);
+    };
+    match resolve::resolve(meta, spec, &locs, &mut diags) {
         Some(plc) if !diags.has_errors() => Ok(plc),
         _ => Err(diags),
     }

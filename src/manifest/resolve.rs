@@ -118,7 +118,18 @@ pub fn resolve(
             registers.push(r);
         }
     }
-    if registers.is_empty() && diags.error_count() == before {
+    if spec.model.is_none() && !spec.values.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                at_spec(SpecField::Values),
+                "`spec.values` sets values of a model's registers, but `spec.model` is not set",
+            )
+            .with_hint("add `model: NAME` (a PLCModel of this namespace), or declare the registers in `registers:`"),
+        );
+    }
+    // A PLC with a model checked without it (its document has problems) has the
+    // model's registers.
+    if registers.is_empty() && spec.model.is_none() && diags.error_count() == before {
         diags.push(
             Diagnostic::error(
                 at_spec(SpecField::Registers),
@@ -393,6 +404,76 @@ fn resolve_register(
     locs: &Locations,
     diags: &mut Diagnostics,
 ) -> Option<Register> {
+    let codec = check_shape(&reg, index, locs, diags)?;
+    check_value(&reg, &reg.value, &codec, index, locs, diags)?;
+    Some(Register {
+        name: reg.name,
+        address: reg.address,
+        kind: reg.kind,
+        codec,
+        bit: reg.bit,
+        read_address: reg.read_address,
+        desired: reg.value,
+        tolerance: reg.tolerance,
+        min: reg.min,
+        max: reg.max,
+        mode: if reg.kind.is_writable() {
+            reg.mode
+        } else {
+            Mode::Observe
+        },
+        source: locs.at(Field::Register(index)),
+    })
+}
+
+/// Runs the register rules on a `PLCModel`'s register map (a default `value` is
+/// checked like a PLC's value; a register without one is checked for the rest):
+/// names, shapes, duplicates and overlapping addresses. `true` when all pass.
+pub fn check_model_registers(
+    registers: &[RegisterSpec<Option<Value>>],
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) -> bool {
+    let before = diags.error_count();
+    let mut shaped = Vec::with_capacity(registers.len());
+    for (i, reg) in registers.iter().enumerate() {
+        let Some(codec) = check_shape(reg, i, locs, diags) else {
+            continue;
+        };
+        if let Some(value) = &reg.value
+            && check_value(reg, value, &codec, i, locs, diags).is_none()
+        {
+            continue;
+        }
+        shaped.push(Register {
+            name: reg.name.clone(),
+            address: reg.address,
+            kind: reg.kind,
+            codec,
+            bit: reg.bit,
+            read_address: reg.read_address,
+            // Only the places of the registers are compared below.
+            desired: reg.value.clone().unwrap_or(Value::Int(0)),
+            tolerance: reg.tolerance,
+            min: reg.min,
+            max: reg.max,
+            mode: reg.mode,
+            source: locs.at(Field::Register(i)),
+        });
+    }
+    check_duplicate_names(&shaped, diags);
+    super::fleet::check_device_overlaps(&shaped, diags);
+    diags.error_count() == before
+}
+
+/// The rules on a register entry but its value: the codec it resolves to, `None`
+/// when any rule failed (reported).
+fn check_shape<V>(
+    reg: &RegisterSpec<V>,
+    index: usize,
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) -> Option<Codec> {
     let before = diags.error_count();
     let at = |field: RegisterField| locs.at(Field::RegisterField(index, field));
     let label = Label(&reg.name);
@@ -445,9 +526,9 @@ fn resolve_register(
             .with_hint("remove `byteOrder:`"),
         );
     }
-    check_bit(&reg, value_type, &at, diags);
-    let width = check_string(&reg, value_type, &at, diags);
-    check_read_address(&reg, value_type, width, &at, diags);
+    check_bit(reg, value_type, &at, diags);
+    let width = check_string(reg, value_type, &at, diags);
+    check_read_address(reg, value_type, width, &at, diags);
     let last = u32::from(reg.address) + u32::from(width) - 1;
     if last > u32::from(u16::MAX) {
         diags.push(
@@ -521,68 +602,72 @@ fn resolve_register(
         return None;
     }
 
-    let codec = Codec {
+    Some(Codec {
         value_type,
         word_order: reg.word_order,
         byte_order: reg.byte_order,
         length: width,
         scale: reg.scale,
         offset: reg.offset,
+    })
+}
+
+/// The rules on a register's value: encodable in its type after scaling, within its
+/// bounds. A value a PLC sets for its model's register is located at the PLC's
+/// `spec.values` entry, and the hint names the model's line of the bound.
+fn check_value<V>(
+    reg: &RegisterSpec<V>,
+    value: &Value,
+    codec: &Codec,
+    index: usize,
+    locs: &Locations,
+    diags: &mut Diagnostics,
+) -> Option<()> {
+    let before = diags.error_count();
+    let at = |field: RegisterField| locs.at(Field::RegisterField(index, field));
+    let label = Label(&reg.name);
+    let bound_hint = |field: RegisterField| {
+        if locs.inherits_value(index) {
+            format!(
+                "the model sets this bound at {}; fix the value, or the model's bound if the machine allows it",
+                at(field)
+            )
+        } else {
+            "fix the value, or the bound if the machine allows it".to_owned()
+        }
     };
-    if let Err(e) = codec.encode(&reg.value) {
+    if let Err(e) = codec.encode(value) {
         diags.push(
             Diagnostic::error(at(RegisterField::Value), format!("{label}: {e}"))
-                .with_hint(value_hint(&codec, &e)),
+                .with_hint(value_hint(codec, &e)),
         );
         return None;
     }
-    {
-        if let Some(min) = reg.min.filter(|m| below_min(&reg.value, *m)) {
-            diags.push(
-                Diagnostic::error(
-                    at(RegisterField::Value),
-                    format!("{label}: value {} is below its min {min}", reg.value),
-                )
-                .with_hint("fix the value, or the bound if the machine allows it"),
-            );
-        }
-        if let Some(max) = reg.max.filter(|m| above_max(&reg.value, *m)) {
-            diags.push(
-                Diagnostic::error(
-                    at(RegisterField::Value),
-                    format!("{label}: value {} is above its max {max}", reg.value),
-                )
-                .with_hint("fix the value, or the bound if the machine allows it"),
-            );
-        }
+    if let Some(min) = reg.min.filter(|m| below_min(value, *m)) {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::Value),
+                format!("{label}: value {value} is below its min {min}"),
+            )
+            .with_hint(bound_hint(RegisterField::Min)),
+        );
     }
-    if diags.error_count() > before {
-        return None;
+    if let Some(max) = reg.max.filter(|m| above_max(value, *m)) {
+        diags.push(
+            Diagnostic::error(
+                at(RegisterField::Value),
+                format!("{label}: value {value} is above its max {max}"),
+            )
+            .with_hint(bound_hint(RegisterField::Max)),
+        );
     }
-    Some(Register {
-        name: reg.name,
-        address: reg.address,
-        kind: reg.kind,
-        codec,
-        bit: reg.bit,
-        read_address: reg.read_address,
-        desired: reg.value,
-        tolerance: reg.tolerance,
-        min: reg.min,
-        max: reg.max,
-        mode: if reg.kind.is_writable() {
-            reg.mode
-        } else {
-            Mode::Observe
-        },
-        source: locs.at(Field::Register(index)),
-    })
+    (diags.error_count() == before).then_some(())
 }
 
 /// `bit`: only a `bool` in a holding or input register has one (0..=15), and such a
 /// bool must: without it, writing the bool would overwrite all 16 bits of the word.
-fn check_bit(
-    reg: &RegisterSpec,
+fn check_bit<V>(
+    reg: &RegisterSpec<V>,
     value_type: ValueType,
     at: &impl Fn(RegisterField) -> SourceLoc,
     diags: &mut Diagnostics,
@@ -640,8 +725,8 @@ fn check_bit(
 /// `type: string` and its `length`, and the fields that do not apply to text. Returns
 /// the registers the value occupies (1 for a string whose `length` is missing, which
 /// is reported).
-fn check_string(
-    reg: &RegisterSpec,
+fn check_string<V>(
+    reg: &RegisterSpec<V>,
     value_type: ValueType,
     at: &impl Fn(RegisterField) -> SourceLoc,
     diags: &mut Diagnostics,
@@ -723,8 +808,8 @@ fn check_string(
 }
 
 /// `readAddress`: for registers fabctl writes (holding, coil), within the address space.
-fn check_read_address(
-    reg: &RegisterSpec,
+fn check_read_address<V>(
+    reg: &RegisterSpec<V>,
     value_type: ValueType,
     width: u16,
     at: &impl Fn(RegisterField) -> SourceLoc,

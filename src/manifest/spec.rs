@@ -105,6 +105,15 @@ pub struct IndustrialPLCSpec {
     /// The serial line (`transport: rtu`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial: Option<SerialSpec>,
+    /// The PLCModel (same namespace) whose registers, limits and transport this PLC
+    /// inherits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub model: Option<String>,
+    /// Values of the model's registers for this PLC, by register name (a register
+    /// left out keeps the model's default).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub values: std::collections::BTreeMap<String, Value>,
     /// Shorthand of the original operator: the address of one u16 holding register
     /// (named `target`) whose desired value is `targetValue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -256,10 +265,11 @@ pub struct WriteWindowSpec {
     pub time_zone: Option<String>,
 }
 
-/// One managed register (or coil).
+/// One managed register (or coil). `V` is the type of `value`: required in a PLC,
+/// optional (a default) in a [`PLCModel`](super::template::PLCModel).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RegisterSpec {
+pub struct RegisterSpec<V = Value> {
     /// Unique within the PLC; lowercase letters, digits, `_` and `-`.
     #[schemars(length(min = 1, max = 63))]
     pub name: String,
@@ -296,8 +306,8 @@ pub struct RegisterSpec {
     /// engineering value = raw * scale + offset.
     #[serde(default)]
     pub offset: f64,
-    /// Desired engineering value.
-    pub value: Value,
+    /// Desired engineering value (in a PLCModel: the default, optional).
+    pub value: V,
     /// |live - desired| <= tolerance counts as in sync.
     #[serde(default)]
     pub tolerance: f64,
@@ -312,7 +322,55 @@ pub struct RegisterSpec {
     pub mode: Mode,
 }
 
-impl RegisterSpec {
+impl<V> RegisterSpec<V> {
+    /// The same register with another `value` (a model's register with a PLC's value).
+    pub fn with_value<W>(self, value: W) -> RegisterSpec<W> {
+        let RegisterSpec {
+            name,
+            address,
+            kind,
+            value_type,
+            bit,
+            read_address,
+            word_order,
+            byte_order,
+            length,
+            scale,
+            offset,
+            value: _,
+            tolerance,
+            min,
+            max,
+            mode,
+        } = self;
+        RegisterSpec {
+            name,
+            address,
+            kind,
+            value_type,
+            bit,
+            read_address,
+            word_order,
+            byte_order,
+            length,
+            scale,
+            offset,
+            value,
+            tolerance,
+            min,
+            max,
+            mode,
+        }
+    }
+
+    /// The registers the value occupies: its type's width, or a string's `length` (1
+    /// when it is missing, which validation reports).
+    pub fn width(&self) -> u16 {
+        self.value_type()
+            .width()
+            .unwrap_or(self.length.unwrap_or(1))
+    }
+
     /// The declared type, or the default for the register's kind.
     pub fn value_type(&self) -> ValueType {
         self.value_type

@@ -65,6 +65,11 @@ pub fn check_typed_spec(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut 
         let path = Path::Field(&root, field.key());
         check_string(&spec.device_address, rules, &path, at, diags);
     }
+    if let (Some(model), Some(rules)) = (&spec.model, rules.property(SpecField::Model.key())) {
+        let at = || locs.at(Field::Spec(SpecField::Model));
+        let path = Path::Field(&root, SpecField::Model.key());
+        check_string(model, rules, &path, at, diags);
+    }
     check_field(SpecField::Port, spec.port.map(f64::from), diags);
     check_field(SpecField::UnitId, Some(spec.unit_id.into()), diags);
     check_field(SpecField::TimeoutMs, Some(spec.timeout_ms.into()), diags);
@@ -174,6 +179,16 @@ pub fn status_rules() -> &'static Rules {
         let mut rules = compile_at("/properties/status");
         rules.allow_any_value();
         rules
+    })
+}
+
+/// The rules of a `PLCModel`'s `spec`, compiled once from its schema.
+pub fn model_spec_rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        super::schema::model_document_schema()
+            .pointer("/properties/spec")
+            .map_or_else(Rules::default, Rules::compile)
     })
 }
 
@@ -626,6 +641,7 @@ mod tests {
                 "spec.limits.maxWriteRegisters",
                 "spec.limits.requestIntervalMs",
                 "spec.minWriteIntervalMs",
+                "spec.model",
                 "spec.pollIntervalSecs",
                 "spec.port",
                 "spec.registers[].address",

@@ -1,5 +1,5 @@
 //! A stand-in API server with state, for tests that run several agents against one
-//! cluster: it lists the `IndustrialPLC`s it was given (watches are held open),
+//! cluster: it lists the `IndustrialPLC`s it was given (and no `PLCModel`; watches are held open),
 //! accepts events and status patches (counting the patches, per client), and keeps
 //! Leases as the API server does: a write that names an old `resourceVersion`, or
 //! creates one that exists, is refused with 409 Conflict.
@@ -147,6 +147,17 @@ impl Cluster {
                     "kind": "IndustrialPLCList",
                     "metadata": {"resourceVersion": "100"},
                     "items": *self.objects,
+                }),
+            );
+        }
+        if seen.method == Method::GET && seen.path.ends_with("/plcmodels") {
+            return json_response(
+                200,
+                &json!({
+                    "apiVersion": "fabgitops.io/v1",
+                    "kind": "PLCModelList",
+                    "metadata": {"resourceVersion": "100"},
+                    "items": [],
                 }),
             );
         }

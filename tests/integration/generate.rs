@@ -16,7 +16,19 @@ fn checked_in_crd_matches_the_rust_type() {
 
 #[test]
 fn crd_keeps_the_original_operators_names_and_columns() {
-    let crd: serde_json::Value = serde_saphyr::from_str(&stdout(&run(&["crd"]))).unwrap();
+    // The IndustrialPLC CRD comes first; the PLCModel CRD follows it.
+    let text = stdout(&run(&["crd"]));
+    let (first, second) = text.split_once("\n---\n").expect("two documents");
+    let model: serde_json::Value = serde_saphyr::from_str(second).unwrap();
+    assert_eq!(model["metadata"]["name"], "plcmodels.fabgitops.io");
+    assert_eq!(model["spec"]["scope"], "Namespaced");
+    assert_eq!(model["spec"]["names"]["shortNames"][0], "plcmodel");
+    let model_spec =
+        &model["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"];
+    for field in ["registers", "limits", "transport"] {
+        assert!(model_spec["properties"][field].is_object(), "{field}");
+    }
+    let crd: serde_json::Value = serde_saphyr::from_str(first).unwrap();
     assert_eq!(crd["metadata"]["name"], "industrialplcs.fabgitops.io");
     assert_eq!(crd["spec"]["scope"], "Namespaced");
     assert_eq!(crd["spec"]["names"]["shortNames"][0], "plc");

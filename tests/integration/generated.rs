@@ -221,8 +221,13 @@ const SCHEMA_FILE: &str = "docs/schema/industrialplc.schema.json";
 #[test]
 fn committed_schema_is_what_fabctl_schema_prints() {
     let out = run(&["schema"]);
+    let model = run(&["schema", "--kind", "plcmodel"]);
+    assert!(model.status.success());
     assert!(out.status.success(), "{}", stderr(&out));
-    let files = BTreeMap::from([("industrialplc.schema.json".to_owned(), out.stdout)]);
+    let files = BTreeMap::from([
+        ("industrialplc.schema.json".to_owned(), out.stdout),
+        ("plcmodel.schema.json".to_owned(), model.stdout),
+    ]);
     check_dir("docs/schema", Some("json"), &files);
 }
 

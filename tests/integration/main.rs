@@ -21,6 +21,7 @@ mod k8s;
 mod limits;
 mod listeners;
 mod locks;
+mod models;
 mod monitoring;
 mod plan_apply;
 mod rbac;

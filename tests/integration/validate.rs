@@ -9,7 +9,7 @@ fn the_example_plant_is_valid() {
     assert_eq!(stderr(&out), "");
     assert_eq!(
         stdout(&out),
-        "Manifests valid: 5 PLCs, 17 registers in 3 files.\n"
+        "Manifests valid: 7 PLCs, 23 registers, 1 PLCModel in 5 files.\n"
     );
     assert!(out.status.success());
 }
@@ -20,7 +20,7 @@ fn manifests_is_the_default_path() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "Manifests valid: 5 PLCs, 17 registers in 3 files.\n"
+        "Manifests valid: 7 PLCs, 23 registers, 1 PLCModel in 5 files.\n"
     );
 }
 

@@ -1,0 +1,136 @@
+//! `fabctl import --model NAME`: adopting a machine of a known device model. The
+//! model's registers (a PLCModel from the manifests) are read from the device and the
+//! manifest written is a PLC that names the model with a value for every register
+//! read: `fabctl plan` right after the import shows no changes, and a later change of
+//! the model's defaults never rewrites a machine imported with other values. The
+//! registers' modes, bounds and tolerances are the model's.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::cli::{GlobalArgs, ImportArgs};
+use crate::device::modbus::ModbusConnector;
+use crate::engine::observe::{self, Reading};
+use crate::error::Error;
+use crate::outcome::Outcome;
+use crate::register::{Codec, bit};
+
+use super::import::{ImportError, default_name};
+
+/// What to do with a PLC imported with its model before fabctl may write anything.
+const NEXT: &str = "Next: run `fabctl plan` on it with the model's file; the modes are the model's, so `fabctl apply` holds every register the model enforces at the value imported (never enforce counters, commands or outputs the PLC program writes).";
+use super::setup::Setup;
+
+pub fn run(
+    global: &GlobalArgs,
+    args: &ImportArgs,
+    host: &str,
+    port: u16,
+    transport: &crate::device::Transport,
+    model: &str,
+) -> Result<Outcome, Error> {
+    let spec = match crate::manifest::find_model(&global.manifest_paths(), &args.namespace, model) {
+        Ok(spec) => spec,
+        Err(diagnostics) => {
+            eprint!("{diagnostics}");
+            return Err(Error::InvalidManifests {
+                count: diagnostics.error_count(),
+            });
+        }
+    };
+    let items: Vec<(u16, u16, crate::register::RegisterKind)> = spec
+        .registers
+        .iter()
+        .map(|r| {
+            let width = r.width();
+            (r.read_address.unwrap_or(r.address), width, r.kind)
+        })
+        .collect();
+    let timeout = Duration::from_millis(args.timeout_ms.into());
+    let readings = super::runtime()?.block_on(async {
+        let connector = ModbusConnector;
+        let mut session = Setup::defaults(global).session(&connector, host, port, transport);
+        observe::read_registers(&mut session, args.unit, &items, timeout).await
+    });
+    let readings = readings.map_err(|source| ImportError::Read {
+        device: crate::device::endpoint_of(host, port, transport),
+        source,
+    })?;
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(host, port, args.unit));
+    let mut yaml = String::new();
+    let _ = writeln!(
+        yaml,
+        "# Imported by `fabctl import --model {model}` from {host}:{port} unit {}.\n# The registers, their modes and bounds are PLCModel {model}'s; the values are the device's.",
+        args.unit
+    );
+    let _ = writeln!(
+        yaml,
+        "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata:\n  name: {name}\n  namespace: {}\nspec:\n  deviceAddress: {host}\n{}  unitId: {}\n  timeoutMs: {}{}\n  model: {model}\n  values:",
+        args.namespace,
+        super::import::transport_lines(port, transport),
+        args.unit,
+        args.timeout_ms,
+        super::import::tls_yaml(transport, args.server_name.is_some())
+    );
+    let mut skipped = Vec::new();
+    for (reg, reading) in spec.registers.iter().zip(&readings) {
+        let words = match reading {
+            Reading::Words(w) => bit::value_words(w, reg.bit),
+            Reading::Exception(e) => {
+                skipped.push(format!("{} ({} {}): {e}", reg.name, reg.kind, reg.address));
+                continue;
+            }
+        };
+        let codec = Codec {
+            value_type: reg.value_type(),
+            word_order: reg.word_order,
+            byte_order: reg.byte_order,
+            length: reg.width(),
+            scale: reg.scale,
+            offset: reg.offset,
+        };
+        match codec.decode(&words) {
+            Ok(v) if v.as_f64().is_none_or(f64::is_finite) => {
+                let _ = writeln!(yaml, "    {}: {}", reg.name, super::import::yaml_value(&v));
+            }
+            _ => skipped.push(format!(
+                "{} ({} {}): not a finite {}",
+                reg.name,
+                reg.kind,
+                reg.address,
+                reg.value_type()
+            )),
+        }
+    }
+    for s in &skipped {
+        eprintln!("note: skipped {s}; the PLC takes the model's default, if it has one");
+    }
+    if skipped.len() == spec.registers.len() {
+        return Err(ImportError::NothingRead {
+            device: crate::device::endpoint_of(host, port, transport),
+            asked: spec.registers.len(),
+            first: skipped.first().cloned().unwrap_or_default(),
+        }
+        .into());
+    }
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &yaml).map_err(|source| Error::WriteFile {
+                path: path.clone(),
+                source,
+            })?;
+            eprintln!(
+                "Wrote {} with values of {} registers of model {model}. Check it with: fabctl plan -f {} -f <the model's file>",
+                path.display(),
+                spec.registers.len() - skipped.len(),
+                path.display()
+            );
+        }
+        None => print!("{yaml}"),
+    }
+    eprintln!("{NEXT}");
+    Ok(Outcome::Success)
+}
