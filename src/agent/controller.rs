@@ -14,7 +14,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use kube::api::{Api, Patch, PatchParams};
@@ -72,7 +72,17 @@ pub async fn reconcile<C: Connector + 'static>(
     let generation = obj.metadata.generation;
     let sync = obj.annotations().get(SYNC_ANNOTATION).map(String::as_str);
     let memory = ctx.memory();
-    let model = model_of(&obj, &ctx);
+    let model = match model_of(&obj, &ctx) {
+        // At start the models may not be listed yet: a PLC is not called one whose model
+        // is missing (a status, a Warning event) before the agent has seen them.
+        None if obj.spec.model.is_some() => {
+            if let Some(models) = &ctx.models {
+                let _ = tokio::time::timeout(MODELS_LISTED, models.wait_until_ready()).await;
+            }
+            model_of(&obj, &ctx)
+        }
+        model => model,
+    };
     match memory.start(
         &key.uid,
         spec_version(generation, model.as_deref()),
@@ -230,6 +240,9 @@ pub async fn reconcile<C: Connector + 'static>(
         }
     }
 }
+
+/// How long a PLC of a model waits for the agent's first list of PLCModels.
+const MODELS_LISTED: Duration = Duration::from_secs(30);
 
 /// The PLCModel `spec.model` names, from the agent's cache.
 fn model_of<C>(obj: &IndustrialPLC, ctx: &Context<C>) -> Option<Arc<PLCModel>> {

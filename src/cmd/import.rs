@@ -100,6 +100,14 @@ pub enum ImportError {
         #[source]
         source: DeviceError,
     },
+    #[error(
+        "PLCModel `{model}` is reached over {wanted}, not {given}: pass --transport {wanted} (and its flags)"
+    )]
+    ModelTransport {
+        model: String,
+        wanted: &'static str,
+        given: &'static str,
+    },
 }
 
 pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {

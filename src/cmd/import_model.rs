@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::cli::{GlobalArgs, ImportArgs};
+use crate::device::Limits;
 use crate::device::modbus::ModbusConnector;
 use crate::engine::observe::{self, Reading};
 use crate::error::Error;
@@ -46,10 +47,33 @@ pub fn run(
             (r.read_address.unwrap_or(r.address), width, r.kind)
         })
         .collect();
+    // The PLC written inherits the model's transport: the device is read over it too.
+    if let Some(wanted) = spec.transport
+        && wanted != transport.kind()
+    {
+        return Err(ImportError::ModelTransport {
+            model: model.to_owned(),
+            wanted: crate::device::transport::name(wanted),
+            given: crate::device::transport::name(transport.kind()),
+        }
+        .into());
+    }
+    // What the model says the device accepts (a `maxGap: 0` keeps clear-on-read
+    // registers unread), the flags over it.
+    let of_model = Limits::of_spec(spec.limits.as_ref());
+    let limits = Limits {
+        max_read_registers: args
+            .max_read_registers
+            .unwrap_or(of_model.max_read_registers),
+        max_read_bits: args.max_read_bits.unwrap_or(of_model.max_read_bits),
+        max_gap: args.max_gap.unwrap_or(of_model.max_gap),
+        ..of_model
+    };
     let timeout = Duration::from_millis(args.timeout_ms.into());
     let readings = super::runtime()?.block_on(async {
         let connector = ModbusConnector;
         let mut session = Setup::defaults(global).session(&connector, host, port, transport);
+        session.set_limits(args.unit, limits);
         observe::read_registers(&mut session, args.unit, &items, timeout).await
     });
     let readings = readings.map_err(|source| ImportError::Read {
@@ -93,11 +117,13 @@ pub fn run(
             offset: reg.offset,
         };
         match codec.decode(&words) {
-            Ok(v) if v.as_f64().is_none_or(f64::is_finite) => {
+            // Only what a manifest can hold (text that is ASCII without NUL, a finite
+            // number), so the file written validates.
+            Ok(v) if v.as_f64().is_none_or(f64::is_finite) && codec.encode(&v).is_ok() => {
                 let _ = writeln!(yaml, "    {}: {}", reg.name, super::import::yaml_value(&v));
             }
             _ => skipped.push(format!(
-                "{} ({} {}): not a finite {}",
+                "{} ({} {}): not a {} a manifest can hold",
                 reg.name,
                 reg.kind,
                 reg.address,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use super::locations::{Field, InheritedEntry, Locations, SpecField};
-use super::spec::{IndustrialPLCSpec, RegisterSpec};
+use super::spec::{IndustrialPLCSpec, LimitsSpec, RegisterSpec};
 use super::template::PLCModelSpec;
 
 /// A model as loaded: its spec, where its parts are, and whether its own rules passed.
@@ -187,12 +187,31 @@ pub fn inherit(
         registers.push(reg);
     }
     spec.registers = registers;
-    spec.limits = spec.limits.or_else(|| model.spec.limits.clone());
+    spec.limits = merge_limits(spec.limits.take(), model.spec.limits.as_ref());
     spec.transport = spec.transport.or(model.spec.transport);
     Some((
         spec,
         locs.inheriting(std::sync::Arc::clone(&model.locs), entries),
     ))
+}
+
+/// The PLC's own `limits` over the model's, key by key: a PLC that sets
+/// `requestIntervalMs` keeps the model's `maxGap: 0` (a model's limit is a fact of the
+/// device, never dropped by a PLC that sets another one).
+fn merge_limits(own: Option<LimitsSpec>, model: Option<&LimitsSpec>) -> Option<LimitsSpec> {
+    let Some(model) = model else { return own };
+    let Some(own) = own else {
+        return Some(model.clone());
+    };
+    Some(LimitsSpec {
+        max_read_registers: own.max_read_registers.or(model.max_read_registers),
+        max_write_registers: own.max_write_registers.or(model.max_write_registers),
+        max_read_bits: own.max_read_bits.or(model.max_read_bits),
+        max_write_bits: own.max_write_bits.or(model.max_write_bits),
+        max_gap: own.max_gap.or(model.max_gap),
+        write_function: own.write_function.or(model.write_function),
+        request_interval_ms: own.request_interval_ms.or(model.request_interval_ms),
+    })
 }
 
 /// A problem found before its place is known.
@@ -280,5 +299,31 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
         format!("{}, …", names[..6].join(", "))
     } else {
         names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plc_that_sets_one_limit_keeps_the_models_others() {
+        let model = LimitsSpec {
+            max_gap: Some(0),
+            max_read_registers: Some(64),
+            ..LimitsSpec::default()
+        };
+        let own = LimitsSpec {
+            request_interval_ms: Some(50),
+            max_read_registers: Some(32),
+            ..LimitsSpec::default()
+        };
+        let merged = merge_limits(Some(own), Some(&model)).expect("limits");
+        assert_eq!(merged.max_gap, Some(0), "the model's maxGap: 0 stays");
+        assert_eq!(merged.max_read_registers, Some(32), "the PLC's own wins");
+        assert_eq!(merged.request_interval_ms, Some(50));
+        let empty = merge_limits(Some(LimitsSpec::default()), Some(&model)).expect("limits");
+        assert_eq!(empty, model, "`limits: {{}}` drops nothing");
+        assert_eq!(merge_limits(None, None), None);
     }
 }

@@ -454,6 +454,12 @@ fn check_object(
             }
             check_at(value, prop, &child_path, file, diags);
         } else if let Additional::Schema(add) = &schema.additional {
+            if add.ty.as_deref() == Some(VALUE) && matches!(value.value, NodeValue::Str(_)) {
+                // A PLC's value of its model's register (`spec.values`): text for a
+                // `type: string` register; the semantic rules, which know the
+                // register's type, check it.
+                continue;
+            }
             check_at(value, add, &child_path, file, diags);
         } else if !schema.preserve_unknown && matches!(schema.additional, Additional::Absent) {
             let place = if path.is_empty() {

@@ -389,3 +389,102 @@ fn the_original_operators_shorthand_stays_valid_beside_a_model() {
         "p.yaml:7:19: error: register `target` (holding 100) overlaps register `speed` (holding 100)\n  help: `speed` is declared at m.yaml:6:7; give each register its own addresses\nInvalid: 1 problem found; nothing was sent to any device.\n"
     );
 }
+
+/// A model's string register gets its text from a PLC's `spec.values`; text for a
+/// number is still refused, at the value's line.
+#[test]
+fn a_plc_gives_text_to_its_models_string_register_in_spec_values() {
+    let model = "apiVersion: fabgitops.io/v1
+kind: PLCModel
+metadata: {name: mixer, namespace: plant}
+spec:
+  registers:
+    - {name: recipe, address: 200, type: string, length: 4}
+    - {name: speed, address: 210, value: 5}
+";
+    let plc = |values: &str| {
+        format!(
+            "apiVersion: fabgitops.io/v1
+kind: IndustrialPLC
+metadata: {{name: mixer-1, namespace: plant}}
+spec:
+  deviceAddress: 127.0.0.1
+  model: mixer
+  values: {values}
+"
+        )
+    };
+    let good = validate(&[
+        ("model.yaml", model),
+        ("plc.yaml", &plc("{recipe: \"PVC-40\"}")),
+    ]);
+    assert_eq!(good.status.code(), Some(0), "{}", stderr(&good));
+    let bad = validate(&[
+        ("model.yaml", model),
+        ("plc.yaml", &plc("{recipe: \"PVC-40\", speed: \"12\"}")),
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    assert!(
+        err.starts_with(
+            "plc.yaml:7:37: error: register `speed`: expected a number for u16, got \"12\""
+        ),
+        "{err}"
+    );
+}
+
+/// `import --model` reads the device as the model says it must be read: never an
+/// address between the model's registers when the model says `maxGap: 0`, and over the
+/// model's transport.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_with_a_model_reads_by_the_models_limits_and_transport() {
+    let device = "apiVersion: fabgitops.io/v1
+kind: IndustrialPLC
+metadata: {name: meter-1, namespace: plant}
+spec:
+  deviceAddress: 127.0.0.1
+  port: @meter
+  registers:
+    - {name: a, address: 0, value: 1}
+    - {name: b, address: 3, value: 2}
+";
+    let plant = Plant::start(device).await;
+    let addr = plant.sim.addr_of("plant/meter-1").unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let model = |extra: &str| {
+        format!(
+            "apiVersion: fabgitops.io/v1\nkind: PLCModel\nmetadata: {{name: meter, namespace: plant}}\nspec:\n  limits: {{maxGap: 0}}\n{extra}  registers:\n    - {{name: a, address: 0}}\n    - {{name: b, address: 3}}\n"
+        )
+    };
+    let import = |text: String| {
+        let path = dir.path().join("model.yaml");
+        std::fs::write(&path, text).unwrap();
+        let mut cmd = fabctl();
+        cmd.args(["import", "--device", &addr, "--model", "meter"])
+            .args(["--namespace", "plant", "-f"])
+            .arg(&path);
+        cmd
+    };
+    let mut cmd = import(model(""));
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("    a: 1\n    b: 2\n"),
+        "{}",
+        stdout(&out)
+    );
+    let counters = plant.sim.counters("plant/meter-1").unwrap();
+    assert_eq!(counters.undeclared_reads, 0, "addresses 1 and 2 never read");
+
+    let mut cmd = import(model("  transport: rtu-over-tcp\n"));
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: PLCModel `meter` is reached over rtu-over-tcp, not tcp: pass --transport rtu-over-tcp (and its flags)\n"
+    );
+}
