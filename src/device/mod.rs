@@ -115,6 +115,12 @@ pub enum TransportError {
         retries: u32,
         waited: Duration,
     },
+    /// A gateway answered a write GatewayTargetDeviceFailedToRespond: its wait for the
+    /// device behind it ran out, and the device may have performed the write.
+    #[error(
+        "the gateway got no answer from the device behind it (GatewayTargetDeviceFailedToRespond, exception 0x0B): the device may or may not have performed the write"
+    )]
+    GatewayTimedOut,
 }
 
 impl TransportError {

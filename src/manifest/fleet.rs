@@ -51,19 +51,25 @@ pub fn check_overlaps_by(
     type Key = (String, u16, u8, RegisterKind);
     let mut groups: HashMap<Key, Vec<(&Plc, &Register)>> = HashMap::new();
     let mut endpoints: HashMap<(String, u16), &Plc> = HashMap::new();
+    let mut units: HashMap<(String, u16, u8), &Plc> = HashMap::new();
     for &plc in plcs {
         // A serial line's device is its path and unit id, whatever its deviceAddress.
         let (host, port) =
             crate::device::endpoint::key_with(&plc.host, plc.port, &plc.transport, &identity);
-        if !matches!(plc.transport, Transport::Rtu(_)) {
-            match endpoints.get(&(host.clone(), port)) {
-                Some(first) if first.transport != plc.transport => {
-                    diags.push(mixed_transports(first, plc));
-                }
-                Some(_) => {}
-                None => {
-                    endpoints.insert((host.clone(), port), plc);
-                }
+        match endpoints.get(&(host.clone(), port)) {
+            Some(first) if !one_link(&first.transport, &plc.transport) => {
+                diags.push(mixed_transports(first, plc));
+            }
+            Some(_) => {}
+            None => {
+                endpoints.insert((host.clone(), port), plc);
+            }
+        }
+        match units.get(&(host.clone(), port, plc.unit_id)) {
+            Some(first) if first.limits != plc.limits => diags.push(mixed_limits(first, plc)),
+            Some(_) => {}
+            None => {
+                units.insert((host.clone(), port, plc.unit_id), plc);
             }
         }
         for reg in &plc.registers {
@@ -74,6 +80,37 @@ pub fn check_overlaps_by(
     for regs in groups.values_mut() {
         report_overlaps(regs, other_plc, diags);
     }
+}
+
+/// Whether two PLCs of one endpoint reach it the same way: one transport, and on a
+/// serial line (one line however its path is spelled) the same line settings.
+fn one_link(a: &Transport, b: &Transport) -> bool {
+    match (a, b) {
+        (Transport::Rtu(a), Transport::Rtu(b)) => {
+            (a.baud_rate, a.parity, a.data_bits, a.stop_bits)
+                == (b.baud_rate, b.parity, b.data_bits, b.stop_bits)
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// Two PLCs of one device (endpoint and unit id) share what the device accepts: one
+/// read session holds one set of limits per unit, so differing ones would let one
+/// manifest's settings (a `maxGap: 0` kept for clear-on-read registers) be dropped
+/// for the other's.
+fn mixed_limits(first: &Plc, other: &Plc) -> Diagnostic {
+    Diagnostic::error(
+        other.source.clone(),
+        format!(
+            "`{}` and `{}` (at {}) are one device ({} unit {}) with different spec.limits",
+            other.id(),
+            first.id(),
+            first.source,
+            crate::device::endpoint_of(&other.host, other.port, &other.transport),
+            other.unit_id,
+        ),
+    )
+    .with_hint("what a device accepts is a fact of the device: give both the same spec.limits")
 }
 
 /// Two PLCs behind one endpoint share its connection, so they must agree on how it is
@@ -87,6 +124,11 @@ fn mixed_transports(first: &Plc, other: &Plc) -> Diagnostic {
             tls.cert_file.display(),
             tls.server_name
         ),
+        Transport::Rtu(line) => format!(
+            "rtu ({} baud, parity {:?}, {} data bits, {} stop bits)",
+            line.baud_rate, line.parity, line.data_bits, line.stop_bits
+        )
+        .to_lowercase(),
         other => crate::device::transport::name(other.kind()).to_owned(),
     };
     Diagnostic::error(
@@ -94,14 +136,21 @@ fn mixed_transports(first: &Plc, other: &Plc) -> Diagnostic {
         format!(
             "`{}` reaches {} over {}, but `{}` (at {}) reaches the same endpoint over {}",
             other.id(),
-            crate::device::endpoint_name(&other.host, other.port),
+            crate::device::endpoint_of(&other.host, other.port, &other.transport),
             how(other),
             first.id(),
             first.source,
             how(first),
         ),
     )
-    .with_hint("PLCs behind one address and port share one connection: give them the same spec.transport and spec.tls")
+    .with_hint(match other.transport {
+        Transport::Rtu(_) => {
+            "PLCs on one serial line share it: give them the same spec.serial baudRate, parity, dataBits and stopBits"
+        }
+        _ => {
+            "PLCs behind one address and port share one connection: give them the same spec.transport and spec.tls"
+        }
+    })
 }
 
 /// How an overlap names the other PLC, and the two spellings of its device when they

@@ -39,6 +39,9 @@ pub(super) fn judge(sent: WriteEcho, answer: IoResult<WriteEcho>) -> Answer {
         Ok(Ok(answered)) => Answer::WrongEcho { answered, sent },
         Ok(Err(Exception::ACKNOWLEDGE)) => Answer::Acknowledged,
         Ok(Err(Exception::SERVER_DEVICE_BUSY)) => Answer::Busy,
+        // Not a refusal: the gateway's wait for the device ran out; the read-back
+        // decides whether the write arrived.
+        Ok(Err(Exception::GATEWAY_TARGET_FAILED)) => Answer::Lost(TransportError::GatewayTimedOut),
         Ok(Err(exception)) => Answer::Refused(exception),
         Err(e @ TransportError::Connect { .. }) => Answer::NotSent(e),
         Err(e) => Answer::Lost(e),
@@ -134,6 +137,11 @@ mod tests {
             timeout: Duration::from_millis(200),
         };
         assert_eq!(judge(SENT, Err(timeout.clone())), Answer::Lost(timeout));
+        assert_eq!(
+            judge(SENT, Ok(Err(Exception::GATEWAY_TARGET_FAILED))),
+            Answer::Lost(TransportError::GatewayTimedOut),
+            "a gateway that waited in vain does not know whether the device wrote"
+        );
     }
 
     #[test]

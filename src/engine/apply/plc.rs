@@ -498,10 +498,9 @@ async fn settle<C: Connector>(
         Answer::Lost(source) => {
             let untouched =
                 after_lost_answer(session, unit, timeout, sorted, &members, source, rewrites).await;
-            let rewrites = Rewrites {
-                lost: 0,
-                ..rewrites
-            };
+            // One new compare-and-set and write at most after a lost answer, whatever
+            // busy rewrites were left.
+            let rewrites = Rewrites { lost: 0, busy: 0 };
             batches(
                 sorted,
                 &untouched,
