@@ -1164,3 +1164,104 @@ async fn the_agent_reconciles_the_plcs_of_a_model_that_changed() {
     );
     assert_eq!(plant.sim.write_log().len(), 1);
 }
+
+#[tokio::test]
+async fn at_start_a_plc_of_a_model_waits_for_the_models_before_being_called_missing() {
+    use http::Method;
+    use kube::api::Api;
+    use kube::runtime::watcher;
+
+    let (plant, object) = model_plant("press-22").await;
+    // In sync with the model's default: nothing to write.
+    assert!(plant.sim.set_words(&plant.device, Holding, 100, &[250]));
+    let (ctx, mut handle) = fixtures::bare_context(
+        Duration::from_millis(10),
+        Arc::new(crate::metrics::Metrics::new()),
+        Arc::default(),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = tokio::spawn(super::run(
+        Api::all(ctx.client.clone()),
+        Api::all(ctx.client.clone()),
+        watcher::Config::default(),
+        ctx,
+        4,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let plcs = "/apis/fabgitops.io/v1/industrialplcs";
+    let models = "/apis/fabgitops.io/v1/plcmodels";
+    let mut watches = Vec::new();
+    let mut held_models = None;
+    let mut listed_at: Option<std::time::Instant> = None;
+    let mut patches = Vec::new();
+    let mut events = Vec::new();
+    while patches.is_empty() {
+        // The models' list is held back for 300 ms after the PLCs are listed.
+        let wait = match listed_at {
+            Some(at) if held_models.is_some() => (at + Duration::from_millis(300))
+                .saturating_duration_since(std::time::Instant::now()),
+            _ => fixtures::WAIT,
+        };
+        let next = tokio::time::timeout(wait, handle.next_request()).await;
+        let Ok(next) = next else {
+            let send: tower_test::mock::SendResponse<_> = held_models.take().expect("held");
+            send.send_response(json_response(200, &model_list(&[speed_model(250, 1)])));
+            continue;
+        };
+        let (request, send) = next.expect("the controller is running");
+        let seen = Seen::read(request).await;
+        let watching = seen.query.iter().any(|(k, v)| k == "watch" && v == "true");
+        match seen.method.clone() {
+            Method::GET if watching => watches.push(send),
+            Method::GET if seen.path == plcs => {
+                listed_at = Some(std::time::Instant::now());
+                send.send_response(json_response(
+                    200,
+                    &json!({
+                        "apiVersion": "fabgitops.io/v1",
+                        "kind": "IndustrialPLCList",
+                        "metadata": {"resourceVersion": "100"},
+                        "items": [object],
+                    }),
+                ));
+            }
+            Method::GET if seen.path == models => held_models = Some(send),
+            Method::POST if seen.path.ends_with("/events") => {
+                assert!(
+                    held_models.is_none(),
+                    "an event before the models were listed"
+                );
+                events.push(seen.body["reason"].as_str().unwrap_or_default().to_owned());
+                send.send_response(json_response(201, &seen.body));
+            }
+            Method::PATCH => {
+                assert!(
+                    held_models.is_none(),
+                    "a status before the models were listed"
+                );
+                let mut patched = object.clone();
+                patched.status = serde_json::from_value(seen.status().clone()).ok();
+                send.send_response(json_response(200, &serde_json::to_value(patched).unwrap()));
+                patches.push(seen);
+            }
+            other => panic!("unexpected request {other} {}", seen.path),
+        }
+    }
+    stop.send(()).expect("controller running");
+    tokio::time::timeout(fixtures::WAIT, controller)
+        .await
+        .expect("the controller stops")
+        .expect("without panicking");
+    drop(watches);
+    assert!(listed_at.is_some());
+    assert_eq!(
+        patches[0].status()["inSync"],
+        true,
+        "{:#}",
+        patches[0].status()
+    );
+    assert!(events.is_empty(), "{events:?}");
+    assert!(plant.sim.write_log().is_empty());
+}
