@@ -446,8 +446,10 @@ async fn read_span<C: Connector>(
             let widest = inside.iter().map(|&i| items[i].1).max().unwrap_or(1);
             let half = (span.count / 2).max(widest);
             let trial = at_most(now, span.kind, half);
-            let answered =
-                read_again(session, unit, items, &inside, trial, depth, timeout, readings).await?;
+            let answered = read_again(
+                session, unit, items, &inside, trial, depth, timeout, readings,
+            )
+            .await?;
             let explained = inside
                 .iter()
                 .any(|&i| matches!(readings[i], Some(Reading::Exception(_))));
@@ -628,14 +630,24 @@ mod tests {
         let refused = Reading::Exception(Exception::ILLEGAL_DATA_VALUE);
         assert_eq!(readings, Ok(vec![refused.clone(), refused]));
         assert_eq!(requests, 1);
-        assert_eq!(learned.max_registers, 125, "a lone word's refusal is its own");
+        assert_eq!(
+            learned.max_registers, 125,
+            "a lone word's refusal is its own"
+        );
     }
 
     #[tokio::test]
     async fn bits_sharing_a_word_do_not_hide_an_undeclared_word_between() {
         // Bits 3 and 5 of word 10 and a register at 12; reads across 11 fail.
         let mem = MemoryConnector::default();
-        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 10, &[0b10_1000, 0, 12]);
+        mem.set(
+            "10.0.0.1",
+            502,
+            1,
+            RegisterKind::Holding,
+            10,
+            &[0b10_1000, 0, 12],
+        );
         mem.refuse_reads_at(11, Exception::SERVER_DEVICE_FAILURE);
         let items = [(10, 1), (10, 1), (12, 1)];
         let (readings, learned, _) =
@@ -658,7 +670,11 @@ mod tests {
         let across = |&(_, _, _, start, count): &(String, u8, u8, u16, u16)| {
             start <= 11 && u32::from(start) + u32::from(count) > 11
         };
-        assert!(!mem.requests()[before..].iter().any(across), "{:?}", mem.requests());
+        assert!(
+            !mem.requests()[before..].iter().any(across),
+            "{:?}",
+            mem.requests()
+        );
         // And with maxGap: 0 set, word 11 is never read at all.
         let before = mem.requests().len();
         let limits = crate::device::Limits {
