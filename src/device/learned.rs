@@ -62,8 +62,10 @@ impl UnitLimits {
         c
     }
 
-    /// A read of `count` values (bits when `bits`) was refused with `exception`: from
-    /// now on reads carry at most `max`.
+    /// A read of `count` values (bits when `bits`) was refused with `exception`, and
+    /// reads of `max` values were then answered: from now on reads carry at most `max`
+    /// (or less, if a smaller size was learned before). Only a size the device
+    /// answered is learned, so it is what the warning advises.
     pub fn shrink(&mut self, bits: bool, count: u16, max: u16, exception: Exception) {
         let slot = if bits {
             &mut self.learned.bits

@@ -39,6 +39,10 @@ struct State {
     refused_functions: HashSet<u8>,
     /// This many reads answer ServerDeviceBusy.
     busy_reads: u32,
+    /// Reads covering one of these addresses (any table) answer its exception.
+    refused_reads: BTreeMap<u16, Exception>,
+    /// Reads of more values than this answer IllegalDataValue.
+    max_read: Option<u16>,
 }
 
 /// Shared fake plant; clones see the same state.
@@ -140,6 +144,17 @@ impl MemoryConnector {
     /// The next `times` reads answer ServerDeviceBusy.
     pub fn busy_reads(&self, times: u32) {
         self.state().busy_reads = times;
+    }
+
+    /// Reads covering `address` (of any table) answer `exception` from now on, even
+    /// where the address holds a word.
+    pub fn refuse_reads_at(&self, address: u16, exception: Exception) {
+        self.state().refused_reads.insert(address, exception);
+    }
+
+    /// Reads of more than `count` values answer IllegalDataValue from now on.
+    pub fn refuse_reads_over(&self, count: u16) {
+        self.state().max_read = Some(count);
     }
 
     /// FC22 answers IllegalFunction from now on.
@@ -270,6 +285,14 @@ impl RegisterIo for MemoryIo {
             return Err(TransportError::Timeout {
                 timeout: Duration::from_millis(200),
             });
+        }
+        if state.max_read.is_some_and(|max| count > max) {
+            return Ok(Err(Exception::ILLEGAL_DATA_VALUE));
+        }
+        let end = u32::from(start) + u32::from(count);
+        let refused = state.refused_reads.range(start..).next();
+        if let Some((_, &exception)) = refused.filter(|&(&a, _)| u32::from(a) < end) {
+            return Ok(Err(exception));
         }
         let Some(table) = state.tables.get(&(self.endpoint.clone(), unit, kind)) else {
             return Ok(Err(Exception::ILLEGAL_DATA_ADDRESS));

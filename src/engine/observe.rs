@@ -318,11 +318,15 @@ impl<T> std::future::Future for AbortOnDrop<T> {
 ///   IllegalDataValue or ServerDeviceFailure, is read again without the gaps, and the
 ///   session reads no undeclared address of the unit from then on;
 /// - one refused with IllegalDataValue is read again in halves (never splitting a
-///   register), and the session reads at most that many from then on;
+///   register), and the session reads at most the largest read the device then
+///   answered from then on — unless a register refused when read alone explains the
+///   refusal: that is the register's error, not the read's size;
 /// - one of several adjacent registers refused with IllegalDataAddress is read again
 ///   one register at a time.
 ///
-/// Only a register refused when read alone gets the exception as its reading. Each
+/// Registers at one place (bits of one word) are read together: only a register
+/// refused when read alone (with the others at its place) gets the exception as its
+/// reading. Retries go at most [`MAX_RETRY_DEPTH`] deep. Each
 /// learned setting is logged once, naming the `spec.limits` setting that avoids it (a
 /// warning; an info line for IllegalDataAddress across a gap, the standard answer). Nothing of this costs a request on a device that refuses nothing.
 pub async fn read_registers<C: Connector>(
@@ -351,7 +355,9 @@ async fn read_registers_counting<C: Connector>(
             .iter()
             .filter(|&&(a, w, k)| span.covers(k, a, w))
             .count();
-        result = read_span(session, unit, items, span, timeout, &mut readings).await;
+        result = read_span(session, unit, items, span, 0, timeout, &mut readings)
+            .await
+            .map(|_| ());
         if result.is_err() {
             break;
         }
@@ -372,25 +378,36 @@ async fn read_registers_counting<C: Connector>(
         .collect())
 }
 
-/// Reads one span (see [`read_registers`] for what a refusal leads to).
+/// How many times a refused read is read again in narrower pieces, at most: more than
+/// halving the protocol's largest read down to one value takes (11), so a bound that
+/// only registers overlapping in strange ways can reach.
+const MAX_RETRY_DEPTH: u8 = 16;
+
+/// Reads one span (see [`read_registers`] for what a refusal leads to), `depth`
+/// retries below the span first formed. Returns the largest read the device answered
+/// (0 if none).
 async fn read_span<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
     items: &[(u16, u16, RegisterKind)],
     span: ReadSpan,
+    depth: u8,
     timeout: Duration,
     readings: &mut [Option<Reading>],
-) -> Result<(), DeviceError> {
+) -> Result<u16, DeviceError> {
     let inside: Vec<usize> = (0..items.len())
         .filter(|&i| span.covers(items[i].2, items[i].0, items[i].1))
         .collect();
-    let declared: u32 = inside.iter().map(|&i| u32::from(items[i].1)).sum();
-    let spans_gap = declared < u32::from(span.count);
+    let places = places(items, &inside);
+    let spans_gap = covered(&places) < u32::from(span.count);
+    // Registers of one place (bits of one word) are read together or not at all:
+    // reading them again would send the same request.
+    let retry = places.len() > 1 && depth < MAX_RETRY_DEPTH;
     // What the session learned since this span was formed may already narrow it.
     let now = session.unit_limits(unit).coalescing();
     let (max, gap) = now.for_kind(span.kind);
-    if inside.len() > 1 && (span.count > max || (spans_gap && gap == 0)) {
-        return read_again(session, unit, items, &inside, now, timeout, readings).await;
+    if retry && (span.count > max || (spans_gap && gap == 0)) {
+        return read_again(session, unit, items, &inside, now, depth, timeout, readings).await;
     }
     match session
         .read(unit, span.kind, span.start, span.count, timeout)
@@ -403,7 +420,7 @@ async fn read_span<C: Connector>(
                     .expect("a register is at most four words wide");
                 readings[i] = Some(Reading::Words(words));
             }
-            Ok(())
+            Ok(span.count)
         }
         Ok(words) => Err(DeviceError::WrongCount {
             start: span.start,
@@ -417,60 +434,111 @@ async fn read_span<C: Connector>(
             exception @ (Exception::ILLEGAL_DATA_ADDRESS
             | Exception::ILLEGAL_DATA_VALUE
             | Exception::SERVER_DEVICE_FAILURE),
-        ) if spans_gap => {
+        ) if retry && spans_gap => {
             let limits = session.unit_limits(unit);
             limits.no_gap(span.count, exception);
             let now = limits.coalescing();
-            read_again(session, unit, items, &inside, now, timeout, readings).await
+            read_again(session, unit, items, &inside, now, depth, timeout, readings).await
         }
-        Err(exception @ Exception::ILLEGAL_DATA_VALUE) if inside.len() > 1 => {
+        Err(exception @ Exception::ILLEGAL_DATA_VALUE) if retry => {
+            // Halves are tried for this span only: the unit learns the size it
+            // answered, and nothing when a register refused alone explains the refusal.
             let widest = inside.iter().map(|&i| items[i].1).max().unwrap_or(1);
             let half = (span.count / 2).max(widest);
-            let limits = session.unit_limits(unit);
-            limits.shrink(span.kind.is_bit(), span.count, half, exception);
-            let now = limits.coalescing();
-            read_again(session, unit, items, &inside, now, timeout, readings).await
-        }
-        Err(Exception::ILLEGAL_DATA_ADDRESS) if inside.len() > 1 => {
-            // Adjacent registers, one of which the device lacks: each alone.
-            for &i in &inside {
-                let alone = ReadSpan {
-                    kind: items[i].2,
-                    start: items[i].0,
-                    count: items[i].1,
-                };
-                Box::pin(read_span(session, unit, items, alone, timeout, readings)).await?;
+            let trial = at_most(now, span.kind, half);
+            let answered = read_again(
+                session, unit, items, &inside, trial, depth, timeout, readings,
+            )
+            .await?;
+            let explained = inside
+                .iter()
+                .any(|&i| matches!(readings[i], Some(Reading::Exception(_))));
+            if !explained && answered > 0 {
+                let bits = span.kind.is_bit();
+                let limits = session.unit_limits(unit);
+                limits.shrink(bits, span.count, answered, exception);
             }
-            Ok(())
+            Ok(answered)
+        }
+        Err(Exception::ILLEGAL_DATA_ADDRESS) if retry => {
+            // Adjacent registers, one of which the device lacks: each place alone.
+            let mut answered = 0;
+            for &(start, count) in &places {
+                let alone = ReadSpan {
+                    kind: span.kind,
+                    start,
+                    count,
+                };
+                let read = read_span(session, unit, items, alone, depth + 1, timeout, readings);
+                answered = answered.max(Box::pin(read).await?);
+            }
+            Ok(answered)
         }
         Err(exception) => {
             for i in inside {
                 readings[i] = Some(Reading::Exception(exception));
             }
-            Ok(())
+            Ok(0)
         }
     }
 }
 
-/// Reads the registers `inside` again, coalesced within `limits`. Every span formed is
-/// shorter than the one refused (fewer addresses or no gap), so this ends.
+/// `limits` with reads of `kind`'s table at most `max` long.
+fn at_most(limits: batch::Coalescing, kind: RegisterKind, max: u16) -> batch::Coalescing {
+    let mut limits = limits;
+    if kind.is_bit() {
+        limits.max_bits = limits.max_bits.min(max);
+    } else {
+        limits.max_registers = limits.max_registers.min(max);
+    }
+    limits
+}
+
+/// The distinct places (address, width) of the registers `inside`, sorted: bits of
+/// one word are one place.
+fn places(items: &[(u16, u16, RegisterKind)], inside: &[usize]) -> Vec<(u16, u16)> {
+    let mut places: Vec<(u16, u16)> = inside.iter().map(|&i| (items[i].0, items[i].1)).collect();
+    places.sort_unstable();
+    places.dedup();
+    places
+}
+
+/// How many addresses the sorted `places` cover together (each counted once).
+fn covered(places: &[(u16, u16)]) -> u32 {
+    let mut total = 0;
+    let mut next = 0u32; // first address not yet counted
+    for &(address, width) in places {
+        let (start, end) = (u32::from(address), u32::from(address) + u32::from(width));
+        total += end.saturating_sub(start.max(next));
+        next = next.max(end);
+    }
+    total
+}
+
+/// Reads the registers `inside` again, coalesced within `limits`, one retry deeper
+/// than `depth`; the largest read answered. Every span formed is shorter than the one
+/// refused (fewer addresses or no gap), and retries stop at [`MAX_RETRY_DEPTH`].
+#[allow(clippy::too_many_arguments)]
 async fn read_again<C: Connector>(
     session: &mut Session<'_, C>,
     unit: u8,
     items: &[(u16, u16, RegisterKind)],
     inside: &[usize],
     limits: batch::Coalescing,
+    depth: u8,
     timeout: Duration,
     readings: &mut [Option<Reading>],
-) -> Result<(), DeviceError> {
+) -> Result<u16, DeviceError> {
     let narrower = batch::coalesce(
         inside.iter().map(|&i| (items[i].2, items[i].0, items[i].1)),
         limits,
     );
+    let mut answered = 0;
     for s in narrower {
-        Box::pin(read_span(session, unit, items, s, timeout, readings)).await?;
+        let read = read_span(session, unit, items, s, depth + 1, timeout, readings);
+        answered = answered.max(Box::pin(read).await?);
     }
-    Ok(())
+    Ok(answered)
 }
 
 #[cfg(test)]
@@ -511,6 +579,163 @@ mod tests {
         assert_eq!(readings[1], Ok(vec![Reading::Words(Words::from([1]))]));
         assert!(mem.requests().iter().all(|r| r.0 == "10.0.0.1:502"));
         assert_eq!(stats.connections, 1);
+    }
+
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 1,
+            backoff: Duration::from_millis(1),
+        }
+    }
+
+    /// Reads `items` (address, width) of holding registers of unit 1 within `limits`.
+    async fn read_holding(
+        mem: &MemoryConnector,
+        limits: crate::device::Limits,
+        items: &[(u16, u16)],
+    ) -> (PlcReadings, crate::device::batch::Coalescing, u64) {
+        let items: Vec<_> = items
+            .iter()
+            .map(|&(a, w)| (a, w, RegisterKind::Holding))
+            .collect();
+        let mut session = Session::new(mem, "10.0.0.1", 502, &Transport::Tcp, fast());
+        session.set_limits(1, limits);
+        let readings = read_registers(&mut session, 1, &items, TIMEOUT).await;
+        let learned = session.unit_limits(1).coalescing();
+        (readings, learned, session.requests)
+    }
+
+    fn words(word: u16) -> Reading {
+        Reading::Words(Words::from([word]))
+    }
+
+    #[tokio::test]
+    async fn bits_of_one_refused_word_are_its_exception_after_one_request() {
+        // Bits 3 and 5 of word 10 (two registers of one place), the device lacking it.
+        let mem = MemoryConnector::default();
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 11, &[7]);
+        let bits = [(10, 1), (10, 1)];
+        let (readings, _, requests) =
+            read_holding(&mem, crate::device::Limits::PROTOCOL, &bits).await;
+        let missing = Reading::Exception(Exception::ILLEGAL_DATA_ADDRESS);
+        assert_eq!(readings, Ok(vec![missing.clone(), missing]));
+        assert_eq!(requests, 1);
+        // The same word refused with IllegalDataValue: no halving of one place.
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 10, &[0b10_1000]);
+        mem.refuse_reads_at(10, Exception::ILLEGAL_DATA_VALUE);
+        let (readings, learned, requests) =
+            read_holding(&mem, crate::device::Limits::PROTOCOL, &bits).await;
+        let refused = Reading::Exception(Exception::ILLEGAL_DATA_VALUE);
+        assert_eq!(readings, Ok(vec![refused.clone(), refused]));
+        assert_eq!(requests, 1);
+        assert_eq!(
+            learned.max_registers, 125,
+            "a lone word's refusal is its own"
+        );
+    }
+
+    #[tokio::test]
+    async fn bits_sharing_a_word_do_not_hide_an_undeclared_word_between() {
+        // Bits 3 and 5 of word 10 and a register at 12; reads across 11 fail.
+        let mem = MemoryConnector::default();
+        mem.set(
+            "10.0.0.1",
+            502,
+            1,
+            RegisterKind::Holding,
+            10,
+            &[0b10_1000, 0, 12],
+        );
+        mem.refuse_reads_at(11, Exception::SERVER_DEVICE_FAILURE);
+        let items = [(10, 1), (10, 1), (12, 1)];
+        let (readings, learned, _) =
+            read_holding(&mem, crate::device::Limits::PROTOCOL, &items).await;
+        let bits = words(0b10_1000);
+        assert_eq!(readings, Ok(vec![bits.clone(), bits.clone(), words(12)]));
+        assert_eq!(learned.max_gap, 0);
+        // Once that is learned (here from a gap at 1 read first), no read spans 11.
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 0, &[0, 1, 2]);
+        mem.refuse_reads_at(1, Exception::SERVER_DEVICE_FAILURE);
+        let before = mem.requests().len();
+        let limits = crate::device::Limits {
+            max_read_registers: 3,
+            ..crate::device::Limits::PROTOCOL
+        };
+        let items = [(0, 1), (2, 1), (10, 1), (10, 1), (12, 1)];
+        let (readings, _, _) = read_holding(&mem, limits, &items).await;
+        let expected = vec![words(0), words(2), bits.clone(), bits, words(12)];
+        assert_eq!(readings, Ok(expected));
+        let across = |&(_, _, _, start, count): &(String, u8, u8, u16, u16)| {
+            start <= 11 && u32::from(start) + u32::from(count) > 11
+        };
+        assert!(
+            !mem.requests()[before..].iter().any(across),
+            "{:?}",
+            mem.requests()
+        );
+        // And with maxGap: 0 set, word 11 is never read at all.
+        let before = mem.requests().len();
+        let limits = crate::device::Limits {
+            max_gap: 0,
+            ..crate::device::Limits::PROTOCOL
+        };
+        let (readings, _, _) = read_holding(&mem, limits, &items[2..]).await;
+        assert!(readings.is_ok_and(|r| r.iter().all(|r| matches!(r, Reading::Words(_)))));
+        assert!(!mem.requests()[before..].iter().any(across));
+    }
+
+    #[tokio::test]
+    async fn one_register_refused_alone_does_not_shrink_the_units_reads() {
+        // Ten registers; the device answers IllegalDataValue for 4, even alone.
+        let mem = MemoryConnector::default();
+        let values: Vec<u16> = (0..10).collect();
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 0, &values);
+        mem.refuse_reads_at(4, Exception::ILLEGAL_DATA_VALUE);
+        let items: Vec<(u16, u16)> = (0..10).map(|a| (a, 1)).collect();
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
+        let all: Vec<_> = items
+            .iter()
+            .map(|&(a, w)| (a, w, RegisterKind::Holding))
+            .collect();
+        let readings = read_registers(&mut session, 1, &all, TIMEOUT).await;
+        let expected: Vec<Reading> = (0..10)
+            .map(|a| match a {
+                4 => Reading::Exception(Exception::ILLEGAL_DATA_VALUE),
+                _ => words(a),
+            })
+            .collect();
+        assert_eq!(readings, Ok(expected));
+        let learned = session.unit_limits(1).coalescing();
+        assert_eq!(learned, crate::device::batch::Coalescing::default());
+        // The other registers are still read in one request.
+        let before = mem.requests().len();
+        let rest = &all[5..];
+        let readings = read_registers(&mut session, 1, rest, TIMEOUT).await;
+        assert!(readings.is_ok());
+        assert_eq!(mem.requests()[before..].len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refused_size_learns_the_largest_read_answered() {
+        // Five two-word registers (10 words); the device answers at most 8 per read.
+        // Halving tries 5, which splits a register: reads of 4 are what it answered.
+        let mem = MemoryConnector::default();
+        let values: Vec<u16> = (0..10).collect();
+        mem.set("10.0.0.1", 502, 1, RegisterKind::Holding, 0, &values);
+        mem.refuse_reads_over(8);
+        let items: Vec<(u16, u16)> = (0..5).map(|i| (2 * i, 2)).collect();
+        let mut session = Session::new(&mem, "10.0.0.1", 502, &Transport::Tcp, fast());
+        let all: Vec<_> = items
+            .iter()
+            .map(|&(a, w)| (a, w, RegisterKind::Holding))
+            .collect();
+        let readings = read_registers(&mut session, 1, &all, TIMEOUT).await;
+        assert!(readings.is_ok_and(|r| r.iter().all(|r| matches!(r, Reading::Words(_)))));
+        // What is learned is what the warning advises and `import` writes.
+        let learned = session.unit_limits(1).coalescing();
+        assert_eq!(learned.max_registers, 4);
     }
 
     #[test]

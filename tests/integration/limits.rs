@@ -194,11 +194,16 @@ async fn max_gap_0_never_reads_an_undeclared_address() {
 
 /// Runs `fabctl import` of holding 0-99 from the meter with `flags`; the manifest.
 async fn import(plant: &Plant, flags: &[&str]) -> (String, String) {
+    import_with(plant, &[&["--holding", "0-99"], flags].concat()).await
+}
+
+/// Runs `fabctl import` from the meter with `args`; the manifest and stderr.
+async fn import_with(plant: &Plant, args: &[&str]) -> (String, String) {
     let addr = plant.sim.addr_of(DEVICE).unwrap();
     let out_file = plant.dir.path().join("imported.yaml");
     let mut cmd = crate::support::fabctl();
-    cmd.args(["import", "--device", &addr.to_string(), "--holding", "0-99"])
-        .args(flags)
+    cmd.args(["import", "--device", &addr.to_string()])
+        .args(args)
         .arg("--out")
         .arg(&out_file);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
@@ -255,6 +260,28 @@ async fn import_from_a_limited_device_learns_or_is_told_its_limit() {
     );
     // Import 64 + 36, then plan 64 + 36: nothing refused.
     assert_eq!(fc(&plant, 3) - learned, 4);
+}
+
+/// The size learned is one the device answered: halving ten words of u32 values tries
+/// 5, which splits a value, so reads of 4 are what the device answered, and what the
+/// warning and the manifest's `limits:` say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_writes_the_largest_read_the_device_answered() {
+    let limits = DeviceLimits {
+        max_read_registers: 8,
+        ..DeviceLimits::default()
+    };
+    let plant = limited(&meter("", &block(10)), limits).await;
+    let (manifest, err) = import_with(&plant, &["--holding", "0-9", "--type", "u32"]).await;
+    assert!(
+        manifest.contains("  limits: {maxReadRegisters: 4}\n"),
+        "{manifest}"
+    );
+    assert_eq!(manifest.matches("type: u32").count(), 5, "{manifest}");
+    assert!(
+        err.contains("unit 1: reads of 10 registers refused (IllegalDataValue); reading at most 4 per request from now on — set spec.limits.maxReadRegisters: 4 to skip this"),
+        "{err}"
+    );
 }
 
 /// pymodbus as an independent peer: its sparse holding table answers a read across
