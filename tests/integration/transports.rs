@@ -352,3 +352,37 @@ async fn garbled_rtu_replies_are_errors_never_values() {
     assert!(!out.contains("\"type\":\"planned_change\""), "{out}");
     assert!(out.contains("\"type\":\"device_error\""), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_refuses_a_broadcast_or_reserved_unit_on_rtu_before_any_traffic() {
+    let plant = Plant::start_with(&drives("  transport: rtu-over-tcp"), |c| {
+        c.transport = SimTransport::RtuOverTcp;
+    })
+    .await;
+    let addr = plant.sim.addr_of("plant/drive-1").expect("an endpoint");
+    let device = addr.to_string();
+    let outs = tokio::task::spawn_blocking(move || {
+        ["0", "248", "255"].map(|unit| {
+            let args = ["import", "--transport", "rtu-over-tcp", "--device", &device];
+            run(&[&args[..], &["--unit", unit, "--holding", "10"]].concat())
+        })
+    })
+    .await
+    .unwrap();
+    let [zero, reserved, _] = &outs;
+    for out in &outs {
+        assert_eq!(out.status.code(), Some(1));
+    }
+    assert_eq!(
+        crate::support::stderr(zero),
+        "error: --unit 0 cannot be used with --transport rtu-over-tcp: unit 0 is broadcast on a serial line: every device on it would perform the writes, and none answers; use the device's own unit id, 1 to 247\n"
+    );
+    assert!(
+        crate::support::stderr(reserved)
+            .starts_with("error: --unit 248 cannot be used with --transport rtu-over-tcp: unit ids 248 to 255 are reserved"),
+        "{}",
+        crate::support::stderr(reserved)
+    );
+    assert_eq!(plant.sim.total_connections(), 0);
+    assert_eq!(plant.sim.total_requests(), 0);
+}
