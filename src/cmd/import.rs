@@ -53,6 +53,13 @@ pub enum ImportError {
     SerialDevice,
     #[error("--serial-device is only read with --transport rtu")]
     SerialWithoutRtu,
+    #[error("--unit {unit} cannot be used with --transport {transport}: {why}; {hint}")]
+    SerialUnit {
+        unit: u8,
+        why: &'static str,
+        transport: &'static str,
+        hint: &'static str,
+    },
     #[error("--parity {text:?}: use none, even or odd")]
     Parity { text: String },
     #[error("--{flag}: {message}; {hint}")]
@@ -343,6 +350,16 @@ fn device_of(args: &ImportArgs) -> Result<(String, u16, Transport), ImportError>
     .map_err(|_| ImportError::Transport {
         text: args.transport.clone(),
     })?;
+    if matches!(kind, TransportKind::Rtu | TransportKind::RtuOverTcp)
+        && let Some(why) = crate::device::serial::unit_problem(args.unit)
+    {
+        return Err(ImportError::SerialUnit {
+            unit: args.unit,
+            why,
+            transport: crate::device::transport::name(kind),
+            hint: crate::device::serial::UNIT_HINT,
+        });
+    }
     // The tls settings of --transport tls (Tcp otherwise); the tls flags without it
     // are an error.
     let tls = transport(args)?;

@@ -10,6 +10,7 @@
 pub mod allow;
 pub mod batch;
 pub mod endpoint;
+mod fresh;
 pub mod learned;
 pub mod limits;
 pub mod memory;
@@ -101,10 +102,14 @@ pub enum TransportError {
     )]
     Closed,
     /// The answer came with another unit id in its header than the request's.
-    #[error(
-        "the device answered for unit {answered}, not unit {asked}: check spec.unitId (a gateway may answer for unit 0 when it answers itself, and a device that is not behind a gateway may answer for unit 0 or 255 whatever it is asked: then set unitId to that)"
-    )]
-    WrongUnit { asked: u8, answered: u8 },
+    /// `serial`: on a serial line (RTU framing), where unit 0 is broadcast and no
+    /// unit answers for it.
+    #[error("the device answered for unit {answered}, not unit {asked}: {}", wrong_unit_hint(*.answered, *.serial))]
+    WrongUnit {
+        asked: u8,
+        answered: u8,
+        serial: bool,
+    },
     /// A read answered ServerDeviceBusy (or Acknowledge) every time it was sent again.
     #[error(
         "the device stayed busy: {exception} through {retries} retries over {} ms",
@@ -121,6 +126,16 @@ pub enum TransportError {
         "the gateway got no answer from the device behind it (GatewayTargetDeviceFailedToRespond, exception 0x0B): the device may or may not have performed the write"
     )]
     GatewayTimedOut,
+}
+
+/// What to check when a device answers for another unit id: on a serial line never
+/// to set unitId to 0 (broadcast: every device on the line performs the write).
+fn wrong_unit_hint(answered: u8, serial: bool) -> String {
+    match serial {
+        false => "check spec.unitId (a gateway may answer for unit 0 when it answers itself, and a device that is not behind a gateway may answer for unit 0 or 255 whatever it is asked: then set unitId to that)".to_owned(),
+        true if (1..=247).contains(&answered) => format!("check spec.unitId: another device on the line answers, or this one has unit id {answered} (then set unitId to that)"),
+        true => "check spec.unitId and the device's own unit id setting (on a serial line unit ids are 1 to 247; 0 is broadcast, which no device answers)".to_owned(),
+    }
 }
 
 impl TransportError {

@@ -6,10 +6,11 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio_modbus::client::{Client, Context, Reader};
+use tokio_modbus::client::{Client, Context};
 use tokio_modbus::prelude::SlaveContext;
 use tokio_modbus::{ExceptionCode, ProtocolError, Request, Response, Slave};
 
+use super::fresh::{self, NextRequest};
 use super::transport::{SerialSettings, TlsSettings, Transport};
 use super::watched::{self, Probe};
 use super::{Connector, Exception, IoResult, RegisterIo, TransportError, WriteEcho};
@@ -26,6 +27,9 @@ pub struct ModbusIo {
     pace: Option<Pace>,
     /// Tells whether the device closed the connection (a TCP socket's).
     probe: Option<Probe>,
+    /// With RTU framing (no transaction id): marks where each request begins, so
+    /// that whatever is waiting then (a late answer) is discarded.
+    next: Option<NextRequest>,
 }
 
 impl Connector for ModbusConnector {
@@ -89,14 +93,18 @@ async fn connect_tcp(
                     // there only the end of the stream or a reset says it closed.
                     let peek = !matches!(framing, Framing::Tls(_));
                     let (stream, probe) = watched::watch(stream, peek);
-                    let ctx = match framing {
-                        Framing::Mbap => tokio_modbus::client::tcp::attach(stream),
-                        Framing::Rtu => tokio_modbus::client::rtu::attach_slave(stream, Slave(1)),
+                    let (ctx, next) = match framing {
+                        Framing::Mbap => (tokio_modbus::client::tcp::attach(stream), None),
+                        Framing::Rtu => {
+                            let (stream, next) = fresh::fresh(stream);
+                            let ctx = tokio_modbus::client::rtu::attach_slave(stream, Slave(1));
+                            (ctx, Some(next))
+                        }
                         Framing::Tls(settings) => super::tls::handshake(stream, settings)
                             .await
-                            .map(tokio_modbus::client::tcp::attach)?,
+                            .map(|stream| (tokio_modbus::client::tcp::attach(stream), None))?,
                     };
-                    return Ok((ctx, probe));
+                    return Ok((ctx, probe, next));
                 }
                 Err(e) => last = e.to_string(),
             }
@@ -104,10 +112,11 @@ async fn connect_tcp(
         Err(last)
     };
     match tokio::time::timeout(timeout, connect).await {
-        Ok(Ok((ctx, probe))) => Ok(ModbusIo {
+        Ok(Ok((ctx, probe, next))) => Ok(ModbusIo {
             ctx,
             pace: None,
             probe: Some(probe),
+            next,
         }),
         Ok(Err(reason)) => Err(TransportError::Connect { endpoint, reason }),
         Err(_) => Err(TransportError::Connect {
@@ -123,6 +132,7 @@ fn connect_serial(serial: &SerialSettings) -> Result<ModbusIo, TransportError> {
         endpoint: serial.device.display().to_string(),
         reason,
     })?;
+    let (stream, next) = fresh::fresh(stream);
     Ok(ModbusIo {
         ctx: tokio_modbus::client::rtu::attach_slave(stream, Slave(1)),
         pace: Some(Pace {
@@ -131,6 +141,7 @@ fn connect_serial(serial: &SerialSettings) -> Result<ModbusIo, TransportError> {
             open: false,
         }),
         probe: None,
+        next: Some(next),
     })
 }
 
@@ -146,7 +157,13 @@ struct Pace {
 
 /// A failed request in words: a device that closed the connection, an answer for
 /// another unit, rather than what the OS reported last or a Rust dump of both headers.
-fn convert<T>(unit: u8, probe: Option<&Probe>, r: tokio_modbus::Result<T>) -> IoResult<T> {
+/// `rtu`: the request went out RTU framed (onto a serial line).
+fn convert<T>(
+    unit: u8,
+    rtu: bool,
+    probe: Option<&Probe>,
+    r: tokio_modbus::Result<T>,
+) -> IoResult<T> {
     match r {
         Ok(Ok(v)) => Ok(Ok(v)),
         Ok(Err(code)) => Ok(Err(exception(code))),
@@ -157,7 +174,7 @@ fn convert<T>(unit: u8, probe: Option<&Probe>, r: tokio_modbus::Result<T>) -> Io
             reason: e.to_string(),
         }),
         Err(tokio_modbus::Error::Protocol(ProtocolError::HeaderMismatch { message, .. })) => {
-            Err(header_mismatch(unit, &message))
+            Err(header_mismatch(unit, rtu, &message))
         }
         Err(tokio_modbus::Error::Protocol(e)) => Err(TransportError::Protocol {
             reason: e.to_string(),
@@ -167,9 +184,10 @@ fn convert<T>(unit: u8, probe: Option<&Probe>, r: tokio_modbus::Result<T>) -> Io
 
 /// tokio-modbus reports a response header that does not match the request only as
 /// text: `expected/request = Header { transaction_id: 3, unit_id: 1 }, actual/response
-/// = Header { transaction_id: 3, unit_id: 0 }`. An answer for another unit is named
-/// as such; another transaction id is an answer to some other request.
-fn header_mismatch(asked: u8, message: &str) -> TransportError {
+/// = Header { transaction_id: 3, unit_id: 0 }`, and with RTU framing `Header {
+/// slave_id: 0 }`. An answer for another unit is named as such; another transaction id
+/// is an answer to some other request.
+fn header_mismatch(asked: u8, rtu: bool, message: &str) -> TransportError {
     let field = |text: &str, name: &str| -> Option<u32> {
         let rest = &text[text.find(name)? + name.len()..];
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -178,9 +196,15 @@ fn header_mismatch(asked: u8, message: &str) -> TransportError {
     let (request, response) = message
         .split_once("actual/response")
         .unwrap_or((message, ""));
-    let answered = field(response, "unit_id: ").and_then(|u| u8::try_from(u).ok());
+    let answered = field(response, "unit_id: ")
+        .or_else(|| field(response, "slave_id: "))
+        .and_then(|u| u8::try_from(u).ok());
     match answered {
-        Some(answered) if answered != asked => TransportError::WrongUnit { asked, answered },
+        Some(answered) if answered != asked => TransportError::WrongUnit {
+            asked,
+            answered,
+            serial: rtu,
+        },
         _ => {
             let sent = field(request, "transaction_id: ");
             let got = field(response, "transaction_id: ");
@@ -219,13 +243,55 @@ fn exception(code: ExceptionCode) -> Exception {
     Exception(u8::from(code))
 }
 
-fn bits_to_words(bits: Vec<bool>) -> Vec<u16> {
-    bits.into_iter().map(u16::from).collect()
+/// The values of a read answer, exactly `count` of them. tokio-modbus's `Reader`
+/// methods only `debug_assert` the count, so reads go through `Client::call` and an
+/// answer of another length is refused: its values cannot be told apart.
+fn values(kind: RegisterKind, count: u16, response: Response) -> Result<Vec<u16>, TransportError> {
+    let wrong = |got: usize, expected: usize| TransportError::Protocol {
+        reason: format!(
+            "asked for {count} {kind} value{}, the answer carries {got}{}",
+            if count == 1 { "" } else { "s" },
+            if expected == usize::from(count) {
+                String::new()
+            } else {
+                format!(" (bits come in whole bytes: {expected} expected)")
+            },
+        ),
+    };
+    match (kind, response) {
+        (RegisterKind::Holding, Response::ReadHoldingRegisters(words))
+        | (RegisterKind::Input, Response::ReadInputRegisters(words)) => {
+            match words.len() == usize::from(count) {
+                true => Ok(words),
+                false => Err(wrong(words.len(), usize::from(count))),
+            }
+        }
+        (RegisterKind::Coil, Response::ReadCoils(bits))
+        | (RegisterKind::Discrete, Response::ReadDiscreteInputs(bits)) => {
+            // Bits come packed in whole bytes, the last one padded.
+            let padded = usize::from(count).div_ceil(8) * 8;
+            if bits.len() != padded {
+                return Err(wrong(bits.len(), padded));
+            }
+            Ok(bits
+                .into_iter()
+                .take(usize::from(count))
+                .map(u16::from)
+                .collect())
+        }
+        (_, other) => Err(TransportError::Protocol {
+            reason: format!("a {kind} read answered with {other:?}"),
+        }),
+    }
 }
 
 impl ModbusIo {
-    /// Addresses `unit`, after the line's silence since the last frame.
+    /// Addresses `unit`, after the line's silence since the last frame; with RTU
+    /// framing, what is waiting when the request goes out is not its answer.
     async fn begin(&mut self, unit: u8) {
+        if let Some(next) = &self.next {
+            next.mark();
+        }
         if let Some(pace) = &mut self.pace {
             // An exchange given up (a timeout) ended just now, as far as we know.
             let last = match pace.open {
@@ -252,7 +318,7 @@ impl ModbusIo {
         self.begin(unit).await;
         let answer = self.ctx.call(request).await;
         self.end();
-        match convert(unit, self.probe.as_ref(), answer) {
+        match convert(unit, self.next.is_some(), self.probe.as_ref(), answer) {
             Ok(Ok(response)) => echo(response).map(Ok),
             Ok(Err(exception)) => Ok(Err(exception)),
             Err(e) => Err(e),
@@ -272,47 +338,19 @@ impl RegisterIo for ModbusIo {
         start: u16,
         count: u16,
     ) -> IoResult<Vec<u16>> {
-        self.begin(unit).await;
-        let probe = self.probe.as_ref();
-        let mut result = match kind {
-            RegisterKind::Holding => convert(
-                unit,
-                probe,
-                self.ctx.read_holding_registers(start, count).await,
-            ),
-            RegisterKind::Input => convert(
-                unit,
-                probe,
-                self.ctx.read_input_registers(start, count).await,
-            ),
-            RegisterKind::Coil => convert(
-                unit,
-                probe,
-                self.ctx
-                    .read_coils(start, count)
-                    .await
-                    .map(|r| r.map(bits_to_words)),
-            ),
-            RegisterKind::Discrete => convert(
-                unit,
-                probe,
-                self.ctx
-                    .read_discrete_inputs(start, count)
-                    .await
-                    .map(|r| r.map(bits_to_words)),
-            ),
+        let request = match kind {
+            RegisterKind::Holding => Request::ReadHoldingRegisters(start, count),
+            RegisterKind::Input => Request::ReadInputRegisters(start, count),
+            RegisterKind::Coil => Request::ReadCoils(start, count),
+            RegisterKind::Discrete => Request::ReadDiscreteInputs(start, count),
         };
+        self.begin(unit).await;
+        let answer = self.ctx.call(request).await;
         self.end();
-        // Bit reads come back padded to whole bytes.
-        if let Ok(Ok(words)) = &mut result {
-            if words.len() < usize::from(count) {
-                return Err(TransportError::Protocol {
-                    reason: format!("asked for {count} values, got {}", words.len()),
-                });
-            }
-            words.truncate(usize::from(count));
+        match convert(unit, self.next.is_some(), self.probe.as_ref(), answer)? {
+            Ok(response) => values(kind, count, response).map(Ok),
+            Err(exception) => Ok(Err(exception)),
         }
-        result
     }
 
     async fn write_single_register(
@@ -367,7 +405,7 @@ impl RegisterIo for ModbusIo {
         let request = Request::MaskWriteRegister(address, and_mask, or_mask);
         let answer = self.ctx.call(request).await;
         self.end();
-        match convert(unit, self.probe.as_ref(), answer)? {
+        match convert(unit, self.next.is_some(), self.probe.as_ref(), answer)? {
             Ok(Response::MaskWriteRegister(address, and, or)) => {
                 Ok(Ok(WriteEcho::Mask { address, and, or }))
             }
@@ -419,21 +457,170 @@ mod tests {
         assert!(started.elapsed() >= 4 * silence, "{:?}", started.elapsed());
     }
 
+    /// An RTU frame: `pdu` from `unit`, with its CRC.
+    fn rtu_frame(unit: u8, pdu: &[u8]) -> Vec<u8> {
+        let mut frame = vec![unit];
+        frame.extend_from_slice(pdu);
+        let crc = crate::modbus::rtu::crc16(&frame);
+        frame.extend_from_slice(&crc.to_le_bytes());
+        frame
+    }
+
+    /// The RTU answer of unit 1 to a read of one holding register.
+    fn holding_answer(word: u16) -> Vec<u8> {
+        let [high, low] = word.to_be_bytes();
+        rtu_frame(1, &[0x03, 2, high, low])
+    }
+
+    /// A gateway's (or a line's) end: first the late answer to a request given up,
+    /// then, once the next request came, its answer. Returns that request, and the
+    /// stream, still open.
+    async fn late_then_answer<S>(mut device: S) -> (Vec<u8>, S)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        device.write_all(&holding_answer(0xBEEF)).await.unwrap();
+        let mut request = vec![0u8; 8];
+        device.read_exact(&mut request).await.unwrap();
+        device.write_all(&holding_answer(1)).await.unwrap();
+        (request, device)
+    }
+
+    #[tokio::test]
+    async fn a_late_rtu_answer_waiting_on_a_gateway_socket_is_not_the_next_answer() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let gateway = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            late_then_answer(socket).await.0
+        });
+        let mut io = connect_tcp("127.0.0.1", port, Duration::from_secs(2), Framing::Rtu)
+            .await
+            .unwrap();
+        // The late answer is waiting on the socket when the request goes out.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let words = io.read(1, RegisterKind::Holding, 7, 1).await.unwrap();
+        assert_eq!(words, Ok(vec![1]));
+        let request = gateway.await.unwrap();
+        assert_eq!(request[..6], [1, 0x03, 0, 7, 0, 1]);
+    }
+
+    #[tokio::test]
+    async fn a_late_rtu_answer_waiting_on_a_serial_line_is_not_the_next_answer() {
+        let (device, line) = tokio_serial::SerialStream::pair().unwrap();
+        let path = tokio_serial::SerialPort::name(&line).unwrap();
+        let settings = SerialSettings {
+            device: path.into(),
+            baud_rate: 115200,
+            parity: Parity::None,
+            data_bits: 8,
+            stop_bits: 1,
+        };
+        let mut io = connect_serial(&settings).unwrap();
+        // Opened (and flushed) before the late answer arrives.
+        let answering = tokio::spawn(late_then_answer(device));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let words = io.read(1, RegisterKind::Holding, 7, 1).await.unwrap();
+        assert_eq!(words, Ok(vec![1]));
+        let (request, device) = answering.await.unwrap();
+        assert_eq!(request[..6], [1, 0x03, 0, 7, 0, 1]);
+        drop((device, line));
+    }
+
+    /// A gateway that answers the one request it gets with `answer`'s PDU.
+    async fn answering(pdu: Vec<u8>) -> u16 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 8];
+            socket.read_exact(&mut request).await.unwrap();
+            socket.write_all(&rtu_frame(1, &pdu)).await.unwrap();
+            // Hold the connection until the client is done.
+            let _ = socket.read(&mut request).await;
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_read_answered_with_another_count_is_refused() {
+        // Two registers for one asked.
+        let port = answering(vec![0x03, 4, 0, 1, 0, 2]).await;
+        let mut io = connect_tcp("127.0.0.1", port, Duration::from_secs(2), Framing::Rtu)
+            .await
+            .unwrap();
+        let error = io.read(1, RegisterKind::Holding, 7, 1).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed response: asked for 1 holding value, the answer carries 2"
+        );
+        // One register for two asked.
+        let port = answering(vec![0x04, 2, 0, 1]).await;
+        let mut io = connect_tcp("127.0.0.1", port, Duration::from_secs(2), Framing::Rtu)
+            .await
+            .unwrap();
+        let error = io.read(1, RegisterKind::Input, 7, 2).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed response: asked for 2 input values, the answer carries 1"
+        );
+        // Two bytes of coils for three asked.
+        let port = answering(vec![0x01, 2, 0b101, 0]).await;
+        let mut io = connect_tcp("127.0.0.1", port, Duration::from_secs(2), Framing::Rtu)
+            .await
+            .unwrap();
+        let error = io.read(1, RegisterKind::Coil, 7, 3).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed response: asked for 3 coil values, the answer carries 16 (bits come in whole bytes: 8 expected)"
+        );
+        // One byte for three: the bits asked for, the padding dropped.
+        let port = answering(vec![0x02, 1, 0b1111_0101]).await;
+        let mut io = connect_tcp("127.0.0.1", port, Duration::from_secs(2), Framing::Rtu)
+            .await
+            .unwrap();
+        let words = io.read(1, RegisterKind::Discrete, 7, 3).await.unwrap();
+        assert_eq!(words, Ok(vec![1, 0, 1]));
+    }
+
     #[test]
     fn a_header_for_another_unit_is_named_as_such() {
         let text = "expected/request = Header { transaction_id: 3, unit_id: 1 }, \
                     actual/response = Header { transaction_id: 3, unit_id: 0 }";
         assert_eq!(
-            header_mismatch(1, text),
+            header_mismatch(1, false, text),
             TransportError::WrongUnit {
                 asked: 1,
-                answered: 0
+                answered: 0,
+                serial: false,
             }
         );
+        let rtu = "expected/request = Header { slave_id: 1 }, \
+                   actual/response = Header { slave_id: 3 }";
+        let error = header_mismatch(1, true, rtu);
+        assert_eq!(
+            error,
+            TransportError::WrongUnit {
+                asked: 1,
+                answered: 3,
+                serial: true,
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "the device answered for unit 3, not unit 1: check spec.unitId: another device on the line answers, or this one has unit id 3 (then set unitId to that)"
+        );
+        let broadcast = "expected/request = Header { slave_id: 1 }, \
+                         actual/response = Header { slave_id: 0 }";
+        let hint = header_mismatch(1, true, broadcast).to_string();
+        assert!(!hint.contains("set unitId to that"), "{hint}");
+        assert!(hint.contains("0 is broadcast"), "{hint}");
         let late = "expected/request = Header { transaction_id: 4, unit_id: 1 }, \
                     actual/response = Header { transaction_id: 3, unit_id: 1 }";
         assert_eq!(
-            header_mismatch(1, late).to_string(),
+            header_mismatch(1, false, late).to_string(),
             "malformed response: the answer belongs to another request (transaction id 3, not 4)"
         );
     }

@@ -59,6 +59,22 @@ pub fn check(baud_rate: u32, data_bits: u8, stop_bits: u8) -> Vec<Problem> {
     problems
 }
 
+/// What to do about a unit id no single device on a serial line has.
+pub const UNIT_HINT: &str = "use the device's own unit id, 1 to 247";
+
+/// Why `unit` addresses no single device on a serial line (RTU framing), if it does
+/// not: 0 is broadcast (every device on the line performs the request, none
+/// answers), 248 to 255 are reserved.
+pub fn unit_problem(unit: u8) -> Option<&'static str> {
+    match unit {
+        0 => Some(
+            "unit 0 is broadcast on a serial line: every device on it would perform the writes, and none answers",
+        ),
+        248..=255 => Some("unit ids 248 to 255 are reserved on a serial line"),
+        _ => None,
+    }
+}
+
 /// The least silence between two frames on the line: 3.5 character times, and a fixed
 /// 1.75 ms above 19200 baud (the Modbus serial line specification).
 pub fn inter_frame_silence(settings: &SerialSettings) -> Duration {

@@ -157,6 +157,7 @@ pub fn resolve(
 
     let transport = resolve_transport(spec, locs, diags);
     check_serial_unused(spec, locs, diags);
+    check_serial_unit(spec, locs, diags);
 
     if diags.error_count() > before {
         return None;
@@ -326,6 +327,28 @@ fn resolve_transport(
             Transport::Rtu(check_serial(serial, locs, diags)?)
         }
     })
+}
+
+/// A unit id no single device on a serial line has: 0 is broadcast (every device on
+/// the line performs the request, none answers), 248 to 255 are reserved.
+fn check_serial_unit(spec: &IndustrialPLCSpec, locs: &Locations, diags: &mut Diagnostics) {
+    let kind = spec.transport.unwrap_or_default();
+    if !matches!(kind, TransportKind::Rtu | TransportKind::RtuOverTcp) {
+        return;
+    }
+    if let Some(why) = crate::device::serial::unit_problem(spec.unit_id) {
+        diags.push(
+            Diagnostic::error(
+                locs.at(Field::Spec(SpecField::UnitId)),
+                format!(
+                    "`spec.unitId: {}` cannot be used with transport {}: {why}",
+                    spec.unit_id,
+                    crate::device::transport::name(kind)
+                ),
+            )
+            .with_hint(crate::device::serial::UNIT_HINT),
+        );
+    }
 }
 
 /// `spec.serial` given for a transport that is not a serial line.

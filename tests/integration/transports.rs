@@ -352,3 +352,81 @@ async fn garbled_rtu_replies_are_errors_never_values() {
     assert!(!out.contains("\"type\":\"planned_change\""), "{out}");
     assert!(out.contains("\"type\":\"device_error\""), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_refuses_a_broadcast_or_reserved_unit_on_rtu_before_any_traffic() {
+    let plant = Plant::start_with(&drives("  transport: rtu-over-tcp"), |c| {
+        c.transport = SimTransport::RtuOverTcp;
+    })
+    .await;
+    let addr = plant.sim.addr_of("plant/drive-1").expect("an endpoint");
+    let device = addr.to_string();
+    let outs = tokio::task::spawn_blocking(move || {
+        ["0", "248", "255"].map(|unit| {
+            let args = ["import", "--transport", "rtu-over-tcp", "--device", &device];
+            run(&[&args[..], &["--unit", unit, "--holding", "10"]].concat())
+        })
+    })
+    .await
+    .unwrap();
+    let [zero, reserved, _] = &outs;
+    for out in &outs {
+        assert_eq!(out.status.code(), Some(1));
+    }
+    assert_eq!(
+        crate::support::stderr(zero),
+        "error: --unit 0 cannot be used with --transport rtu-over-tcp: unit 0 is broadcast on a serial line: every device on it would perform the writes, and none answers; use the device's own unit id, 1 to 247\n"
+    );
+    assert!(
+        crate::support::stderr(reserved)
+            .starts_with("error: --unit 248 cannot be used with --transport rtu-over-tcp: unit ids 248 to 255 are reserved"),
+        "{}",
+        crate::support::stderr(reserved)
+    );
+    assert_eq!(plant.sim.total_connections(), 0);
+    assert_eq!(plant.sim.total_requests(), 0);
+}
+
+/// One drive on a serial line that answers a little later than `timeoutMs`, paced by
+/// a request interval: the late answer of a read given up arrives after the line was
+/// opened again, while the next request waits for its turn.
+const SLOW_DRIVE: &str = r#"
+apiVersion: fabgitops.io/v1
+kind: IndustrialPLC
+metadata: {name: drive-1, namespace: plant}
+spec:
+  deviceAddress: 127.0.0.1
+  port: @line
+  unitId: 3
+  timeoutMs: 100
+  limits: {requestIntervalMs: 400}
+TRANSPORT
+  registers:
+    - {name: speed, address: 10, value: 1500}
+    - {name: torque, address: 2000, value: 80}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_answer_on_a_serial_line_is_never_another_registers_value() {
+    let plant = Plant::start_with(&SLOW_DRIVE.replace("TRANSPORT", ""), |c| {
+        c.transport = SimTransport::Rtu;
+        c.faults.latency = std::time::Duration::from_millis(250);
+    })
+    .await;
+    let line = plant.sim.line_of("plant/drive-1").expect("a serial line");
+    let manifest = SLOW_DRIVE
+        .replace("TRANSPORT", &serial(&line.display().to_string()))
+        .replace("@line", "502");
+    std::fs::write(&plant.manifest, manifest).unwrap();
+    assert!(plant.sim.set_words("plant/drive-1", Holding, 10, &[1111]));
+    assert!(plant.sim.set_words("plant/drive-1", Holding, 2000, &[2222]));
+    let file = plant.path().to_owned();
+    let plan = tokio::task::spawn_blocking(move || run(&["plan", "-f", &file, "-o", "json"]))
+        .await
+        .unwrap();
+    let out = stdout(&plan);
+    // Every read is answered too late: no value is ever assigned to a register, least
+    // of all the other register's.
+    assert!(!out.contains("1111") && !out.contains("2222"), "{out}");
+    assert!(out.contains("no answer within 100 ms"), "{out}");
+}
