@@ -351,7 +351,13 @@ async fn a_pymodbus_program_register_ends_in_conflict() {
         "nothing written after the conflict"
     );
     let lines = reconciler.stop().await;
-    assert_eq!(applied(&audit, "setpoint"), 3, "{lines:#?}\n{}", peer.log());
+    // Three in a row end in conflict; on a loaded machine a program scan can come
+    // late, a correction then holds for a tick and the count starts over.
+    assert!(
+        applied(&audit, "setpoint") >= 3,
+        "{lines:#?}\n{}",
+        peer.log()
+    );
     assert!(
         lines.iter().any(|l| l
             == "  ⇄ default/pyplc setpoint  holding 10  u16  7 → 5 (conflict: rewritten by another writer after 3 corrections; not written)"),
