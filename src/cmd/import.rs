@@ -314,31 +314,44 @@ pub fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Outcome, Error> {
     for n in &notes {
         eprintln!("note: {n}");
     }
-    if skipped.len() == points.len() {
+    write_out(args, &yaml, device, points.len(), &skipped, |path, read| {
+        let path = path.display();
+        format!("Wrote {path} with {read} registers. Check it with: fabctl plan -f {path}")
+    })?;
+    eprintln!("{}", next_steps(args.enforce));
+    Ok(Outcome::Success)
+}
+
+/// Writes an imported manifest to `--out` (then `wrote` says what it holds, given the
+/// path and the registers read) or to stdout. An import that read none of the `asked`
+/// registers is an error and writes nothing.
+pub(super) fn write_out(
+    args: &ImportArgs,
+    yaml: &str,
+    device: String,
+    asked: usize,
+    skipped: &[String],
+    wrote: impl FnOnce(&std::path::Path, usize) -> String,
+) -> Result<(), Error> {
+    if skipped.len() == asked {
         return Err(ImportError::NothingRead {
-            device: device.clone(),
-            asked: points.len(),
+            device,
+            asked,
             first: skipped.first().cloned().unwrap_or_default(),
         }
         .into());
     }
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &yaml).map_err(|source| Error::WriteFile {
+            std::fs::write(path, yaml).map_err(|source| Error::WriteFile {
                 path: path.clone(),
                 source,
             })?;
-            eprintln!(
-                "Wrote {} with {} registers. Check it with: fabctl plan -f {}",
-                path.display(),
-                points.len() - skipped.len(),
-                path.display()
-            );
+            eprintln!("{}", wrote(path, asked - skipped.len()));
         }
         None => print!("{yaml}"),
     }
-    eprintln!("{}", next_steps(args.enforce));
-    Ok(Outcome::Success)
+    Ok(())
 }
 
 /// The device the flags name: host, port and transport. A serial line's

@@ -134,29 +134,20 @@ pub fn run(
     for s in &skipped {
         eprintln!("note: skipped {s}; the PLC takes the model's default, if it has one");
     }
-    if skipped.len() == spec.registers.len() {
-        return Err(ImportError::NothingRead {
-            device: crate::device::endpoint_of(host, port, transport),
-            asked: spec.registers.len(),
-            first: skipped.first().cloned().unwrap_or_default(),
-        }
-        .into());
-    }
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, &yaml).map_err(|source| Error::WriteFile {
-                path: path.clone(),
-                source,
-            })?;
-            eprintln!(
-                "Wrote {} with values of {} registers of model {model}. Check it with: fabctl plan -f {} -f <the model's file>",
-                path.display(),
-                spec.registers.len() - skipped.len(),
-                path.display()
-            );
-        }
-        None => print!("{yaml}"),
-    }
+    let device = crate::device::endpoint_of(host, port, transport);
+    super::import::write_out(
+        args,
+        &yaml,
+        device,
+        spec.registers.len(),
+        &skipped,
+        |path, read| {
+            let path = path.display();
+            format!(
+                "Wrote {path} with values of {read} registers of model {model}. Check it with: fabctl plan -f {path} -f <the model's file>"
+            )
+        },
+    )?;
     eprintln!("{NEXT}");
     Ok(Outcome::Success)
 }
