@@ -681,7 +681,6 @@ async fn sync_annotation_reconciles_at_once_and_resets_the_backoff() {
 #[tokio::test]
 async fn controller_lists_watches_reconciles_and_stops_gracefully() {
     use http::Method;
-    use kube::api::Api;
     use kube::runtime::watcher;
 
     let plant = Plant::start("press-7", speed_spec(true)).await;
@@ -691,18 +690,7 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
         Arc::clone(&metrics),
         Arc::default(),
     );
-    let api: Api<IndustrialPLC> = Api::all(ctx.client.clone());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(super::run(
-        api,
-        Api::all(ctx.client.clone()),
-        watcher::Config::default().labels("shard=a"),
-        ctx,
-        4,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let controller = RunningController::start(ctx, watcher::Config::default().labels("shard=a"));
 
     let plcs = "/apis/fabgitops.io/v1/industrialplcs";
     let models = "/apis/fabgitops.io/v1/plcmodels";
@@ -755,11 +743,7 @@ async fn controller_lists_watches_reconciles_and_stops_gracefully() {
     };
 
     let started = std::time::Instant::now();
-    stop.send(()).expect("controller running");
-    tokio::time::timeout(fixtures::WAIT, controller)
-        .await
-        .expect("the controller stops")
-        .expect("without panicking");
+    controller.stop().await;
     // The next poll was 5 s away: shutdown does not wait for requeues.
     assert!(started.elapsed() < Duration::from_secs(3));
 
@@ -1058,7 +1042,6 @@ async fn a_plc_whose_model_is_missing_is_not_ready_and_never_written() {
 #[tokio::test]
 async fn the_agent_reconciles_the_plcs_of_a_model_that_changed() {
     use http::{Method, Response, header};
-    use kube::api::Api;
     use kube::client::Body;
     use kube::runtime::watcher;
 
@@ -1068,17 +1051,7 @@ async fn the_agent_reconciles_the_plcs_of_a_model_that_changed() {
         Arc::new(crate::metrics::Metrics::new()),
         Arc::default(),
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(super::run(
-        Api::all(ctx.client.clone()),
-        Api::all(ctx.client.clone()),
-        watcher::Config::default(),
-        ctx,
-        4,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let controller = RunningController::start(ctx, watcher::Config::default());
     let plcs = "/apis/fabgitops.io/v1/industrialplcs";
     let models = "/apis/fabgitops.io/v1/plcmodels";
     let status = format!(
@@ -1140,11 +1113,7 @@ async fn the_agent_reconciles_the_plcs_of_a_model_that_changed() {
             other => panic!("unexpected request {other} {}", seen.path),
         }
     }
-    stop.send(()).expect("controller running");
-    tokio::time::timeout(fixtures::WAIT, controller)
-        .await
-        .expect("the controller stops")
-        .expect("without panicking");
+    controller.stop().await;
     drop(plc_watches);
 
     assert_eq!(patches[0].status()["inSync"], true);
@@ -1168,7 +1137,6 @@ async fn the_agent_reconciles_the_plcs_of_a_model_that_changed() {
 #[tokio::test]
 async fn at_start_a_plc_of_a_model_waits_for_the_models_before_being_called_missing() {
     use http::Method;
-    use kube::api::Api;
     use kube::runtime::watcher;
 
     let (plant, object) = model_plant("press-22").await;
@@ -1179,17 +1147,7 @@ async fn at_start_a_plc_of_a_model_waits_for_the_models_before_being_called_miss
         Arc::new(crate::metrics::Metrics::new()),
         Arc::default(),
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = tokio::spawn(super::run(
-        Api::all(ctx.client.clone()),
-        Api::all(ctx.client.clone()),
-        watcher::Config::default(),
-        ctx,
-        4,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let controller = RunningController::start(ctx, watcher::Config::default());
     let plcs = "/apis/fabgitops.io/v1/industrialplcs";
     let models = "/apis/fabgitops.io/v1/plcmodels";
     let mut watches = Vec::new();
@@ -1249,11 +1207,7 @@ async fn at_start_a_plc_of_a_model_waits_for_the_models_before_being_called_miss
             other => panic!("unexpected request {other} {}", seen.path),
         }
     }
-    stop.send(()).expect("controller running");
-    tokio::time::timeout(fixtures::WAIT, controller)
-        .await
-        .expect("the controller stops")
-        .expect("without panicking");
+    controller.stop().await;
     drop(watches);
     assert!(listed_at.is_some());
     assert_eq!(
@@ -1264,4 +1218,40 @@ async fn at_start_a_plc_of_a_model_waits_for_the_models_before_being_called_miss
     );
     assert!(events.is_empty(), "{events:?}");
     assert!(plant.sim.write_log().is_empty());
+}
+
+/// The whole controller (`super::run`) against the mock API of its context, with
+/// four reconciles at a time.
+struct RunningController {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningController {
+    fn start(
+        ctx: super::Context<crate::device::modbus::ModbusConnector>,
+        watch: kube::runtime::watcher::Config,
+    ) -> RunningController {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(super::run(
+            kube::Api::all(ctx.client.clone()),
+            kube::Api::all(ctx.client.clone()),
+            watch,
+            ctx,
+            4,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        RunningController { stop, task }
+    }
+
+    /// Asks it to stop, and waits until it has (reconciles in flight finish).
+    async fn stop(self) {
+        self.stop.send(()).expect("controller running");
+        tokio::time::timeout(fixtures::WAIT, self.task)
+            .await
+            .expect("the controller stops")
+            .expect("without panicking");
+    }
 }
