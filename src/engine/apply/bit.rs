@@ -317,6 +317,16 @@ mod tests {
         Plan::new(plcs, &readings, PlanOptions::default())
     }
 
+    /// Plans `plcs` against `mem`, applies the plan, checks that it succeeded, and
+    /// returns the requests the apply sent (function, address, count).
+    async fn apply_ok(mem: &MemoryConnector, plcs: &[crate::manifest::Plc]) -> Vec<(u8, u16, u16)> {
+        let plan = plan_of(mem, plcs).await;
+        let before = mem.requests().len();
+        let report = apply(mem, &plan, ReadOptions::default(), &(), &()).await;
+        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        writes(mem, before)
+    }
+
     fn writes(mem: &MemoryConnector, since: usize) -> Vec<(u8, u16, u16)> {
         mem.requests()[since..]
             .iter()
@@ -402,32 +412,23 @@ mod tests {
         mem.refuse_fc22();
         let plcs = plant("10.0.1.2");
         mem.set("10.0.1.2", 502, 1, Holding, 10, &[0x8123, 7]);
-        let plan = plan_of(&mem, &plcs).await;
-        let before = mem.requests().len();
-        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
-        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        let sent = apply_ok(&mem, &plcs).await;
         assert_eq!(
             mem.get("10.0.1.2", 502, 1, Holding, 10, 1),
             Some(vec![0x810B])
         );
         assert_eq!(
-            writes(&mem, before),
+            sent,
             [(3, 10, 1), (22, 10, 1), (3, 10, 1), (6, 10, 1), (3, 10, 1)]
         );
 
         mem.set("10.0.1.2", 502, 1, Holding, 10, &[0x0020]);
-        let plan = plan_of(&mem, &plcs).await;
-        let before = mem.requests().len();
-        let report = apply(&mem, &plan, ReadOptions::default(), &(), &()).await;
-        assert!(report.summary().is_success(), "{:?}", outcomes(&report));
+        let sent = apply_ok(&mem, &plcs).await;
         assert_eq!(
             mem.get("10.0.1.2", 502, 1, Holding, 10, 1),
             Some(vec![0x0008])
         );
-        assert_eq!(
-            writes(&mem, before),
-            [(3, 10, 1), (3, 10, 1), (6, 10, 1), (3, 10, 1)]
-        );
+        assert_eq!(sent, [(3, 10, 1), (3, 10, 1), (6, 10, 1), (3, 10, 1)]);
     }
 
     /// Another bit of the word changes between the plan and the apply: by
