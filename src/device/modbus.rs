@@ -100,7 +100,9 @@ async fn connect_tcp(
                             let ctx = tokio_modbus::client::rtu::attach_slave(stream, Slave(1));
                             (ctx, Some(next))
                         }
-                        Framing::Tls(settings) => super::tls::handshake(stream, settings)
+                        // Boxed: the handshake's state is large, and inline it would
+                        // enlarge every connection's task, TLS or not.
+                        Framing::Tls(settings) => Box::pin(super::tls::handshake(stream, settings))
                             .await
                             .map(|stream| (tokio_modbus::client::tcp::attach(stream), None))?,
                     };

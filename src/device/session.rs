@@ -376,10 +376,16 @@ impl<'c, C: Connector> Session<'c, C> {
         let io = match &mut self.io {
             Some(io) => io,
             slot => {
-                let io = self
-                    .connector
-                    .connect(&self.host, self.port, &self.transport, timeout)
-                    .await?;
+                // Boxed: connecting (name lookup, TLS handshake) needs more state than
+                // a request, and once per connection; inline it would enlarge every
+                // session's task for its whole life.
+                let io = Box::pin(self.connector.connect(
+                    &self.host,
+                    self.port,
+                    &self.transport,
+                    timeout,
+                ))
+                .await?;
                 self.connections += 1;
                 slot.insert(io)
             }

@@ -92,6 +92,10 @@ impl Probe {
     }
 }
 
+/// The most bytes one read asks the socket for: four Modbus TCP answers of the
+/// largest size.
+const READ_CHUNK: usize = 1024;
+
 impl AsyncRead for Watched {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -100,7 +104,12 @@ impl AsyncRead for Watched {
     ) -> Poll<io::Result<()>> {
         loop {
             ready!(self.stream.poll_read_ready(cx))?;
-            let unfilled = buf.initialize_unfilled();
+            // Only a chunk is zeroed before the read: the caller's buffer is 8 KiB
+            // of fresh memory on every read (tokio-util's framing), and zeroing all of
+            // it would touch every page of every connection's buffer for an answer of
+            // at most 260 bytes (a TLS record takes a few reads).
+            let chunk = buf.remaining().min(READ_CHUNK);
+            let unfilled = buf.initialize_unfilled_to(chunk);
             let room = unfilled.len();
             match self.stream.try_read(unfilled) {
                 Ok(n) => {

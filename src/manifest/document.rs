@@ -154,6 +154,10 @@ fn is_ours(
     file: &FileRef,
     diags: &mut Diagnostics,
 ) -> bool {
+    // The common case first: the near-miss checks below cost more than the document.
+    if api_version == Some(API_VERSION) && matches!(kind, Some(KIND | MODEL_KIND)) {
+        return true;
+    }
     let loc = file.loc(&doc.referenced);
     let at = |key: &str| {
         doc.value

@@ -48,10 +48,11 @@ pub fn check_overlaps_by(
     identity: impl Fn(&str) -> String,
     diags: &mut Diagnostics,
 ) {
-    type Key = (String, u16, u8, RegisterKind);
-    let mut groups: HashMap<Key, Vec<(&Plc, &Register)>> = HashMap::new();
     let mut endpoints: HashMap<(String, u16), &Plc> = HashMap::new();
-    let mut units: HashMap<(String, u16, u8), &Plc> = HashMap::new();
+    // Each device (endpoint and unit id) once, with its registers by kind: a fleet's
+    // registers are grouped with one lookup per PLC, not one per register.
+    let mut units: HashMap<(String, u16, u8), usize> = HashMap::new();
+    let mut devices: Vec<(&Plc, ByKind)> = Vec::new();
     for &plc in plcs {
         // A serial line's device is its path and unit id, whatever its deviceAddress.
         let (host, port) =
@@ -65,22 +66,37 @@ pub fn check_overlaps_by(
                 endpoints.insert((host.clone(), port), plc);
             }
         }
-        match units.get(&(host.clone(), port, plc.unit_id)) {
-            Some(first) if first.limits != plc.limits => diags.push(mixed_limits(first, plc)),
-            Some(_) => {}
-            None => {
-                units.insert((host.clone(), port, plc.unit_id), plc);
+        let device = *units.entry((host, port, plc.unit_id)).or_insert_with(|| {
+            devices.push((plc, Default::default()));
+            devices.len() - 1
+        });
+        let (first, by_kind) = &mut devices[device];
+        if first.limits != plc.limits {
+            diags.push(mixed_limits(first, plc));
+        }
+        if by_kind.iter().all(Vec::is_empty) {
+            // The device's first PLC: its lists at their size (most devices have one).
+            let mut counts = [0; RegisterKind::ALL.len()];
+            for reg in &plc.registers {
+                counts[reg.kind.index()] += 1;
+            }
+            for (regs, count) in by_kind.iter_mut().zip(counts) {
+                regs.reserve_exact(count);
             }
         }
         for reg in &plc.registers {
-            let key = (host.clone(), port, plc.unit_id, reg.kind);
-            groups.entry(key).or_default().push((plc, reg));
+            by_kind[reg.kind.index()].push((plc, reg));
         }
     }
-    for regs in groups.values_mut() {
-        report_overlaps(regs, other_plc, diags);
+    for (_, by_kind) in &mut devices {
+        for regs in by_kind {
+            report_overlaps(regs, other_plc, diags);
+        }
     }
 }
+
+/// A device's registers (with their PLCs), one list per kind.
+type ByKind<'a> = [Vec<(&'a Plc, &'a Register)>; RegisterKind::ALL.len()];
 
 /// Whether two PLCs of one endpoint reach it the same way: one transport, and on a
 /// serial line (one line however its path is spelled) the same line settings.

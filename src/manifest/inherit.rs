@@ -187,7 +187,8 @@ pub fn inherit(
         registers.push(reg);
     }
     spec.registers = registers;
-    spec.limits = merge_limits(spec.limits.take(), model.spec.limits.as_ref());
+    spec.limits =
+        merge_limits(spec.limits.take().map(|l| *l), model.spec.limits.as_ref()).map(Box::new);
     spec.transport = spec.transport.or(model.spec.transport);
     Some((
         spec,

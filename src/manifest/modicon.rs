@@ -12,7 +12,13 @@ use crate::register::RegisterKind;
 
 /// The warning for a register whose address looks like a five-digit Modicon reference
 /// of its table: 30001–39999 on input registers, 40001–49999 on holding registers.
-pub fn check(name: &str, kind: RegisterKind, address: u16, loc: SourceLoc) -> Option<Diagnostic> {
+/// `loc` is asked only when there is a warning: this runs for every register.
+pub fn check(
+    name: &str,
+    kind: RegisterKind,
+    address: u16,
+    loc: impl FnOnce() -> SourceLoc,
+) -> Option<Diagnostic> {
     let first = match (kind, address) {
         (RegisterKind::Input, 30_001..=39_999) => 30_001,
         (RegisterKind::Holding, 40_001..=49_999) => 40_001,
@@ -21,7 +27,7 @@ pub fn check(name: &str, kind: RegisterKind, address: u16, loc: SourceLoc) -> Op
     let meant = address - first;
     Some(
         Diagnostic::warning(
-            loc,
+            loc(),
             format!(
                 "register `{name}`: address {address} looks like a Modicon reference ({}xxxx); did you mean address {meant}?",
                 first / 10_000,
@@ -58,22 +64,22 @@ mod tests {
 
     #[test]
     fn five_digit_references_of_their_own_table_are_warned_about() {
-        let d = check("speed", RegisterKind::Holding, 40_101, loc()).unwrap();
+        let d = check("speed", RegisterKind::Holding, 40_101, loc).unwrap();
         assert_eq!(
             d.to_string(),
             "p.yaml:7:20: warning: register `speed`: address 40101 looks like a Modicon reference (4xxxx); did you mean address 100?\n  help: fabctl addresses are zero-based protocol addresses: reference 40101 is holding address 40101 - 40001 = 100; keep 40101 only if the device's manual gives it as a protocol address"
         );
-        let d = check("temp", RegisterKind::Input, 30_001, loc()).unwrap();
+        let d = check("temp", RegisterKind::Input, 30_001, loc).unwrap();
         assert!(
             d.message.ends_with("did you mean address 0?"),
             "{}",
             d.message
         );
-        assert!(check("a", RegisterKind::Holding, 40_000, loc()).is_none());
-        assert!(check("a", RegisterKind::Holding, 50_000, loc()).is_none());
-        assert!(check("a", RegisterKind::Holding, 30_101, loc()).is_none());
-        assert!(check("a", RegisterKind::Coil, 40_101, loc()).is_none());
-        assert!(check("a", RegisterKind::Input, 40_101, loc()).is_none());
+        assert!(check("a", RegisterKind::Holding, 40_000, loc).is_none());
+        assert!(check("a", RegisterKind::Holding, 50_000, loc).is_none());
+        assert!(check("a", RegisterKind::Holding, 30_101, loc).is_none());
+        assert!(check("a", RegisterKind::Coil, 40_101, loc).is_none());
+        assert!(check("a", RegisterKind::Input, 40_101, loc).is_none());
     }
 
     #[test]

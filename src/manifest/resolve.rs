@@ -59,12 +59,11 @@ pub fn resolve(
     let mut registers = Vec::with_capacity(register_specs.len() + 1);
     match (spec.target_register, spec.target_value) {
         (Some(address), Some(value)) => {
-            if let Some(warning) = super::modicon::check(
-                SHORTHAND_REGISTER,
-                RegisterKind::Holding,
-                address,
-                at_spec(SpecField::TargetRegister),
-            ) {
+            if let Some(warning) =
+                super::modicon::check(SHORTHAND_REGISTER, RegisterKind::Holding, address, || {
+                    at_spec(SpecField::TargetRegister)
+                })
+            {
                 diags.push(warning);
             }
             let loc = at_spec(SpecField::TargetValue);
@@ -176,7 +175,7 @@ pub fn resolve(
         auto_correct: spec.auto_correct,
         write_windows: spec.write_windows.clone(),
         min_write_interval: Duration::from_millis(spec.min_write_interval_ms.into()),
-        limits: crate::device::Limits::of_spec(spec.limits.as_ref()),
+        limits: crate::device::Limits::of_spec(spec.limits.as_deref()),
         transport: transport?,
         registers,
         source: locs.at(Field::Document),
@@ -518,9 +517,9 @@ fn check_shape<V>(
             .with_hint(format!("try `{}`", suggest_name(&reg.name))),
         );
     }
-    if let Some(warning) =
-        super::modicon::check(&reg.name, reg.kind, reg.address, at(RegisterField::Address))
-    {
+    if let Some(warning) = super::modicon::check(&reg.name, reg.kind, reg.address, || {
+        at(RegisterField::Address)
+    }) {
         diags.push(warning);
     }
     let value_type = reg.value_type();

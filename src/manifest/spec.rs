@@ -93,7 +93,7 @@ pub struct IndustrialPLCSpec {
     /// What the device accepts in one request; a field not set is the protocol's
     /// maximum (or what fabctl learns from the device in the run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limits: Option<LimitsSpec>,
+    pub limits: Option<Box<LimitsSpec>>,
     /// How the device is reached: tcp (Modbus TCP, default), rtu-over-tcp (RTU frames
     /// over a TCP socket: a transparent serial gateway), tls (Modbus/TCP Security) or
     /// rtu (a serial line).
@@ -101,10 +101,10 @@ pub struct IndustrialPLCSpec {
     pub transport: Option<TransportKind>,
     /// Certificates of Modbus/TCP Security (`transport: tls`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<TlsSpec>,
+    pub tls: Option<Box<TlsSpec>>,
     /// The serial line (`transport: rtu`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serial: Option<SerialSpec>,
+    pub serial: Option<Box<SerialSpec>>,
     /// The PLCModel (same namespace) whose registers, limits and transport this PLC
     /// inherits.
     #[serde(default, skip_serializing_if = "Option::is_none")]

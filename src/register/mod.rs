@@ -38,6 +38,19 @@ pub enum RegisterKind {
 }
 
 impl RegisterKind {
+    /// Every kind, in the order of [`RegisterKind::index`].
+    pub const ALL: [RegisterKind; 4] = [
+        RegisterKind::Holding,
+        RegisterKind::Coil,
+        RegisterKind::Input,
+        RegisterKind::Discrete,
+    ];
+
+    /// The kind's place in [`RegisterKind::ALL`], for tables indexed by kind.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Whether fabctl may ever write this kind.
     pub fn is_writable(self) -> bool {
         matches!(self, RegisterKind::Holding | RegisterKind::Coil)
@@ -177,3 +190,15 @@ pub use bound::{Bound, above_max, below_min};
 pub use codec::{Codec, DecodeError, EncodeError, in_sync};
 pub use value::Value;
 pub use words::Words;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_at_its_index() {
+        for (i, kind) in RegisterKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), i, "{kind}");
+        }
+    }
+}
