@@ -8,14 +8,19 @@ use super::{Location, Sources, live_to_desired, summary_line, verdict};
 use crate::engine::plan::{Action, Plan};
 
 /// One `::error file=…,line=…,col=…,title=…::message` line per register that is not in
-/// sync and per unreachable PLC. Registers in sync print nothing.
+/// sync and per PLC not read. Registers in sync print nothing.
 pub fn annotations<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io::Result<()> {
     for plc in &plan.plcs {
         let id = plc.id();
         if let Some(error) = &plc.error {
-            let title = format!("{id} unreachable");
+            let label = error.label();
+            let title = format!("{id} {label}");
+            let verdict = match label {
+                "unreachable" => "is unreachable".to_owned(),
+                label => format!("was not read ({label})"),
+            };
             let message = format!(
-                "fabctl plan: {id} ({} unit {}) is unreachable: {error}",
+                "fabctl plan: {id} ({} unit {}) {verdict}: {error}",
                 plc.endpoint(),
                 plc.unit_id
             );

@@ -97,10 +97,12 @@ fn suite<W: Write>(out: &mut W, plc: &PlcPlan, sources: &Sources) -> io::Result<
             file_attributes(at)
         )?;
         writeln!(out)?;
-        let message = format!("unreachable: {error}");
+        let label = error.label();
+        let message = format!("{label}: {error}");
         writeln!(
             out,
-            r#"      <error type="unreachable" message="{}">{} ({} unit {}){}</error>"#,
+            r#"      <error type="{}" message="{}">{} ({} unit {}){}</error>"#,
+            escape(label),
             escape(&message),
             escape(&message),
             escape(&plc.endpoint()),
@@ -274,9 +276,7 @@ mod tests {
         plan.plcs[0].registers.clear();
         let xml = render(&plan, &Sources::default());
         assert!(
-            xml.contains(
-                r#"message="unreachable: garbage &lt;reply&gt; &amp; &quot;quotes&quot; �""#
-            ),
+            xml.contains(r#"message="not read: garbage &lt;reply&gt; &amp; &quot;quotes&quot; �""#),
             "{xml}"
         );
     }

@@ -149,9 +149,7 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     if unreadable > 0 {
         line.push_str(&format!(", {unreadable} unreadable"));
     }
-    if s.unreachable > 0 {
-        line.push_str(&format!(", {} unreachable", s.unreachable));
-    }
+    line.push_str(&s.unread_plcs());
     line.push('.');
     line
 }

@@ -233,7 +233,7 @@ fn check_binding(
 fn report_unplanned(summary: &crate::engine::plan::Summary) {
     let unreadable = summary.errors - summary.unreachable;
     eprintln!(
-        "error: not everything could be planned: {} unreachable {}, {} unreadable {}; those were not applied (see the plan above)",
+        "error: not everything could be planned: {} {} not read, {} unreadable {}; those were not applied (see the plan above)",
         summary.unreachable,
         if summary.unreachable == 1 {
             "PLC"

@@ -128,6 +128,22 @@ pub enum TransportError {
     GatewayTimedOut,
 }
 
+impl TransportError {
+    /// How a plan labels a PLC that failed this way: whether the device could not be
+    /// reached at all, or answered in a way that could not be used.
+    pub fn label(&self) -> &'static str {
+        match self {
+            TransportError::Connect { .. }
+            | TransportError::Timeout { .. }
+            | TransportError::Io { .. }
+            | TransportError::Closed
+            | TransportError::GatewayTimedOut => "unreachable",
+            TransportError::Protocol { .. } | TransportError::WrongUnit { .. } => "unusable answer",
+            TransportError::Busy { .. } => "busy",
+        }
+    }
+}
+
 /// What to check when a device answers for another unit id: on a serial line never
 /// to set unitId to 0 (broadcast: every device on the line performs the write).
 fn wrong_unit_hint(answered: u8, serial: bool) -> String {

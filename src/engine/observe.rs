@@ -56,6 +56,20 @@ pub enum DeviceError {
     Resolve { host: String, reason: String },
 }
 
+impl DeviceError {
+    /// How a plan labels the PLC: "unreachable" only when nothing usable came back
+    /// from the device (or from the gateway for it); a device that answered wrongly
+    /// or stayed busy is not called unreachable.
+    pub fn label(&self) -> &'static str {
+        match self {
+            DeviceError::Transport(e) => e.label(),
+            DeviceError::Gateway { .. } | DeviceError::Resolve { .. } => "unreachable",
+            DeviceError::WrongCount { .. } => "unusable answer",
+            DeviceError::NotRead => "not read",
+        }
+    }
+}
+
 /// What a gateway's exception says about the device behind it.
 fn gateway_message(unit: u8, exception: Exception) -> String {
     let code = format!("{}, exception 0x{:02X}", exception.name(), exception.0);

@@ -191,6 +191,22 @@ pub enum PlcError {
     Saved { message: String },
 }
 
+impl PlcError {
+    /// How a plan labels the PLC (see [`DeviceError::label`]); a saved plan keeps only
+    /// the message, so its PLC is "not read".
+    pub fn label(&self) -> &'static str {
+        match self {
+            PlcError::Device(e) => e.label(),
+            PlcError::Saved { .. } => "not read",
+        }
+    }
+
+    /// Whether the device answered (not usably): the PLC is not unreachable.
+    pub fn answered(&self) -> bool {
+        matches!(self.label(), "unusable answer" | "busy")
+    }
+}
+
 /// Why a register could not be planned. Stored in a plan file as its message.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum RegisterError {
@@ -278,11 +294,28 @@ pub struct Summary {
     pub errors: usize,
     /// PLCs that could not be read at all.
     pub unreachable: usize,
+    /// Of `unreachable`, the PLCs whose device answered, but not usably (a wrong
+    /// unit id, a malformed answer) or only busy: reached, yet not read.
+    pub answered: usize,
     /// Drifted registers left to another writer (reconcile and agent only).
     pub conflicts: usize,
 }
 
 impl Summary {
+    /// The PLCs not read, as the end of a summary line: ", 2 unreachable", and
+    /// ", 1 answered but not read" for devices that did answer.
+    pub fn unread_plcs(&self) -> String {
+        let mut text = String::new();
+        let unreachable = self.unreachable - self.answered;
+        if unreachable > 0 {
+            text.push_str(&format!(", {unreachable} unreachable"));
+        }
+        if self.answered > 0 {
+            text.push_str(&format!(", {} answered but not read", self.answered));
+        }
+        text
+    }
+
     /// Any difference between live and desired (changes and drift).
     pub fn has_diff(&self) -> bool {
         self.to_change + self.drifted + self.conflicts > 0
@@ -306,9 +339,12 @@ impl Plan {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for plc in &self.plcs {
-            if plc.error.is_some() {
+            if let Some(error) = &plc.error {
                 s.unreachable += 1;
                 s.errors += 1;
+                if error.answered() {
+                    s.answered += 1;
+                }
             }
             for r in &plc.registers {
                 match r.action {
@@ -450,6 +486,90 @@ mod tests {
     use crate::device::{Exception, TransportError};
     use crate::engine::observe::DeviceError;
 
+    #[test]
+    fn a_device_that_answered_is_not_called_unreachable() {
+        let device = |e: DeviceError| PlcError::Device(e);
+        let transport = |e: TransportError| device(DeviceError::Transport(e));
+        let cases = [
+            (
+                transport(TransportError::Connect {
+                    endpoint: "10.0.0.1:502".into(),
+                    reason: "refused".into(),
+                }),
+                "unreachable",
+            ),
+            (
+                transport(TransportError::Timeout {
+                    timeout: std::time::Duration::from_secs(1),
+                }),
+                "unreachable",
+            ),
+            (transport(TransportError::Closed), "unreachable"),
+            (
+                device(DeviceError::Gateway {
+                    unit: 7,
+                    exception: Exception::GATEWAY_TARGET_FAILED,
+                }),
+                "unreachable",
+            ),
+            (
+                transport(TransportError::WrongUnit {
+                    asked: 1,
+                    answered: 0,
+                    serial: false,
+                }),
+                "unusable answer",
+            ),
+            (
+                device(DeviceError::WrongCount {
+                    start: 0,
+                    asked: 2,
+                    got: 1,
+                }),
+                "unusable answer",
+            ),
+            (
+                transport(TransportError::Busy {
+                    exception: Exception::SERVER_DEVICE_BUSY,
+                    retries: 4,
+                    waited: std::time::Duration::from_millis(750),
+                }),
+                "busy",
+            ),
+            (device(DeviceError::NotRead), "not read"),
+            (
+                PlcError::Saved {
+                    message: "cannot connect".into(),
+                },
+                "not read",
+            ),
+        ];
+        for (error, label) in cases {
+            assert_eq!(error.label(), label, "{error}");
+            assert_eq!(
+                error.answered(),
+                matches!(label, "unusable answer" | "busy"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_summary_tells_unreachable_plcs_from_those_that_answered() {
+        let s = |unreachable, answered| Summary {
+            unreachable,
+            answered,
+            ..Summary::default()
+        };
+        assert_eq!(s(0, 0).unread_plcs(), "");
+        assert_eq!(s(2, 0).unread_plcs(), ", 2 unreachable");
+        assert_eq!(s(1, 1).unread_plcs(), ", 1 answered but not read");
+        assert_eq!(
+            s(3, 1).unread_plcs(),
+            ", 2 unreachable, 1 answered but not read"
+        );
+    }
+
     fn plant() -> Vec<Plc> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.yaml");
@@ -503,6 +623,7 @@ mod tests {
                 in_sync: 1,
                 errors: 0,
                 unreachable: 0,
+                answered: 0,
                 conflicts: 0
             }
         );
@@ -558,6 +679,7 @@ mod tests {
                 in_sync: 3,
                 errors: 1,
                 unreachable: 0,
+                answered: 0,
                 conflicts: 0
             }
         );
@@ -583,6 +705,7 @@ mod tests {
                 in_sync: 0,
                 errors: 1,
                 unreachable: 1,
+                answered: 0,
                 conflicts: 0
             }
         );

@@ -40,7 +40,7 @@ impl<W: Write> HumanView<W> {
         writeln!(self.out, "{}", paint.style(&header, Style::new().bold()))?;
         if let Some(error) = &plc.error {
             let red = Style::new().red();
-            let text = format!("unreachable: {error}");
+            let text = format!("{}: {error}", error.label());
             writeln!(
                 self.out,
                 "  {} {}",
@@ -208,10 +208,7 @@ impl<W: Write> View for HumanView<W> {
             if unreadable > 0 {
                 write!(self.out, ", {unreadable} unreadable")?;
             }
-            if s.unreachable > 0 {
-                write!(self.out, ", {} unreachable", s.unreachable)?;
-            }
-            writeln!(self.out, ".")?;
+            writeln!(self.out, "{}.", s.unread_plcs())?;
         }
         self.out.flush()
     }

@@ -175,9 +175,9 @@ async fn a_device_answering_for_unit_0_is_named_so() {
         stdout(&plan),
         format!(
             "# plant/meter ({addr} unit 1)\n\
-             \x20 ✗ unreachable: the device answered for unit 0, not unit 1: check spec.unitId (a gateway may answer for unit 0 when it answers itself, and a device that is not behind a gateway may answer for unit 0 or 255 whatever it is asked: then set unitId to that)\n\
+             \x20 ✗ unusable answer: the device answered for unit 0, not unit 1: check spec.unitId (a gateway may answer for unit 0 when it answers itself, and a device that is not behind a gateway may answer for unit 0 or 255 whatever it is asked: then set unitId to that)\n\
              \n\
-             Plan: 0 to change, 0 drifted, 0 in sync, 1 unreachable.\n"
+             Plan: 0 to change, 0 drifted, 0 in sync, 1 answered but not read.\n"
         )
     );
     assert_eq!(

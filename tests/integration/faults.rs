@@ -144,12 +144,13 @@ async fn garbage_and_wrong_transaction_ids() {
         )
     })
     .await;
-    let text = plan_fails_naming(&plant, "✗ unreachable: ").await;
-    let line = text.lines().find(|l| l.contains("✗ unreachable")).unwrap();
+    let text = plan_fails_naming(&plant, "  ✗ ").await;
+    let line = text.lines().find(|l| l.contains("  ✗ ")).unwrap();
+    // Garbage that parsed as a frame is an answer; what did not, a lost connection.
     assert!(
-        line.contains("malformed response")
-            || line.contains("connection lost")
-            || line.contains("no answer within"),
+        line.starts_with("  ✗ unusable answer: malformed response")
+            || line.starts_with("  ✗ unreachable: connection lost")
+            || line.starts_with("  ✗ unreachable: no answer within"),
         "{line}"
     );
 }

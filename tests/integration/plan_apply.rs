@@ -436,7 +436,7 @@ async fn one_unreachable_device_does_not_stop_the_others() {
     );
     assert!(
         stderr(&apply).contains(
-            "error: not everything could be planned: 1 unreachable PLC, 0 unreadable registers; those were not applied"
+            "error: not everything could be planned: 1 PLC not read, 0 unreadable registers; those were not applied"
         ),
         "{}",
         stderr(&apply)
