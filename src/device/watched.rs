@@ -92,8 +92,8 @@ impl Probe {
     }
 }
 
-/// The most bytes one read asks the socket for: four Modbus TCP answers of the
-/// largest size.
+/// The most bytes one read asks the socket for: almost four Modbus TCP answers of
+/// the largest size (260 bytes).
 const READ_CHUNK: usize = 1024;
 
 impl AsyncRead for Watched {
