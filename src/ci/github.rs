@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use super::{Location, Sources, live_to_desired, summary_line, verdict};
+use crate::device::Failure;
 use crate::engine::plan::{Action, Plan};
 
 /// One `::error file=…,line=…,col=…,title=…::message` line per register that is not in
@@ -13,11 +14,11 @@ pub fn annotations<W: Write>(out: &mut W, plan: &Plan, sources: &Sources) -> io:
     for plc in &plan.plcs {
         let id = plc.id();
         if let Some(error) = &plc.error {
-            let label = error.label();
-            let title = format!("{id} {label}");
-            let verdict = match label {
-                "unreachable" => "is unreachable".to_owned(),
-                label => format!("was not read ({label})"),
+            let failure = error.failure();
+            let title = format!("{id} {failure}");
+            let verdict = match failure {
+                Failure::Unreachable => "is unreachable".to_owned(),
+                failure => format!("was not read ({failure})"),
             };
             let message = format!(
                 "fabctl plan: {id} ({} unit {}) {verdict}: {error}",

@@ -97,7 +97,7 @@ fn suite<W: Write>(out: &mut W, plc: &PlcPlan, sources: &Sources) -> io::Result<
             file_attributes(at)
         )?;
         writeln!(out)?;
-        let label = error.label();
+        let label = error.failure().as_str();
         let message = format!("{label}: {error}");
         writeln!(
             out,

@@ -128,18 +128,56 @@ pub enum TransportError {
     GatewayTimedOut,
 }
 
+/// What a failure to read a PLC amounts to, as a plan labels it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing usable came back from the device (or from the gateway for it).
+    Unreachable,
+    /// The device answered, but not usably (another unit id, a malformed answer).
+    UnusableAnswer,
+    /// The device answered busy to every retry.
+    Busy,
+    /// The PLC was not read: the run was stopped first, or only a message is known.
+    NotRead,
+}
+
+impl Failure {
+    /// The label: "unreachable", "unusable answer", "busy" or "not read".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Unreachable => "unreachable",
+            Failure::UnusableAnswer => "unusable answer",
+            Failure::Busy => "busy",
+            Failure::NotRead => "not read",
+        }
+    }
+
+    /// Whether the device answered: reached, yet not read.
+    pub fn answered(self) -> bool {
+        matches!(self, Failure::UnusableAnswer | Failure::Busy)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl TransportError {
-    /// How a plan labels a PLC that failed this way: whether the device could not be
-    /// reached at all, or answered in a way that could not be used.
-    pub fn label(&self) -> &'static str {
+    /// What this failure amounts to: whether the device could not be reached at all,
+    /// or answered in a way that could not be used.
+    pub fn failure(&self) -> Failure {
         match self {
             TransportError::Connect { .. }
             | TransportError::Timeout { .. }
             | TransportError::Io { .. }
             | TransportError::Closed
-            | TransportError::GatewayTimedOut => "unreachable",
-            TransportError::Protocol { .. } | TransportError::WrongUnit { .. } => "unusable answer",
-            TransportError::Busy { .. } => "busy",
+            | TransportError::GatewayTimedOut => Failure::Unreachable,
+            TransportError::Protocol { .. } | TransportError::WrongUnit { .. } => {
+                Failure::UnusableAnswer
+            }
+            TransportError::Busy { .. } => Failure::Busy,
         }
     }
 }

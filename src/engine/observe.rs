@@ -12,7 +12,7 @@ use futures::StreamExt;
 
 use crate::device::batch::{self, ReadSpan};
 use crate::device::{
-    Connector, Exception, RetryPolicy, Session, Transport, TransportError, endpoint,
+    Connector, Exception, Failure, RetryPolicy, Session, Transport, TransportError, endpoint,
 };
 use crate::manifest::Plc;
 use crate::register::{RegisterKind, Words};
@@ -57,15 +57,15 @@ pub enum DeviceError {
 }
 
 impl DeviceError {
-    /// How a plan labels the PLC: "unreachable" only when nothing usable came back
+    /// What the failure amounts to: "unreachable" only when nothing usable came back
     /// from the device (or from the gateway for it); a device that answered wrongly
     /// or stayed busy is not called unreachable.
-    pub fn label(&self) -> &'static str {
+    pub fn failure(&self) -> Failure {
         match self {
-            DeviceError::Transport(e) => e.label(),
-            DeviceError::Gateway { .. } | DeviceError::Resolve { .. } => "unreachable",
-            DeviceError::WrongCount { .. } => "unusable answer",
-            DeviceError::NotRead => "not read",
+            DeviceError::Transport(e) => e.failure(),
+            DeviceError::Gateway { .. } | DeviceError::Resolve { .. } => Failure::Unreachable,
+            DeviceError::WrongCount { .. } => Failure::UnusableAnswer,
+            DeviceError::NotRead => Failure::NotRead,
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::device::Exception;
+use crate::device::{Exception, Failure};
 use crate::engine::observe::{DeviceError, PlcReadings, Reading};
 use crate::manifest::{Mode, Plc, Register};
 use crate::register::{
@@ -192,18 +192,13 @@ pub enum PlcError {
 }
 
 impl PlcError {
-    /// How a plan labels the PLC (see [`DeviceError::label`]); a saved plan keeps only
-    /// the message, so its PLC is "not read".
-    pub fn label(&self) -> &'static str {
+    /// What the failure amounts to (see [`DeviceError::failure`]); a saved plan keeps
+    /// only the message, so its PLC is "not read".
+    pub fn failure(&self) -> Failure {
         match self {
-            PlcError::Device(e) => e.label(),
-            PlcError::Saved { .. } => "not read",
+            PlcError::Device(e) => e.failure(),
+            PlcError::Saved { .. } => Failure::NotRead,
         }
-    }
-
-    /// Whether the device answered (not usably): the PLC is not unreachable.
-    pub fn answered(&self) -> bool {
-        matches!(self.label(), "unusable answer" | "busy")
     }
 }
 
@@ -342,7 +337,7 @@ impl Plan {
             if let Some(error) = &plc.error {
                 s.unreachable += 1;
                 s.errors += 1;
-                if error.answered() {
+                if error.failure().answered() {
                     s.answered += 1;
                 }
             }
@@ -545,9 +540,9 @@ mod tests {
             ),
         ];
         for (error, label) in cases {
-            assert_eq!(error.label(), label, "{error}");
+            assert_eq!(error.failure().as_str(), label, "{error}");
             assert_eq!(
-                error.answered(),
+                error.failure().answered(),
                 matches!(label, "unusable answer" | "busy"),
                 "{error}"
             );

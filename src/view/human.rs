@@ -40,7 +40,7 @@ impl<W: Write> HumanView<W> {
         writeln!(self.out, "{}", paint.style(&header, Style::new().bold()))?;
         if let Some(error) = &plc.error {
             let red = Style::new().red();
-            let text = format!("{}: {error}", error.label());
+            let text = format!("{}: {error}", error.failure());
             writeln!(
                 self.out,
                 "  {} {}",
