@@ -7,7 +7,7 @@ use fabctl::register::RegisterKind::{Coil, Holding};
 use fabctl::sim::SimConfig;
 
 use crate::support::pymodbus::Peer;
-use crate::support::{Plant, stderr, stdout};
+use crate::support::{Plant, assert_ok, stderr, stdout};
 
 /// Two adjacent setpoints and two adjacent coils.
 const METER: &str = r#"
@@ -193,13 +193,7 @@ async fn a_device_answering_for_unit_0_is_named_so() {
 async fn a_device_closing_the_connection_after_each_reply_still_works() {
     let plant = meter(METER, |d| d.faults.close_after_reply = Some(true)).await;
     let apply = plant.fabctl(&["apply", "--auto-approve"]).await;
-    assert_eq!(
-        apply.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&apply),
-        stderr(&apply)
-    );
+    assert_ok(&apply);
     assert_eq!(
         plant.sim.read_words("plant/meter", Holding, 10, 2),
         Some(vec![5, 6])

@@ -6,7 +6,7 @@ use fabctl::register::RegisterKind::Holding;
 use serde_json::json;
 
 use crate::support::pymodbus::Peer;
-use crate::support::{Plant, run, stderr, stdout};
+use crate::support::{Plant, assert_ok, run, stderr, stdout};
 
 /// A recipe name in 8 registers (16 characters) and a flow meter's f32 in DCBA.
 const LINE: &str = r#"
@@ -140,13 +140,7 @@ async fn a_saved_plan_of_a_string_applies_and_a_revert_puts_the_text_back() {
     let apply = plant
         .fabctl(&["apply", planfile.to_str().unwrap(), "--auto-approve"])
         .await;
-    assert_eq!(
-        apply.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&apply),
-        stderr(&apply)
-    );
+    assert_ok(&apply);
     assert_eq!(
         plant.sim.read_words("plant/line", Holding, 200, 8),
         Some(PVC_41.to_vec())
@@ -183,13 +177,7 @@ async fn a_saved_plan_of_a_string_applies_and_a_revert_puts_the_text_back() {
     let apply = plant
         .fabctl(&["apply", revert.to_str().unwrap(), "--auto-approve"])
         .await;
-    assert_eq!(
-        apply.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&apply),
-        stderr(&apply)
-    );
+    assert_ok(&apply);
     assert_eq!(
         plant.sim.read_words("plant/line", Holding, 200, 8),
         Some(PVC_40.to_vec())
@@ -425,13 +413,7 @@ fn pymodbus_encodings_read_plan_and_write_alike_in_every_order() {
     ];
     let changed = pymodbus_manifest(dir.path(), peer.port, after);
     let apply = run(&["apply", "-f", &changed, "--auto-approve"]);
-    assert_eq!(
-        apply.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&apply),
-        stderr(&apply)
-    );
+    assert_ok(&apply);
     assert!(
         stdout(&apply).contains("Apply complete! 8 changed, 0 failed."),
         "{}",

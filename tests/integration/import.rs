@@ -3,7 +3,7 @@
 
 use fabctl::register::RegisterKind::Holding;
 
-use crate::support::{Plant, stderr, stdout};
+use crate::support::{Plant, assert_ok, stderr, stdout};
 
 const PLANT: &str = "apiVersion: fabgitops.io/v1\nkind: IndustrialPLC\nmetadata: {name: site}\nspec:\n  deviceAddress: 127.0.0.1\n  port: @site\n  registers:\n    - {name: a, address: 4000, value: 2500}\n    - {name: b, address: 4001, value: 7}\n    - {name: f, address: 4002, type: f32, value: 12.5}\n    - {name: c, address: 10, kind: coil, value: true}\n    - {name: t, address: 5, kind: input, value: 451}\n";
 
@@ -63,13 +63,7 @@ async fn an_imported_manifest_plans_clean() {
     let plan = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&plan),
-        stderr(&plan)
-    );
+    assert_ok(&plan);
     assert!(
         stdout(&plan)
             .ends_with("No changes. Your PLCs match the manifests (6 registers in sync).\n"),
@@ -153,13 +147,7 @@ async fn an_imported_counter_is_never_rolled_back() {
     let apply = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    assert_eq!(
-        apply.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&apply),
-        stderr(&apply)
-    );
+    assert_ok(&apply);
     assert!(stdout(&apply).contains("! hr_4001"), "{}", stdout(&apply));
     assert_eq!(
         plant.sim.read_words("default/site", Holding, 4001, 1),

@@ -5,7 +5,7 @@
 use fabctl::register::RegisterKind::{Coil, Holding};
 use fabctl::register::Value;
 
-use crate::support::{Plant, fabctl, stderr, stdout};
+use crate::support::{Plant, assert_ok, fabctl, stderr, stdout};
 
 const MODELS: &str = r#"apiVersion: fabgitops.io/v1
 kind: PLCModel
@@ -343,13 +343,7 @@ async fn import_with_a_model_writes_a_plc_of_the_model_that_plans_clean() {
     })
     .await
     .unwrap();
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&plan),
-        stderr(&plan)
-    );
+    assert_ok(&plan);
 
     // A model that is not in the manifests: nothing is read.
     let mut cmd = fabctl();

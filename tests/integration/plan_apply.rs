@@ -2,7 +2,7 @@
 
 use fabctl::register::RegisterKind::{Coil, Holding, Input};
 
-use crate::support::{Plant, stderr, stdout};
+use crate::support::{Plant, assert_ok, stderr, stdout};
 
 const PLANT: &str = r#"
 apiVersion: fabgitops.io/v1
@@ -101,13 +101,7 @@ async fn apply_corrects_enforced_registers_and_never_writes_observe_or_read_only
     let plant = Plant::start(PLANT).await;
     drift(&plant);
     let apply = plant.fabctl(&["apply", "--auto-approve"]).await;
-    assert_eq!(
-        apply.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&apply),
-        stderr(&apply)
-    );
+    assert_ok(&apply);
     assert!(
         stdout(&apply).ends_with("Apply complete! 5 changed, 0 failed.\n"),
         "{}",

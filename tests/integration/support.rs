@@ -48,6 +48,12 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Asserts that the command exited 0, showing its output when it did not.
+#[track_caller]
+pub fn assert_ok(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(o), stderr(o));
+}
+
 /// A simulated plant for one test: manifests in a temp dir whose ports point at an
 /// in-process simulator on ephemeral loopback ports.
 pub struct Plant {

@@ -10,7 +10,7 @@ use fabctl::sim::tls::{Authority, SimTls, Usage, write};
 
 use crate::support::loopback::unused_port;
 use crate::support::pymodbus::Peer;
-use crate::support::{Plant, fabctl, run, stderr, stdout};
+use crate::support::{Plant, assert_ok, fabctl, run, stderr, stdout};
 
 const DEVICE: &str = "plant-a/press-1";
 
@@ -137,13 +137,7 @@ async fn plan_drift_apply_verify_over_tls_against_the_simulator() {
     );
 
     let apply = plant.fabctl(&["apply", "--auto-approve"]).await;
-    assert_eq!(
-        apply.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&apply),
-        stderr(&apply)
-    );
+    assert_ok(&apply);
     assert!(
         stdout(&apply).contains("plant-a/press-1/speed: applied (900 → 1200)"),
         "{}",
@@ -166,13 +160,7 @@ async fn plan_drift_apply_verify_over_tls_against_the_simulator() {
     // reconcile corrects a new drift over the same transport.
     assert!(plant.sim.set_words(DEVICE, RegisterKind::Coil, 7, &[0]));
     let reconcile = plant.fabctl(&["reconcile", "--once"]).await;
-    assert_eq!(
-        reconcile.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&reconcile),
-        stderr(&reconcile)
-    );
+    assert_ok(&reconcile);
     assert_eq!(
         plant.sim.read_words(DEVICE, RegisterKind::Coil, 7, 1),
         Some(vec![1])
@@ -450,13 +438,7 @@ async fn import_over_tls_writes_a_manifest_that_plans_clean() {
     })
     .await
     .unwrap();
-    assert_eq!(
-        plan.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&plan),
-        stderr(&plan)
-    );
+    assert_ok(&plan);
 }
 
 #[test]
